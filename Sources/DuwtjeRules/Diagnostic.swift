@@ -1,0 +1,67 @@
+/// A place in a rule file, so that every finding can point the writer at the exact spot.
+///
+/// Lines and columns are 1-based, as editors and `file:line:col` annotations expect.
+public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The file's path relative to the rule set's directory.
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+
+    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        if lhs.file != rhs.file { return Array(lhs.file.utf8).lexicographicallyPrecedes(Array(rhs.file.utf8)) }
+        if lhs.line != rhs.line { return lhs.line < rhs.line }
+        return lhs.column < rhs.column
+    }
+}
+
+/// One finding of a load: an error refuses the rule set, a warning only questions it.
+///
+/// Diagnostics are values rather than thrown errors so that a load can report all of them at once.
+public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Hashable {
+        case error
+        case warning
+    }
+
+    public var severity: Severity
+    public var location: SourceLocation
+    /// What is wrong, in one sentence.
+    public var message: String
+    /// How to fix it, when there is something useful to say.
+    public var fix: String?
+
+    public init(_ severity: Severity, _ message: String, at location: SourceLocation, fix: String? = nil) {
+        self.severity = severity
+        self.location = location
+        self.message = message
+        self.fix = fix
+    }
+
+    /// `file:line:col: error: message (fix)`, the format editors and CI annotate.
+    public var description: String { formatted(directory: nil) }
+
+    /// The same line with the file's path prefixed by the directory the user named.
+    public func formatted(directory: String?) -> String {
+        var path = location.file
+        if let directory, !directory.isEmpty, directory != "." {
+            path = directory.hasSuffix("/") ? directory + path : directory + "/" + path
+        }
+        var line = "\(path):\(location.line):\(location.column): \(severity.rawValue): \(message)"
+        if let fix { line += " (\(fix))" }
+        return line
+    }
+}
+
+extension Array where Element == Diagnostic {
+    public var errors: [Diagnostic] { filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { filter { $0.severity == .warning } }
+    public var hasErrors: Bool { contains { $0.severity == .error } }
+}

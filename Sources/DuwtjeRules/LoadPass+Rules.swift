@@ -1,0 +1,361 @@
+/// Decoding of conditions and rules, which need the whole vocabulary of the rule set.
+extension LoadPass {
+    func journey(_ id: String) -> JourneyDefinition? { journeys.first { $0.id == id } }
+
+    mutating func decodeCondition(_ node: YAMLNode, journey: JourneyDefinition?, allowStage: Bool, what: String) -> Condition? {
+        let allowed = allowStage ? ["stage", "persona", "context"] : ["persona", "context"]
+        guard let fields = decoder.fields(node, of: what, allowed: allowed) else { return nil }
+        var condition = Condition(stages: nil, personas: nil, context: [], location: node.location)
+        var ok = true
+        if let stageNode = fields.present("stage") {
+            if let ids = decoder.idList(stageNode, "stage") {
+                if let journey {
+                    let context = " in journey '\(journey.id)'"
+                    for id in ids where !decoder.reference(id, kind: "stage", known: journey.stages.map(\.id), context: context) {
+                        ok = false
+                    }
+                }
+                condition.stages = ids
+            } else {
+                ok = false
+            }
+        }
+        if let personaNode = fields.present("persona") {
+            if let ids = decoder.idList(personaNode, "persona") {
+                let personaIDs = known("persona")
+                for id in ids where !decoder.reference(id, kind: "persona", known: personaIDs) { ok = false }
+                condition.personas = ids
+            } else {
+                ok = false
+            }
+        }
+        if let contextNode = fields.present("context") {
+            if let pairs = contextNode.mapping {
+                for pair in pairs {
+                    guard let key = decoder.id(pair.key, "context key") else { ok = false; continue }
+                    guard decoder.reference(key, kind: "context key", known: known("context key")),
+                          let definition = contextKeys.first(where: { $0.id == key.value })
+                    else { ok = false; continue }
+                    if let test = decodeContextCondition(pair.value, key: definition) {
+                        condition.context.append(test)
+                    } else {
+                        ok = false
+                    }
+                }
+            } else {
+                decoder.error("'context' in \(what) must be a mapping of context keys to conditions", at: contextNode.location)
+                ok = false
+            }
+        }
+        return ok ? condition : nil
+    }
+
+    static let operators = ["not", "prefix", "gte", "lte", "gt", "lt", "exists"]
+
+    mutating func decodeContextCondition(_ node: YAMLNode, key: ContextKeyDefinition) -> ContextCondition? {
+        let what = "the condition on '\(key.id)'"
+        if node.isNull {
+            decoder.error("\(what) has no value", at: node.location, fix: "give a value, a list, or { exists: true }")
+            return nil
+        }
+        if node.sequence != nil || node.scalar != nil {
+            guard let values = contextScalars(node, key: key) else { return nil }
+            return ContextCondition(key: key.id, tests: [.equals(values)], location: node.location)
+        }
+        guard let fields = decoder.fields(node, of: what, allowed: Self.operators) else { return nil }
+        if fields.values.isEmpty {
+            decoder.error("\(what) is empty", at: node.location, fix: "use one of: " + Self.operators.joined(separator: ", "))
+            return nil
+        }
+        var tests: [ValueTest] = []
+        var ok = true
+        if let value = fields["not"] {
+            if let values = contextScalars(value, key: key) { tests.append(.not(values)) } else { ok = false }
+        }
+        if let value = fields["prefix"] {
+            if case .number = key.kind {
+                decoder.error("'prefix' applies to text, but '\(key.id)' is a number", at: value.location, fix: "use gte, lte, gt or lt")
+                ok = false
+            } else if case .boolean = key.kind {
+                decoder.error("'prefix' applies to text, but '\(key.id)' is a boolean", at: value.location)
+                ok = false
+            } else if let text = decoder.text(value, "'prefix'") {
+                tests.append(.prefix(text))
+            } else {
+                ok = false
+            }
+        }
+        var range = NumericRange()
+        var hasRange = false
+        for op in ["gte", "gt", "lte", "lt"] {
+            guard let value = fields[op] else { continue }
+            guard case .number = key.kind else {
+                decoder.error("'\(op)' compares numbers, but '\(key.id)' is \(key.kind.typeName == "string" ? "text" : "a " + key.kind.typeName)",
+                              at: value.location, fix: "declare '\(key.id)' with `type: number`, or use a value or 'prefix'")
+                ok = false
+                continue
+            }
+            guard let number = decoder.number(value, "'\(op)'") else { ok = false; continue }
+            hasRange = true
+            switch op {
+            case "gte": range.lower = number; range.lowerInclusive = true
+            case "gt": range.lower = number; range.lowerInclusive = false
+            case "lte": range.upper = number; range.upperInclusive = true
+            default: range.upper = number; range.upperInclusive = false
+            }
+        }
+        if fields["gte"] != nil, fields["gt"] != nil {
+            decoder.error("\(what) has both 'gte' and 'gt'", at: node.location, fix: "keep one lower bound")
+            ok = false
+        }
+        if fields["lte"] != nil, fields["lt"] != nil {
+            decoder.error("\(what) has both 'lte' and 'lt'", at: node.location, fix: "keep one upper bound")
+            ok = false
+        }
+        if hasRange { tests.append(.range(range)) }
+        if let value = fields["exists"] {
+            if let flag = decoder.bool(value, "'exists'") { tests.append(.exists(flag)) } else { ok = false }
+        }
+        return ok ? ContextCondition(key: key.id, tests: tests, location: node.location) : nil
+    }
+
+    /// One scalar or a list of scalars, each of the key's type (and a declared value of a closed key).
+    mutating func contextScalars(_ node: YAMLNode, key: ContextKeyDefinition) -> [ContextScalar]? {
+        let items = node.sequence ?? [node]
+        if items.isEmpty {
+            decoder.error("an empty list matches nothing", at: node.location, fix: "list at least one value")
+            return nil
+        }
+        var values: [ContextScalar] = []
+        for item in items {
+            switch key.kind {
+            case .closed(let allowed):
+                guard let text = decoder.text(item, "a value of '\(key.id)'") else { return nil }
+                guard allowed.contains(text) else {
+                    decoder.error("unknown value '\(text)' for context key '\(key.id)'", at: item.location,
+                                  fix: Suggestions.hint(for: text, in: allowed) ?? "its values are: \(allowed.joined(separator: ", "))")
+                    return nil
+                }
+                values.append(.string(text))
+            case .string:
+                guard let text = decoder.text(item, "a value of '\(key.id)'") else { return nil }
+                values.append(.string(text))
+            case .number:
+                guard let number = decoder.number(item, "a value of '\(key.id)'") else { return nil }
+                values.append(.number(number))
+            case .boolean:
+                guard let flag = decoder.bool(item, "a value of '\(key.id)'") else { return nil }
+                values.append(.bool(flag))
+            }
+        }
+        return values
+    }
+
+    // MARK: - Rules
+
+    static let ruleFields = ["id", "description", "journey", "when", "recommend", "why", "nudge", "priority",
+                             "exclusive", "active", "variants"]
+
+    mutating func decodeRule(_ node: YAMLNode, order: Int) -> RuleDefinition? {
+        guard let fields = decoder.fields(node, of: "a rule", allowed: Self.ruleFields),
+              let idNode = decoder.required(fields, "id", in: "a rule"), let id = decoder.id(idNode, "rule")
+        else { return nil }
+        var ok = declare(id, kind: "rule")
+        let what = "rule '\(id.value)'"
+
+        var journeyDefinition: JourneyDefinition?
+        if let journeyNode = fields.present("journey") {
+            if let journeyID = decoder.id(journeyNode, "journey"),
+               decoder.reference(journeyID, kind: "journey", known: journeys.map(\.id)) {
+                journeyDefinition = journey(journeyID.value)
+            } else {
+                ok = false
+            }
+        } else if journeys.count == 1 {
+            journeyDefinition = journeys[0]
+        } else if journeys.isEmpty {
+            decoder.error("\(what) has no journey to belong to: no journey is declared", at: id.location, fix: "declare a journey under 'journeys'")
+            ok = false
+        } else {
+            decoder.error("missing required field 'journey' in \(what)", at: id.location,
+                          fix: "there are \(journeys.count) journeys: " + journeys.map(\.id).joined(separator: ", "))
+            ok = false
+        }
+
+        var when = Condition(stages: nil, personas: nil, context: [], location: node.location)
+        if let whenNode = fields.present("when") {
+            if let condition = decodeCondition(whenNode, journey: journeyDefinition, allowStage: true, what: "the when of \(what)") {
+                when = condition
+            } else {
+                ok = false
+            }
+        }
+        var recommend: [RecommendItem] = []
+        if let recommendNode = fields.present("recommend") {
+            if let items = decodeRecommend(recommendNode, what: what) { recommend = items } else { ok = false }
+        }
+        let why = fields.present("why").flatMap { decoder.text($0, "'why'") }
+        let description = fields.present("description").flatMap { decoder.text($0, "a description") }
+        var nudge: NudgeDefinition?
+        if let nudgeNode = fields.present("nudge") {
+            nudge = decodeNudge(nudgeNode, what: what)
+            if nudge == nil { ok = false }
+        }
+        var priority = 0
+        if let priorityNode = fields.present("priority") {
+            if let value = decoder.integer(priorityNode, "'priority'") { priority = value } else { ok = false }
+        }
+        var exclusive = false
+        if let exclusiveNode = fields.present("exclusive") {
+            if let value = decoder.bool(exclusiveNode, "'exclusive'") { exclusive = value } else { ok = false }
+        }
+        var active: ActiveWindow?
+        if let activeNode = fields.present("active") {
+            active = decodeWindow(activeNode, what: what)
+            if active == nil { ok = false }
+        }
+        var variants: [VariantDefinition] = []
+        if let variantsNode = fields.present("variants") {
+            if let decoded = decodeVariants(variantsNode, what: what) { variants = decoded } else { ok = false }
+        }
+        guard ok, let journeyDefinition else { return nil }
+        return RuleDefinition(id: id.value, description: description, journey: journeyDefinition.id, when: when,
+                              recommend: recommend, why: why, nudge: nudge, priority: priority, exclusive: exclusive,
+                              active: active, variants: variants, location: id.location, order: order)
+    }
+
+    mutating func decodeRecommend(_ node: YAMLNode, what: String) -> [RecommendItem]? {
+        guard let items = node.sequence else {
+            decoder.error("'recommend' of \(what) must be a list", at: node.location, fix: "start each item with '- content:' or '- type:'")
+            return nil
+        }
+        var result: [RecommendItem] = []
+        var ok = true
+        for item in items {
+            let itemWhat = "a recommend item of \(what)"
+            guard let fields = decoder.fields(item, of: itemWhat, allowed: ["content", "type", "tags", "limit"]) else {
+                ok = false
+                continue
+            }
+            let contentNode = fields.present("content")
+            let typeNode = fields.present("type")
+            switch (contentNode, typeNode) {
+            case (let contentNode?, nil):
+                for extra in ["tags", "limit"] where fields[extra] != nil {
+                    decoder.error("'\(extra)' applies to a 'type' item, not to one 'content' item", at: fields.keys[extra] ?? item.location)
+                    ok = false
+                }
+                guard let id = decoder.id(contentNode, "content"),
+                      decoder.reference(id, kind: "content", known: known("content"))
+                else { ok = false; continue }
+                result.append(.content(id))
+            case (nil, let typeNode?):
+                guard let type = decoder.id(typeNode, "content type"),
+                      decoder.reference(type, kind: "content type", known: known("content type"))
+                else { ok = false; continue }
+                let tags = fields.present("tags").flatMap { decoder.textList($0, "a tag") } ?? []
+                var limit = 1
+                if let limitNode = fields.present("limit") {
+                    guard let value = decoder.integer(limitNode, "'limit'") else { ok = false; continue }
+                    guard value >= 1 else {
+                        decoder.error("'limit' must be at least 1", at: limitNode.location)
+                        ok = false
+                        continue
+                    }
+                    limit = value
+                }
+                result.append(.query(type: type, tags: tags, limit: limit, location: item.location))
+            case (.some, .some):
+                decoder.error("\(itemWhat) has both 'content' and 'type'", at: item.location, fix: "write them as two items")
+                ok = false
+            case (nil, nil):
+                decoder.error("\(itemWhat) needs 'content' (one item) or 'type' (items of a type)", at: item.location)
+                ok = false
+            }
+        }
+        return ok ? result : nil
+    }
+
+    mutating func decodeNudge(_ node: YAMLNode, what: String) -> NudgeDefinition? {
+        let nudgeWhat = "the nudge of \(what)"
+        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: ["id", "message", "cta", "alternative", "cap"]) else { return nil }
+        let id = decoder.required(fields, "id", in: nudgeWhat).flatMap { decoder.id($0, "nudge") }
+        let registered = id.map { declare($0, kind: "nudge") } ?? false
+        let message = decoder.required(fields, "message", in: nudgeWhat).flatMap { decoder.text($0, "a message") }
+        var ok = true
+        var cta: CallToAction?
+        if let ctaNode = fields.present("cta") {
+            let ctaWhat = "the cta of \(nudgeWhat)"
+            if let ctaFields = decoder.fields(ctaNode, of: ctaWhat, allowed: ["label", "url"]),
+               let label = decoder.required(ctaFields, "label", in: ctaWhat).flatMap({ decoder.text($0, "a label") }),
+               let url = decoder.required(ctaFields, "url", in: ctaWhat).flatMap({ decoder.text($0, "a url") }) {
+                cta = CallToAction(label: label, url: url)
+            } else {
+                ok = false
+            }
+        }
+        let alternative = fields.present("alternative").flatMap { decoder.text($0, "an alternative") }
+        var cap: Cap?
+        if let capNode = fields.present("cap") {
+            let capWhat = "the cap of \(nudgeWhat)"
+            if let capFields = decoder.fields(capNode, of: capWhat, allowed: ["max", "per"]) {
+                let max = decoder.required(capFields, "max", in: capWhat).flatMap { decoder.integer($0, "'max'") }
+                var per: Int64?
+                if let perNode = decoder.required(capFields, "per", in: capWhat), let text = decoder.text(perNode, "'per'") {
+                    per = TimeParsing.duration(text)
+                    if per == nil {
+                        decoder.error("'per' is not a duration: '\(text)'", at: perNode.location, fix: "write a whole number and s, m, h or d, e.g. 7d")
+                    }
+                }
+                if let max, max < 1, let maxNode = capFields.present("max") {
+                    decoder.error("'max' must be at least 1", at: maxNode.location)
+                    ok = false
+                }
+                if let max, let per, max >= 1 { cap = Cap(max: max, per: per) } else { ok = false }
+            } else {
+                ok = false
+            }
+        }
+        guard ok, registered, let id, let message else { return nil }
+        return NudgeDefinition(id: id.value, message: message, cta: cta, alternative: alternative, cap: cap, location: id.location)
+    }
+
+    mutating func decodeVariants(_ node: YAMLNode, what: String) -> [VariantDefinition]? {
+        guard let pairs = node.mapping, !pairs.isEmpty else {
+            decoder.error("'variants' of \(what) must be a mapping of variant ids to definitions", at: node.location)
+            return nil
+        }
+        var variants: [VariantDefinition] = []
+        var ok = true
+        for pair in pairs {
+            guard let id = decoder.id(pair.key, "variant") else { ok = false; continue }
+            let variantWhat = "variant '\(id.value)' of \(what)"
+            guard let fields = decoder.fields(pair.value, of: variantWhat, allowed: ["weight", "recommend", "nudge"]),
+                  let weightNode = decoder.required(fields, "weight", in: variantWhat),
+                  let weight = decoder.integer(weightNode, "'weight'")
+            else { ok = false; continue }
+            guard weight >= 1 else {
+                decoder.error("'weight' of \(variantWhat) must be a positive whole number", at: weightNode.location)
+                ok = false
+                continue
+            }
+            var recommend: [RecommendItem]?
+            if let recommendNode = fields.present("recommend") {
+                recommend = decodeRecommend(recommendNode, what: variantWhat)
+                if recommend == nil { ok = false }
+            }
+            var nudge = NudgeOverride.inherit
+            if let nudgeNode = fields["nudge"] {
+                if nudgeNode.isNull {
+                    nudge = .remove
+                } else if let replacement = decodeNudge(nudgeNode, what: variantWhat) {
+                    nudge = .replace(replacement)
+                } else {
+                    ok = false
+                }
+            }
+            variants.append(VariantDefinition(id: id.value, weight: weight, recommend: recommend, nudge: nudge, location: id.location))
+        }
+        return ok ? variants : nil
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+internal import Crypto
+
+/// One file of a rule set: its path relative to the rule set's directory, and its bytes.
+public struct RuleFile: Sendable {
+    public var path: String
+    public var bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+
+    /// `*_test.yaml` / `*_test.yml`: rule tests, never served.
+    public var isTest: Bool { Self.isTestPath(path) }
+
+    static func isTestPath(_ path: String) -> Bool { path.hasSuffix("_test.yaml") || path.hasSuffix("_test.yml") }
+}
+
+/// Why a rule directory could not be read at all (as opposed to what is wrong inside a file).
+public struct RuleDirectoryError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var fix: String
+
+    public var description: String { "\(path): \(reason) (\(fix))" }
+}
+
+/// Reads a rule set's files from disk: every `*.yaml` / `*.yml` below a directory, recursively,
+/// in byte order of their relative paths. Hidden files and folders (editor swap files, `.git`) are skipped.
+public enum RuleDirectory {
+    /// All YAML files below `directory`, rule files and test files alike, in read order.
+    ///
+    /// Files over `maxBytes` are returned empty-handed with `oversized` set, so the loader can refuse
+    /// them by name without reading them into memory.
+    public static func read(_ directory: String, maxBytes: Int = YAMLLimits.default.maxBytes) throws(RuleDirectoryError) -> [RuleFile] {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw RuleDirectoryError(path: directory, reason: "no such directory",
+                                     fix: "name the folder that holds the rule files")
+        }
+        guard isDirectory.boolValue else {
+            throw RuleDirectoryError(path: directory, reason: "not a directory", fix: "name the folder that holds the rule files")
+        }
+        let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        guard let enumerator = manager.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey],
+                                                  options: [.skipsHiddenFiles]) else {
+            throw RuleDirectoryError(path: directory, reason: "cannot be listed", fix: "check its permissions")
+        }
+        var found: [(path: String, url: URL)] = []
+        let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        for case let url as URL in enumerator {
+            let name = url.lastPathComponent
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") else { continue }
+            let values = try? url.resourceValues(forKeys: [.isRegularFileKey])
+            guard values?.isRegularFile == true else { continue }
+            let full = url.standardizedFileURL.path
+            let relative = full.hasPrefix(rootPath) ? String(full.dropFirst(rootPath.count)) : name
+            found.append((relative, url))
+        }
+        found.sort { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+        var files: [RuleFile] = []
+        for (path, url) in found {
+            let size = (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+            if size > maxBytes {
+                // Read only one byte more than allowed: the reader refuses it by size, not by memory.
+                let handle = try? FileHandle(forReadingFrom: url)
+                let head = (try? handle?.read(upToCount: maxBytes + 1)) ?? nil
+                try? handle?.close()
+                files.append(RuleFile(path: path, bytes: head.map { [UInt8]($0) } ?? []))
+                continue
+            }
+            guard let data = manager.contents(atPath: url.path) else {
+                throw RuleDirectoryError(path: directory + "/" + path, reason: "cannot be read", fix: "check its permissions")
+            }
+            files.append(RuleFile(path: path, bytes: [UInt8](data)))
+        }
+        return files
+    }
+
+    /// `sha256:<hex>` of the served files, in read order: for each, its relative path (UTF-8), a NUL,
+    /// its length in decimal, a NUL, and its bytes. The lengths keep two different sets of files from
+    /// ever hashing the same.
+    public static func version(of files: [RuleFile]) -> String {
+        var hasher = SHA256()
+        for file in files where !file.isTest {
+            hasher.update(data: Array(file.path.utf8) + [0] + Array(String(file.bytes.count).utf8) + [0])
+            hasher.update(data: file.bytes)
+        }
+        let digest = hasher.finalize()
+        return "sha256:" + digest.map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

@@ -1,0 +1,59 @@
+public import Foundation
+
+/// Loads and checks a rule set: YAML → nodes with places → the checked ``RuleSetDefinition``.
+///
+/// Every problem of a load is reported, not only the first; a rule set with any error yields no
+/// definition, so a daemon keeps serving what it had.
+public struct RuleSetLoader: Sendable {
+    public var limits: YAMLLimits
+    /// The zone in which `active` dates start at midnight.
+    public var timeZone: TimeZone
+
+    public init(limits: YAMLLimits = .default, timeZone: TimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .gmt) {
+        self.limits = limits
+        self.timeZone = timeZone
+    }
+
+    public struct Output: Sendable {
+        /// The checked rule set; nil when there is any error.
+        public var definition: RuleSetDefinition?
+        /// Errors and warnings, in file and position order.
+        public var diagnostics: [Diagnostic]
+        /// How many rule files (not test files) were read.
+        public var fileCount: Int
+        /// The version the files would have, whether or not they load.
+        public var version: String
+        /// What was declared, counted even when the set does not load.
+        public var counts: Counts
+    }
+
+    public struct Counts: Sendable, Hashable {
+        public var journeys = 0
+        public var personas = 0
+        public var content = 0
+        public var rules = 0
+    }
+
+    /// Loads every rule file below `directory`.
+    public func load(directory: String) throws(RuleDirectoryError) -> Output {
+        load(files: try RuleDirectory.read(directory, maxBytes: limits.maxBytes))
+    }
+
+    /// Loads a rule set from files already in memory (test files among them are ignored).
+    public func load(files: [RuleFile]) -> Output {
+        let served = files.filter { !$0.isTest }
+        var pass = LoadPass(limits: limits, timeZone: timeZone)
+        let definition = pass.run(served)
+        let version = RuleDirectory.version(of: served)
+        let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
+            a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location
+        }.map(\.element)
+        let ok = !diagnostics.hasErrors
+        var result = definition
+        result?.version = version
+        let counts = Counts(journeys: pass.journeys.count, personas: pass.personas.count,
+                            content: pass.contentNodes.count, rules: pass.ruleNodes.count)
+        return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: served.count, version: version,
+                      counts: counts)
+    }
+}

@@ -1,0 +1,177 @@
+/// Reads typed values out of ``YAMLNode``s by the rule language's schema, collecting every
+/// problem as a ``Diagnostic`` instead of stopping at the first.
+struct SchemaDecoder {
+    var diagnostics: [Diagnostic] = []
+
+    mutating func error(_ message: String, at location: SourceLocation, fix: String? = nil) {
+        diagnostics.append(Diagnostic(.error, message, at: location, fix: fix))
+    }
+
+    mutating func warning(_ message: String, at location: SourceLocation, fix: String? = nil) {
+        diagnostics.append(Diagnostic(.warning, message, at: location, fix: fix))
+    }
+
+    /// A mapping's fields by name. Unknown fields are errors (with the nearest allowed name).
+    /// A null node reads as an empty mapping.
+    mutating func fields(_ node: YAMLNode, of what: String, allowed: [String]) -> Fields? {
+        if node.isNull { return Fields(node: node, values: [:], keys: [:]) }
+        guard let pairs = node.mapping else {
+            error("\(what) must be a mapping, not \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        var values: [String: YAMLNode] = [:]
+        var keys: [String: SourceLocation] = [:]
+        for pair in pairs {
+            let name = pair.name
+            guard allowed.contains(name) else {
+                var fix = Suggestions.hint(for: name, in: allowed)
+                if fix == nil { fix = "allowed: " + allowed.joined(separator: ", ") }
+                error("unknown field '\(name)' in \(what)", at: pair.key.location, fix: fix)
+                continue
+            }
+            values[name] = pair.value
+            keys[name] = pair.key.location
+        }
+        return Fields(node: node, values: values, keys: keys)
+    }
+
+    struct Fields {
+        var node: YAMLNode
+        var values: [String: YAMLNode]
+        var keys: [String: SourceLocation]
+
+        subscript(_ name: String) -> YAMLNode? { values[name] }
+
+        /// The field, or nil when it is absent or null.
+        func present(_ name: String) -> YAMLNode? {
+            guard let value = values[name], !value.isNull else { return nil }
+            return value
+        }
+    }
+
+    /// A required field: missing (or null) is an error at the mapping that lacks it.
+    mutating func required(_ fields: Fields, _ name: String, in what: String) -> YAMLNode? {
+        if let value = fields.present(name) { return value }
+        error("missing required field '\(name)' in \(what)", at: fields.keys[name] ?? fields.node.location,
+              fix: "add `\(name): …`")
+        return nil
+    }
+
+    /// Text: any scalar but null. Quoted or plain, it is taken as written.
+    mutating func text(_ node: YAMLNode, _ what: String) -> String? {
+        guard let scalar = node.scalar, !node.isNull else {
+            error("\(what) must be text, not \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        return scalar.text
+    }
+
+    mutating func optionalText(_ node: YAMLNode?, _ what: String) -> String? {
+        guard let node, !node.isNull else { return nil }
+        return text(node, what)
+    }
+
+    /// Only a plain `true` or `false`: `yes`, `no`, `on` and `off` are text, and so an error here.
+    mutating func bool(_ node: YAMLNode, _ what: String) -> Bool? {
+        if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:bool" {
+            if scalar.text == "true" { return true }
+            if scalar.text == "false" { return false }
+        }
+        error("\(what) must be true or false, not \(describe(node))", at: node.location,
+              fix: "write true or false; yes, no, on and off are text in Duwtje")
+        return nil
+    }
+
+    /// A plain decimal integer.
+    mutating func integer(_ node: YAMLNode, _ what: String) -> Int? {
+        if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:int",
+           Self.isDecimalInteger(scalar.text), let value = Int(scalar.text) {
+            return value
+        }
+        error("\(what) must be a whole number, not \(describe(node))", at: node.location)
+        return nil
+    }
+
+    /// A plain decimal number (`2`, `-1`, `2.5`).
+    mutating func number(_ node: YAMLNode, _ what: String) -> Double? {
+        if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:float"
+            || scalar.tag == "tag:yaml.org,2002:int", let value = Self.decimal(scalar.text) {
+            return value
+        }
+        error("\(what) must be a number, not \(describe(node))", at: node.location)
+        return nil
+    }
+
+    static func isDecimalInteger(_ text: String) -> Bool {
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    static func decimal(_ text: String) -> Double? {
+        let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count),
+              parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
+        else { return nil }
+        return Double(text)
+    }
+
+    /// A node for a message: its text when it is a scalar.
+    func describe(_ node: YAMLNode) -> String {
+        if let scalar = node.scalar, !node.isNull { return scalar.isPlain ? "'\(scalar.text)'" : "the text \"\(scalar.text)\"" }
+        return node.kindDescription
+    }
+
+    /// An id of `kind`: `^[a-z0-9][a-z0-9._-]{0,63}$`.
+    mutating func id(_ node: YAMLNode, _ kind: String) -> Located<String>? {
+        guard let value = text(node, "a \(kind) id") else { return nil }
+        guard Self.isValidID(value) else {
+            error("invalid \(kind) id '\(value)'", at: node.location,
+                  fix: "use 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
+            return nil
+        }
+        return Located(value, at: node.location)
+    }
+
+    static func isValidID(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard (1...64).contains(bytes.count) else { return false }
+        for (index, byte) in bytes.enumerated() {
+            let alphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            if alphanumeric { continue }
+            if index > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") { continue }
+            return false
+        }
+        return true
+    }
+
+    /// One id or a list of ids ("any of").
+    mutating func idList(_ node: YAMLNode, _ kind: String) -> [Located<String>]? {
+        if let items = node.sequence {
+            if items.isEmpty {
+                error("an empty list of \(kind)s matches nothing", at: node.location, fix: "name at least one, or leave the condition out")
+                return nil
+            }
+            let ids = items.compactMap { id($0, kind) }
+            return ids.count == items.count ? ids : nil
+        }
+        return id(node, kind).map { [$0] }
+    }
+
+    /// One text or a list of texts.
+    mutating func textList(_ node: YAMLNode, _ what: String) -> [String]? {
+        if let items = node.sequence {
+            let values = items.compactMap { text($0, what) }
+            return values.count == items.count ? values : nil
+        }
+        return text(node, what).map { [$0] }
+    }
+
+    /// An id that must name one of `known`; an unknown one is an error with the nearest known ids.
+    mutating func reference(_ id: Located<String>, kind: String, known: some Collection<String>, context: String = "") -> Bool {
+        if known.contains(id.value) { return true }
+        error("unknown \(kind) '\(id.value)'\(context)", at: id.location, fix: Suggestions.hint(for: id.value, in: known))
+        return false
+    }
+}

@@ -1,0 +1,48 @@
+/// "Did you mean …" for unknown ids: the nearest known ids by edit distance.
+enum Suggestions {
+    /// Up to `limit` candidates close enough to `name` to be what the writer meant, nearest first.
+    static func nearest(to name: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+        let target = Array(name.unicodeScalars)
+        let threshold = max(2, target.count / 3)
+        var scored: [(distance: Int, candidate: String)] = []
+        for candidate in candidates where candidate != name {
+            let distance: Int
+            if candidate.hasPrefix(name) || name.hasPrefix(candidate) {
+                distance = min(threshold, abs(candidate.count - name.count))
+            } else {
+                distance = editDistance(target, Array(candidate.unicodeScalars), bound: threshold)
+            }
+            if distance <= threshold { scored.append((distance, candidate)) }
+        }
+        scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.candidate < $1.candidate }
+        return scored.prefix(limit).map(\.candidate)
+    }
+
+    /// `did you mean 'a' or 'b'?`, or nil when nothing is close.
+    static func hint(for name: String, in candidates: some Sequence<String>) -> String? {
+        let near = nearest(to: name, in: candidates)
+        guard !near.isEmpty else { return nil }
+        return "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
+    }
+
+    /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`.
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], bound: Int) -> Int {
+        if abs(a.count - b.count) > bound { return bound + 1 }
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            var rowMinimum = current[0]
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                rowMinimum = min(rowMinimum, current[j])
+            }
+            if rowMinimum > bound { return bound + 1 }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

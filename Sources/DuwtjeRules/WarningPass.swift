@@ -1,0 +1,172 @@
+import Foundation
+
+extension RuleDefinition {
+    /// The spec's total order: priority descending, then specificity descending, then declaration order.
+    public func ranks(before other: RuleDefinition) -> Bool {
+        if priority != other.priority { return priority > other.priority }
+        let mine = when.specificity
+        let theirs = other.when.specificity
+        if mine != theirs { return mine > theirs }
+        return order < other.order
+    }
+
+    /// The nudges this rule can serve: its own and its variants'.
+    var allNudges: [NudgeDefinition] {
+        var result = nudge.map { [$0] } ?? []
+        for variant in variants {
+            if case .replace(let replacement) = variant.nudge { result.append(replacement) }
+        }
+        return result
+    }
+
+    var allRecommendItems: [RecommendItem] {
+        recommend + variants.flatMap { $0.recommend ?? [] }
+    }
+}
+
+/// The questions a loaded rule set raises (rules.md section 7): they never refuse the set.
+struct WarningPass {
+    let definition: RuleSetDefinition
+    let timeZone: TimeZone
+    var diagnostics: [Diagnostic] = []
+
+    mutating func warn(_ message: String, at location: SourceLocation, fix: String? = nil) {
+        diagnostics.append(Diagnostic(.warning, message, at: location, fix: fix))
+    }
+
+    mutating func run() {
+        for rule in definition.rules {
+            for nudge in rule.allNudges {
+                if nudge.cap == nil {
+                    warn("nudge '\(nudge.id)' has no cap (nudges must not nag)", at: nudge.location, fix: "add `cap: { max: 3, per: 7d }`")
+                }
+                if nudge.alternative == nil {
+                    warn("nudge '\(nudge.id)' has no alternative (citizens keep the choice of channel)", at: nudge.location,
+                         fix: "add `alternative:` naming the other route")
+                }
+            }
+            let givesSomething = !rule.allRecommendItems.isEmpty || !rule.allNudges.isEmpty
+            if !givesSomething {
+                warn("rule '\(rule.id)' recommends nothing and has no nudge", at: rule.location)
+            } else if rule.why == nil {
+                warn("rule '\(rule.id)' has no 'why': its answers cannot tell citizens why they see them", at: rule.location,
+                     fix: "add `why: U ziet dit omdat …`")
+            }
+        }
+        warnShadowedRules()
+        warnUnreachableContent()
+        warnUnmentioned()
+    }
+
+    mutating func warnShadowedRules() {
+        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        for journey in definition.journeys {
+            let ranked = (byJourney[journey.id] ?? []).sorted { $0.ranks(before: $1) }
+            for (index, exclusive) in ranked.enumerated() where exclusive.exclusive {
+                for rule in ranked[(index + 1)...] where Shadowing.covers(exclusive, rule, timeZone: timeZone) {
+                    warn("rule '\(rule.id)' can never be consulted: exclusive rule '\(exclusive.id)' (\(exclusive.location)) ranks above it and matches everything it matches",
+                         at: rule.location, fix: "give it a higher priority, or narrow '\(exclusive.id)'")
+                }
+            }
+        }
+    }
+
+    mutating func warnUnreachableContent() {
+        var reachable = Set<String>()
+        for journey in definition.journeys {
+            reachable.formUnion(journey.fallback.map(\.value))
+            for stage in journey.stages { reachable.formUnion(stage.fallback.map(\.value)) }
+        }
+        for rule in definition.rules {
+            for item in rule.allRecommendItems {
+                switch item {
+                case .content(let id):
+                    reachable.insert(id.value)
+                case .query(let type, let tags, _, _):
+                    for content in definition.content where content.type == type.value && tags.allSatisfy(content.tags.contains) {
+                        reachable.insert(content.id)
+                    }
+                }
+            }
+        }
+        for content in definition.content where !reachable.contains(content.id) {
+            warn("content item '\(content.id)' cannot be recommended: no rule or fallback names it or its type and tags",
+                 at: content.location)
+        }
+    }
+
+    mutating func warnUnmentioned() {
+        var personas = Set<String>()
+        var stages = Set<String>()
+        for rule in definition.rules {
+            personas.formUnion(rule.when.personas?.map(\.value) ?? [])
+            for stage in rule.when.stages ?? [] { stages.insert(rule.journey + "\u{0}" + stage.value) }
+        }
+        for persona in definition.personas where !personas.contains(persona.id) {
+            warn("persona '\(persona.id)' is not mentioned by any rule", at: persona.location)
+        }
+        for journey in definition.journeys {
+            for stage in journey.stages where !stages.contains(journey.id + "\u{0}" + stage.id) {
+                warn("stage '\(stage.id)' of journey '\(journey.id)' is not mentioned by any rule", at: stage.location)
+            }
+        }
+    }
+}
+
+/// Whether one rule's `when` and `active` window hold whenever another's do. Conservative: it
+/// answers true only when that is certain, so a shadowing warning is never wrong.
+enum Shadowing {
+    static func covers(_ outer: RuleDefinition, _ inner: RuleDefinition, timeZone: TimeZone) -> Bool {
+        guard outer.journey == inner.journey else { return false }
+        if let window = outer.active {
+            guard let innerWindow = inner.active else { return false }
+            if let from = window.from {
+                guard let innerFrom = innerWindow.from, innerFrom.resolved(in: timeZone) >= from.resolved(in: timeZone) else { return false }
+            }
+            if let until = window.until {
+                guard let innerUntil = innerWindow.until, innerUntil.resolved(in: timeZone) <= until.resolved(in: timeZone) else { return false }
+            }
+        }
+        guard covers(ids: outer.when.stages, inner.when.stages), covers(ids: outer.when.personas, inner.when.personas) else { return false }
+        for condition in outer.when.context {
+            guard let innerCondition = inner.when.context.first(where: { $0.key == condition.key }) else { return false }
+            for test in condition.tests where !implies(innerCondition.tests, test) { return false }
+        }
+        return true
+    }
+
+    static func covers(ids outer: [Located<String>]?, _ inner: [Located<String>]?) -> Bool {
+        guard let outer else { return true }
+        guard let inner else { return false }
+        let allowed = Set(outer.map(\.value))
+        return inner.allSatisfy { allowed.contains($0.value) }
+    }
+
+    /// Whether `tests` (all holding) guarantee that `test` holds.
+    static func implies(_ tests: [ValueTest], _ test: ValueTest) -> Bool {
+        tests.contains { given in
+            switch (given, test) {
+            case (.exists(let a), .exists(let b)):
+                return a == b
+            case (.equals, .exists(true)), (.prefix, .exists(true)), (.range, .exists(true)):
+                return true
+            case (.equals(let values), .equals(let allowed)):
+                return values.allSatisfy(allowed.contains)
+            case (.not(let excluded), .not(let required)):
+                return required.allSatisfy(excluded.contains)
+            case (.exists(false), .not):
+                return true
+            case (.prefix(let inner), .prefix(let outer)):
+                return inner.hasPrefix(outer)
+            case (.equals(let values), .prefix(let outer)):
+                return values.allSatisfy { if case .string(let text) = $0 { return text.hasPrefix(outer) } else { return false } }
+            case (.range(let inner), .range(let outer)):
+                return outer.covers(inner)
+            case (.equals(let values), .range(let outer)):
+                return values.allSatisfy { if case .number(let number) = $0 { return outer.contains(number) } else { return false } }
+            default:
+                return false
+            }
+        }
+    }
+}
