@@ -109,7 +109,7 @@ struct LoadPass {
 
     mutating func readJourney(_ key: YAMLNode, _ node: YAMLNode) {
         guard let id = decoder.id(key, "journey"), declare(id, kind: "journey"),
-              let fields = decoder.fields(node, of: "journey '\(id.value)'", allowed: ["label", "stages", "fallback"])
+              let fields = decoder.fields(node, of: "journey '\(id.value)'", allowed: ["label", "description", "stages", "fallback"])
         else { return }
         let journeyIndex = journeys.count
         var journey = JourneyDefinition(id: id.value, label: decoder.optionalText(fields["label"], "a label"),
@@ -122,7 +122,7 @@ struct LoadPass {
             var stageIDs: [String: SourceLocation] = [:]
             for item in items {
                 let what = "a stage of journey '\(id.value)'"
-                guard let stageFields = decoder.fields(item, of: what, allowed: ["id", "label", "when", "fallback"]),
+                guard let stageFields = decoder.fields(item, of: what, allowed: ["id", "label", "description", "when", "fallback"]),
                       let stageNode = decoder.required(stageFields, "id", in: what),
                       let stageID = decoder.id(stageNode, "stage")
                 else { continue }

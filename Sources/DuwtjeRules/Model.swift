@@ -179,7 +179,7 @@ public enum RecommendItem: Sendable {
     case query(type: Located<String>, tags: [String], limit: Int, location: SourceLocation)
 }
 
-public struct CallToAction: Sendable, Hashable {
+public struct CallToAction: Sendable, Hashable, Encodable {
     public var label: String
     public var url: String
 }

@@ -1,0 +1,283 @@
+public import Foundation
+
+/// A compiled, immutable rule set: what the daemon serves and swaps whole on reload.
+///
+/// Built once per load. Rules are kept per journey in the spec's total order (priority,
+/// specificity, declaration order) and indexed by stage, persona and one discriminating context
+/// value, so that evaluating a request touches only rules that can match it.
+public struct RuleSet: Sendable {
+    public let definition: RuleSetDefinition
+    public let timeZone: TimeZone
+    let journeys: [CompiledJourney]
+    let journeyIndex: [String: Int]
+    let personaIndex: [String: Int]
+    let contextKeyIndex: [String: Int]
+    let contextKeys: [ContextKeyDefinition]
+    let content: [CompiledContent]
+    /// The index of the `language` context key, which content languages are compared with.
+    let languageKey: Int?
+
+    /// `sha256:…`: every answer carries it.
+    public var version: String { definition.version }
+
+    public init(_ definition: RuleSetDefinition, timeZone: TimeZone) {
+        self.definition = definition
+        self.timeZone = timeZone
+        var personaIndex: [String: Int] = [:]
+        for (index, persona) in definition.personas.enumerated() { personaIndex[persona.id] = index }
+        var contextKeyIndex: [String: Int] = [:]
+        for (index, key) in definition.contextKeys.enumerated() { contextKeyIndex[key.id] = index }
+        var contentIndex: [String: Int] = [:]
+        for (index, item) in definition.content.enumerated() { contentIndex[item.id] = index }
+        self.personaIndex = personaIndex
+        self.contextKeyIndex = contextKeyIndex
+        self.contextKeys = definition.contextKeys
+        self.languageKey = contextKeyIndex["language"]
+        self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
+        let compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
+                                content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone)
+        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        var journeyIndex: [String: Int] = [:]
+        var journeys: [CompiledJourney] = []
+        for (index, journey) in definition.journeys.enumerated() {
+            journeyIndex[journey.id] = index
+            journeys.append(compiler.journey(journey, rules: byJourney[journey.id] ?? [], personaCount: definition.personas.count))
+        }
+        self.journeys = journeys
+        self.journeyIndex = journeyIndex
+    }
+}
+
+struct CompiledContent: Sendable {
+    let id: String
+    let type: String
+    let title: String
+    let url: String
+    let language: String?
+    let from: Date?
+    let until: Date?
+
+    init(_ item: ContentItem, timeZone: TimeZone) {
+        id = item.id
+        type = item.type
+        title = item.title
+        url = item.url
+        language = item.language
+        from = item.active?.from?.resolved(in: timeZone)
+        until = item.active?.until?.resolved(in: timeZone)
+    }
+
+    func isActive(at now: Date) -> Bool {
+        if let from, now < from { return false }
+        if let until, now >= until { return false }
+        return true
+    }
+}
+
+struct CompiledCondition: Sendable {
+    let key: Int
+    let name: String
+    let tests: [ValueTest]
+}
+
+struct CompiledWhen: Sendable {
+    /// Allowed stage indices, or nil for any stage.
+    let stages: [Bool]?
+    /// Allowed persona indices, or nil for any persona (or none).
+    let personas: [Bool]?
+    let context: [CompiledCondition]
+}
+
+enum CompiledItem: Sendable {
+    case content(Int)
+    case query([Int], limit: Int)
+}
+
+struct CompiledNudge: Sendable {
+    let id: String
+    let message: String
+    let cta: CallToAction?
+    let alternative: String?
+    let cap: Cap?
+}
+
+struct CompiledVariant: Sendable {
+    let id: String
+    let weight: UInt64
+    let recommend: [CompiledItem]?
+    /// nil: inherit the rule's nudge; `.some(nil)`: no nudge; `.some(n)`: this nudge.
+    let nudge: CompiledNudge??
+}
+
+struct CompiledRule: Sendable {
+    let id: String
+    let when: CompiledWhen
+    let from: Date?
+    let until: Date?
+    let recommend: [CompiledItem]
+    let why: String?
+    let nudge: CompiledNudge?
+    let exclusive: Bool
+    let variants: [CompiledVariant]
+    let totalWeight: UInt64
+    /// Whether this rule or any of its variants can serve a nudge.
+    let mayNudge: Bool
+    let definition: RuleDefinition
+}
+
+/// Where one rule goes in a bucket: under one value of one context key it requires, or in general.
+struct BucketKey: Hashable, Sendable {
+    let key: Int
+    let value: String
+}
+
+struct Bucket: Sendable {
+    /// Rank positions of rules that do not require a particular value, ascending.
+    var general: [Int32] = []
+    /// Rank positions of rules that require one of these values of a context key, ascending.
+    var byValue: [BucketKey: [Int32]] = [:]
+}
+
+struct CompiledJourney: Sendable {
+    let id: String
+    let stageIDs: [String]
+    let stageIndex: [String: Int]
+    /// Each stage's signals, in journey order.
+    let stageWhens: [CompiledWhen?]
+    let stageFallbacks: [[Int]]
+    let fallback: [Int]
+    /// The journey's rules in rank order.
+    let rules: [CompiledRule]
+    /// `nudgeAtOrAfter[i]`: whether any rule ranked at `i` or below may serve a nudge.
+    let nudgeAtOrAfter: [Bool]
+    /// Buckets by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of persona and the last
+    /// stage slot stand for "none or unknown".
+    let buckets: [Bucket]
+    let personaSlots: Int
+
+    func bucket(stage: Int?, persona: Int?) -> Bucket {
+        let stageSlot = stage ?? stageIDs.count
+        let personaSlot = persona.map { $0 + 1 } ?? 0
+        return buckets[stageSlot * personaSlots + personaSlot]
+    }
+}
+
+/// Turns checked definitions into the compiled form.
+struct Compiler {
+    let personaIndex: [String: Int]
+    let contextKeyIndex: [String: Int]
+    let contentIndex: [String: Int]
+    let content: [ContentItem]
+    let contextKeys: [ContextKeyDefinition]
+    let timeZone: TimeZone
+
+    func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], personaCount: Int) -> CompiledJourney {
+        var stageIndex: [String: Int] = [:]
+        for (index, stage) in journey.stages.enumerated() { stageIndex[stage.id] = index }
+        let ranked = rules.sorted { $0.ranks(before: $1) }.map { self.rule($0, stageIndex: stageIndex, stageCount: journey.stages.count) }
+        var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
+        for index in stride(from: ranked.count - 1, through: 0, by: -1) {
+            nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
+        }
+        let personaSlots = personaCount + 1
+        var buckets = [Bucket](repeating: Bucket(), count: (journey.stages.count + 1) * personaSlots)
+        for (position, rule) in ranked.enumerated() {
+            let discriminator = self.discriminator(rule.when)
+            for stageSlot in 0...journey.stages.count {
+                if let stages = rule.when.stages, stageSlot == journey.stages.count || !stages[stageSlot] { continue }
+                for personaSlot in 0..<personaSlots {
+                    if let personas = rule.when.personas, personaSlot == 0 || !personas[personaSlot - 1] { continue }
+                    let slot = stageSlot * personaSlots + personaSlot
+                    if let (key, values) = discriminator {
+                        for value in values {
+                            buckets[slot].byValue[BucketKey(key: key, value: value), default: []].append(Int32(position))
+                        }
+                    } else {
+                        buckets[slot].general.append(Int32(position))
+                    }
+                }
+            }
+        }
+        return CompiledJourney(
+            id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
+            stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
+            stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
+            fallback: journey.fallback.compactMap { contentIndex[$0.value] },
+            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets, personaSlots: personaSlots)
+    }
+
+    /// A context condition that requires one of a few text values: the rule need only be looked at
+    /// for requests carrying one of them. The condition with the fewest values is chosen.
+    func discriminator(_ when: CompiledWhen) -> (Int, [String])? {
+        var best: (Int, [String])?
+        for condition in when.context {
+            for test in condition.tests {
+                guard case .equals(let values) = test else { continue }
+                let strings = values.compactMap { value -> String? in
+                    if case .string(let text) = value { return text }
+                    return nil
+                }
+                guard strings.count == values.count else { continue }
+                if best == nil || strings.count < best!.1.count { best = (condition.key, strings) }
+            }
+        }
+        return best
+    }
+
+    func when(for condition: Condition, stageIndex: [String: Int], stageCount: Int) -> CompiledWhen {
+        var stages: [Bool]?
+        if let ids = condition.stages {
+            var allowed = [Bool](repeating: false, count: stageCount)
+            for id in ids { if let index = stageIndex[id.value] { allowed[index] = true } }
+            stages = allowed
+        }
+        var personas: [Bool]?
+        if let ids = condition.personas {
+            var allowed = [Bool](repeating: false, count: personaIndex.count)
+            for id in ids { if let index = personaIndex[id.value] { allowed[index] = true } }
+            personas = allowed
+        }
+        let context = condition.context.compactMap { condition -> CompiledCondition? in
+            guard let key = contextKeyIndex[condition.key] else { return nil }
+            return CompiledCondition(key: key, name: condition.key, tests: condition.tests)
+        }
+        return CompiledWhen(stages: stages, personas: personas, context: context)
+    }
+
+    func items(_ items: [RecommendItem]) -> [CompiledItem] {
+        items.compactMap { item in
+            switch item {
+            case .content(let id):
+                return contentIndex[id.value].map(CompiledItem.content)
+            case .query(let type, let tags, let limit, _):
+                let matches = content.indices.filter { content[$0].type == type.value && tags.allSatisfy(content[$0].tags.contains) }
+                return .query(matches, limit: limit)
+            }
+        }
+    }
+
+    func nudge(_ nudge: NudgeDefinition?) -> CompiledNudge? {
+        nudge.map { CompiledNudge(id: $0.id, message: $0.message, cta: $0.cta, alternative: $0.alternative, cap: $0.cap) }
+    }
+
+    func rule(_ rule: RuleDefinition, stageIndex: [String: Int], stageCount: Int) -> CompiledRule {
+        let variants = rule.variants.map { variant -> CompiledVariant in
+            let nudge: CompiledNudge??
+            switch variant.nudge {
+            case .inherit: nudge = nil
+            case .remove: nudge = .some(nil)
+            case .replace(let replacement): nudge = .some(self.nudge(replacement))
+            }
+            return CompiledVariant(id: variant.id, weight: UInt64(variant.weight), recommend: variant.recommend.map(items),
+                                   nudge: nudge)
+        }
+        let compiledNudge = nudge(rule.nudge)
+        let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
+        return CompiledRule(
+            id: rule.id, when: when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount),
+            from: rule.active?.from?.resolved(in: timeZone), until: rule.active?.until?.resolved(in: timeZone),
+            recommend: items(rule.recommend), why: rule.why ?? rule.description, nudge: compiledNudge,
+            exclusive: rule.exclusive, variants: variants, totalWeight: variants.reduce(0) { $0 + $1.weight },
+            mayNudge: mayNudge, definition: rule)
+    }
+}

@@ -1,0 +1,41 @@
+/// Assigns a visitor to a rule's variant, the same in every process and after every reload.
+///
+/// FNV-1a 64-bit over `"<rule id>\u{0}<visitor>"` (Swift's `Hasher` is seeded per process and so
+/// cannot be used), reduced modulo the sum of weights; the first variant whose cumulative weight
+/// exceeds that bucket wins.
+public enum VariantAssignment {
+    public static func fnv1a64(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    public static func hash(rule: String, visitor: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in rule.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        hash &*= 0x0000_0100_0000_01b3  // the NUL separator: xor with 0 leaves the hash as it is
+        for byte in visitor.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// The index of the chosen variant among `weights` (positive, in declaration order).
+    public static func pick(weights: [UInt64], total: UInt64, hash: UInt64) -> Int {
+        guard total > 0 else { return 0 }
+        let bucket = hash % total
+        var cumulative: UInt64 = 0
+        for (index, weight) in weights.enumerated() {
+            cumulative += weight
+            if cumulative > bucket { return index }
+        }
+        return weights.count - 1
+    }
+}
