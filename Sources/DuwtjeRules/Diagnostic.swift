@@ -15,6 +15,12 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
 
     public var description: String { "\(file):\(line):\(column)" }
 
+    /// `path:line:col` with the file's path prefixed by the directory the user named.
+    public func formatted(directory: String?) -> String {
+        guard let directory, !directory.isEmpty, directory != "." else { return description }
+        return (directory.hasSuffix("/") ? directory : directory + "/") + description
+    }
+
     public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
         if lhs.file != rhs.file { return Array(lhs.file.utf8).lexicographicallyPrecedes(Array(rhs.file.utf8)) }
         if lhs.line != rhs.line { return lhs.line < rhs.line }
@@ -50,11 +56,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
 
     /// The same line with the file's path prefixed by the directory the user named.
     public func formatted(directory: String?) -> String {
-        var path = location.file
-        if let directory, !directory.isEmpty, directory != "." {
-            path = directory.hasSuffix("/") ? directory + path : directory + "/" + path
-        }
-        var line = "\(path):\(location.line):\(location.column): \(severity.rawValue): \(message)"
+        var line = "\(location.formatted(directory: directory)): \(severity.rawValue): \(message)"
         if let fix { line += " (\(fix))" }
         return line
     }

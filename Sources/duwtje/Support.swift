@@ -14,3 +14,33 @@ enum TimeZoneOption {
         return zone
     }
 }
+
+import DuwtjeRules
+
+/// Options shared by the commands that load a rule set.
+struct RuleSetOptions: ParsableArguments {
+    @Argument(help: "The folder with the rule files.")
+    var directory: String = "Rules"
+
+    @Option(help: "The time zone in which 'active' dates start at midnight.")
+    var timezone: String = "Europe/Amsterdam"
+
+    /// Loads and compiles the rule set; on errors prints them (path:line:col) and exits 1.
+    func load() throws -> (ruleSet: RuleSet, files: [RuleFile]) {
+        let zone = try TimeZoneOption.parse(timezone)
+        let files: [RuleFile]
+        do {
+            files = try RuleDirectory.read(directory)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let output = RuleSetLoader(timeZone: zone).load(files: files)
+        guard let definition = output.definition else {
+            for diagnostic in output.diagnostics.errors { printError(diagnostic.formatted(directory: directory)) }
+            printError("error: \(directory) has \(plural(output.diagnostics.errors.count, "error")); run `duwtje check \(directory)`")
+            throw ExitCode(1)
+        }
+        return (RuleSet(definition, timeZone: zone), files)
+    }
+}
