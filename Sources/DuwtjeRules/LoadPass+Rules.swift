@@ -64,7 +64,9 @@ extension LoadPass {
         }
         guard let fields = decoder.fields(node, of: what, allowed: Self.operators) else { return nil }
         if fields.values.isEmpty {
-            decoder.error("\(what) is empty", at: node.location, fix: "use one of: " + Self.operators.joined(separator: ", "))
+            if node.mapping?.isEmpty ?? true {
+                decoder.error("\(what) is empty", at: node.location, fix: "use one of: " + Self.operators.joined(separator: ", "))
+            }
             return nil
         }
         var tests: [ValueTest] = []

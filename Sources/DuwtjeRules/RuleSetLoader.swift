@@ -32,6 +32,13 @@ public struct RuleSetLoader: Sendable {
         public var personas = 0
         public var content = 0
         public var rules = 0
+
+        public init(journeys: Int = 0, personas: Int = 0, content: Int = 0, rules: Int = 0) {
+            self.journeys = journeys
+            self.personas = personas
+            self.content = content
+            self.rules = rules
+        }
     }
 
     /// Loads every rule file below `directory`.

@@ -25,8 +25,9 @@ public struct YAMLLimits: Sendable, Hashable {
 /// On top of plain YAML it refuses repeated mapping keys, resolves anchors, aliases and the merge
 /// key `<<`, and enforces ``YAMLLimits``. It never decides what a scalar means: that is the schema's job.
 public enum YAMLReader {
-    /// The result of reading one file: the document (nil when the file holds none) and what was
-    /// found wrong. A document is only returned when there are no errors.
+    /// The result of reading one file: the document (nil when the file holds none or could not be
+    /// read to its end) and what was found wrong. After a duplicate key the document is still
+    /// returned, with the first value kept, so the schema can report the file's other errors too.
     public struct Result: Sendable {
         public var document: YAMLNode?
         public var diagnostics: [Diagnostic]
@@ -154,8 +155,7 @@ private struct TreeBuilder {
         } catch {
             return YAMLReader.fail("\(error)", at: location(line: 0, column: 0))
         }
-        let errors = diagnostics.contains { $0.severity == .error }
-        return YAMLReader.Result(document: errors ? nil : document, diagnostics: diagnostics)
+        return YAMLReader.Result(document: document, diagnostics: diagnostics)
     }
 
     func location(line: Int, column: Int) -> SourceLocation {

@@ -1,0 +1,144 @@
+import DuwtjeRules
+import Foundation
+import Testing
+
+@Suite("YAML as Duwtje reads it")
+struct YAMLReaderTests {
+    @Test("no, yes, on and off stay text; only plain true and false are booleans")
+    func norwayStaysNorwegian() throws {
+        let result = read("a: no\nb: yes\nc: on\nd: 'true'\ne: true\n")
+        let pairs = try #require(result.document?.mapping)
+        #expect(pairs.map { $0.value.scalar?.text } == ["no", "yes", "on", "true", "true"])
+        #expect(pairs[3].value.scalar?.isPlain == false)
+        #expect(pairs[4].value.scalar?.isPlain == true)
+    }
+
+    @Test("a language code 'no' in a rule is the Norwegian value, and `exclusive: yes` is refused")
+    func booleansBySchema() {
+        let output = load("""
+        journeys: { j: { stages: [ { id: s } ] } }
+        context: { language: { values: [nl, no] } }
+        content:
+          - { id: c, type: t, title: T, url: /u, language: no }
+        content_types: { t: { label: T } }
+        rules:
+          - id: r
+            when: { context: { language: no } }
+            recommend: [ { content: c } ]
+            exclusive: yes
+        """)
+        #expect(finding(output, "'exclusive' must be true or false") == "10:16 'exclusive' must be true or false, not 'yes'")
+        #expect(output.diagnostics.errors.count == 1)
+    }
+
+    @Test("aliases and merge keys resolve; explicit keys win over merged ones")
+    func aliasesAndMerge() throws {
+        let result = read("""
+        base: &base { max: 3, per: 7d }
+        copy: *base
+        merged:
+          <<: *base
+          max: 5
+        list:
+          <<: [ { a: 1 }, { a: 2, b: 2 } ]
+        """)
+        let pairs = try #require(result.document?.mapping)
+        let copy = try #require(pairs[1].value.mapping)
+        #expect(copy.map(\.name) == ["max", "per"])
+        let merged = try #require(pairs[2].value.mapping)
+        #expect(merged.map { "\($0.name)=\($0.value.scalar!.text)" } == ["per=7d", "max=5"])
+        let list = try #require(pairs[3].value.mapping)
+        #expect(list.map { "\($0.name)=\($0.value.scalar!.text)" } == ["a=1", "b=2"])
+    }
+
+    @Test("a repeated key is an error naming both places")
+    func duplicateKeys() {
+        let result = read("a: 1\nb: 2\na: 3\n")
+        #expect(result.document?.mapping?.map { $0.value.scalar?.text } == ["1", "2"])
+        #expect(result.diagnostics.map(\.description) == ["t.yaml:3:1: error: duplicate key 'a' (first at line 1, column 1) (keep one of them)"])
+    }
+
+    @Test("a billion-laughs alias bomb is refused at the node limit, naming the place")
+    func aliasBomb() {
+        var text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            let previous = level == 1 ? "a" : "l\(level - 1)"
+            text += "l\(level): &l\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        #expect(text.utf8.count < 1_024)
+        let result = read(text)
+        #expect(result.document == nil)
+        let diagnostic = result.diagnostics.first
+        #expect(diagnostic?.message == "document expands past 100000 nodes (aliases counted as expanded)")
+        #expect(diagnostic?.location.line == 5)  // l4: 10^5 nodes
+    }
+
+    @Test("a self-referencing alias is refused, not followed")
+    func selfReference() {
+        let result = read("a: &a [*a]\n")
+        #expect(result.diagnostics.map(\.description) == [
+            "t.yaml:1:8: error: alias *a refers to a node that contains it (a cycle) (an alias may only repeat a node that is complete)",
+        ])
+    }
+
+    @Test("nesting deeper than 64 is refused; a million open brackets do not overflow the stack")
+    func depth() {
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(read(deep).diagnostics.first?.description == "t.yaml:1:65: error: document nests deeper than 64 levels (flatten the structure)")
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(read(ok).diagnostics.isEmpty)
+        let huge = String(repeating: "[", count: 1_000_000)
+        #expect(read(huge).diagnostics.first?.message == "document nests deeper than 64 levels")
+    }
+
+    @Test("an alias that would nest past the limit where it is used is refused")
+    func depthThroughAlias() {
+        let inner = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        let text = "a: &a \(inner)\nb: " + String(repeating: "[", count: 30) + "*a" + String(repeating: "]", count: 30)
+        #expect(read(text).diagnostics.first?.message == "document nests deeper than 64 levels")
+    }
+
+    @Test("a file over the size limit is refused before parsing")
+    func size() {
+        let big = [UInt8](repeating: UInt8(ascii: "#"), count: 8 * 1_048_576 + 1)
+        let result = YAMLReader.read(big, file: "big.yaml")
+        #expect(result.diagnostics.map(\.description) == [
+            "big.yaml:1:1: error: file is 8388609 bytes, over the limit of 8388608 bytes (split it into several files)",
+        ])
+    }
+
+    @Test("a file that is not UTF-8 is refused with the byte offset and its line and column")
+    func encoding() {
+        var bytes = Array("a: b\nc: d".utf8)
+        bytes.insert(0xff, at: 8)
+        let result = YAMLReader.read(bytes, file: "latin.yaml")
+        #expect(result.diagnostics.map(\.description) == [
+            "latin.yaml:2:4: error: file is not valid UTF-8 (byte offset 8) (save the file as UTF-8)",
+        ])
+        let utf16 = YAMLReader.read([0xff, 0xfe, 0x61, 0x00], file: "u.yaml")
+        #expect(utf16.diagnostics.first?.message == "file is not valid UTF-8 (byte offset 0)")
+    }
+
+    @Test("malformed YAML names libyaml's problem and place")
+    func malformed() {
+        let result = read("a: [1, 2\nb: c\n")
+        #expect(result.document == nil)
+        #expect(result.diagnostics.first?.message.hasPrefix("malformed YAML: ") == true)
+        #expect(result.diagnostics.first?.location.line == 2)
+    }
+
+    @Test("an alias to an unknown anchor, a second document and a foreign tag are refused")
+    func otherHazards() {
+        #expect(read("a: *nope\n").diagnostics.first?.message.contains("names no anchor") == true)
+        #expect(read("a: 1\n---\nb: 2\n").diagnostics.first?.message == "a rule file holds one YAML document, found a second one")
+        #expect(read("a: !!python/object x\n").diagnostics.first?.message.hasPrefix("unsupported YAML tag") == true)
+    }
+
+    @Test("an empty file and a comment-only file hold no document and no error")
+    func empty() {
+        #expect(read("").document == nil)
+        #expect(read("").diagnostics.isEmpty)
+        #expect(read("# nothing here\n").diagnostics.isEmpty)
+        #expect(load("# nothing\n").diagnostics.isEmpty)
+    }
+}
