@@ -102,6 +102,15 @@ public struct ExplanationEntry: Sendable, Encodable, Hashable {
     /// The exclusive rule above this one that stopped the walk, when it did.
     public var cutBy: String?
 
+    public init(rule: String, matched: Bool, rank: Int? = nil, variant: String? = nil, failed: String? = nil, cutBy: String? = nil) {
+        self.rule = rule
+        self.matched = matched
+        self.rank = rank
+        self.variant = variant
+        self.failed = failed
+        self.cutBy = cutBy
+    }
+
     enum CodingKeys: String, CodingKey { case rule, matched, rank, variant, failed, cutBy = "cut_by" }
 }
 
@@ -122,6 +131,11 @@ public struct NudgeListing: Sendable, Encodable, Hashable {
     public struct CapDescription: Sendable, Encodable, Hashable {
         public var max: Int
         public var perSeconds: Int64
+
+        public init(max: Int, perSeconds: Int64) {
+            self.max = max
+            self.perSeconds = perSeconds
+        }
 
         enum CodingKeys: String, CodingKey { case max, perSeconds = "per_seconds" }
     }

@@ -188,6 +188,11 @@ public struct CallToAction: Sendable, Hashable, Encodable {
 public struct Cap: Sendable, Hashable {
     public var max: Int
     public var per: Int64
+
+    public init(max: Int, per: Int64) {
+        self.max = max
+        self.per = per
+    }
 }
 
 public struct NudgeDefinition: Sendable {

@@ -1,6 +1,6 @@
 /// "Did you mean …" for unknown ids: the nearest known ids by edit distance.
 enum Suggestions {
-    /// Up to `limit` candidates close enough to `name` to be what the writer meant, nearest first.
+    /// Up to `limit` candidates close enough to `name` to be what the writer meant, all at the nearest distance.
     static func nearest(to name: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
         let target = Array(name.unicodeScalars)
         let threshold = max(2, target.count / 3)
@@ -14,8 +14,9 @@ enum Suggestions {
             }
             if distance <= threshold { scored.append((distance, candidate)) }
         }
-        scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.candidate < $1.candidate }
-        return scored.prefix(limit).map(\.candidate)
+        // Only the nearest: a one-letter typo should not be offered three two-letter alternatives.
+        guard let nearest = scored.map(\.distance).min() else { return [] }
+        return scored.filter { $0.distance == nearest }.map(\.candidate).sorted().prefix(limit).map { $0 }
     }
 
     /// `did you mean 'a' or 'b'?`, or nil when nothing is close.
