@@ -35,7 +35,8 @@ public struct RuleSet: Sendable {
         self.languageKey = contextKeyIndex["language"]
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
         let compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
-                                content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone)
+                                content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
+                                catalogue: ContentIndex(definition.content))
         let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
         var journeyIndex: [String: Int] = [:]
         var journeys: [CompiledJourney] = []
@@ -170,6 +171,7 @@ struct Compiler {
     let content: [ContentItem]
     let contextKeys: [ContextKeyDefinition]
     let timeZone: TimeZone
+    let catalogue: ContentIndex
 
     func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], personaCount: Int) -> CompiledJourney {
         var stageIndex: [String: Int] = [:]
@@ -250,8 +252,7 @@ struct Compiler {
             case .content(let id):
                 return contentIndex[id.value].map(CompiledItem.content)
             case .query(let type, let tags, let limit, _):
-                let matches = content.indices.filter { content[$0].type == type.value && tags.allSatisfy(content[$0].tags.contains) }
-                return .query(matches, limit: limit)
+                return .query(catalogue.matches(type: type.value, tags: tags), limit: limit)
             }
         }
     }

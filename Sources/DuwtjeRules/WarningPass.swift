@@ -73,6 +73,7 @@ struct WarningPass {
 
     mutating func warnUnreachableContent() {
         var reachable = Set<String>()
+        let contentIndex = ContentIndex(definition.content)
         for journey in definition.journeys {
             reachable.formUnion(journey.fallback.map(\.value))
             for stage in journey.stages { reachable.formUnion(stage.fallback.map(\.value)) }
@@ -83,9 +84,7 @@ struct WarningPass {
                 case .content(let id):
                     reachable.insert(id.value)
                 case .query(let type, let tags, _, _):
-                    for content in definition.content where content.type == type.value && tags.allSatisfy(content.tags.contains) {
-                        reachable.insert(content.id)
-                    }
+                    for index in contentIndex.matches(type: type.value, tags: tags) { reachable.insert(definition.content[index].id) }
                 }
             }
         }
