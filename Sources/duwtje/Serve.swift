@@ -1,11 +1,37 @@
 import ArgumentParser
+import DuwtjeServer
 
-/// `duwtje serve`: the daemon (being written).
+/// `duwtje serve`: the daemon, in the foreground, logging to standard error.
+///
+/// A start-up failure (rules with errors, a live daemon on the socket, an unwritable socket
+/// directory, a bad configuration) prints one line to standard error and exits 1; nothing else
+/// escapes, so an operator never reads a backtrace to learn that a rule has a typo.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the daemon on a Unix socket.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon on a Unix socket.",
+        discussion: """
+            Serves the rule set over HTTP/1.1 on a Unix socket (see docs/api.md). SIGHUP reloads the \
+            configuration and rules; SIGTERM or SIGINT stops after the requests in flight. Without --config, \
+            Config/duwtje.yaml is read when it exists, else the built-in defaults apply.
+            """
+    )
+
+    @Option(help: "The configuration file (default: Config/duwtje.yaml when it exists).")
+    var config: String?
+
+    @Option(help: "The rule directory (overrides the configuration's `rules`).")
+    var rules: String?
+
+    @Option(help: "The socket path (overrides the configuration's `socket.path`).")
+    var socket: String?
 
     func run() async throws {
-        printError("error: serve is not built yet")
-        throw ExitCode(1)
+        let daemon = Daemon(options: DaemonOptions(configFile: config, rules: rules, socket: socket))
+        do {
+            try await daemon.run()
+        } catch {
+            printError("duwtje: \(error.description)")
+            throw ExitCode(1)
+        }
     }
 }

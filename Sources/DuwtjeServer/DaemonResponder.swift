@@ -1,0 +1,162 @@
+public import DuwtjeRules
+import Foundation
+public import Hummingbird
+import HTTPTypes
+public import Logging
+import NIOCore
+
+/// Answers every request of api.md. Routing is a `switch` over the few fixed paths, so that an
+/// unknown path gets 404, a known path with the wrong method 405 (with `Allow`), and every error a
+/// problem+json body, without framework defaults in between.
+///
+/// Each request reads the ``ServingSnapshot`` once and is answered wholly from it, so a reload in
+/// the middle of a request never mixes two rule sets.
+public struct DaemonResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let state: DaemonState
+    let caps: any CapStore
+    let metrics: DaemonMetrics
+    let logger: Logger
+
+    public init(state: DaemonState, caps: any CapStore, metrics: DaemonMetrics, logger: Logger) {
+        self.state = state
+        self.caps = caps
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let path = request.uri.path
+        var response: Response
+        do {
+            response = try await route(request, path: path)
+        } catch {
+            response = Self.problem(error)
+        }
+        let duration = ContinuousClock.now - started
+        let status = response.status.code
+        metrics.request(endpoint: DaemonMetrics.endpoint(for: path), status: status, duration: duration)
+        if status >= 500 {
+            logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(status)"])
+        } else {
+            logger.debug("request", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(status)",
+                                               "duration": "\(duration)"])
+        }
+        return response
+    }
+
+    func route(_ request: Request, path: String) async throws(Problem) -> Response {
+        let method = request.method
+        switch path {
+        case "/v1/recommendations", "/v1/nudges":
+            guard method == .post else { throw .methodNotAllowed(path: path, method: method.rawValue, allowed: "POST") }
+            return try await evaluate(request, path: path, endpoint: path == "/v1/nudges" ? .nudges : .recommendations)
+        case "/v1/journeys", "/v1/status", "/healthz", "/readyz", "/metrics":
+            guard method == .get else { throw .methodNotAllowed(path: path, method: method.rawValue, allowed: "GET") }
+            let snapshot = state.snapshot
+            switch path {
+            case "/v1/journeys": return try Self.json(JourneysBody(snapshot))
+            case "/v1/status": return try Self.json(StatusBody(snapshot: snapshot, state: state))
+            case "/healthz": return try Self.json(["status": "ok"])
+            case "/readyz": return try Self.json(["status": "ready", "ruleset": snapshot.ruleSet.version])
+            default:
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+            }
+        case "/v1/events", "/v1/report":
+            throw .notFound(path: path, detail: "\(path) is not served by this version of the daemon yet (events and reports come later)")
+        default:
+            throw .notFound(path: path)
+        }
+    }
+
+    func evaluate(_ request: Request, path: String, endpoint: RequestDecoder.Endpoint) async throws(Problem) -> Response {
+        let snapshot = state.snapshot
+        let limits = snapshot.configuration.limits
+        let body = try await Self.collect(request, limit: limits.maxBodyBytes, path: path)
+        let decoder = RequestDecoder(endpoint: endpoint, maxLimit: limits.maxLimit)
+        let question: EvaluationRequest
+        do {
+            question = try decoder.decode(body, now: Date())
+        } catch {
+            throw .badRequest(error, path: path)
+        }
+        do {
+            switch endpoint {
+            case .recommendations:
+                let answer = try snapshot.ruleSet.evaluate(question, caps: caps)
+                if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
+                return try Self.json(answer)
+            case .nudges:
+                return try Self.json(try snapshot.ruleSet.nudges(for: question))
+            }
+        } catch let error as EvaluationError {
+            switch error {
+            case .unknownJourney:
+                throw Problem(slug: "unknown-journey", title: "Unknown journey", status: 404, detail: error.description,
+                              field: "journey", instance: path)
+            case .journeyRequired:
+                throw Problem(slug: "missing-field", title: "Missing field", status: 400, detail: error.description,
+                              field: "journey", instance: path)
+            }
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            logger.error("cannot encode an answer", metadata: ["path": "\(path)", "error": "\(error)"])
+            throw .internalError(path: path)
+        }
+    }
+
+    /// The body, up to `limit` bytes: a declared or actual length over it is 413 before more is read.
+    static func collect(_ request: Request, limit: Int, path: String) async throws(Problem) -> [UInt8] {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw .bodyTooLarge(path: path, limit: limit)
+        }
+        var bytes: [UInt8] = []
+        do {
+            for try await buffer in request.body {
+                guard bytes.count + buffer.readableBytes <= limit else { throw Problem.bodyTooLarge(path: path, limit: limit) }
+                bytes.append(contentsOf: buffer.readableBytesView)
+            }
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(slug: "malformed-request", title: "Malformed request", status: 400,
+                          detail: "the body could not be read: \(error)", instance: path)
+        }
+        return bytes
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok,
+                     contentType: String = "application/json") throws(Problem) -> Response {
+        let data: Data
+        do {
+            data = try JSONEncoder.duwtje.encode(value)
+        } catch {
+            throw .internalError(path: "")
+        }
+        return Response(status: status, headers: [.contentType: contentType],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func problem(_ error: any Error) -> Response {
+        let problem = (error as? Problem) ?? .internalError(path: "")
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let allowed = problem.allow { headers[.allow] = allowed }
+        if problem.status == 413 { headers[.connection] = "close" }
+        let data = (try? JSONEncoder.duwtje.encode(problem)) ?? Data("{\"status\":\(problem.status)}".utf8)
+        return Response(status: HTTPResponse.Status(code: problem.status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension JSONEncoder {
+    /// A fresh encoder with the daemon's settings (slashes unescaped, so URLs read as written).
+    static var duwtje: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }
+}

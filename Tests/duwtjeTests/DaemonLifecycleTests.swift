@@ -1,0 +1,353 @@
+import Foundation
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Start-up, reload, shutdown and the socket, with the real binary and real signals.
+@Suite("duwtje serve: start, reload, stop", .serialized, .timeLimit(.minutes(5)))
+struct DaemonLifecycleTests {
+    static let body = #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}}"#
+
+    func status(_ client: SocketClient) async throws -> [String: Any] {
+        try #require(try await client.get("/v1/status").json)
+    }
+
+    func reloadsOK(_ client: SocketClient) async throws -> Int {
+        ((try await status(client))["reloads"] as? [String: Any])?["ok"] as? Int ?? -1
+    }
+
+    @Test("reload: a valid change is served; an invalid one keeps the old set and lists its errors; then a valid one works")
+    func reload() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let client = SocketClient(daemon)
+        defer { Task { await client.shutdown() } }
+        let versionA = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
+
+        try daemon.write("rules/rules.yaml", Fixture.rules(why: "B"))
+        daemon.signal(SIGHUP)
+        try await eventually("first reload") { try await reloadsOK(client) == 1 }
+        let answerB = try #require(try await client.post("/v1/recommendations", Self.body).json)
+        let versionB = try #require(answerB["ruleset"] as? String)
+        #expect(versionB != versionA)
+        #expect((answerB["recommendations"] as? [[String: Any]])?.first?["why"] as? String == "B")
+        let statusB = try await status(client)
+        #expect((statusB["ruleset"] as? [String: Any])?["version"] as? String == versionB)
+        #expect((statusB["last_reload"] as? [String: Any])?["result"] as? String == "ok")
+
+        try daemon.write("rules/rules.yaml", Fixture.brokenRules)
+        daemon.signal(SIGHUP)
+        try await eventually("failed reload") {
+            ((try await status(client))["reloads"] as? [String: Any])?["failed"] as? Int == 1
+        }
+        let failed = try await status(client)
+        #expect((failed["ruleset"] as? [String: Any])?["version"] as? String == versionB)
+        let last = try #require(failed["last_reload"] as? [String: Any])
+        #expect(last["result"] as? String == "failed" && last["serving"] as? String == versionB)
+        let errors = try #require(last["errors"] as? [[String: Any]])
+        #expect(errors.map { "\($0["file"] ?? ""):\($0["line"] ?? ""):\($0["column"] ?? "")" } == ["rules.yaml:4:23", "rules.yaml:5:29"])
+        #expect((errors.first?["text"] as? String)?.hasPrefix(daemon.rulesDirectory + "/rules.yaml:4:23: error: unknown persona 'oudr'") == true)
+        #expect(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String == versionB)
+        #expect(daemon.stderr.contains("rules.yaml:5:29: error: unknown content 'c9'"))
+        let metrics = try await client.get("/metrics").body
+        #expect(metrics.contains(#"duwtje_reloads_total{result="failed"} 1"#) && metrics.contains("duwtje_reload_errors_total 2"))
+
+        try daemon.write("rules/rules.yaml", Fixture.rules(why: "C"))
+        daemon.signal(SIGHUP)
+        try await eventually("reload after the failed one") { try await reloadsOK(client) == 2 }
+        let answerC = try #require(try await client.post("/v1/recommendations", Self.body).json)
+        #expect(answerC["ruleset"] as? String != versionB)
+        #expect((answerC["recommendations"] as? [[String: Any]])?.first?["why"] as? String == "C")
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test("reload under load: 16 clients sending continuously, 50 SIGHUPs alternating two rule sets, no request fails")
+    func reloadUnderLoad() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let client = SocketClient(daemon, connections: 32)
+        defer { Task { await client.shutdown() } }
+        let versionA = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
+        try daemon.write("rules/rules.yaml", Fixture.rules(why: "B"))
+        daemon.signal(SIGHUP)
+        try await eventually { try await reloadsOK(client) == 1 }
+        let versionB = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
+        #expect(versionA != versionB)
+
+        let stop = StopFlag()
+        let tally = try await withThrowingTaskGroup(of: Tally.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    var tally = Tally()
+                    while !stop.isSet {
+                        do {
+                            let reply = try await client.post("/v1/recommendations", Self.body)
+                            let version = reply.json?["ruleset"] as? String
+                            if reply.status == 200, let version, version == versionA || version == versionB {
+                                tally.ok += 1
+                                tally.versions.insert(version)
+                            } else {
+                                tally.failed += 1
+                            }
+                        } catch {
+                            tally.failed += 1
+                            tally.errors.append("\(error)")
+                        }
+                    }
+                    return tally
+                }
+            }
+            for round in 0..<50 {
+                try daemon.write("rules/rules.yaml", Fixture.rules(why: round % 2 == 0 ? "A" : "B"))
+                daemon.signal(SIGHUP)
+                try await eventually("reload \(round + 2)") { try await reloadsOK(client) == round + 2 }
+            }
+            stop.set()
+            var total = Tally()
+            for try await part in group {
+                total.ok += part.ok
+                total.failed += part.failed
+                total.versions.formUnion(part.versions)
+                total.errors += part.errors
+            }
+            return total
+        }
+        print("reload under load: \(tally.ok) answered, \(tally.failed) failed, versions \(tally.versions.count), "
+            + "reloads ok \(try await reloadsOK(client))")
+        #expect(tally.failed == 0, "\(tally.errors.prefix(3))")
+        #expect(tally.ok > 0 && tally.versions.isSubset(of: [versionA, versionB]) && tally.versions.count == 2)
+        #expect(try await reloadsOK(client) == 51)
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test("SIGTERM: the request in flight is answered, the socket file removed, exit 0")
+    func gracefulStop() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let path = daemon.socketPath
+        let body = Self.body
+        let head = "POST /v1/recommendations HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        let descriptor = await RawClient.onThread { RawClient.connect(path) }
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        // Half a request is in flight when SIGTERM arrives.
+        #expect(RawClient.send(descriptor, head + String(body.prefix(10))))
+        try await Task.sleep(for: .milliseconds(200))
+        daemon.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        // New connections are refused once it stops accepting...
+        #expect(try await RawClient.exchange(path, "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n").isEmpty)
+        // ...but the request in flight completes.
+        #expect(RawClient.send(descriptor, String(body.dropFirst(10))))
+        let answer = await RawClient.onThread { RawClient.readAll(descriptor) }
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.contains(#""ruleset":"sha256:"#))
+        #expect(await daemon.waitForExit() == 0)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(daemon.stderr.contains("stopped"))
+    }
+
+    @Test("a second daemon on the same socket refuses with one line and exit 1; the first keeps answering")
+    func secondDaemonRefuses() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let other = try DaemonProcess()
+        let second = try daemon.launch(["--config", daemon.configPath, "--rules", other.rulesDirectory])
+        let status = await DaemonProcess.waitForExit(second)
+        #expect(status == 1)
+        let lines = daemon.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first == "duwtje: another duwtje daemon is already answering on \(daemon.socketPath) (stop it first, or pass --socket PATH)")
+        #expect(try await daemon.probeHealth())
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test("two daemons started at once leave exactly one listening")
+    func simultaneousStart() async throws {
+        let daemon = try DaemonProcess()
+        let first = try daemon.launch()
+        let secondLog = daemon.directory + "/second.log"
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
+        second.arguments = ["serve", "--config", daemon.configPath]
+        _ = FileManager.default.createFile(atPath: secondLog, contents: nil)
+        second.standardError = FileHandle(forWritingAtPath: secondLog)
+        try second.run()
+        try await eventually {
+            guard FileManager.default.fileExists(atPath: daemon.socketPath) else { return false }
+            return (try? await daemon.probeHealth()) == true
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let running = [first, second].filter(\.isRunning)
+        #expect(running.count == 1)
+        for process in running { kill(process.processIdentifier, SIGTERM) }
+        for process in [first, second] { _ = await DaemonProcess.waitForExit(process) }
+        #expect([first.terminationStatus, second.terminationStatus].sorted() == [0, 1])
+    }
+
+    @Test("a stale socket file is replaced; the socket gets the configured mode")
+    func staleSocketAndMode() async throws {
+        let daemon = try DaemonProcess(socketMode: "0600")
+        try FileManager.default.createDirectory(atPath: daemon.directory + "/run", withIntermediateDirectories: true)
+        // A socket bound and closed: what a killed daemon leaves behind.
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(daemon.socketPath.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in for (index, byte) in bytes.enumerated() { buffer[index] = byte } }
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        close(descriptor)
+        #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
+        try await daemon.start()
+        #expect(fileMode(daemon.socketPath) == 0o600)
+        #expect(await daemon.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socketPath))
+    }
+
+    @Test("start-up failures print one clear line and exit 1, creating no socket")
+    func startupFailures() async throws {
+        let broken = try DaemonProcess(rules: Fixture.brokenRules)
+        func run(_ daemon: DaemonProcess, _ arguments: [String]? = nil) async throws -> (Int32?, [Substring]) {
+            let process = try daemon.launch(arguments)
+            let status = await DaemonProcess.waitForExit(process)
+            return (status, daemon.stderr.split(separator: "\n"))
+        }
+        let (status1, lines1) = try await run(broken)
+        #expect(status1 == 1 && lines1.count == 1)
+        #expect(lines1.first?.hasPrefix("duwtje: \(broken.rulesDirectory) has 2 errors; the first: \(broken.rulesDirectory)/rules.yaml:4:23: error: unknown persona 'oudr'") == true)
+        #expect(!FileManager.default.fileExists(atPath: broken.socketPath))
+
+        let badConfig = try DaemonProcess(config: "limits: { max_limit: many }\n")
+        let (status2, lines2) = try await run(badConfig)
+        #expect(status2 == 1 && lines2.count == 1)
+        #expect(lines2.first == "duwtje: \(badConfig.configPath) has 1 error: \(badConfig.configPath):3:22: error: 'limits.max_limit' must be a whole number, not 'many'")
+
+        let missing = try DaemonProcess()
+        let (status3, lines3) = try await run(missing, ["--config", missing.directory + "/nope.yaml"])
+        #expect(status3 == 1 && lines3.count == 1 && lines3.first?.contains("does not exist") == true)
+
+        let blocked = try DaemonProcess()
+        try blocked.write("file", "a file where a directory should be")
+        let (status4, lines4) = try await run(blocked, ["--config", blocked.configPath, "--socket", blocked.directory + "/file/d.sock"])
+        #expect(status4 == 1 && lines4.count == 1 && lines4.first?.contains("socket directory") == true)
+    }
+
+    @Test("a slow client trickling bytes does not hold up others and is cut off at the deadline")
+    func slowClient() async throws {
+        let daemon = try DaemonProcess(config: "limits: { request_timeout: 2s, idle_timeout: 30s }\n")
+        try await daemon.start()
+        let client = SocketClient(daemon)
+        defer { Task { await client.shutdown() } }
+        let path = daemon.socketPath
+        let trickle = Task {
+            await RawClient.onThread { () -> (String, Double) in
+                let descriptor = RawClient.connect(path, timeoutSeconds: 1)
+                defer { close(descriptor) }
+                let started = Date()
+                var answer = ""
+                for character in "POST /v1/recommendations HTTP/1.1\r\nHost: d\r\nContent-Length: 500\r\n\r\n{\"journey\":" {
+                    guard RawClient.send(descriptor, String(character)) else { break }
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                    if count > 0 { answer += String(decoding: buffer[0..<count], as: UTF8.self) }
+                    if count == 0 { break }
+                    usleep(150_000)
+                    if Date().timeIntervalSince(started) > 20 { break }
+                }
+                answer += RawClient.readAll(descriptor)
+                return (answer, Date().timeIntervalSince(started))
+            }
+        }
+        // Meanwhile every other client is answered.
+        for _ in 0..<20 {
+            #expect(try await client.post("/v1/recommendations", Self.body).status == 200)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let (answer, seconds) = await trickle.value
+        #expect(answer.hasPrefix("HTTP/1.1 408"))
+        #expect(answer.contains("urn:duwtje:problem:request-timeout"))
+        #expect(seconds < 15)
+        #expect(try await client.get("/healthz").status == 200)
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test("the bound on open connections: a client over it waits in the backlog until a connection closes")
+    func connectionBound() async throws {
+        let daemon = try DaemonProcess(config: "limits: { max_connections: 1 }\n")
+        try await daemon.start()
+        let path = daemon.socketPath
+        let holder = await RawClient.onThread { RawClient.connect(path) }
+        #expect(holder >= 0)
+        try await Task.sleep(for: .milliseconds(200))
+        let answered = StopFlag()
+        let waiting = Task {
+            let reply = try await RawClient.exchange(path, "GET /healthz HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
+            answered.set()
+            return reply
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        // Not answered while the one allowed connection is open...
+        #expect(!answered.isSet)
+        close(holder)
+        // ...and answered once it closes.
+        let answer = try await waiting.value
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test("systemd: READY=1 once listening, RELOADING=1 with MONOTONIC_USEC and READY=1 on SIGHUP, STOPPING=1 on SIGTERM")
+    func systemdNotify() async throws {
+        let daemon = try DaemonProcess()
+        let notifyPath = daemon.directory + "/notify"
+        let receiver = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(receiver) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(notifyPath.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in for (index, byte) in bytes.enumerated() { buffer[index] = byte } }
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(receiver, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(receiver, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let socketPath = daemon.socketPath
+        func receive() async -> String {
+            await RawClient.onThread {
+                var buffer = [UInt8](repeating: 0, count: 1024)
+                let count = recv(receiver, &buffer, buffer.count, 0)
+                return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
+            }
+        }
+        _ = socketPath
+        try await daemon.start(environment: ["NOTIFY_SOCKET": notifyPath])
+        let ready = await receive()
+        #expect(ready.hasPrefix("READY=1"))
+        #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
+        daemon.signal(SIGHUP)
+        let reloading = await receive()
+        #expect(reloading.hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
+        #expect(await receive().hasPrefix("READY=1"))
+        daemon.signal(SIGTERM)
+        #expect(await receive() == "STOPPING=1")
+        #expect(await daemon.waitForExit() == 0)
+    }
+}
+
+/// What the clients of the reload-under-load test saw.
+struct Tally: Sendable {
+    var ok = 0
+    var failed = 0
+    var versions: Set<String> = []
+    var errors: [String] = []
+}
+
+/// A flag the load generators poll to know when to stop.
+final class StopFlag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
