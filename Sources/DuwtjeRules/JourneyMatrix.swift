@@ -1,0 +1,221 @@
+public import Foundation
+
+/// The GAP matrix of the inbound method: for each journey, what every stage × persona gets, so that
+/// marketing staff can see where their rules leave citizens with only fallbacks or nothing.
+///
+/// Built by asking the engine itself (no visitor, so no caps and variants as written): a cell
+/// shows exactly what a request with that stage, persona and context would be answered.
+public struct JourneyMatrix: Sendable, Encodable {
+    public struct Item: Sendable, Encodable, Hashable {
+        public var content: String
+        public var type: String
+        public var title: String
+        /// The rule that recommended it, or nil for a fallback.
+        public var rule: String?
+        public var fallback: String?
+    }
+
+    public struct Cell: Sendable, Encodable, Hashable {
+        public enum Gap: String, Sendable, Encodable {
+            /// No rule gave content: only the stage's or journey's fallback did.
+            case fallbackOnly = "fallback-only"
+            /// Nothing at all.
+            case empty
+        }
+
+        public var stage: String
+        public var persona: String?
+        public var items: [Item]
+        public var nudge: String?
+        public var nudgeRule: String?
+        /// The rules that matched, in rank order.
+        public var rules: [String]
+        public var gap: Gap?
+
+        enum CodingKeys: String, CodingKey { case stage, persona, items, nudge, nudgeRule = "nudge_rule", rules, gap }
+    }
+
+    public struct Journey: Sendable, Encodable {
+        public var id: String
+        public var label: String?
+        public var stages: [String]
+        /// Persona ids in declaration order; `nil` stands for "no persona".
+        public var personas: [String?]
+        /// Row by row (personas), column by column (stages).
+        public var rows: [[Cell]]
+    }
+
+    public struct Finding: Sendable, Encodable, Hashable {
+        public var id: String
+        public var location: String
+        public var reason: String
+    }
+
+    public var ruleset: String
+    public var journeys: [Journey]
+    /// Rules that can never be consulted: shadowed by an exclusive rule, or with conditions that cannot all hold.
+    public var deadRules: [Finding]
+    /// Content no request can reach.
+    public var unreachableContent: [Finding]
+    /// Nudges without cap or alternative.
+    public var nudgeProblems: [Finding]
+
+    enum CodingKeys: String, CodingKey {
+        case ruleset, journeys, deadRules = "dead_rules", unreachableContent = "unreachable_content", nudgeProblems = "nudge_problems"
+    }
+
+    /// The matrix of `ruleSet` for every journey (or only `journey`), with `context` in every request.
+    public init(ruleSet: RuleSet, journey: String? = nil, context: [String: ContextValue] = [:], now: Date) throws(EvaluationError) {
+        let definition = ruleSet.definition
+        if let journey, !definition.journeys.contains(where: { $0.id == journey }) {
+            throw .unknownJourney(journey, suggestion: Suggestions.hint(for: journey, in: definition.journeys.map(\.id)))
+        }
+        let personas: [String?] = [nil] + definition.personas.map(\.id)
+        var journeys: [Journey] = []
+        for journeyDefinition in definition.journeys where journey == nil || journeyDefinition.id == journey {
+            var rows: [[Cell]] = []
+            for persona in personas {
+                var row: [Cell] = []
+                for stage in journeyDefinition.stages {
+                    let request = EvaluationRequest(journey: journeyDefinition.id, stage: stage.id, persona: persona,
+                                                    context: context, now: now, explain: true)
+                    let answer = try ruleSet.evaluate(request)
+                    let items = answer.recommendations.map {
+                        Item(content: $0.content, type: $0.type, title: $0.title, rule: $0.rule, fallback: $0.fallback?.rawValue)
+                    }
+                    let gap: Cell.Gap? = items.isEmpty ? .empty : (items.allSatisfy { $0.rule == nil } ? .fallbackOnly : nil)
+                    row.append(Cell(stage: stage.id, persona: persona, items: items, nudge: answer.nudge?.id,
+                                    nudgeRule: answer.nudge?.rule,
+                                    rules: answer.explanation?.filter { $0.matched && $0.cutBy == nil }.map(\.rule) ?? [], gap: gap))
+                }
+                rows.append(row)
+            }
+            journeys.append(Journey(id: journeyDefinition.id, label: journeyDefinition.label,
+                                    stages: journeyDefinition.stages.map(\.id), personas: personas, rows: rows))
+        }
+        let analysis = RuleSetAnalysis(definition, timeZone: ruleSet.timeZone)
+        let selected = Set(journeys.map(\.id))
+        self.ruleset = ruleSet.version
+        self.journeys = journeys
+        self.deadRules = analysis.deadRules.filter { selected.contains($0.journey) }.map(\.finding)
+        self.unreachableContent = analysis.unreachableContent
+        self.nudgeProblems = analysis.nudgeProblems.filter { selected.contains($0.journey) }.map(\.finding)
+    }
+
+    /// The cells that are gaps, for summaries.
+    public var gapCount: Int { journeys.reduce(0) { $0 + $1.rows.joined().filter { $0.gap != nil }.count } }
+}
+
+/// Static questions about a rule set that do not depend on one request.
+struct RuleSetAnalysis {
+    struct JourneyFinding {
+        var journey: String
+        var finding: JourneyMatrix.Finding
+    }
+
+    var deadRules: [JourneyFinding] = []
+    var unreachableContent: [JourneyMatrix.Finding] = []
+    var nudgeProblems: [JourneyFinding] = []
+
+    init(_ definition: RuleSetDefinition, timeZone: TimeZone) {
+        var dead = Set<String>()
+        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        for journey in definition.journeys {
+            let ranked = (byJourney[journey.id] ?? []).sorted { $0.ranks(before: $1) }
+            for (index, rule) in ranked.enumerated() {
+                if let contradiction = Contradiction.find(in: rule) {
+                    dead.insert(rule.id)
+                    deadRules.append(JourneyFinding(journey: journey.id, finding: .init(
+                        id: rule.id, location: rule.location.description, reason: "its conditions cannot all hold: \(contradiction)")))
+                    continue
+                }
+                if let shadow = ranked[..<index].first(where: { $0.exclusive && !dead.contains($0.id) && Shadowing.covers($0, rule, timeZone: timeZone) }) {
+                    dead.insert(rule.id)
+                    deadRules.append(JourneyFinding(journey: journey.id, finding: .init(
+                        id: rule.id, location: rule.location.description,
+                        reason: "exclusive rule '\(shadow.id)' ranks above it and matches everything it matches")))
+                }
+            }
+        }
+        let catalogue = ContentIndex(definition.content)
+        var reachable = Set<String>()
+        for journey in definition.journeys {
+            reachable.formUnion(journey.fallback.map(\.value))
+            for stage in journey.stages { reachable.formUnion(stage.fallback.map(\.value)) }
+        }
+        for rule in definition.rules where !dead.contains(rule.id) {
+            for item in rule.allRecommendItems {
+                switch item {
+                case .content(let id): reachable.insert(id.value)
+                case .query(let type, let tags, _, _):
+                    for index in catalogue.matches(type: type.value, tags: tags) { reachable.insert(definition.content[index].id) }
+                }
+            }
+        }
+        unreachableContent = definition.content.filter { !reachable.contains($0.id) }.map {
+            .init(id: $0.id, location: $0.location.description, reason: "no rule that can be consulted and no fallback recommends it")
+        }
+        for rule in definition.rules {
+            for nudge in rule.allNudges {
+                var missing: [String] = []
+                if nudge.cap == nil { missing.append("a cap") }
+                if nudge.alternative == nil { missing.append("an alternative") }
+                guard !missing.isEmpty else { continue }
+                nudgeProblems.append(JourneyFinding(journey: rule.journey, finding: .init(
+                    id: nudge.id, location: nudge.location.description,
+                    reason: "rule '\(rule.id)': no \(missing.joined(separator: " and no "))")))
+            }
+        }
+    }
+}
+
+/// Conditions of one rule that no request can satisfy together.
+enum Contradiction {
+    static func find(in rule: RuleDefinition) -> String? {
+        for condition in rule.when.context {
+            if let reason = find(condition) { return "context.\(condition.key) \(reason)" }
+        }
+        return nil
+    }
+
+    static func find(_ condition: ContextCondition) -> String? {
+        var requiresPresence = false
+        var absent = false
+        var allowed: [ContextScalar]?
+        var excluded: [ContextScalar] = []
+        var prefixes: [String] = []
+        var ranges: [NumericRange] = []
+        for test in condition.tests {
+            switch test {
+            case .exists(let flag):
+                if flag { requiresPresence = true } else { absent = true }
+            case .equals(let values):
+                requiresPresence = true
+                allowed = values
+            case .not(let values):
+                excluded += values
+            case .prefix(let prefix):
+                requiresPresence = true
+                prefixes.append(prefix)
+            case .range(let range):
+                requiresPresence = true
+                ranges.append(range)
+            }
+        }
+        if absent && requiresPresence { return "requires the key both absent and present" }
+        if let range = ranges.first(where: \.isEmpty) { return "has an empty range (\(describe(range)))" }
+        if let allowed {
+            // With a scalar value these must hold for the same value; with a list, `not` still excludes it.
+            let remaining = allowed.filter { !excluded.contains($0) }
+            if remaining.isEmpty { return "excludes every value it allows" }
+        }
+        return nil
+    }
+
+    static func describe(_ range: NumericRange) -> String {
+        var parts: [String] = []
+        if let lower = range.lower { parts.append((range.lowerInclusive ? "≥ " : "> ") + ContextScalar.number(lower).description) }
+        if let upper = range.upper { parts.append((range.upperInclusive ? "≤ " : "< ") + ContextScalar.number(upper).description) }
+        return parts.joined(separator: " and ")
+    }
+}
