@@ -1,0 +1,30 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// The same settings as the main package, so the harness is held to the same rules as the code it measures.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// A package of its own (as swift-nio and hummingbird do) so that benchmarks never slow down or
+/// complicate the main package's build and tests, and are always built in release mode on purpose.
+/// Its only dependency is the engine itself: the harness times with `ContinuousClock`, which is all
+/// these figures need.
+let package = Package(
+    name: "DuwtjeBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "duwtje", path: ".."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DuwtjeBenchmarks",
+            dependencies: [
+                .product(name: "DuwtjeRules", package: "duwtje"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,34 @@
+import DuwtjeRules
+import Foundation
+
+/// `profile RULES [PASSES]`: loads a generated set, then only evaluates the request mix, so a
+/// profiler sees evaluation and nothing else. Use with
+/// `valgrind --tool=callgrind --toggle-collect='*ProfileRun*evaluatePasses*'` (collects only inside
+/// the loop) or `perf record -e cpu-clock -g` (samples the whole run; the load is a few seconds).
+struct ProfileRun {
+    var ruleCount = 10_000
+    var passes = 200
+
+    func run() throws {
+        let set = try GeneratedRuleSet(ruleCount: ruleCount)
+        defer { set.remove() }
+        let (ruleSet, _) = try set.load()
+        let requests = RequestMix.make(set.shape)
+        let caps = MemoryCapStore(maxVisitors: 100_000)
+        print("profile: \(set.description); evaluating \(passes) × \(requests.count) requests")
+        let start = ContinuousClock.now
+        let sink = try Self.evaluatePasses(ruleSet, requests, caps, passes)
+        let elapsed = (ContinuousClock.now - start).seconds
+        print("done: \(format(elapsed / Double(passes * requests.count) * 1e6, 3)) µs per evaluation (checksum \(sink))")
+    }
+
+    /// Not inlined, so profilers can find (and callgrind can toggle collection on) exactly this loop.
+    @inline(never)
+    static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [EvaluationRequest], _ caps: MemoryCapStore, _ passes: Int) throws -> Int {
+        var sink = 0
+        for _ in 0..<passes {
+            for request in requests { sink &+= try ruleSet.evaluate(request, caps: caps).recommendations.count }
+        }
+        return sink
+    }
+}
