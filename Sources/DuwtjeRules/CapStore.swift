@@ -21,19 +21,16 @@ public final class MemoryCapStore: CapStore {
 
     public func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool {
         let time = now.timeIntervalSince1970
+        let windowStart = time - Double(cap.per)
+        // Mutated in place (an inout subscript), so the times are never copied.
+        func admit(_ times: inout [Double]) -> Bool {
+            times.removeAll { $0 <= windowStart || $0 > time }
+            guard times.count < cap.max else { return false }
+            times.append(time)
+            return true
+        }
         return state.withLock { state in
-            state.withShowings(of: visitor) { showings in
-                let windowStart = time - Double(cap.per)
-                var times = showings[nudge, default: []]
-                times.removeAll { $0 <= windowStart || $0 > time }
-                guard times.count < cap.max else {
-                    showings[nudge] = times
-                    return false
-                }
-                times.append(time)
-                showings[nudge] = times
-                return true
-            }
+            state.withShowings(of: visitor) { showings in admit(&showings[nudge, default: []]) }
         }
     }
 

@@ -12,6 +12,21 @@ public enum ContextValue: Sendable, Hashable {
         case .list(let values): return values
         }
     }
+
+    /// Whether any element satisfies `predicate`, without building an array for a scalar.
+    func contains(where predicate: (ContextScalar) -> Bool) -> Bool {
+        switch self {
+        case .scalar(let value): return predicate(value)
+        case .list(let values): return values.contains(where: predicate)
+        }
+    }
+
+    func forEach(_ body: (ContextScalar) -> Void) {
+        switch self {
+        case .scalar(let value): body(value)
+        case .list(let values): values.forEach(body)
+        }
+    }
 }
 
 /// One question to the engine (rules.md section 6). Time is part of the question: the engine

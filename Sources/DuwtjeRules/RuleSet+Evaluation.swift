@@ -8,7 +8,7 @@ struct Facts {
     let stageSource: Answer.StageSource
     let persona: Int?
     /// The request's context values by context key index.
-    let values: [[ContextScalar]?]
+    let values: [ContextValue?]
     let languages: [String]?
     let warnings: [String]
 }
@@ -49,7 +49,7 @@ extension RuleSet {
 
         func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?) {
             guard recommendations.count < limit, !listed.contains(item) else { return }
-            let content = self.content[item]
+            let content = self.content[item]  // a class: no copy of its strings
             guard content.isActive(at: request.now) else { return }
             if let language = content.language, let accepted = facts.languages, !accepted.contains(language) { return }
             listed.append(item)
@@ -57,9 +57,15 @@ extension RuleSet {
                                                   rule: rule?.id, variant: variant, why: rule?.why, fallback: fallback))
         }
 
+        // The index hands over only rules whose stage and persona conditions hold for this request;
+        // the full walk (for an explanation) must check them.
+        let indexed = !request.explain
+
         func consider(_ position: Int) -> Bool {
+            // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing.
+            if indexed, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
             let rule = journey.rules[position]
-            let failure = self.failure(of: rule, facts, now: request.now)
+            let failure = self.failure(of: rule, facts, now: request.now, checkingStageAndPersona: !indexed)
             if let cut = cutBy {
                 explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name, cutBy: cut))
                 return true
@@ -71,7 +77,7 @@ extension RuleSet {
             rank += 1
             var variant: CompiledVariant?
             if !rule.variants.isEmpty, let visitor = request.visitor {
-                let index = VariantAssignment.pick(weights: rule.variants.map(\.weight), total: rule.totalWeight,
+                let index = VariantAssignment.pick(weights: rule.weights, total: rule.totalWeight,
                                                    hash: VariantAssignment.hash(rule: rule.id, visitor: visitor))
                 variant = rule.variants[index]
             }
@@ -90,8 +96,7 @@ extension RuleSet {
                     }
                 }
             }
-            let resolvedNudge: CompiledNudge? = if let override = variant?.nudge { override } else { rule.nudge }
-            if nudge == nil, let candidate = resolvedNudge {
+            if nudge == nil, let candidate = variant?.nudge ?? rule.nudge {
                 var allowed = true
                 if let cap = candidate.cap, let visitor = request.visitor, let caps {
                     allowed = caps.admit(visitor: visitor, nudge: candidate.id, cap: cap, now: request.now)
@@ -115,7 +120,7 @@ extension RuleSet {
         if request.explain {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var candidates = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts, rules: self)
+            var candidates = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
             while let position = candidates.next(), consider(position) {}
         }
         if recommendations.count < limit, let stage = facts.stage {
@@ -189,24 +194,30 @@ extension RuleSet {
             persona = personaIndex[id]
             if persona == nil { warnings.append(unknown("persona", id, in: personaIndex.keys)) }
         }
-        var values = [[ContextScalar]?](repeating: nil, count: contextKeys.count)
+        var values = [ContextValue?](repeating: nil, count: contextKeys.count)
         for (key, value) in request.context {
             guard let index = contextKeyIndex[key] else {
                 warnings.append(unknown("context key", key, in: contextKeyIndex.keys))
                 continue
             }
-            let elements = value.elements
-            values[index] = elements
-            if case .closed(let allowed) = contextKeys[index].kind {
-                for element in elements {
-                    guard case .string(let text) = element, !allowed.contains(text) else { continue }
-                    warnings.append(unknown("value", text, in: allowed, of: " for context key '\(key)'"))
+            values[index] = value
+            if let allowed = closedValues[index] {
+                value.forEach { element in
+                    guard case .string(let text) = element, !allowed.contains(text) else { return }
+                    if case .closed(let declared) = contextKeys[index].kind {
+                        warnings.append(unknown("value", text, in: declared, of: " for context key '\(key)'"))
+                    }
                 }
             }
         }
         var languages: [String]?
-        if let languageKey, let elements = values[languageKey] {
-            languages = elements.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
+        if let languageKey, let value = values[languageKey] {
+            switch value {
+            case .scalar(.string(let text)): languages = [text]
+            case .scalar: languages = []
+            case .list(let elements):
+                languages = elements.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
+            }
         }
         let stage: Int?
         let stageName: String
@@ -230,25 +241,32 @@ extension RuleSet {
                      values: values, languages: languages, warnings: warnings)
     }
 
+    /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
+    /// against vocabularies of at most `Suggestions.requestPathLimit` ids: on the request path a
+    /// hint must not cost more than the answer (a 5,000-value vocabulary cost ~30 µs per unknown
+    /// value); `duwtje check` has no such bound.
     func unknown(_ kind: String, _ id: String, in known: some Collection<String>, of context: String = "") -> String {
-        "unknown \(kind) '\(id)'\(context)" + (Suggestions.hint(for: id, in: known).map { " (\($0))" } ?? "")
+        let hint = known.count <= Suggestions.requestPathLimit ? Suggestions.hint(for: id, in: known) : nil
+        return "unknown \(kind) '\(id)'\(context)" + (hint.map { " (\($0))" } ?? "")
     }
 
     // MARK: - Matching
 
-    func failure(of rule: CompiledRule, _ facts: Facts, now: Date) -> Failure? {
-        if let failure = failure(of: rule.when, facts) { return failure }
+    func failure(of rule: CompiledRule, _ facts: Facts, now: Date, checkingStageAndPersona: Bool = true) -> Failure? {
+        if let failure = failure(of: rule.when, facts, checkingStageAndPersona: checkingStageAndPersona) { return failure }
         if let from = rule.from, now < from { return .active }
         if let until = rule.until, now >= until { return .active }
         return nil
     }
 
-    func failure(of when: CompiledWhen, _ facts: Facts) -> Failure? {
-        if let stages = when.stages {
-            guard let stage = facts.stage, stages[stage] else { return .stage }
-        }
-        if let personas = when.personas {
-            guard let persona = facts.persona, personas[persona] else { return .persona }
+    func failure(of when: CompiledWhen, _ facts: Facts, checkingStageAndPersona: Bool = true) -> Failure? {
+        if checkingStageAndPersona {
+            if let stages = when.stages {
+                guard let stage = facts.stage, stages[stage] else { return .stage }
+            }
+            if let personas = when.personas {
+                guard let persona = facts.persona, personas[persona] else { return .persona }
+            }
         }
         for condition in when.context where !Self.holds(condition.tests, facts.values[condition.key]) {
             return .context(condition.name)
@@ -259,25 +277,27 @@ extension RuleSet {
     /// Every test must hold. A missing key satisfies only `exists: false` and `not`; a list value
     /// satisfies a positive test when any element does, and `not` when no element is excluded.
     /// An element of the wrong type never satisfies a test.
-    static func holds(_ tests: [ValueTest], _ elements: [ContextScalar]?) -> Bool {
+    static func holds(_ tests: [ValueTest], _ value: ContextValue?) -> Bool {
         for test in tests {
             switch test {
             case .exists(let expected):
-                if (elements != nil) != expected { return false }
+                if (value != nil) != expected { return false }
             case .not(let excluded):
-                guard let elements else { continue }
-                for element in elements {
-                    if excluded.contains(element) { return false }
-                    if let first = excluded.first, !sameType(first, element) { return false }
+                guard let value else { continue }
+                let violated = value.contains { element in
+                    if excluded.contains(element) { return true }
+                    if let first = excluded.first, !sameType(first, element) { return true }
+                    return false
                 }
+                if violated { return false }
             case .equals(let allowed):
-                guard let elements, elements.contains(where: allowed.contains) else { return false }
+                guard let value, value.contains(where: allowed.contains) else { return false }
             case .prefix(let prefix):
-                guard let elements, elements.contains(where: {
+                guard let value, value.contains(where: {
                     if case .string(let text) = $0 { return text.hasPrefix(prefix) } else { return false }
                 }) else { return false }
             case .range(let range):
-                guard let elements, elements.contains(where: {
+                guard let value, value.contains(where: {
                     if case .number(let number) = $0 { return range.contains(number) } else { return false }
                 }) else { return false }
             }
@@ -309,32 +329,41 @@ public struct NudgeAnswer: Sendable, Encodable {
 
 /// The rank positions a request must look at, in rank order: the bucket's general rules merged
 /// with the rules filed under each context value the request carries.
+///
+/// Most requests meet one or two lists; a single list is walked without allocating anything.
 struct Candidates {
-    var lists: [[Int32]] = []
-    var heads: [Int] = []
+    let general: [Int32]
+    var generalHead = 0
+    /// Lists filed under the request's values, each with its read position; empty for most buckets.
+    var byValue: [(list: [Int32], head: Int)] = []
 
-    init(_ bucket: Bucket, facts: Facts, rules: RuleSet) {
-        if !bucket.general.isEmpty { lists.append(bucket.general) }
-        if !bucket.byValue.isEmpty {
-            for (key, elements) in facts.values.enumerated() {
-                guard let elements else { continue }
-                for element in elements {
-                    guard case .string(let text) = element, let list = bucket.byValue[BucketKey(key: key, value: text)] else { continue }
-                    lists.append(list)
-                }
+    init(_ bucket: Bucket, facts: Facts) {
+        general = bucket.general
+        guard !bucket.byValue.isEmpty else { return }
+        for (key, value) in facts.values.enumerated() {
+            guard let value else { continue }
+            value.forEach { element in
+                guard case .string(let text) = element, let list = bucket.byValue[BucketKey(key: key, value: text)] else { return }
+                byValue.append((list, 0))
             }
         }
-        heads = [Int](repeating: 0, count: lists.count)
     }
 
     mutating func next() -> Int? {
-        var best: Int32 = .max
-        for index in lists.indices where heads[index] < lists[index].count {
-            best = min(best, lists[index][heads[index]])
+        if byValue.isEmpty {
+            guard generalHead < general.count else { return nil }
+            defer { generalHead += 1 }
+            return Int(general[generalHead])
+        }
+        var best: Int32 = generalHead < general.count ? general[generalHead] : .max
+        for index in byValue.indices where byValue[index].head < byValue[index].list.count {
+            best = min(best, byValue[index].list[byValue[index].head])
         }
         guard best != .max else { return nil }
-        for index in lists.indices where heads[index] < lists[index].count && lists[index][heads[index]] == best {
-            heads[index] += 1
+        if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
+        for index in byValue.indices where byValue[index].head < byValue[index].list.count
+            && byValue[index].list[byValue[index].head] == best {
+            byValue[index].head += 1
         }
         return Int(best)
     }

@@ -5,7 +5,9 @@ public import Foundation
 /// Built once per load. Rules are kept per journey in the spec's total order (priority,
 /// specificity, declaration order) and indexed by stage, persona and one discriminating context
 /// value, so that evaluating a request touches only rules that can match it.
-public struct RuleSet: Sendable {
+///
+/// A final class of constants: requests share one instance without copying its tables.
+public final class RuleSet: Sendable {
     public let definition: RuleSetDefinition
     public let timeZone: TimeZone
     let journeys: [CompiledJourney]
@@ -13,6 +15,8 @@ public struct RuleSet: Sendable {
     let personaIndex: [String: Int]
     let contextKeyIndex: [String: Int]
     let contextKeys: [ContextKeyDefinition]
+    /// Each closed context key's values as a set (nil for open keys), to check request values fast.
+    let closedValues: [Set<String>?]
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
@@ -32,6 +36,9 @@ public struct RuleSet: Sendable {
         self.personaIndex = personaIndex
         self.contextKeyIndex = contextKeyIndex
         self.contextKeys = definition.contextKeys
+        self.closedValues = definition.contextKeys.map { key in
+            if case .closed(let values) = key.kind { Set(values) } else { nil }
+        }
         self.languageKey = contextKeyIndex["language"]
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
         let compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
@@ -49,7 +56,8 @@ public struct RuleSet: Sendable {
     }
 }
 
-struct CompiledContent: Sendable {
+/// A class so that reading an item on the request path retains one reference, not five strings.
+final class CompiledContent: Sendable {
     let id: String
     let type: String
     let title: String
@@ -110,7 +118,9 @@ struct CompiledVariant: Sendable {
     let nudge: CompiledNudge??
 }
 
-struct CompiledRule: Sendable {
+/// A class, not a struct: the walk reads rules by position on every request, and copying a
+/// struct of this size (with its definition) would retain and release each of its fields.
+final class CompiledRule: Sendable {
     let id: String
     let when: CompiledWhen
     let from: Date?
@@ -120,10 +130,29 @@ struct CompiledRule: Sendable {
     let nudge: CompiledNudge?
     let exclusive: Bool
     let variants: [CompiledVariant]
+    /// The variants' weights in declaration order, for `VariantAssignment.pick`.
+    let weights: [UInt64]
     let totalWeight: UInt64
     /// Whether this rule or any of its variants can serve a nudge.
     let mayNudge: Bool
     let definition: RuleDefinition
+
+    init(id: String, when: CompiledWhen, from: Date?, until: Date?, recommend: [CompiledItem], why: String?,
+         nudge: CompiledNudge?, exclusive: Bool, variants: [CompiledVariant], mayNudge: Bool, definition: RuleDefinition) {
+        self.id = id
+        self.when = when
+        self.from = from
+        self.until = until
+        self.recommend = recommend
+        self.why = why
+        self.nudge = nudge
+        self.exclusive = exclusive
+        self.variants = variants
+        self.weights = variants.map(\.weight)
+        self.totalWeight = variants.reduce(0) { $0 + $1.weight }
+        self.mayNudge = mayNudge
+        self.definition = definition
+    }
 }
 
 /// Where one rule goes in a bucket: under one value of one context key it requires, or in general.
@@ -139,7 +168,8 @@ struct Bucket: Sendable {
     var byValue: [BucketKey: [Int32]] = [:]
 }
 
-struct CompiledJourney: Sendable {
+/// A class for the same reason as `CompiledRule`: every request reads one.
+final class CompiledJourney: Sendable {
     let id: String
     let stageIDs: [String]
     let stageIndex: [String: Int]
@@ -151,10 +181,29 @@ struct CompiledJourney: Sendable {
     let rules: [CompiledRule]
     /// `nudgeAtOrAfter[i]`: whether any rule ranked at `i` or below may serve a nudge.
     let nudgeAtOrAfter: [Bool]
+    /// `effectOnceFull[i]`: whether the rule at `i` may still change an answer whose list is full
+    /// (it may nudge, or cut the walk). Kept beside the rules, so that skipping one costs no
+    /// cache miss on the rule itself.
+    let effectOnceFull: [Bool]
     /// Buckets by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of persona and the last
     /// stage slot stand for "none or unknown".
     let buckets: [Bucket]
     let personaSlots: Int
+
+    init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
+         fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int) {
+        self.id = id
+        self.stageIDs = stageIDs
+        self.stageIndex = stageIndex
+        self.stageWhens = stageWhens
+        self.stageFallbacks = stageFallbacks
+        self.fallback = fallback
+        self.rules = rules
+        self.nudgeAtOrAfter = nudgeAtOrAfter
+        self.effectOnceFull = rules.map { $0.mayNudge || $0.exclusive }
+        self.buckets = buckets
+        self.personaSlots = personaSlots
+    }
 
     func bucket(stage: Int?, persona: Int?) -> Bucket {
         let stageSlot = stage ?? stageIDs.count
@@ -220,7 +269,8 @@ struct Compiler {
                     return nil
                 }
                 guard strings.count == values.count else { continue }
-                if best == nil || strings.count < best!.1.count { best = (condition.key, strings) }
+                if let current = best, current.1.count <= strings.count { continue }
+                best = (condition.key, strings)
             }
         }
         return best
@@ -278,7 +328,6 @@ struct Compiler {
             id: rule.id, when: when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount),
             from: rule.active?.from?.resolved(in: timeZone), until: rule.active?.until?.resolved(in: timeZone),
             recommend: items(rule.recommend), why: rule.why ?? rule.description, nudge: compiledNudge,
-            exclusive: rule.exclusive, variants: variants, totalWeight: variants.reduce(0) { $0 + $1.weight },
-            mayNudge: mayNudge, definition: rule)
+            exclusive: rule.exclusive, variants: variants, mayNudge: mayNudge, definition: rule)
     }
 }

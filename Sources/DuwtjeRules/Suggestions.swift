@@ -1,5 +1,8 @@
 /// "Did you mean …" for unknown ids: the nearest known ids by edit distance.
 enum Suggestions {
+    /// The largest vocabulary a request-path warning looks for a hint in (see `RuleSet.unknown`).
+    static let requestPathLimit = 256
+
     /// Up to `limit` candidates close enough to `name` to be what the writer meant, all at the nearest distance.
     static func nearest(to name: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
         let target = Array(name.unicodeScalars)
