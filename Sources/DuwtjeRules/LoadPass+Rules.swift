@@ -63,7 +63,7 @@ extension LoadPass {
             return ContextCondition(key: key.id, tests: [.equals(values)], location: node.location)
         }
         guard let fields = decoder.fields(node, of: what, allowed: Self.operators) else { return nil }
-        if fields.values.isEmpty {
+        if fields.isEmpty {
             if node.mapping?.isEmpty ?? true {
                 decoder.error("\(what) is empty", at: node.location, fix: "use one of: " + Self.operators.joined(separator: ", "))
             }
@@ -244,7 +244,7 @@ extension LoadPass {
             switch (contentNode, typeNode) {
             case (let contentNode?, nil):
                 for extra in ["tags", "limit"] where fields[extra] != nil {
-                    decoder.error("'\(extra)' applies to a 'type' item, not to one 'content' item", at: fields.keys[extra] ?? item.location)
+                    decoder.error("'\(extra)' applies to a 'type' item, not to one 'content' item", at: fields.key(extra) ?? item.location)
                     ok = false
                 }
                 guard let id = decoder.id(contentNode, "content"),

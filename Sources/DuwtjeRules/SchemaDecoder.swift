@@ -14,13 +14,13 @@ struct SchemaDecoder {
     /// A mapping's fields by name. Unknown fields are errors (with the nearest allowed name).
     /// A null node reads as an empty mapping.
     mutating func fields(_ node: YAMLNode, of what: String, allowed: [String]) -> Fields? {
-        if node.isNull { return Fields(node: node, values: [:], keys: [:]) }
+        if node.isNull { return Fields(node: node, fields: []) }
         guard let pairs = node.mapping else {
             error("\(what) must be a mapping, not \(node.kindDescription)", at: node.location)
             return nil
         }
-        var values: [String: YAMLNode] = [:]
-        var keys: [String: SourceLocation] = [:]
+        var fields: [Fields.Field] = []
+        fields.reserveCapacity(pairs.count)
         for pair in pairs {
             let name = pair.name
             guard allowed.contains(name) else {
@@ -29,22 +29,33 @@ struct SchemaDecoder {
                 error("unknown field '\(name)' in \(what)", at: pair.key.location, fix: fix)
                 continue
             }
-            values[name] = pair.value
-            keys[name] = pair.key.location
+            fields.append(Fields.Field(name: name, value: pair.value, key: pair.key.location))
         }
-        return Fields(node: node, values: values, keys: keys)
+        return Fields(node: node, fields: fields)
     }
 
+    /// A mapping's allowed fields, searched linearly: a schema mapping has a dozen fields at most,
+    /// and building two dictionaries per mapping cost more than the search (see Benchmarks/).
     struct Fields {
-        var node: YAMLNode
-        var values: [String: YAMLNode]
-        var keys: [String: SourceLocation]
+        struct Field {
+            var name: String
+            var value: YAMLNode
+            var key: SourceLocation
+        }
 
-        subscript(_ name: String) -> YAMLNode? { values[name] }
+        var node: YAMLNode
+        var fields: [Field]
+
+        var isEmpty: Bool { fields.isEmpty }
+
+        subscript(_ name: String) -> YAMLNode? { fields.first { $0.name == name }?.value }
+
+        /// Where the field's key was written.
+        func key(_ name: String) -> SourceLocation? { fields.first { $0.name == name }?.key }
 
         /// The field, or nil when it is absent or null.
         func present(_ name: String) -> YAMLNode? {
-            guard let value = values[name], !value.isNull else { return nil }
+            guard let value = self[name], !value.isNull else { return nil }
             return value
         }
     }
@@ -52,7 +63,7 @@ struct SchemaDecoder {
     /// A required field: missing (or null) is an error at the mapping that lacks it.
     mutating func required(_ fields: Fields, _ name: String, in what: String) -> YAMLNode? {
         if let value = fields.present(name) { return value }
-        error("missing required field '\(name)' in \(what)", at: fields.keys[name] ?? fields.node.location,
+        error("missing required field '\(name)' in \(what)", at: fields.key(name) ?? fields.node.location,
               fix: "add `\(name): …`")
         return nil
     }

@@ -39,7 +39,8 @@ public enum YAMLReader {
                         at: SourceLocation(file: file, line: 1, column: 1),
                         fix: "split it into several files")
         }
-        if let invalid = firstInvalidUTF8(bytes) {
+        // The standard library's validation is fast; the byte-by-byte walk only runs to name the place.
+        if String(validating: bytes, as: UTF8.self) == nil, let invalid = firstInvalidUTF8(bytes) {
             return fail("file is not valid UTF-8 (byte offset \(invalid.offset))", at: invalid.location(file: file),
                         fix: "save the file as UTF-8")
         }
@@ -100,6 +101,7 @@ private struct TreeBuilder {
 
     enum Collection {
         case sequence([YAMLNode])
+        /// `keys` indexes the explicit keys once a mapping is large; small ones are searched in `entries`.
         case mapping(entries: [Entry], pendingKey: YAMLNode?, keys: [String: SourceLocation])
     }
 
@@ -270,8 +272,8 @@ private struct TreeBuilder {
         switch frame.collection {
         case .sequence(let items):
             node = YAMLNode(.sequence(items), at: frame.location)
-        case .mapping(let entries, _, let keys):
-            node = YAMLNode(.mapping(Self.flatten(entries, explicit: keys)), at: frame.location)
+        case .mapping(let entries, _, _):
+            node = YAMLNode(.mapping(Self.flatten(entries)), at: frame.location)
         }
         if let anchor = frame.anchor { openAnchors.remove(anchor) }
         try count(1, at: frame.location)
@@ -279,8 +281,22 @@ private struct TreeBuilder {
     }
 
     /// Explicit keys win over merged ones; among merged mappings, the first one named wins.
-    static func flatten(_ entries: [Entry], explicit: [String: SourceLocation]) -> [YAMLNode.Pair] {
-        var seen = Set(explicit.keys)
+    static func flatten(_ entries: [Entry]) -> [YAMLNode.Pair] {
+        var hasMerge = false
+        var pairs: [YAMLNode.Pair] = []
+        pairs.reserveCapacity(entries.count)
+        for entry in entries {
+            if case .pair(let pair) = entry { pairs.append(pair) } else { hasMerge = true }
+        }
+        guard hasMerge else { return pairs }
+        return flattenMerging(entries)
+    }
+
+    static func flattenMerging(_ entries: [Entry]) -> [YAMLNode.Pair] {
+        var seen = Set<String>()
+        for entry in entries {
+            if case .pair(let pair) = entry { seen.insert(pair.name) }
+        }
         var pairs: [YAMLNode.Pair] = []
         for entry in entries {
             switch entry {
@@ -317,11 +333,16 @@ private struct TreeBuilder {
                 let name = key.scalar?.text ?? ""
                 if key.scalar?.isPlain == true, name == "<<" {
                     entries.append(.merge(try mergeSources(node, at: aliasAt ?? node.location)))
-                } else if let first = keys[name] {
+                } else if let first = Self.explicitKey(name, in: entries, index: keys) {
                     diagnostics.append(Diagnostic(.error, "duplicate key '\(name)' (first at line \(first.line), column \(first.column))",
                                                   at: key.location, fix: "keep one of them"))
                 } else {
-                    keys[name] = key.location
+                    if entries.count >= Self.indexedMappingSize {
+                        if keys.isEmpty {
+                            for case .pair(let pair) in entries { keys[pair.name] = pair.key.location }
+                        }
+                        keys[name] = key.location
+                    }
                     entries.append(.pair(YAMLNode.Pair(key: key, value: node)))
                 }
                 frame.collection = .mapping(entries: entries, pendingKey: nil, keys: keys)
@@ -334,6 +355,16 @@ private struct TreeBuilder {
             }
         }
         frames.append(frame)
+    }
+
+    /// Mappings with fewer explicit entries than this are checked for duplicate keys by a linear
+    /// search: cheaper than hashing every key of the many small mappings a rule file holds.
+    static let indexedMappingSize = 12
+
+    static func explicitKey(_ name: String, in entries: [Entry], index: [String: SourceLocation]) -> SourceLocation? {
+        if !index.isEmpty { return index[name] }
+        for case .pair(let pair) in entries where pair.key.scalar?.text == name { return pair.key.location }
+        return nil
     }
 
     /// The value of a merge key: a mapping, or a list of mappings.
