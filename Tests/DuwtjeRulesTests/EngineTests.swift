@@ -262,6 +262,28 @@ struct EngineTests {
         #expect(answer.recommendations.map(\.content) == ["f-journey", "f-stage"])
     }
 
+    @Test("a hint is searched only in vocabularies of at most 256 ids; a larger one still warns, without a hint")
+    func hintBound() throws {
+        let values = (0..<300).map { "proces-\($0)" }.joined(separator: ", ")
+        let large = try compile(["a.yaml": """
+            journeys:
+              j: { stages: [ { id: s } ], fallback: [ c ] }
+            content_types:
+              pagina: { label: Pagina }
+            context:
+              process: { values: [ \(values) ] }
+              channel: { values: [ web, app ] }
+            content:
+              - { id: c, type: pagina, title: C, url: /c }
+            """])
+        let answer = try large.evaluate(EvaluationRequest(journey: "j", context: ["process": Self.text("proces-1x"),
+                                                                                   "channel": Self.text("wep")], now: now))
+        #expect(Set(answer.warnings) == [
+            "unknown value 'proces-1x' for context key 'process'",
+            "unknown value 'wep' for context key 'channel' (did you mean 'web'?)",
+        ])
+    }
+
     @Test("nudge listing for campaign tools: every fitting nudge with rank and variant, no caps")
     func nudgeListing() throws {
         let rules = try ruleSet("""
