@@ -12,6 +12,7 @@ public struct JourneyMatrix: Sendable, Encodable {
         public var title: String
         /// The rule that recommended it, or nil for a fallback.
         public var rule: String?
+        /// `stage` or `journey` when a fallback filled it in.
         public var fallback: String?
     }
 
@@ -28,7 +29,7 @@ public struct JourneyMatrix: Sendable, Encodable {
         public var items: [Item]
         public var nudge: String?
         public var nudgeRule: String?
-        /// The rules that matched, in rank order.
+        /// The rules that matched and were consulted, in rank order.
         public var rules: [String]
         public var gap: Gap?
 
@@ -39,21 +40,38 @@ public struct JourneyMatrix: Sendable, Encodable {
         public var id: String
         public var label: String?
         public var stages: [String]
-        /// Persona ids in declaration order; `nil` stands for "no persona".
+        public var stageLabels: [String?]
+        /// Persona ids in declaration order after "no persona" (`nil`).
         public var personas: [String?]
+        public var personaLabels: [String?]
         /// Row by row (personas), column by column (stages).
         public var rows: [[Cell]]
+
+        enum CodingKeys: String, CodingKey {
+            case id, label, stages, stageLabels = "stage_labels", personas, personaLabels = "persona_labels", rows
+        }
+
+        public var gaps: [Cell] { rows.joined().filter { $0.gap != nil } }
     }
 
+    /// A rule, content item or nudge the analysis flags, with where it is written.
     public struct Finding: Sendable, Encodable, Hashable {
         public var id: String
+        /// `path:line:col`, the path relative to the rule set's directory.
         public var location: String
         public var reason: String
     }
 
     public var ruleset: String
+    /// The moment the matrix was evaluated at (rules and content outside their window do not count).
+    public var now: String
+    /// The context every request of the matrix carried.
+    public var context: [String: String]
+    /// Content types' labels by id, to name columns of items in words.
+    public var contentTypes: [String: String]
     public var journeys: [Journey]
-    /// Rules that can never be consulted: shadowed by an exclusive rule, or with conditions that cannot all hold.
+    /// Rules that can never be consulted: shadowed by an exclusive rule, with conditions that cannot
+    /// all hold, or whose active window has ended.
     public var deadRules: [Finding]
     /// Content no request can reach.
     public var unreachableContent: [Finding]
@@ -61,16 +79,23 @@ public struct JourneyMatrix: Sendable, Encodable {
     public var nudgeProblems: [Finding]
 
     enum CodingKeys: String, CodingKey {
-        case ruleset, journeys, deadRules = "dead_rules", unreachableContent = "unreachable_content", nudgeProblems = "nudge_problems"
+        case ruleset, now, context, contentTypes = "content_types", journeys, deadRules = "dead_rules",
+             unreachableContent = "unreachable_content", nudgeProblems = "nudge_problems"
     }
 
     /// The matrix of `ruleSet` for every journey (or only `journey`), with `context` in every request.
-    public init(ruleSet: RuleSet, journey: String? = nil, context: [String: ContextValue] = [:], now: Date) throws(EvaluationError) {
+    ///
+    /// Each cell is the engine's own answer to a request with that stage and persona (no visitor:
+    /// no caps, and rules with variants answer as written), so the matrix never disagrees with what
+    /// the website is served.
+    public init(ruleSet: RuleSet, journey: String? = nil, context: [String: ContextValue] = [:], limit: Int = 3,
+                now: Date) throws(EvaluationError) {
         let definition = ruleSet.definition
         if let journey, !definition.journeys.contains(where: { $0.id == journey }) {
             throw .unknownJourney(journey, suggestion: Suggestions.hint(for: journey, in: definition.journeys.map(\.id)))
         }
         let personas: [String?] = [nil] + definition.personas.map(\.id)
+        let personaLabels: [String?] = [nil] + definition.personas.map(\.label)
         var journeys: [Journey] = []
         for journeyDefinition in definition.journeys where journey == nil || journeyDefinition.id == journey {
             var rows: [[Cell]] = []
@@ -78,32 +103,38 @@ public struct JourneyMatrix: Sendable, Encodable {
                 var row: [Cell] = []
                 for stage in journeyDefinition.stages {
                     let request = EvaluationRequest(journey: journeyDefinition.id, stage: stage.id, persona: persona,
-                                                    context: context, now: now, explain: true)
-                    let answer = try ruleSet.evaluate(request)
-                    let items = answer.recommendations.map {
-                        Item(content: $0.content, type: $0.type, title: $0.title, rule: $0.rule, fallback: $0.fallback?.rawValue)
-                    }
-                    let gap: Cell.Gap? = items.isEmpty ? .empty : (items.allSatisfy { $0.rule == nil } ? .fallbackOnly : nil)
-                    row.append(Cell(stage: stage.id, persona: persona, items: items, nudge: answer.nudge?.id,
-                                    nudgeRule: answer.nudge?.rule,
-                                    rules: answer.explanation?.filter { $0.matched && $0.cutBy == nil }.map(\.rule) ?? [], gap: gap))
+                                                    context: context, limit: limit, now: now, explain: true)
+                    row.append(Self.cell(try ruleSet.evaluate(request), stage: stage.id, persona: persona))
                 }
                 rows.append(row)
             }
             journeys.append(Journey(id: journeyDefinition.id, label: journeyDefinition.label,
-                                    stages: journeyDefinition.stages.map(\.id), personas: personas, rows: rows))
+                                    stages: journeyDefinition.stages.map(\.id), stageLabels: journeyDefinition.stages.map(\.label),
+                                    personas: personas, personaLabels: personaLabels, rows: rows))
         }
-        let analysis = RuleSetAnalysis(definition, timeZone: ruleSet.timeZone)
+        let analysis = RuleSetAnalysis(definition, timeZone: ruleSet.timeZone, now: now)
         let selected = Set(journeys.map(\.id))
         self.ruleset = ruleSet.version
+        self.now = RuleSet.rfc3339(now)
+        self.context = context.mapValues { value in value.elements.map(\.description).joined(separator: ", ") }
+        self.contentTypes = Dictionary(definition.contentTypes.map { ($0.id, $0.label ?? $0.id) }, uniquingKeysWith: { first, _ in first })
         self.journeys = journeys
         self.deadRules = analysis.deadRules.filter { selected.contains($0.journey) }.map(\.finding)
         self.unreachableContent = analysis.unreachableContent
         self.nudgeProblems = analysis.nudgeProblems.filter { selected.contains($0.journey) }.map(\.finding)
     }
 
-    /// The cells that are gaps, for summaries.
-    public var gapCount: Int { journeys.reduce(0) { $0 + $1.rows.joined().filter { $0.gap != nil }.count } }
+    static func cell(_ answer: Answer, stage: String, persona: String?) -> Cell {
+        let items = answer.recommendations.map {
+            Item(content: $0.content, type: $0.type, title: $0.title, rule: $0.rule, fallback: $0.fallback?.rawValue)
+        }
+        let gap: Cell.Gap? = items.isEmpty ? .empty : (items.allSatisfy { $0.rule == nil } ? .fallbackOnly : nil)
+        return Cell(stage: stage, persona: persona, items: items, nudge: answer.nudge?.id, nudgeRule: answer.nudge?.rule,
+                    rules: answer.explanation?.filter { $0.matched && $0.cutBy == nil }.map(\.rule) ?? [], gap: gap)
+    }
+
+    /// How many cells are gaps, over all journeys shown.
+    public var gapCount: Int { journeys.reduce(0) { $0 + $1.gaps.count } }
 }
 
 /// Static questions about a rule set that do not depend on one request.
@@ -117,7 +148,7 @@ struct RuleSetAnalysis {
     var unreachableContent: [JourneyMatrix.Finding] = []
     var nudgeProblems: [JourneyFinding] = []
 
-    init(_ definition: RuleSetDefinition, timeZone: TimeZone) {
+    init(_ definition: RuleSetDefinition, timeZone: TimeZone, now: Date) {
         var dead = Set<String>()
         let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
         for journey in definition.journeys {
@@ -127,6 +158,13 @@ struct RuleSetAnalysis {
                     dead.insert(rule.id)
                     deadRules.append(JourneyFinding(journey: journey.id, finding: .init(
                         id: rule.id, location: rule.location.description, reason: "its conditions cannot all hold: \(contradiction)")))
+                    continue
+                }
+                if let until = rule.active?.until, until.resolved(in: timeZone) <= now {
+                    dead.insert(rule.id)
+                    deadRules.append(JourneyFinding(journey: journey.id, finding: .init(
+                        id: rule.id, location: rule.location.description,
+                        reason: "its active window ended (until \(Self.describe(until)))")))
                     continue
                 }
                 if let shadow = ranked[..<index].first(where: { $0.exclusive && !dead.contains($0.id) && Shadowing.covers($0, rule, timeZone: timeZone) }) {
@@ -152,8 +190,14 @@ struct RuleSetAnalysis {
                 }
             }
         }
-        unreachableContent = definition.content.filter { !reachable.contains($0.id) }.map {
-            .init(id: $0.id, location: $0.location.description, reason: "no rule that can be consulted and no fallback recommends it")
+        for item in definition.content {
+            if let until = item.active?.until, until.resolved(in: timeZone) <= now {
+                unreachableContent.append(.init(id: item.id, location: item.location.description,
+                                                reason: "its active window ended (until \(Self.describe(until)))"))
+            } else if !reachable.contains(item.id) {
+                unreachableContent.append(.init(id: item.id, location: item.location.description,
+                                                reason: "no rule that can be consulted and no fallback recommends it"))
+            }
         }
         for rule in definition.rules {
             for nudge in rule.allNudges {
@@ -165,6 +209,17 @@ struct RuleSetAnalysis {
                     id: nudge.id, location: nudge.location.description,
                     reason: "rule '\(rule.id)': no \(missing.joined(separator: " and no "))")))
             }
+        }
+    }
+}
+
+extension RuleSetAnalysis {
+    static func describe(_ point: TimePoint) -> String {
+        switch point {
+        case .date(let year, let month, let day):
+            return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+        case .instant(let date):
+            return RuleSet.rfc3339(date)
         }
     }
 }

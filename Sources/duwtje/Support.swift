@@ -27,6 +27,10 @@ struct RuleSetOptions: ParsableArguments {
 
     /// Loads and compiles the rule set; on errors prints them (path:line:col) and exits 1.
     func load() throws -> (ruleSet: RuleSet, files: [RuleFile]) {
+        try Self.load(directory: directory, timezone: timezone)
+    }
+
+    static func load(directory: String, timezone: String) throws -> (ruleSet: RuleSet, files: [RuleFile]) {
         let zone = try TimeZoneOption.parse(timezone)
         let files: [RuleFile]
         do {

@@ -1,0 +1,239 @@
+public import Foundation
+
+/// What a change of the rules does to answers, before it is loaded: both rule sets answer the same
+/// requests, and every answer that differs is counted by kind and grouped by the rules responsible.
+///
+/// Operations run it before a reload and a rule repository in its CI; it informs, it does not judge.
+public struct RuleSetDiff: Sendable, Encodable {
+    /// Ways an answer can change; one answer can change in several.
+    public enum Change: String, Sendable, Encodable, CaseIterable, Comparable {
+        /// Other items are recommended (one added, removed or replaced).
+        case content
+        /// The same items in another order.
+        case order
+        /// Another nudge, or a nudge appears or disappears.
+        case nudge
+        /// The stage (or its source) differs: a stage's signals changed.
+        case stage
+
+        public static func < (lhs: Change, rhs: Change) -> Bool {
+            allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+        }
+    }
+
+    /// One request whose answer changed, shown as it went in and what came out before and after.
+    public struct Example: Sendable, Encodable {
+        public var request: String
+        public var changes: [Change]
+        public var before: Summary
+        public var after: Summary
+    }
+
+    /// The parts of an answer a diff compares.
+    public struct Summary: Sendable, Encodable, Equatable {
+        public var stage: String
+        public var content: [String]
+        public var nudge: String?
+        /// An answer the request could not get at all (unknown journey in that rule set).
+        public var error: String?
+    }
+
+    /// Answers that changed because of the same rules.
+    public struct Group: Sendable, Encodable {
+        /// The rules whose matching, rank or contribution differs, sorted; empty when only
+        /// fallbacks or the catalogue changed.
+        public var rules: [String]
+        public var answers: Int
+        public var changes: [String: Int]
+        public var examples: [Example]
+    }
+
+    public var before: String
+    public var after: String
+    /// How the requests were chosen: `sample` (a file) or `combinations`.
+    public var source: String
+    public var requests: Int
+    /// All combinations there were, when only some were evaluated (see `RuleSetDiff.maxCombinations`).
+    public var combinations: Int?
+    public var changed: Int
+    public var changes: [String: Int]
+    public var groups: [Group]
+
+    /// The most requests the combinations mode evaluates; above it, an evenly spaced sample.
+    public static let maxCombinations = 200_000
+    /// Examples kept per group.
+    public static let examplesPerGroup = 3
+
+    /// Compares `before` and `after` on `requests` (each evaluated with `explain`, without caps).
+    public init(before: RuleSet, after: RuleSet, requests: [EvaluationRequest], source: String, combinations: Int? = nil) {
+        self.before = before.version
+        self.after = after.version
+        self.source = source
+        self.requests = requests.count
+        self.combinations = combinations
+        var changed = 0
+        var totals: [Change: Int] = [:]
+        var groups: [[String]: Group] = [:]
+        for var request in requests {
+            request.explain = true
+            let old = Self.answer(before, request)
+            let new = Self.answer(after, request)
+            let changes = Self.changes(old.summary, new.summary)
+            guard !changes.isEmpty else { continue }
+            changed += 1
+            for change in changes { totals[change, default: 0] += 1 }
+            let rules = Self.responsible(old.answer, new.answer)
+            var group = groups[rules] ?? Group(rules: rules, answers: 0, changes: [:], examples: [])
+            group.answers += 1
+            for change in changes { group.changes[change.rawValue, default: 0] += 1 }
+            if group.examples.count < Self.examplesPerGroup {
+                group.examples.append(Example(request: Self.describe(request), changes: changes, before: old.summary, after: new.summary))
+            }
+            groups[rules] = group
+        }
+        self.changed = changed
+        self.changes = Dictionary(uniqueKeysWithValues: totals.map { ($0.key.rawValue, $0.value) })
+        self.groups = groups.values.sorted {
+            $0.answers != $1.answers ? $0.answers > $1.answers : $0.rules.lexicographicallyPrecedes($1.rules)
+        }
+    }
+
+    static func answer(_ ruleSet: RuleSet, _ request: EvaluationRequest) -> (answer: Answer?, summary: Summary) {
+        do {
+            let answer = try ruleSet.evaluate(request)
+            return (answer, Summary(stage: "\(answer.stage) (\(answer.stageSource.rawValue))",
+                                    content: answer.recommendations.map(\.content), nudge: answer.nudge?.id, error: nil))
+        } catch {
+            return (nil, Summary(stage: "", content: [], nudge: nil, error: error.description))
+        }
+    }
+
+    static func changes(_ old: Summary, _ new: Summary) -> [Change] {
+        var changes: [Change] = []
+        if old.content != new.content {
+            changes.append(Set(old.content) == Set(new.content) && old.content.count == new.content.count ? .order : .content)
+        }
+        if old.nudge != new.nudge { changes.append(.nudge) }
+        if old.stage != new.stage || old.error != new.error { changes.append(.stage) }
+        return changes.sorted()
+    }
+
+    /// The rules that made the difference: of those credited with an item or the nudge in either
+    /// answer, the ones whose match, rank, cut, variant or contribution differs between the two.
+    static func responsible(_ old: Answer?, _ new: Answer?) -> [String] {
+        func credited(_ answer: Answer?) -> [String: [String]] {
+            var result: [String: [String]] = [:]
+            for item in answer?.recommendations ?? [] { if let rule = item.rule { result[rule, default: []].append(item.content) } }
+            if let nudge = answer?.nudge { result[nudge.rule, default: []].append("nudge:" + nudge.id) }
+            return result
+        }
+        func entries(_ answer: Answer?) -> [String: ExplanationEntry] {
+            Dictionary((answer?.explanation ?? []).map { ($0.rule, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        let oldCredit = credited(old)
+        let newCredit = credited(new)
+        let oldEntries = entries(old)
+        let newEntries = entries(new)
+        var rules = Set<String>()
+        for rule in Set(oldCredit.keys).union(newCredit.keys) {
+            let before = oldEntries[rule]
+            let after = newEntries[rule]
+            if oldCredit[rule] != newCredit[rule] || before?.matched != after?.matched || before?.rank != after?.rank
+                || before?.cutBy != after?.cutBy || before?.variant != after?.variant {
+                rules.insert(rule)
+            }
+        }
+        return rules.sorted()
+    }
+
+    /// A request as the API's JSON, keys sorted, without `now`, `limit` and `explain` unless they matter.
+    static func describe(_ request: EvaluationRequest) -> String {
+        var parts: [String] = []
+        func quoted(_ text: String) -> String {
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"\(escaped)\""
+        }
+        func scalar(_ value: ContextScalar) -> String {
+            switch value {
+            case .string(let text): return quoted(text)
+            case .number, .bool: return value.description
+            }
+        }
+        if !request.context.isEmpty {
+            let pairs = request.context.sorted { $0.key < $1.key }.map { key, value -> String in
+                switch value {
+                case .scalar(let element): return "\(quoted(key)):\(scalar(element))"
+                case .list(let elements): return "\(quoted(key)):[\(elements.map(scalar).joined(separator: ","))]"
+                }
+            }
+            parts.append("\"context\":{\(pairs.joined(separator: ","))}")
+        }
+        if let journey = request.journey { parts.append("\"journey\":\(quoted(journey))") }
+        if request.limit != 3 { parts.append("\"limit\":\(request.limit)") }
+        if let persona = request.persona { parts.append("\"persona\":\(quoted(persona))") }
+        if let stage = request.stage { parts.append("\"stage\":\(quoted(stage))") }
+        if let visitor = request.visitor { parts.append("\"visitor\":\(quoted(visitor))") }
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+}
+
+extension RuleSetDiff {
+    /// Every journey × stage × persona (and none) × combination of the closed context keys' values
+    /// (each key also absent), of the journeys, stages, personas and values in either rule set.
+    /// Above `maxCombinations`, an evenly spaced sample of them, so the diff stays quick; the total
+    /// is returned with it.
+    public static func combinations(_ before: RuleSet, _ after: RuleSet, now: Date) -> (requests: [EvaluationRequest], total: Int) {
+        func union(_ a: [String], _ b: [String]) -> [String] {
+            var seen = Set<String>()
+            return (a + b).filter { seen.insert($0).inserted }
+        }
+        let definitions = [before.definition, after.definition]
+        var stagesByJourney: [(String, [String])] = []
+        for journey in union(definitions[0].journeys.map(\.id), definitions[1].journeys.map(\.id)) {
+            let stages = definitions.map { definition in
+                definition.journeys.first { $0.id == journey }?.stages.map(\.id) ?? []
+            }
+            stagesByJourney.append((journey, union(stages[0], stages[1])))
+        }
+        let personas: [String?] = [nil] + union(definitions[0].personas.map(\.id), definitions[1].personas.map(\.id))
+        var closed: [(key: String, values: [String])] = []
+        for definition in definitions {
+            for key in definition.contextKeys {
+                guard case .closed(let values) = key.kind else { continue }
+                if let index = closed.firstIndex(where: { $0.key == key.id }) {
+                    closed[index].values = union(closed[index].values, values)
+                } else {
+                    closed.append((key.id, values))
+                }
+            }
+        }
+        // Each key: absent, or one of its values. Request i is decoded from i itself, so a sample
+        // of a huge product costs only the requests taken.
+        let pairs = stagesByJourney.flatMap { journey, stages in stages.map { (journey, $0) } }
+        let contextCount = closed.reduce(1) { product, key in
+            let (next, overflow) = product.multipliedReportingOverflow(by: key.values.count + 1)
+            return overflow ? Int.max / 2 : next
+        }
+        let (total, overflow) = (pairs.count * personas.count).multipliedReportingOverflow(by: contextCount)
+        let all = overflow ? Int.max / 2 : total
+        let step = max(1, (all + maxCombinations - 1) / maxCombinations)
+        var requests: [EvaluationRequest] = []
+        requests.reserveCapacity(min(all, maxCombinations))
+        for index in Swift.stride(from: 0, to: all, by: step) {
+            var rest = index / contextCount
+            let persona = personas[rest % personas.count]
+            rest /= personas.count
+            let (journey, stage) = pairs[rest]
+            var combination = index % contextCount
+            var context: [String: ContextValue] = [:]
+            for (key, values) in closed {
+                let choice = combination % (values.count + 1)
+                combination /= values.count + 1
+                if choice > 0 { context[key] = .scalar(.string(values[choice - 1])) }
+            }
+            requests.append(EvaluationRequest(journey: journey, stage: stage, persona: persona, context: context,
+                                              now: now, explain: true))
+        }
+        return (requests, all)
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import DuwtjeRules
+import Foundation
+
+/// `duwtje matrix`: the GAP matrix of the inbound method, so marketing staff see per journey what
+/// every stage × persona gets, and where only fallbacks or nothing answer, without reading YAML.
+struct Matrix: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show per journey what every stage × persona gets, and where the gaps are.",
+        discussion: "Each cell is the engine's answer to a request with that stage and persona (and the --context "
+            + "values), without a visitor. Below the grids: rules that can never be consulted, content no request "
+            + "can reach, and nudges without a cap or an alternative. Exit 0: the matrix informs, it does not judge."
+    )
+
+    @OptionGroup var options: RuleSetOptions
+
+    @Option(help: "Only this journey.")
+    var journey: String?
+
+    @Option(name: .customLong("context"), help: "A context value every request carries, as key=value; repeatable.")
+    var contextPairs: [String] = []
+
+    @Option(help: "How many items each cell asks for.")
+    var limit: Int = 3
+
+    @Option(help: "The moment to evaluate at, RFC 3339 (default: now).")
+    var now: String?
+
+    @Option(help: "Also write the matrix as one self-contained HTML page to this file.")
+    var html: String?
+
+    @Flag(help: "Print the matrix as JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+        let moment = try parseNow(now)
+        let (ruleSet, _) = try options.load()
+        let context = try Query.context(contextPairs, definition: ruleSet.definition)
+        let matrix: JourneyMatrix
+        do {
+            matrix = try JourneyMatrix(ruleSet: ruleSet, journey: journey, context: context, limit: limit, now: moment)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        if let html {
+            do {
+                try Data(matrix.html().utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            } catch {
+                printError("error: cannot write \(html): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(matrix), as: UTF8.self))
+        } else {
+            print(matrix.text(width: 120, directory: options.directory))
+            if let html { print("\nHTML written to \(html)") }
+        }
+    }
+}
+
+/// `--now` as a date, or the current moment.
+func parseNow(_ text: String?) throws -> Date {
+    guard let text else { return Date() }
+    guard let date = TimeParsing.rfc3339(text) else {
+        throw ValidationError("--now must be an RFC 3339 time such as 2026-11-22T10:00:00+01:00")
+    }
+    return date
+}
