@@ -60,20 +60,20 @@ extension JourneyMatrix {
         var html = """
         <section class="journey">
         <table>
-        <caption><span class="title">Klantreis \(escape(journey.label ?? journey.id))</span> <code>\(escape(journey.id))</code>
+        <caption><span class="title">Klantreis \(escape(journey.label ?? journey.id))</span>\(journey.label == nil ? "" : " <code>\(escape(journey.id))</code>")
         <span class="summary">\(gaps == 0 ? "geen gaten" : gaps == 1 ? "1 gat" : "\(gaps) gaten")</span></caption>
         <thead>
         <tr><th scope="col" class="corner">Persona \\ fase</th>
         """
         for (stage, label) in zip(journey.stages, journey.stageLabels) {
-            html += "<th scope=\"col\">\(escape(label ?? stage))<br><code>\(escape(stage))</code></th>"
+            html += "<th scope=\"col\">" + (label.map { "\(escape($0))<br><code>\(escape(stage))</code>" } ?? escape(stage)) + "</th>"
         }
         html += "</tr>\n</thead>\n<tbody>\n"
         for (index, cells) in journey.rows.enumerated() {
             let persona = journey.personas[index]
             let name = persona.map { journey.personaLabels[index] ?? $0 } ?? "Geen persona"
             html += "<tr><th scope=\"row\">\(escape(name))"
-            if let persona { html += "<br><code>\(escape(persona))</code>" }
+            if let persona, journey.personaLabels[index] != nil { html += "<br><code>\(escape(persona))</code>" }
             html += "</th>"
             for cell in cells { html += self.cell(cell) }
             html += "</tr>\n"

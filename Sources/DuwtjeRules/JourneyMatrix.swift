@@ -202,12 +202,12 @@ struct RuleSetAnalysis {
         for rule in definition.rules {
             for nudge in rule.allNudges {
                 var missing: [String] = []
-                if nudge.cap == nil { missing.append("a cap") }
-                if nudge.alternative == nil { missing.append("an alternative") }
+                if nudge.cap == nil { missing.append("cap") }
+                if nudge.alternative == nil { missing.append("alternative") }
                 guard !missing.isEmpty else { continue }
                 nudgeProblems.append(JourneyFinding(journey: rule.journey, finding: .init(
                     id: nudge.id, location: nudge.location.description,
-                    reason: "rule '\(rule.id)': no \(missing.joined(separator: " and no "))")))
+                    reason: "of rule '\(rule.id)' has no \(missing.joined(separator: " and no "))")))
             }
         }
     }
