@@ -19,7 +19,7 @@ extension JourneyMatrix {
         }
         lines.append("")
         lines += findings("Rules that can never be consulted", deadRules, width: width, directory: directory)
-        lines += findings("Content no request can reach", unreachableContent, width: width, directory: directory)
+        lines += findings("Content no request can reach (whole rule set)", unreachableContent, width: width, directory: directory)
         lines += findings("Nudges without a cap or an alternative", nudgeProblems, width: width, directory: directory)
         return lines.joined(separator: "\n")
     }
@@ -120,8 +120,8 @@ func pad(_ text: String, _ width: Int) -> String {
 
 /// `text` broken into lines of at most `width` characters, continuation lines indented by two
 /// spaces, preferably after a space, `-` or `,`: ids in a narrow column stay whole instead of cut.
-func breakLines(_ text: String, _ width: Int) -> [String] {
-    guard width > 8 else { return [fit(text, width)] }
+func breakLines(_ text: String, _ width: Int, indent: String = "  ") -> [String] {
+    guard width > indent.count + 8 else { return [fit(text, width)] }
     var lines: [String] = []
     var rest = Substring(text)
     var room = width
@@ -132,11 +132,11 @@ func breakLines(_ text: String, _ width: Int) -> [String] {
            window.distance(from: window.startIndex, to: index) >= room / 2 {
             cut = window.index(after: index)
         }
-        lines.append((lines.isEmpty ? "" : "  ") + rest[..<cut].trimmingSuffix(" "))
+        lines.append((lines.isEmpty ? "" : indent) + rest[..<cut].trimmingSuffix(" "))
         rest = rest[cut...].drop { $0 == " " }
-        room = width - 2
+        room = width - indent.count
     }
-    lines.append((lines.isEmpty ? "" : "  ") + rest)
+    lines.append((lines.isEmpty ? "" : indent) + rest)
     return lines
 }
 

@@ -9,7 +9,8 @@ extension RuleSetDiff {
         lines.append(fit("After:  \(after)", width))
         lines.append("Compared \(requests) \(what).")
         let percent = requests == 0 ? 0 : Double(changed) / Double(requests) * 100
-        lines.append("Changed answers: \(changed) of \(requests) (\(Self.format(percent))%)"
+        let share = changed > 0 && percent < 0.1 ? "<0.1" : Self.format(percent)
+        lines.append("Changed answers: \(changed) of \(requests) (\(share)%)"
             + (changed == 0 ? "." : " — " + Self.counts(changes) + "."))
         for group in groups {
             lines.append("")
@@ -17,7 +18,7 @@ extension RuleSetDiff {
                 : "Rules " + group.rules.joined(separator: ", ")
             lines += wrap("\(title): \(group.answers) answers (\(Self.counts(group.changes)))", width, indent: "    ")
             for example in group.examples {
-                lines += wrap("  e.g. \(example.request)", width, indent: "       ")
+                lines += breakLines("  e.g. \(example.request)", width, indent: "       ")
                 if example.before.stage != example.after.stage || example.before.error != example.after.error {
                     lines += wrap("       stage: \(example.before.error ?? example.before.stage) → \(example.after.error ?? example.after.stage)",
                                   width, indent: "         ")

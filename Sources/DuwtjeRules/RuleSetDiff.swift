@@ -60,7 +60,7 @@ public struct RuleSetDiff: Sendable, Encodable {
     public var groups: [Group]
 
     /// The most requests the combinations mode evaluates; above it, an evenly spaced sample.
-    public static let maxCombinations = 200_000
+    public static let maxCombinations = 1_000_000
     /// Examples kept per group.
     public static let examplesPerGroup = 3
 
@@ -180,60 +180,93 @@ public struct RuleSetDiff: Sendable, Encodable {
 extension RuleSetDiff {
     /// Every journey × stage × persona (and none) × combination of the closed context keys' values
     /// (each key also absent), of the journeys, stages, personas and values in either rule set.
-    /// Above `maxCombinations`, an evenly spaced sample of them, so the diff stays quick; the total
-    /// is returned with it.
-    public static func combinations(_ before: RuleSet, _ after: RuleSet, now: Date) -> (requests: [EvaluationRequest], total: Int) {
+    /// Per journey, only the closed keys its rules or stage signals test (and `language`, which
+    /// filters content) are varied: other keys cannot change its answers. Above `maxCombinations`,
+    /// an evenly spaced sample, so the diff stays quick; the total is returned with it.
+    public static func combinations(_ before: RuleSet, _ after: RuleSet, now: Date,
+                                    limit: Int = maxCombinations) -> (requests: [EvaluationRequest], total: Int) {
         func union(_ a: [String], _ b: [String]) -> [String] {
             var seen = Set<String>()
             return (a + b).filter { seen.insert($0).inserted }
         }
         let definitions = [before.definition, after.definition]
-        var stagesByJourney: [(String, [String])] = []
-        for journey in union(definitions[0].journeys.map(\.id), definitions[1].journeys.map(\.id)) {
-            let stages = definitions.map { definition in
-                definition.journeys.first { $0.id == journey }?.stages.map(\.id) ?? []
-            }
-            stagesByJourney.append((journey, union(stages[0], stages[1])))
-        }
         let personas: [String?] = [nil] + union(definitions[0].personas.map(\.id), definitions[1].personas.map(\.id))
-        var closed: [(key: String, values: [String])] = []
+        var closedValues: [String: [String]] = [:]
+        var closedOrder: [String] = []
         for definition in definitions {
             for key in definition.contextKeys {
                 guard case .closed(let values) = key.kind else { continue }
-                if let index = closed.firstIndex(where: { $0.key == key.id }) {
-                    closed[index].values = union(closed[index].values, values)
-                } else {
-                    closed.append((key.id, values))
+                if closedValues[key.id] == nil { closedOrder.append(key.id) }
+                closedValues[key.id] = union(closedValues[key.id] ?? [], values)
+            }
+        }
+        var blocks: [Block] = []
+        for journey in union(definitions[0].journeys.map(\.id), definitions[1].journeys.map(\.id)) {
+            var stages: [String] = []
+            var tested: Set<String> = ["language"]
+            for definition in definitions {
+                if let declared = definition.journeys.first(where: { $0.id == journey }) {
+                    stages = union(stages, declared.stages.map(\.id))
+                    for stage in declared.stages { tested.formUnion(stage.when?.context.map(\.key) ?? []) }
                 }
+                for rule in definition.rules where rule.journey == journey { tested.formUnion(rule.when.context.map(\.key)) }
             }
+            let keys = closedOrder.filter(tested.contains).map { (key: $0, values: closedValues[$0] ?? []) }
+            blocks.append(Block(journey: journey, stages: stages, keys: keys))
         }
-        // Each key: absent, or one of its values. Request i is decoded from i itself, so a sample
-        // of a huge product costs only the requests taken.
-        let pairs = stagesByJourney.flatMap { journey, stages in stages.map { (journey, $0) } }
-        let contextCount = closed.reduce(1) { product, key in
-            let (next, overflow) = product.multipliedReportingOverflow(by: key.values.count + 1)
-            return overflow ? Int.max / 2 : next
+        var total = 0
+        for block in blocks {
+            let (size, overflow) = (block.stages.count * personas.count).multipliedReportingOverflow(by: block.contextCount)
+            total = overflow ? Int.max / 2 : min(Int.max / 2, total + size)
         }
-        let (total, overflow) = (pairs.count * personas.count).multipliedReportingOverflow(by: contextCount)
-        let all = overflow ? Int.max / 2 : total
-        let step = max(1, (all + maxCombinations - 1) / maxCombinations)
+        // A step sharing no factor with any radix of the grid, so that the sample does not alias
+        // (a step of 3 over a key with 9 choices would only ever see 3 of them).
+        var radices = Set(blocks.flatMap { block in block.keys.map { $0.values.count + 1 } + [block.stages.count] })
+        radices.insert(personas.count)
+        var step = max(1, (total + max(1, limit) - 1) / max(1, limit))
+        if step > 1 {
+            while radices.contains(where: { Self.gcd(step, $0) != 1 }) { step += 1 }
+        }
         var requests: [EvaluationRequest] = []
-        requests.reserveCapacity(min(all, maxCombinations))
-        for index in Swift.stride(from: 0, to: all, by: step) {
-            var rest = index / contextCount
-            let persona = personas[rest % personas.count]
-            rest /= personas.count
-            let (journey, stage) = pairs[rest]
-            var combination = index % contextCount
-            var context: [String: ContextValue] = [:]
-            for (key, values) in closed {
-                let choice = combination % (values.count + 1)
-                combination /= values.count + 1
-                if choice > 0 { context[key] = .scalar(.string(values[choice - 1])) }
+        requests.reserveCapacity(min(total, limit))
+        var offset = 0
+        for block in blocks {
+            let size = block.stages.count * personas.count * block.contextCount
+            // The first index of this block on the sampling grid.
+            var index = (step - offset % step) % step
+            while index < size {
+                var rest = index / block.contextCount
+                let persona = personas[rest % personas.count]
+                rest /= personas.count
+                var combination = index % block.contextCount
+                var context: [String: ContextValue] = [:]
+                for (key, values) in block.keys {
+                    let choice = combination % (values.count + 1)
+                    combination /= values.count + 1
+                    if choice > 0 { context[key] = .scalar(.string(values[choice - 1])) }
+                }
+                requests.append(EvaluationRequest(journey: block.journey, stage: block.stages[rest], persona: persona,
+                                                  context: context, now: now, explain: true))
+                index += step
             }
-            requests.append(EvaluationRequest(journey: journey, stage: stage, persona: persona, context: context,
-                                              now: now, explain: true))
+            offset += size
         }
-        return (requests, all)
+        return (requests, total)
+    }
+
+    static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+
+    struct Block {
+        var journey: String
+        var stages: [String]
+        var keys: [(key: String, values: [String])]
+
+        /// Each key absent or one of its values.
+        var contextCount: Int {
+            keys.reduce(1) { product, key in
+                let (next, overflow) = product.multipliedReportingOverflow(by: key.values.count + 1)
+                return overflow ? Int.max / 4 : next
+            }
+        }
     }
 }

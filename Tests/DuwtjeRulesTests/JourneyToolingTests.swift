@@ -206,6 +206,34 @@ struct JourneyToolingTests {
         #expect(RuleSetDiff(before: before, after: before, requests: requests, source: "combinations").changed == 0)
     }
 
+    @Test("diff: a sample of a large grid still meets every value of every key (no aliasing)")
+    func sampleCoversValues() throws {
+        let vocabulary = """
+        journeys:
+          reis: { stages: [ { id: bewust }, { id: actie }, { id: nazorg } ] }
+        content_types:
+          info: { label: Info }
+        context:
+          process: { values: [p1, p2, p3, p4, p5, p6, p7, p8] }
+          channel: { values: [web, app] }
+        content:
+          - { id: a, type: info, title: A, url: /a }
+        rules:
+          - { id: r, journey: reis, when: { context: { process: p1, channel: web } }, recommend: [ { content: a } ], why: w }
+        """
+        let rules = try compile(["v.yaml": vocabulary])
+        // 3 stages × 1 persona row × 9 × 3 = 81 combinations; asking for 27 would be every third,
+        // which would see only a third of the process values.
+        let (requests, total) = RuleSetDiff.combinations(rules, rules, now: now, limit: 27)
+        #expect(total == 81)
+        #expect(requests.count <= 27)
+        let processes = Set(requests.compactMap { request -> String? in
+            if case .scalar(.string(let value)) = request.context["process"] { return value }
+            return nil
+        })
+        #expect(processes == ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"])
+    }
+
     @Test("diff: a sample of requests; a nudge that disappears is counted as a nudge change")
     func nudgeChange() throws {
         let base = """
