@@ -43,6 +43,7 @@ extension RuleSet {
         recommendations.reserveCapacity(limit)
         var listed: [Int] = []
         var nudge: ServedNudge?
+        var nudgeServed = false  // cheaper to test than the optional struct
         var explanation: [ExplanationEntry]? = request.explain ? [] : nil
         var rank = 0
         var cutBy: String?
@@ -96,12 +97,13 @@ extension RuleSet {
                     }
                 }
             }
-            if nudge == nil, let candidate = variant?.nudge ?? rule.nudge {
+            if !nudgeServed, let candidate = variant?.nudge ?? rule.nudge {
                 var allowed = true
                 if let cap = candidate.cap, let visitor = request.visitor, let caps {
                     allowed = caps.admit(visitor: visitor, nudge: candidate.id, cap: cap, now: request.now)
                 }
                 if allowed {
+                    nudgeServed = true
                     nudge = ServedNudge(id: candidate.id, message: candidate.message, cta: candidate.cta,
                                         alternative: candidate.alternative, rule: rule.id, variant: variant?.id, why: rule.why)
                 }
@@ -111,7 +113,7 @@ extension RuleSet {
                 cutBy = rule.id
                 return explanation != nil
             }
-            if explanation == nil, recommendations.count >= limit, nudge != nil || !journey.nudgeAtOrAfter[position + 1] {
+            if explanation == nil, recommendations.count >= limit, nudgeServed || !journey.nudgeAtOrAfter[position + 1] {
                 return false
             }
             return true

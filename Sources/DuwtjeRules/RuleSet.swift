@@ -102,12 +102,22 @@ enum CompiledItem: Sendable {
     case query([Int], limit: Int)
 }
 
-struct CompiledNudge: Sendable {
+/// A class: the walk looks at a rule's nudge for every matching rule until one is served, and a
+/// struct of five fields would be copied (and its strings retained) each time.
+final class CompiledNudge: Sendable {
     let id: String
     let message: String
     let cta: CallToAction?
     let alternative: String?
     let cap: Cap?
+
+    init(id: String, message: String, cta: CallToAction?, alternative: String?, cap: Cap?) {
+        self.id = id
+        self.message = message
+        self.cta = cta
+        self.alternative = alternative
+        self.cap = cap
+    }
 }
 
 struct CompiledVariant: Sendable {
