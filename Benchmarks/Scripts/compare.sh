@@ -37,7 +37,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$ROOT" && swift build -c release --product duwtje 2>&1 | tail -n 1)
   (cd "$BENCH" && swift build -c release 2>&1 | tail -n 1)
 fi
-DUWTJE=$ROOT/.build/release/duwtje
+DUWTJE=${DUWTJE:-$ROOT/.build/release/duwtje}  # DUWTJE=/path/to/duwtje measures another build
 GEN=$BENCH/.build/release/DuwtjeBenchmarks
 
 SERVER_PID=
