@@ -17,12 +17,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "duwtje", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .executableTarget(
             name: "DuwtjeBenchmarks",
             dependencies: [
                 .product(name: "DuwtjeRules", package: "duwtje"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: swiftSettings
         ),

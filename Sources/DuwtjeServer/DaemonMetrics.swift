@@ -1,6 +1,7 @@
 import DuwtjeRules
 import Foundation
 public import Prometheus
+import Synchronization
 
 /// The daemon's Prometheus metrics, in a registry of its own.
 ///
@@ -13,6 +14,8 @@ public final class DaemonMetrics: Sendable {
     private let rulesLoaded: Gauge
     private let rulesLoadedAt: Gauge
     private let reloadErrors: Counter
+    /// The counters and histograms the request path uses, made once each (see ``RequestInstruments``).
+    private let instruments = Mutex(RequestInstruments())
 
     /// The endpoint labels; any other path is counted as `other`.
     public static let endpoints = ["recommendations", "nudges", "journeys", "status", "healthz", "readyz", "metrics"]
@@ -51,19 +54,80 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
-    /// Counts one answered request and its latency.
-    public func request(endpoint: String, status: Int, duration: Duration) {
-        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", "Requests answered, by endpoint and status."),
-                             labels: [("endpoint", endpoint), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", unit: "seconds", "Time to answer a request, by endpoint."),
-            labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets).record(duration)
+    /// The index of `endpoint` in ``endpoints``, or `endpoints.count` for `other`.
+    static func endpointIndex(for path: String) -> Int {
+        switch path {
+        case "/v1/recommendations": return 0
+        case "/v1/nudges": return 1
+        case "/v1/journeys": return 2
+        case "/v1/status": return 3
+        case "/healthz": return 4
+        case "/readyz": return 5
+        case "/metrics": return 6
+        default: return endpoints.count
+        }
     }
 
-    /// Counts a nudge served to the website.
+    /// Counts one answered request and its latency.
+    public func request(endpoint: String, status: Int, duration: Duration) {
+        request(endpointIndex: Self.endpoints.firstIndex(of: endpoint) ?? Self.endpoints.count, status: status, duration: duration)
+    }
+
+    /// Counts one answered request and its latency, by endpoint index (``endpointIndex(for:)``).
+    ///
+    /// The request path's version: asking the registry for a labelled metric builds the label
+    /// strings and a lookup key and takes the registry's lock every time, so each endpoint/status
+    /// counter and each endpoint histogram is made once, on first use (not up front, so that
+    /// `/metrics` still lists only what happened), and then found by integer key.
+    func request(endpointIndex: Int, status: Int, duration: Duration) {
+        let (counter, histogram) = instruments.withLock { cache in
+            let key = endpointIndex &* 1_000 &+ status
+            let counter: Counter
+            if let known = cache.counters[key] {
+                counter = known
+            } else {
+                counter = makeRequestCounter(endpointIndex: endpointIndex, status: status)
+                cache.counters[key] = counter
+            }
+            let histogram: DurationHistogram
+            if let known = cache.durations[endpointIndex] {
+                histogram = known
+            } else {
+                histogram = makeDurationHistogram(endpointIndex: endpointIndex)
+                cache.durations[endpointIndex] = histogram
+            }
+            return (counter, histogram)
+        }
+        counter.increment()
+        histogram.record(duration)
+    }
+
+    static func endpointLabel(_ index: Int) -> String {
+        index < endpoints.count ? endpoints[index] : "other"
+    }
+
+    private func makeRequestCounter(endpointIndex: Int, status: Int) -> Counter {
+        registry.makeCounter(descriptor: Self.name("http_requests", unit: "total", "Requests answered, by endpoint and status."),
+                             labels: [("endpoint", Self.endpointLabel(endpointIndex)), ("status", String(status))])
+    }
+
+    private func makeDurationHistogram(endpointIndex: Int) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", unit: "seconds", "Time to answer a request, by endpoint."),
+            labels: [("endpoint", Self.endpointLabel(endpointIndex))], buckets: Self.latencyBuckets)
+    }
+
+    /// Counts a nudge served to the website (one registry look-up per nudge id, then cached).
     public func nudgeServed(_ id: String) {
-        registry.makeCounter(descriptor: Self.name("nudges_served", unit: "total", "Nudges served in answers, by nudge id."),
-                             labels: [("nudge", id)]).increment()
+        let counter = instruments.withLock { cache in
+            if let known = cache.nudges[id] { return known }
+            let made = registry.makeCounter(
+                descriptor: Self.name("nudges_served", unit: "total", "Nudges served in answers, by nudge id."),
+                labels: [("nudge", id)])
+            cache.nudges[id] = made
+            return made
+        }
+        counter.increment()
     }
 
     func reloads(_ result: String) -> Counter {
@@ -86,4 +150,15 @@ public final class DaemonMetrics: Sendable {
 
     /// The Prometheus text exposition of every metric.
     public func exposition() -> [UInt8] { registry.emitToBuffer() }
+}
+
+/// The request path's metrics, each made once. Nudge ids come from the rule set, so the cache is
+/// bounded by the rule sets served (as the registry itself is).
+struct RequestInstruments {
+    /// By `endpointIndex * 1000 + status`.
+    var counters: [Int: Counter] = [:]
+    /// By endpoint index.
+    var durations: [Int: DurationHistogram] = [:]
+    /// By nudge id.
+    var nudges: [String: Counter] = [:]
 }

@@ -37,7 +37,7 @@ public struct DaemonResponder: HTTPResponder {
         }
         let duration = ContinuousClock.now - started
         let status = response.status.code
-        metrics.request(endpoint: DaemonMetrics.endpoint(for: path), status: status, duration: duration)
+        metrics.request(endpointIndex: DaemonMetrics.endpointIndex(for: path), status: status, duration: duration)
         if status >= 500 {
             logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(status)"])
         } else {
@@ -88,7 +88,7 @@ public struct DaemonResponder: HTTPResponder {
             case .recommendations:
                 let answer = try snapshot.ruleSet.evaluate(question, caps: caps)
                 if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
-                return try Self.json(answer)
+                return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: AnswerWriter.write(answer)))
             case .nudges:
                 return try Self.json(try snapshot.ruleSet.nudges(for: question))
             }
@@ -111,10 +111,12 @@ public struct DaemonResponder: HTTPResponder {
 
     /// The body, up to `limit` bytes: a declared or actual length over it is 413 before more is read.
     static func collect(_ request: Request, limit: Int, path: String) async throws(Problem) -> [UInt8] {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > limit {
             throw .bodyTooLarge(path: path, limit: limit)
         }
         var bytes: [UInt8] = []
+        if let declared { bytes.reserveCapacity(declared) }
         do {
             for try await buffer in request.body {
                 guard bytes.count + buffer.readableBytes <= limit else { throw Problem.bodyTooLarge(path: path, limit: limit) }
@@ -128,6 +130,9 @@ public struct DaemonResponder: HTTPResponder {
         }
         return bytes
     }
+
+    /// Made once: `HTTPFields` literals are built anew on every use.
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok,
                      contentType: String = "application/json") throws(Problem) -> Response {

@@ -17,7 +17,13 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = IOData
 
     let timeout: Duration
-    var deadline: Scheduled<Void>?
+    /// One timer per connection, not per request: scheduling and cancelling a task for every
+    /// request costs an allocation and two heap operations on the event loop each time. When the
+    /// timer fires while a request is still being read but started later than the timer assumed,
+    /// it is set again for that request's own deadline.
+    var timer: Scheduled<Void>?
+    /// When the request being read started; meaningful while `reading`.
+    var startedAt = NIODeadline.distantPast
     var reading = false
     var closed = false
 
@@ -28,37 +34,48 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !reading, !closed {
             reading = true
-            let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-            deadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
-                loopBound.value.handler.expire(context: loopBound.value.context)
-            }
+            startedAt = .now()
+            if timer == nil { arm(context: context, at: startedAt + TimeAmount(timeout)) }
         }
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if reading {
-            reading = false
-            deadline?.cancel()
-            deadline = nil
+    private func arm(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            loopBound.value.handler.fire(context: loopBound.value.context)
         }
+    }
+
+    private func fire(context: ChannelHandlerContext) {
+        timer = nil
+        guard reading, !closed else { return }  // idle: the next request arms it again
+        let due = startedAt + TimeAmount(timeout)
+        if NIODeadline.now() >= due {
+            expire(context: context)
+        } else {
+            arm(context: context, at: due)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        reading = false
         context.write(data, promise: promise)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
-        deadline?.cancel()
-        deadline = nil
+        timer?.cancel()
+        timer = nil
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        timer?.cancel()
+        timer = nil
     }
 
     func expire(context: ChannelHandlerContext) {
-        deadline = nil
         guard reading, !closed else { return }
         closed = true
         reading = false

@@ -104,10 +104,18 @@ public struct RequestDecoder: Sendable {
             throw RequestError(.malformedJSON, field: nil, detail: "the body is empty; send a JSON object such as {\"journey\": \"…\"}")
         }
         let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
-        } catch {
-            throw RequestError(.malformedJSON, field: nil, detail: "the body is not valid JSON: \(Self.reason(error, body: Data(body)))")
+        // The fast parser first; anything it leaves (errors included) goes to JSONDecoder, so that
+        // what is accepted and every message stay JSONDecoder's.
+        let scanned = body.withContiguousStorageIfAvailable { JSONScanner.parse($0) }
+            ?? Array(body).withUnsafeBufferPointer { JSONScanner.parse($0) }
+        if let scanned {
+            value = scanned
+        } else {
+            do {
+                value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            } catch {
+                throw RequestError(.malformedJSON, field: nil, detail: "the body is not valid JSON: \(Self.reason(error, body: Data(body)))")
+            }
         }
         guard case .object(let fields) = value else {
             throw RequestError(.malformedJSON, field: nil, detail: "the body must be a JSON object, not \(value.kindDescription)")

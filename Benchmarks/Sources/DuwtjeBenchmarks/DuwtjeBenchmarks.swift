@@ -14,6 +14,7 @@ enum DuwtjeBenchmarks {
       eval [RULES...] per-evaluation times for generated sets (default 100 1000 10000 100000 rules)
       generate DIR N  write a generated N-rule set to DIR, e.g. to check it with `duwtje check DIR`
       profile [RULES [PASSES]]  only evaluate (after loading), for perf or callgrind (default 10000 rules, 200 passes)
+      socket [OPTIONS]  HTTP/1.1 load over a Unix socket (duwtje serve, or the nginx baseline); `socket --help`
     """
 
     static func main() {
@@ -46,6 +47,12 @@ enum DuwtjeBenchmarks {
                 if arguments.count > 1 { run.ruleCount = try count(arguments[1]) }
                 if arguments.count > 2 { run.passes = try count(arguments[2]) }
                 try run.run()
+            case "socket":
+                if arguments.dropFirst().contains(where: { $0 == "-h" || $0 == "--help" }) {
+                    print(SocketLoad.usage)
+                } else {
+                    try SocketLoad(arguments: Array(arguments.dropFirst())).run()
+                }
             case "-h", "--help", "help":
                 print(usage)
             default:

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# duwtje over its Unix socket against an nginx baseline on the same socket path, with the same
+# load generator (DuwtjeBenchmarks socket), one after the other, for the shipped rules and for a
+# generated 10,000-rule set; then a reload-under-load run. See Benchmarks/README.md.
+#
+# Environment (all optional):
+#   DURATION=10 WARMUP=2     measured and warm-up seconds per run
+#   CONNECTIONS=16           keep-alive connections
+#   SERVER_CPU=1 GEN_CPU=0   taskset CPUs for the server (duwtje or nginx, the same for both) and the generator
+#   RULE_COUNT=10000         the generated set's size
+#   RELOAD_SECONDS=30        length of the reload-under-load run (0 skips it)
+#   SKIP_BUILD=1             use the release binaries already built
+#   SETS="shipped generated" which rule sets to run
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BENCH=$(dirname "$HERE")
+ROOT=$(dirname "$BENCH")
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNECTIONS=${CONNECTIONS:-16}
+SERVER_CPU=${SERVER_CPU:-1}
+GEN_CPU=${GEN_CPU:-0}
+RULE_COUNT=${RULE_COUNT:-10000}
+RELOAD_SECONDS=${RELOAD_SECONDS:-30}
+SETS=${SETS:-"shipped generated"}
+WORK=${WORK:-/tmp/duwtje-compare}
+SOCKET=$WORK/bench.sock
+
+command -v nginx >/dev/null || { echo "nginx is missing: apt-get install -y nginx" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl is missing: apt-get install -y curl" >&2; exit 1; }
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "== building (release)"
+  (cd "$ROOT" && swift build -c release --product duwtje 2>&1 | tail -n 1)
+  (cd "$BENCH" && swift build -c release 2>&1 | tail -n 1)
+fi
+DUWTJE=${DUWTJE:-$ROOT/.build/release/duwtje}  # DUWTJE=/path/to/duwtje measures another build
+GEN=$BENCH/.build/release/DuwtjeBenchmarks
+
+SERVER_PID=
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=
+  rm -f "$SOCKET"
+}
+trap stop_server EXIT
+
+wait_for_socket() {
+  for _ in $(seq 1 600); do
+    if curl -s -o /dev/null --unix-socket "$SOCKET" http://x/healthz 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "the server did not come up on $SOCKET" >&2
+  exit 1
+}
+
+start_duwtje() {  # RULES_DIR
+  taskset -c "$SERVER_CPU" "$DUWTJE" serve --rules "$1" --socket "$SOCKET" 2>>"$WORK/duwtje.log" &
+  SERVER_PID=$!
+  wait_for_socket
+}
+
+start_nginx() {  # BODY_BYTES
+  local pad=$(( $1 > 12 ? $1 - 12 : 1 ))
+  local body
+  body="{\"pad\":\"$(head -c "$pad" /dev/zero | tr '\0' x)\"}"
+  cat >"$WORK/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  keepalive_requests 100000000;
+  keepalive_timeout 75s;
+  server {
+    listen unix:$SOCKET;
+    location / { return 200 '$body'; }
+  }
+}
+EOF
+  taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/nginx-error.log" &
+  SERVER_PID=$!
+  wait_for_socket
+}
+
+load() {  # LABEL RULES_DIR [extra generator options]
+  local label=$1 rules=$2
+  shift 2
+  taskset -c "$GEN_CPU" "$GEN" socket --socket "$SOCKET" --rules "$rules" --connections "$CONNECTIONS" \
+    --duration "$DURATION" --warmup "$WARMUP" --label "$label" "$@" | tee -a "$WORK/report.txt"
+}
+
+field() {  # NAME RESULT-LINE
+  sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
+}
+
+hwm() { awk '/VmHWM/ {print $2 " " $3}' "/proc/$SERVER_PID/status"; }
+
+SUMMARY=$WORK/summary.txt
+echo "duwtje vs nginx over a Unix socket, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$SUMMARY"
+echo "server on CPU $SERVER_CPU, generator on CPU $GEN_CPU, $CONNECTIONS connections, ${WARMUP}s warm-up + ${DURATION}s per run" | tee -a "$SUMMARY"
+
+for set in $SETS; do
+  case $set in
+    shipped) RULES=$ROOT/Rules ;;
+    generated)
+      RULES=$WORK/rules-$RULE_COUNT
+      "$GEN" generate "$RULES" "$RULE_COUNT" >/dev/null ;;
+    *) echo "unknown set $set" >&2; exit 1 ;;
+  esac
+  echo "== $set rules ($RULES)"
+
+  start_duwtje "$RULES"
+  duwtje_peak=$(load "duwtje-$set" "$RULES" | grep '^RESULT')
+  stop_server
+
+  body=$(field mean_body "$duwtje_peak")
+  start_nginx "$body"
+  nginx_peak=$(load "nginx-$set" "$RULES" | grep '^RESULT')
+  nginx_half=$(( $(field rps "$nginx_peak") / 2 ))
+  nginx_at_half=$(load "nginx-$set-at-$nginx_half" "$RULES" --rate "$nginx_half" | grep '^RESULT')
+  stop_server
+
+  start_duwtje "$RULES"
+  duwtje_at_half=$(load "duwtje-$set-at-$nginx_half" "$RULES" --rate "$nginx_half" | grep '^RESULT')
+  own_half=$(( $(field rps "$duwtje_peak") / 2 ))
+  duwtje_at_own_half=$(load "duwtje-$set-at-$own_half" "$RULES" --rate "$own_half" | grep '^RESULT')
+  peak_rss=$(hwm)
+  stop_server
+
+  d=$(field rps "$duwtje_peak"); n=$(field rps "$nginx_peak")
+  {
+    echo "-- $set rules"
+    printf '  peak req/s      duwtje %8s   nginx %8s   ratio %s (goal >= 0.8)\n' "$d" "$n" "$(awk "BEGIN {printf \"%.2f\", $d / $n}")"
+    printf '  peak p50/p99 us duwtje %s/%s   nginx %s/%s   (closed loop, %s connections)\n' \
+      "$(field p50_us "$duwtje_peak")" "$(field p99_us "$duwtje_peak")" "$(field p50_us "$nginx_peak")" "$(field p99_us "$nginx_peak")" "$CONNECTIONS"
+    printf '  at %s req/s (half nginx peak): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s; nginx p99 %s us\n' \
+      "$nginx_half" "$(field p50_us "$duwtje_at_half")" "$(field p99_us "$duwtje_at_half")" "$(field p999_us "$duwtje_at_half")" \
+      "$(field errors "$duwtje_at_half")" "$(field non2xx "$duwtje_at_half")" "$(field p99_us "$nginx_at_half")"
+    printf '  at %s req/s (half duwtje peak): duwtje p99 %s us p99.9 %s us\n' \
+      "$own_half" "$(field p99_us "$duwtje_at_own_half")" "$(field p999_us "$duwtje_at_own_half")"
+    printf '  answer %s B (nginx body sized to it); duwtje errors %s, non-2xx %s; duwtje peak RSS (VmHWM) %s\n' \
+      "$body" "$(field errors "$duwtje_peak")" "$(field non2xx "$duwtje_peak")" "$peak_rss"
+  } | tee -a "$SUMMARY"
+done
+
+if [ "$RELOAD_SECONDS" != 0 ]; then
+  # Two generated sets, 1,000 and $RULE_COUNT rules: the generator names journeys, processes and
+  # personas by index, so every request drawn from the smaller set is valid in both and any
+  # non-2xx or error is the reload's fault, not the mix's.
+  echo "== reload under load: SIGHUP every 100 ms for ${RELOAD_SECONDS}s, alternating 1,000 and $RULE_COUNT generated rules"
+  LARGE=$WORK/rules-$RULE_COUNT
+  SMALL=$WORK/rules-1000
+  [ -d "$LARGE" ] || "$GEN" generate "$LARGE" "$RULE_COUNT" >/dev/null
+  "$GEN" generate "$SMALL" 1000 >/dev/null
+  # The daemon serves $WORK/current, a symlink swapped atomically (rename) before each SIGHUP.
+  ln -sfn "$SMALL" "$WORK/current"
+  start_duwtje "$WORK/current"
+  quiet=$(load "reload-baseline" "$SMALL" | grep '^RESULT')
+  load "reload-under-load" "$SMALL" --warmup 0 --duration "$RELOAD_SECONDS" >"$WORK/reload.txt" &
+  LOAD_PID=$!
+  sighups=0
+  end=$(( $(date +%s) + RELOAD_SECONDS ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    if [ $((sighups % 2)) = 0 ]; then target=$LARGE; else target=$SMALL; fi
+    ln -sfn "$target" "$WORK/current.new" && mv -T "$WORK/current.new" "$WORK/current"
+    kill -HUP "$SERVER_PID"
+    sighups=$((sighups + 1))
+    sleep 0.1
+  done
+  wait "$LOAD_PID"
+  under=$(grep '^RESULT' "$WORK/reload.txt")
+  cat "$WORK/reload.txt"
+  metrics=$(curl -s --unix-socket "$SOCKET" http://x/metrics)
+  reloads_ok=$(sed -n 's/^duwtje_reloads_total{result="ok"} //p' <<<"$metrics")
+  reloads_failed=$(sed -n 's/^duwtje_reloads_total{result="failed"} //p' <<<"$metrics")
+  reload_rss=$(hwm)
+  stop_server
+  {
+    echo "-- reload under load (1,000-rule request mix; $sighups SIGHUPs sent, reloads ok $reloads_ok, failed $reloads_failed)"
+    printf '  without reloads: %s req/s p99 %s us | with: %s req/s p50 %s p99 %s p99.9 %s max %s us, errors %s, non-2xx %s; peak RSS %s\n' \
+      "$(field rps "$quiet")" "$(field p99_us "$quiet")" "$(field rps "$under")" "$(field p50_us "$under")" \
+      "$(field p99_us "$under")" "$(field p999_us "$under")" "$(field max_us "$under")" "$(field errors "$under")" \
+      "$(field non2xx "$under")" "$reload_rss"
+  } | tee -a "$SUMMARY"
+fi
+echo "== summary ($SUMMARY)"
+cat "$SUMMARY"

@@ -1,0 +1,255 @@
+import Histogram
+import NIOCore
+
+/// What one connection of the load generator saw.
+struct ConnectionResult: Sendable {
+    /// Latencies in nanoseconds of the requests sent inside the measured window.
+    var latencies = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 120_000_000_000,
+                                      numberOfSignificantValueDigits: .three)
+    /// Answers with a 2xx status, inside the window.
+    var succeeded = 0
+    /// Answers with another status, inside the window.
+    var non2xx = 0
+    /// Requests that got no parsable answer: a closed connection, a connect or parse error.
+    var errors = 0
+    /// Body bytes of the answers inside the window (to size the baseline's answer like duwtje's).
+    var bodyBytes = 0
+    /// Statuses other than 2xx, by code, for the report.
+    var statuses: [Int: Int] = [:]
+    /// The first error seen, for the report.
+    var firstError: String?
+
+    mutating func merge(_ other: ConnectionResult) {
+        latencies.add(other.latencies)
+        succeeded += other.succeeded
+        non2xx += other.non2xx
+        errors += other.errors
+        bodyBytes += other.bodyBytes
+        for (status, count) in other.statuses { statuses[status, default: 0] += count }
+        if firstError == nil { firstError = other.firstError }
+    }
+}
+
+/// When a connection sends: as soon as the previous answer is in (closed loop), or on a fixed
+/// schedule (open loop) with each latency measured from the time the request *should* have been
+/// sent, so that a stalled server is charged for the requests it held up (no coordinated omission).
+enum SendPlan: Sendable {
+    case closedLoop
+    /// One request every `interval` nanoseconds on this connection, the first at `firstAt`.
+    case openLoop(interval: UInt64, firstAt: UInt64)
+}
+
+/// One keep-alive HTTP/1.1 connection of the load generator: writes pre-encoded requests one at a
+/// time (no pipelining) and reads just enough of each answer to know its status and length.
+///
+/// A deliberately small response reader instead of NIOHTTP1's decoder: the generator shares two
+/// cores with the server it measures, so every cycle it spends is one the server does not get.
+/// Answers must carry `Content-Length` (both duwtje and nginx's `return` do); anything else
+/// counts as an error.
+final class LoadConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let requests: [ByteBuffer]
+    private var nextRequest: Int
+    private var plan: SendPlan
+    /// Requests sent at or after this uptime (ns) are measured; earlier ones are warm-up.
+    private let measureFrom: UInt64
+    /// No request is started at or after this uptime (ns).
+    private let stopAt: UInt64
+    /// A request budget for this connection (request-count mode), or nil for a timed run.
+    private var remaining: Int?
+    private let done: EventLoopPromise<ConnectionResult>
+
+    private var result = ConnectionResult()
+    private var buffer: ByteBuffer?
+    /// When the request in flight was (meant to be) sent, or nil when none is in flight.
+    private var inFlightSince: UInt64?
+    private var scheduled: Scheduled<Void>?
+    private var finished = false
+
+    init(requests: [ByteBuffer], firstRequest: Int, plan: SendPlan, measureFrom: UInt64, stopAt: UInt64, budget: Int?,
+         done: EventLoopPromise<ConnectionResult>) {
+        self.requests = requests
+        self.nextRequest = firstRequest % requests.count
+        self.plan = plan
+        self.measureFrom = measureFrom
+        self.stopAt = stopAt
+        self.remaining = budget
+        self.done = done
+    }
+
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    func channelActive(context: ChannelHandlerContext) {
+        sendNext(context: context)
+        context.fireChannelActive()
+    }
+
+    /// Sends now (closed loop, or open loop when behind schedule) or at the next planned time.
+    private func sendNext(context: ChannelHandlerContext) {
+        guard !finished else { return }
+        if let left = remaining, left <= 0 { return finish(context: context) }
+        let now = Self.now()
+        switch plan {
+        case .closedLoop:
+            guard now < stopAt || remaining != nil else { return finish(context: context) }
+            send(context: context, intended: now)
+        case .openLoop(let interval, let at):
+            guard at < stopAt || remaining != nil else { return finish(context: context) }
+            plan = .openLoop(interval: interval, firstAt: at + interval)
+            if at <= now {
+                send(context: context, intended: at)
+            } else {
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                scheduled = context.eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(at)) {
+                    let (handler, context) = loopBound.value
+                    handler.scheduled = nil
+                    handler.send(context: context, intended: at)
+                }
+            }
+        }
+    }
+
+    private func send(context: ChannelHandlerContext, intended: UInt64) {
+        guard !finished else { return }
+        if remaining != nil { remaining? -= 1 }
+        inFlightSince = intended
+        let request = requests[nextRequest]
+        nextRequest = nextRequest + 1 == requests.count ? 0 : nextRequest + 1
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if buffer == nil || buffer?.readableBytes == 0 {
+            buffer = incoming
+        } else {
+            buffer?.writeBuffer(&incoming)
+        }
+        while let answer = parseAnswer() {
+            guard let since = inFlightSince else {
+                fail(context: context, "an answer arrived with no request in flight")
+                return
+            }
+            inFlightSince = nil
+            let end = Self.now()
+            if since >= measureFrom {
+                _ = result.latencies.record(end &- since)
+                result.bodyBytes += answer.bodyLength
+                if (200..<300).contains(answer.status) {
+                    result.succeeded += 1
+                } else {
+                    result.non2xx += 1
+                    result.statuses[answer.status, default: 0] += 1
+                }
+            }
+            sendNext(context: context)
+        }
+    }
+
+    /// Status and body length of one complete answer at the front of `buffer`, consumed; nil when
+    /// the answer is not all in yet. A malformed head fails the connection.
+    private func parseAnswer() -> (status: Int, bodyLength: Int)? {
+        guard var bytes = buffer else { return nil }
+        let parsed: (headLength: Int, status: Int, contentLength: Int)?? = bytes.withUnsafeReadableBytes { raw in
+            guard let end = Self.headEnd(raw) else { return .some(nil) }
+            // "HTTP/1.1 200 ..."
+            guard end >= 12, raw[0] == UInt8(ascii: "H") else { return nil }
+            var status = 0
+            for index in 9..<12 {
+                let digit = raw[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                status = status * 10 + Int(digit)
+            }
+            guard let length = Self.contentLength(raw, headEnd: end) else { return nil }
+            return .some((end, status, length))
+        }
+        guard let maybe = parsed else {
+            malformed = true
+            return nil
+        }
+        guard let (headLength, status, contentLength) = maybe, bytes.readableBytes >= headLength + contentLength else { return nil }
+        bytes.moveReaderIndex(forwardBy: headLength + contentLength)
+        buffer = bytes.readableBytes == 0 ? nil : bytes
+        return (status, contentLength)
+    }
+
+    private var malformed = false
+
+    /// The length of the head including its blank line, when it is all in.
+    static func headEnd(_ raw: UnsafeRawBufferPointer) -> Int? {
+        guard raw.count >= 4 else { return nil }
+        var index = 3
+        while index < raw.count {
+            if raw[index] == 10, raw[index - 1] == 13, raw[index - 2] == 10, raw[index - 3] == 13 { return index + 1 }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The `Content-Length` value in the head, case-insensitively; nil when absent or not a number.
+    static func contentLength(_ raw: UnsafeRawBufferPointer, headEnd: Int) -> Int? {
+        let name = Array("content-length:".utf8)
+        var lineStart = 0
+        while lineStart < headEnd {
+            var lineEnd = lineStart
+            while lineEnd < headEnd, raw[lineEnd] != 13 { lineEnd += 1 }
+            if lineEnd - lineStart > name.count {
+                var matches = true
+                for offset in 0..<name.count where raw[lineStart + offset] | 0x20 != name[offset] {
+                    matches = false
+                    break
+                }
+                if matches {
+                    var value = 0
+                    var seenDigit = false
+                    for index in (lineStart + name.count)..<lineEnd {
+                        let byte = raw[index]
+                        if byte == 32 || byte == 9 { continue }
+                        let digit = byte &- UInt8(ascii: "0")
+                        guard digit < 10 else { return nil }
+                        value = value * 10 + Int(digit)
+                        seenDigit = true
+                    }
+                    return seenDigit ? value : nil
+                }
+            }
+            lineStart = lineEnd + 2
+        }
+        return nil
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if malformed { fail(context: context, "an answer without a status line or Content-Length") }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !finished {
+            if inFlightSince != nil { result.errors += 1 }
+            if result.firstError == nil { result.firstError = "the server closed the connection" }
+            finished = true
+            done.succeed(result)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(context: context, "\(error)")
+    }
+
+    private func fail(context: ChannelHandlerContext, _ reason: String) {
+        guard !finished else { return }
+        if inFlightSince != nil { result.errors += 1 }
+        if result.firstError == nil { result.firstError = reason }
+        finish(context: context)
+    }
+
+    private func finish(context: ChannelHandlerContext) {
+        guard !finished else { return }
+        finished = true
+        scheduled?.cancel()
+        done.succeed(result)
+        context.close(promise: nil)
+    }
+}

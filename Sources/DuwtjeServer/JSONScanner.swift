@@ -1,0 +1,235 @@
+/// A small strict JSON parser for request bodies, straight from bytes to ``JSONValue``.
+///
+/// `JSONDecoder` into ``JSONValue`` tries each type in turn with `try?`, so every value costs a
+/// thrown and discarded error or two, and the body is copied into `Data` first: together more
+/// than the rules' evaluation. This parser only has to be right about bodies it accepts: it
+/// returns nil for anything unusual (a syntax error, a duplicate key, a lone surrogate, a number
+/// out of range, invalid UTF-8, deep nesting), and ``RequestDecoder`` then takes the old
+/// `JSONDecoder` path, so that what is accepted and every error message stay as they were.
+struct JSONScanner: ~Copyable {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+    /// Deeper bodies go to `JSONDecoder`, which has its own limit and message.
+    static let maxDepth = 32
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    /// The value of a whole body, or nil when this parser leaves the body to `JSONDecoder`.
+    static func parse(_ body: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        var scanner = JSONScanner(body)
+        guard let value = scanner.value(depth: 0) else { return nil }
+        scanner.skipWhitespace()
+        return scanner.index == body.count ? value : nil
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func value(depth: Int) -> JSONValue? {
+        skipWhitespace()
+        guard index < bytes.count, depth <= Self.maxDepth else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return object(depth: depth)
+        case UInt8(ascii: "["): return array(depth: depth)
+        case UInt8(ascii: "\""): return string().map(JSONValue.string)
+        case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return literal("null") ? .null : nil
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number().map(JSONValue.number)
+        default: return nil
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - index >= count else { return false }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
+        index += count
+        return true
+    }
+
+    private mutating func object(depth: Int) -> JSONValue? {
+        index += 1  // {
+        var fields: [String: JSONValue] = [:]
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return .object(fields)
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            guard let value = value(depth: depth + 1) else { return nil }
+            // A duplicate key: JSONDecoder's choice of which one wins is left to JSONDecoder.
+            guard fields.updateValue(value, forKey: key) == nil else { return nil }
+            skipWhitespace()
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(fields)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    private mutating func array(depth: Int) -> JSONValue? {
+        index += 1  // [
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return .array(items)
+        }
+        while true {
+            guard let item = value(depth: depth + 1) else { return nil }
+            items.append(item)
+            skipWhitespace()
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    /// A string from the opening quote on: UTF-8 checked, escapes resolved (surrogate pairs only in pairs).
+    private mutating func string() -> String? {
+        index += 1  // "
+        let start = index
+        // The common case: no escapes, so the bytes are the string.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { return nil }
+            index += 1
+        }
+        guard index < bytes.count else { return nil }
+        var out = Array(bytes[start..<index])
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return String(validating: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { return nil }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard let unit = hex4() else { return nil }
+                    var scalarValue = UInt32(unit)
+                    if (0xD800..<0xDC00).contains(unit) {
+                        guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        else { return nil }
+                        index += 2
+                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                    } else if (0xDC00..<0xE000).contains(unit) {
+                        return nil
+                    }
+                    guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
+                    out.append(contentsOf: Array(String(scalar).utf8))
+                default:
+                    return nil
+                }
+            default:
+                if byte < 0x20 { return nil }
+                out.append(byte)
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt16? {
+        guard bytes.count - index >= 4 else { return nil }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt16(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// A number in RFC 8259's grammar, finite as a `Double`.
+    private mutating func number() -> Double? {
+        let start = index
+        var integer = true
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count else { return nil }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else if digits() == 0 {
+            return nil
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            integer = false
+            index += 1
+            guard digits() > 0 else { return nil }
+        }
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            integer = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return nil }
+        }
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        // Small integers (visits, limit) without a String: exact in a Double below 2^53.
+        if integer, text.count <= 15 {
+            var value: Int64 = 0
+            var negative = false
+            for byte in text {
+                if byte == UInt8(ascii: "-") { negative = true } else { value = value * 10 + Int64(byte - UInt8(ascii: "0")) }
+            }
+            if negative && value == 0 { return -0.0 }
+            return Double(negative ? -value : value)
+        }
+        guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else { return nil }
+        return value
+    }
+
+    private mutating func digits() -> Int {
+        let start = index
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+        return index - start
+    }
+}
