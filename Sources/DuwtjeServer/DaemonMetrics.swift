@@ -15,7 +15,7 @@ public final class DaemonMetrics: Sendable {
     private let reloadErrors: Counter
 
     /// The endpoint labels; any other path is counted as `other`.
-    public static let endpoints = ["recommendations", "nudges", "journeys", "status", "healthz", "readyz", "metrics"]
+    public static let endpoints = ["recommendations", "nudges", "journeys", "status", "healthz", "readyz", "metrics", "events", "report"]
 
     /// Request latency buckets, in seconds: the engine answers in microseconds, the socket in well under a millisecond.
     static let latencyBuckets: [Duration] = [
@@ -47,6 +47,8 @@ public final class DaemonMetrics: Sendable {
         case "/healthz": return "healthz"
         case "/readyz": return "readyz"
         case "/metrics": return "metrics"
+        case "/v1/events": return "events"
+        case "/v1/report": return "report"
         default: return "other"
         }
     }
