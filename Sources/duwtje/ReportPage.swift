@@ -60,8 +60,9 @@ struct ReportPage {
             if section.reference != nil { body += "<th>Klikratio t.o.v. controle</th><th>Conversie t.o.v. controle</th>" }
             body += "</tr>\n"
             for variant in section.variants {
-                let isReference = variant.variant == section.reference
-                body += "<tr><td>\(Self.escape(variant.variant ?? "–"))\(isReference ? " <span class=muted>(controle)</span>" : "")</td>"
+                let isReference = section.reference != nil && variant.variant == section.reference
+                let marker = isReference && variant.variant != "controle" ? " <span class=muted>(controle)</span>" : ""
+                body += "<tr><td>\(Self.escape(variant.variant ?? "–"))\(marker)</td>"
                 body += "<td>\(Self.escape(variant.impressions.text))</td><td>\(Self.escape(variant.clicks.text))</td>"
                 body += "<td>\(Self.rate(variant.clickRate))</td><td>\(Self.escape(variant.conversions.text))</td>"
                 body += "<td>\(Self.rate(variant.conversionRate))</td><td>\(Self.escape(variant.dismissals.text))</td>"
@@ -122,7 +123,7 @@ struct ReportPage {
                 }
                 svg += "<text x=\"\(mid)\" y=\"\(y(rate.high) - 5)\" font-size=\"11\" text-anchor=\"middle\">\(Self.percent(rate.value))</text>"
             }
-            let label = Self.escape(variant.variant ?? "–") + (variant.variant == section.reference ? " (controle)" : "")
+            let label = Self.escape(variant.variant ?? "–") + (variant.variant == section.reference && variant.variant != "controle" ? " (controle)" : "")
             svg += "<text x=\"\(centre)\" y=\"\(height - bottom + 18)\" font-size=\"13\" text-anchor=\"middle\">\(label)</text>"
         }
         svg += "<rect x=\"\(width - 250)\" y=\"4\" width=\"12\" height=\"12\" fill=\"\(colours[0])\"/><text x=\"\(width - 233)\" y=\"14\" font-size=\"12\">klikratio</text>"

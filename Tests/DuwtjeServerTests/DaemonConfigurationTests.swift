@@ -136,6 +136,7 @@ struct DaemonConfigurationTests {
         let applied = changed.keepingRestartOnlySettings(of: running)
         #expect(applied.socket == running.socket && applied.limits.maxConnections == 256)
         #expect(applied.limits.maxLimit == 7 && applied.rules == "/b/Rules")
-        #expect(changed.restartOnlyDifferences(from: running) == ["socket.path", "limits.max_connections"])
+        #expect(changed.restartOnlyDifferences(from: running) == ["socket.path", "limits.max_connections", "store"])
+        #expect(applied.store == running.store)
     }
 }

@@ -48,10 +48,9 @@ struct EventStoreTests {
             group.addTask { try await store.append([old: 1]) }
             try await group.waitForAll()
         }
-        var totals = try EventStore.totals(path: path, journey: nil, from: nil, until: nil)
-        #expect(totals.totals.map(\.count).reduce(0, +) == 101)
+        // The writer also prunes after its first commit, so the old day may already be gone here.
         try store.prune()
-        totals = try EventStore.totals(path: path, journey: "j", from: nil, until: nil)
+        let totals = try EventStore.totals(path: path, journey: "j", from: nil, until: nil)
         #expect(totals.totals == [EventTotal(journey: "j", rule: "r", variant: "", type: "impression", count: 100)])
         #expect(try EventStore.integrityCheck(path: path) == "ok")
     }
