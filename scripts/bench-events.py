@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures recommendation throughput alone, then with event ingestion beside it.
 
-Usage: scripts/bench-events.py SOCKET [SECONDS]
+Usage: scripts/bench-events.py SOCKET [SECONDS] [EVENT_CLIENTS]
 Talks to a running daemon serving Rules/ (the shipped rules). Each client is a process with one
 keep-alive HTTP/1.1 connection over the Unix socket. Bounded in time; local socket only.
 """
@@ -9,6 +9,7 @@ import http.client, json, multiprocessing as mp, socket, sys, time
 
 SOCKET = sys.argv[1]
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
+EVENT_CLIENTS = int(sys.argv[3]) if len(sys.argv) > 3 else 2
 RECOMMEND = json.dumps({"journey": "burgerzaken", "stage": "besluitvorming", "persona": "drukke-ouder",
                         "visitor": "bench", "context": {"process": "paspoort", "channel": "web", "page": "/paspoort", "visits": 3}})
 
@@ -54,7 +55,7 @@ if __name__ == "__main__":
     body = json.dumps({"events": [event] * batch})
     base_rec, _, bad0 = run(2, 0, body, SECONDS)
     print(f"recommendations alone (2 clients): {base_rec:.0f}/s")
-    rec, ev, bad1 = run(2, 2, body, SECONDS)
-    print(f"with ingestion (2 rec clients + 2 event clients, batches of {batch}): recommendations {rec:.0f}/s, "
+    rec, ev, bad1 = run(2, EVENT_CLIENTS, body, SECONDS)
+    print(f"with ingestion (2 rec clients + {EVENT_CLIENTS} event clients, batches of {batch}): recommendations {rec:.0f}/s, "
           f"events {ev * batch:.0f}/s ({ev:.0f} batches/s)")
     print(f"recommendation throughput change: {100 * (rec - base_rec) / base_rec:+.1f}%; errors {bad0 + bad1}")
