@@ -32,6 +32,11 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
         .target(
             name: "DuwtjeRules",
             dependencies: [
@@ -44,6 +49,8 @@ let package = Package(
             name: "DuwtjeServer",
             dependencies: [
                 "DuwtjeRules",
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -80,6 +87,7 @@ let package = Package(
             dependencies: [
                 "duwtje",
                 "DuwtjeRules",
+                "DuwtjeServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -80,14 +80,22 @@ public struct Daemon: Sendable {
         let state = DaemonState(snapshot)
         let metrics = DaemonMetrics()
         metrics.loaded(snapshot, reload: false)
-        let caps = MemoryCapStore(maxVisitors: configuration.maxVisitors)
         let notifier = SystemdNotifier(environment: environment)
 
         let signals = await UnixSignalsSequence(trapping: .sighup)
         let socket = try SocketFile.claim(configuration.socket)
+        let store: EventStore
+        let caps: DurableCapStore
+        do throws(DaemonError) {
+            (store, caps) = try Self.openStore(configuration, state: state, metrics: metrics)
+        } catch {
+            socket.abandon()
+            socket.remove()
+            throw error
+        }
         let startup = StartupOutcome()
 
-        let responder = DaemonResponder(state: state, caps: caps, metrics: metrics, logger: logger)
+        let responder = DaemonResponder(state: state, caps: caps, metrics: metrics, logger: logger, store: store)
         let limits = configuration.limits
         let channelConfiguration = HTTP1Channel.Configuration(
             idleTimeout: TimeAmount(limits.idleTimeout),
@@ -131,6 +139,7 @@ public struct Daemon: Sendable {
             failure = await startup.failure ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
         }
         if let early = await startup.failure { failure = early }
+        await store.flush()
         socket.abandon()
         socket.remove()
         if let failure { throw failure }

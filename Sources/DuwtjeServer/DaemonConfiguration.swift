@@ -66,17 +66,23 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maxVisitors: Int
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
+    /// The event store (``StoreSettings``); defaults to `var/duwtje.db` beside the rules' parent.
+    public var store: StoreSettings = StoreSettings(path: "")
+    /// Limits on `POST /v1/events` (``EventSettings``).
+    public var events = EventSettings()
     /// The file these settings came from, or nil when they are the built-in defaults.
     public var file: String?
 
     /// The built-in defaults for a daemon started in `directory` (the checkout): `Rules` and
     /// `run/duwtje.sock` below it.
     public static func defaults(in directory: String) -> DaemonConfiguration {
-        DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             rules: Self.resolve("Rules", against: directory),
             socket: Socket(path: Self.resolve("run/duwtje.sock", against: directory)),
             timeZone: TimeZone(identifier: "Europe/Amsterdam") ?? .gmt,
             limits: Limits(), maxVisitors: 1_000_000, logLevel: .info, logFormat: .text, file: nil)
+        configuration.store = StoreSettings(path: Self.resolve("var/duwtje.db", against: directory))
+        return configuration
     }
 
     /// `path` made absolute against `directory`, with `.` and `..` resolved.
@@ -100,6 +106,7 @@ extension DaemonConfiguration {
         if limits.maxHeaderCount != other.limits.maxHeaderCount { changed.append("limits.max_header_count") }
         if limits.maxConnections != other.limits.maxConnections { changed.append("limits.max_connections") }
         if maxVisitors != other.maxVisitors { changed.append("caps.max_visitors") }
+        if store != other.store { changed.append("store") }
         if logLevel != other.logLevel { changed.append("log.level") }
         if logFormat != other.logFormat { changed.append("log.format") }
         return changed

@@ -31,6 +31,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
     case socketMode(path: String, reason: String)
     /// Binding or listening on the socket failed.
     case bind(path: String, reason: String)
+    /// The event store (or its secret) could not be opened.
+    case store(StoreError)
 
     public var description: String {
         switch self {
@@ -60,6 +62,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
             return "cannot set the mode of \(path): \(reason)"
         case .bind(let path, let reason):
             return "cannot listen on \(path): \(reason)"
+        case .store(let error):
+            return "\(error.description) (set store.path to a writable place)"
         }
     }
 

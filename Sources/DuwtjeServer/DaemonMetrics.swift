@@ -18,7 +18,7 @@ public final class DaemonMetrics: Sendable {
     private let instruments = Mutex(RequestInstruments())
 
     /// The endpoint labels; any other path is counted as `other`.
-    public static let endpoints = ["recommendations", "nudges", "journeys", "status", "healthz", "readyz", "metrics"]
+    public static let endpoints = ["recommendations", "nudges", "journeys", "status", "healthz", "readyz", "metrics", "events", "report"]
 
     /// Request latency buckets, in seconds: the engine answers in microseconds, the socket in well under a millisecond.
     static let latencyBuckets: [Duration] = [
@@ -41,18 +41,7 @@ public final class DaemonMetrics: Sendable {
     }
 
     /// The endpoint label for a path.
-    public static func endpoint(for path: String) -> String {
-        switch path {
-        case "/v1/recommendations": return "recommendations"
-        case "/v1/nudges": return "nudges"
-        case "/v1/journeys": return "journeys"
-        case "/v1/status": return "status"
-        case "/healthz": return "healthz"
-        case "/readyz": return "readyz"
-        case "/metrics": return "metrics"
-        default: return "other"
-        }
-    }
+    public static func endpoint(for path: String) -> String { endpointLabel(endpointIndex(for: path)) }
 
     /// The index of `endpoint` in ``endpoints``, or `endpoints.count` for `other`.
     static func endpointIndex(for path: String) -> Int {
@@ -64,6 +53,8 @@ public final class DaemonMetrics: Sendable {
         case "/healthz": return 4
         case "/readyz": return 5
         case "/metrics": return 6
+        case "/v1/events": return 7
+        case "/v1/report": return 8
         default: return endpoints.count
         }
     }

@@ -18,12 +18,15 @@ public struct DaemonResponder: HTTPResponder {
     let caps: any CapStore
     let metrics: DaemonMetrics
     let logger: Logger
+    /// Where `POST /v1/events` writes and `GET /v1/report` reads; nil answers them with 503.
+    let store: EventStore?
 
-    public init(state: DaemonState, caps: any CapStore, metrics: DaemonMetrics, logger: Logger) {
+    public init(state: DaemonState, caps: any CapStore, metrics: DaemonMetrics, logger: Logger, store: EventStore? = nil) {
         self.state = state
         self.caps = caps
         self.metrics = metrics
         self.logger = logger
+        self.store = store
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -58,15 +61,19 @@ public struct DaemonResponder: HTTPResponder {
             let snapshot = state.snapshot
             switch path {
             case "/v1/journeys": return try Self.json(JourneysBody(snapshot))
-            case "/v1/status": return try Self.json(StatusBody(snapshot: snapshot, state: state))
+            case "/v1/status": return try Self.json(StatusBody(snapshot: snapshot, state: state, store: store?.status()))
             case "/healthz": return try Self.json(["status": "ok"])
             case "/readyz": return try Self.json(["status": "ready", "ruleset": snapshot.ruleSet.version])
             default:
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
             }
-        case "/v1/events", "/v1/report":
-            throw .notFound(path: path, detail: "\(path) is not served by this version of the daemon yet (events and reports come later)")
+        case "/v1/events":
+            guard method == .post else { throw .methodNotAllowed(path: path, method: method.rawValue, allowed: "POST") }
+            return try await ingest(request)
+        case "/v1/report":
+            guard method == .get else { throw .methodNotAllowed(path: path, method: method.rawValue, allowed: "GET") }
+            return try await report(request)
         default:
             throw .notFound(path: path)
         }

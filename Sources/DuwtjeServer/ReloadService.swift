@@ -141,6 +141,7 @@ extension DaemonConfiguration {
         result.limits.maxHeaderCount = running.limits.maxHeaderCount
         result.limits.maxConnections = running.limits.maxConnections
         result.maxVisitors = running.maxVisitors
+        result.store = running.store
         result.logLevel = running.logLevel
         result.logFormat = running.logFormat
         return result

@@ -94,10 +94,12 @@ struct StatusBody: Encodable {
     var uptimeSeconds: Int
     var reloads: Reloads
     var lastReload: LastReload?
+    /// The event store (path, size, oldest day kept), when the daemon has one.
+    var store: EventStore.Status?
 
     enum CodingKeys: String, CodingKey {
         case status, ruleset, config, socket, startedAt = "started_at", uptimeSeconds = "uptime_seconds", reloads,
-             lastReload = "last_reload"
+             lastReload = "last_reload", store
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -110,9 +112,11 @@ struct StatusBody: Encodable {
         try container.encode(uptimeSeconds, forKey: .uptimeSeconds)
         try container.encode(reloads, forKey: .reloads)
         try container.encode(lastReload, forKey: .lastReload)
+        try container.encodeIfPresent(store, forKey: .store)
     }
 
-    init(snapshot: ServingSnapshot, state: DaemonState, now: Date = Date()) {
+    init(snapshot: ServingSnapshot, state: DaemonState, store: EventStore.Status? = nil, now: Date = Date()) {
+        self.store = store
         let directory = snapshot.configuration.rules
         ruleset = Ruleset(
             version: snapshot.ruleSet.version, loadedAt: Self.time(snapshot.loadedAt), directory: directory,

@@ -6,6 +6,6 @@ struct Duwtje: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "duwtje",
         abstract: "Rule-based content recommendations and nudges for municipal websites.",
-        subcommands: [Serve.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self]
+        subcommands: [Serve.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self, ReportCommand.self]
     )
 }

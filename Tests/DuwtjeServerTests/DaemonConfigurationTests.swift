@@ -75,7 +75,7 @@ struct DaemonConfigurationTests {
         #expect(configuration == nil)
         #expect(diagnostics.map(\.description) == [
             "/etc/duwtje/duwtje.yaml:2:1: error: unknown setting 'sockett' (did you mean 'socket'?) "
-                + "(known settings here: rules, socket, timezone, limits, caps, log)",
+                + "(known settings here: rules, socket, timezone, limits, caps, log, store, events)",
             "/etc/duwtje/duwtje.yaml:4:3: error: unknown setting 'max_body' in 'limits' (did you mean 'max_body_bytes'?) "
                 + "(known settings here: max_body_bytes, max_limit, idle_timeout, request_timeout, max_header_bytes, "
                 + "max_header_count, max_connections)",
@@ -136,6 +136,7 @@ struct DaemonConfigurationTests {
         let applied = changed.keepingRestartOnlySettings(of: running)
         #expect(applied.socket == running.socket && applied.limits.maxConnections == 256)
         #expect(applied.limits.maxLimit == 7 && applied.rules == "/b/Rules")
-        #expect(changed.restartOnlyDifferences(from: running) == ["socket.path", "limits.max_connections"])
+        #expect(changed.restartOnlyDifferences(from: running) == ["socket.path", "limits.max_connections", "store"])
+        #expect(applied.store == running.store)
     }
 }

@@ -110,8 +110,8 @@ struct DaemonEndToEndTests {
         problem(journey, 404, "unknown-journey", field: "journey")
         #expect(journey.json?["detail"] as? String == "unknown journey 'bx' (did you mean 'bz'?)")
         problem(try await client.get("/v1/nothing"), 404, "not-found")
-        problem(try await client.get("/v1/events"), 404, "not-found")
-        problem(try await client.get("/v1/report"), 404, "not-found")
+        problem(try await client.get("/v1/events"), 405, "method-not-allowed")
+        problem(try await client.post("/v1/report", "{}"), 405, "method-not-allowed")
         let method = try await client.get("/v1/recommendations")
         problem(method, 405, "method-not-allowed")
         #expect(method.headers["allow"] == "POST")
@@ -133,7 +133,8 @@ struct DaemonEndToEndTests {
         // And the daemon still answers.
         #expect(try await client.get("/healthz").status == 200)
         let metrics = try await client.get("/metrics")
-        #expect(metrics.body.contains(#"duwtje_http_requests_total{endpoint="other",status="404"} 3"#))
+        #expect(metrics.body.contains(#"duwtje_http_requests_total{endpoint="other",status="404"} 1"#))
+        #expect(metrics.body.contains(#"duwtje_http_requests_total{endpoint="events",status="405"} 1"#))
         #expect(metrics.body.contains(#"duwtje_http_requests_total{endpoint="recommendations",status="413"} 1"#))
         #expect(await daemon.stop() == 0)
     }

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import Crypto
+public import DuwtjeRules
+public import Foundation
+
+/// Turns a visitor id into a keyed hash (HMAC-SHA256), so that neither the store nor memory holds
+/// the id itself, and nobody without the secret can test a guessed id against the store.
+///
+/// The secret is 32 random bytes made at first start and kept beside the database
+/// (`<store.path>.secret`, mode 0600). Losing it only resets caps.
+public struct VisitorHasher: Sendable {
+    let key: SymmetricKey
+
+    public init(key: SymmetricKey) {
+        self.key = key
+    }
+
+    public func hash(_ visitor: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data(visitor.utf8), using: key))
+    }
+
+    /// Reads the secret at `path`, creating it (temporary file, fsync, rename, fsync of the
+    /// directory; mode 0600 from the start) when missing.
+    public static func load(secretAt path: String) throws(StoreError) -> VisitorHasher {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count == 32 else {
+                throw StoreError(path: path, message: "the secret must be 32 bytes, not \(data.count); delete it to make a new one (caps restart from zero)")
+            }
+            return VisitorHasher(key: SymmetricKey(data: data))
+        }
+        let key = SymmetricKey(size: .bits256)
+        let bytes = key.withUnsafeBytes { Array($0) }
+        let temporary = path + ".tmp"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError(path: path, message: "cannot create the secret: \(String(cString: strerror(errno)))")
+        }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw StoreError(path: path, message: "cannot write the secret: \(String(cString: strerror(errno)))")
+        }
+        let directory = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+        return VisitorHasher(key: key)
+    }
+}
+
+/// Nudge caps kept in the event store, so that a restart does not reset them.
+///
+/// Checking stays in memory (a ``MemoryCapStore`` keyed by the visitor's hash), so `admit` costs
+/// one HMAC and one lock, never a disk write on the request path; each admitted showing is handed
+/// to the store's writer and committed with the next group commit. At start the showings within
+/// the longest cap window are read back. A crash can lose the showings of the last commit interval
+/// (milliseconds): at worst a visitor sees a nudge once more than its cap.
+public final class DurableCapStore: CapStore {
+    let memory: MemoryCapStore
+    let hasher: VisitorHasher
+    let store: EventStore
+
+    /// Rebuilds the counts from the store's showings newer than `window` seconds before `now`.
+    public init(store: EventStore, hasher: VisitorHasher, maxVisitors: Int, window: Int64, now: Date = Date()) throws(StoreError) {
+        self.memory = MemoryCapStore(maxVisitors: maxVisitors)
+        self.hasher = hasher
+        self.store = store
+        guard window > 0 else { return }
+        let replayCap = Cap(max: Int.max, per: window)
+        for showing in try store.showings(since: now.timeIntervalSince1970 - Double(window)) {
+            _ = memory.admit(visitor: Self.key(showing.visitor), nudge: showing.nudge, cap: replayCap,
+                             now: Date(timeIntervalSince1970: showing.at))
+        }
+    }
+
+    public func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool {
+        let hash = hasher.hash(visitor)
+        guard memory.admit(visitor: Self.key(hash), nudge: nudge, cap: cap, now: now) else { return false }
+        store.recordShowing(visitor: hash, nudge: nudge, at: now.timeIntervalSince1970)
+        return true
+    }
+
+    static func key(_ hash: [UInt8]) -> String {
+        String(decoding: hash.map { byte in UInt8(truncatingIfNeeded: byte) }.flatMap { byte -> [UInt8] in
+            let digits = Array("0123456789abcdef".utf8)
+            return [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]]
+        }, as: UTF8.self)
+    }
+
+    /// The longest cap window (`per`, in seconds) of any nudge in `ruleSet`, variants included.
+    public static func longestWindow(in ruleSet: RuleSet) -> Int64 {
+        var longest: Int64 = 0
+        for rule in ruleSet.definition.rules {
+            if let cap = rule.nudge?.cap { longest = max(longest, cap.per) }
+            for variant in rule.variants {
+                if case .replace(let nudge) = variant.nudge, let cap = nudge.cap { longest = max(longest, cap.per) }
+            }
+        }
+        return longest
+    }
+}

@@ -1,0 +1,157 @@
+import CSQLite
+import Foundation
+
+/// What went wrong in the event store: the file, the step, and SQLite's own words.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    /// SQLite's result code, or 0 when the error did not come from SQLite.
+    public var code: Int32
+
+    public init(path: String, message: String, code: Int32 = 0) {
+        self.path = path
+        self.message = message
+        self.code = code
+    }
+
+    public var description: String { "event store \(path): \(message)" }
+}
+
+/// A thin, typed wrapper over one SQLite connection: the few calls the event store needs.
+///
+/// Deliberately not `Sendable`: one connection is used by one owner at a time (the store keeps it
+/// inside a `Mutex`), which is how SQLite is safe without its own serialisation.
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    let path: String
+
+    /// Opens (and with `readOnly: false` creates) the database at `path`.
+    init(path: String, readOnly: Bool) throws(StoreError) {
+        self.path = path
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var pointer: OpaquePointer?
+        let code = sqlite3_open_v2(path, &pointer, flags | SQLITE_OPEN_NOMUTEX, nil)
+        handle = pointer
+        guard code == SQLITE_OK else {
+            let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(pointer)
+            handle = nil
+            throw StoreError(path: path, message: "cannot open the database: \(message); check that the directory exists and is writable",
+                             code: code)
+        }
+        sqlite3_busy_timeout(pointer, 5_000)
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ step: String, _ code: Int32) -> StoreError {
+        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "closed"
+        return StoreError(path: path, message: "\(step): \(message) (SQLite code \(code))", code: code)
+    }
+
+    /// Runs one or more statements that return no rows.
+    func execute(_ sql: String) throws(StoreError) {
+        let code = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw error(sql.prefix(60).description, code) }
+    }
+
+    func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw error("prepare", code) }
+        return SQLiteStatement(statement, connection: self)
+    }
+
+    /// The rows of a query, each as its columns' text (NULL as nil).
+    func rows(_ sql: String, _ values: [SQLiteValue] = []) throws(StoreError) -> [[String?]] {
+        let statement = try prepare(sql)
+        try statement.bind(values)
+        var result: [[String?]] = []
+        while try statement.step() {
+            result.append((0..<statement.columnCount).map { statement.text($0) })
+        }
+        return result
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+}
+
+/// A value bound to a statement parameter.
+enum SQLiteValue {
+    case text(String)
+    case integer(Int64)
+    case real(Double)
+    case blob([UInt8])
+}
+
+/// One prepared statement, finalised when released.
+final class SQLiteStatement {
+    private let statement: OpaquePointer
+    private let connection: SQLiteConnection
+
+    init(_ statement: OpaquePointer, connection: SQLiteConnection) {
+        self.statement = statement
+        self.connection = connection
+    }
+
+    deinit {
+        sqlite3_finalize(statement)
+    }
+
+    /// Binds `values` to parameters 1…n, after resetting the statement for another run.
+    func bind(_ values: [SQLiteValue]) throws(StoreError) {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        // SQLITE_TRANSIENT: SQLite copies the bytes, so Swift's buffers may go away after the call.
+        let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .text(let text): code = sqlite3_bind_text(statement, index, text, -1, transient)
+            case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
+            case .real(let number): code = sqlite3_bind_double(statement, index, number)
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), transient) }
+            }
+            guard code == SQLITE_OK else { throw connection.error("bind", code) }
+        }
+    }
+
+    /// One step: true while there is a row to read, false when done.
+    func step() throws(StoreError) -> Bool {
+        let code = sqlite3_step(statement)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw connection.error("step", code)
+        }
+    }
+
+    /// Binds and runs a statement that returns no rows.
+    func run(_ values: [SQLiteValue]) throws(StoreError) {
+        try bind(values)
+        while try step() {}
+    }
+
+    var columnCount: Int32 { sqlite3_column_count(statement) }
+
+    func text(_ column: Int32) -> String? {
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL, let pointer = sqlite3_column_text(statement, column) else {
+            return nil
+        }
+        return String(cString: pointer)
+    }
+
+    func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    func real(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
