@@ -43,7 +43,9 @@ public enum RuleDirectory {
         guard isDirectory.boolValue else {
             throw RuleDirectoryError(path: directory, reason: "not a directory", fix: "name the folder that holds the rule files")
         }
-        let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        // Resolved first: deployments often point a stable path at a release folder by symlink, and
+        // the enumerator would otherwise list the link itself and find no files below it.
+        let root = URL(fileURLWithPath: directory, isDirectory: true).resolvingSymlinksInPath().standardizedFileURL
         guard let enumerator = manager.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey],
                                                   options: [.skipsHiddenFiles]) else {
             throw RuleDirectoryError(path: directory, reason: "cannot be listed", fix: "check its permissions")

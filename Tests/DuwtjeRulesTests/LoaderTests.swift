@@ -266,5 +266,19 @@ struct LoaderTests {
         #expect(Set(definition.content.map(\.type)) == ["informatief", "persuasief", "actie"])
         #expect(definition.rules.count >= 30)
     }
+
+    @Test("a rule directory reached through a symlink (a release switch) reads the files it points at")
+    func symlinkedDirectory() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Rules").path
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-rules-link-\(UUID().uuidString)").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shipped)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let direct = try RuleDirectory.read(shipped)
+        let linked = try RuleDirectory.read(link)
+        #expect(!linked.isEmpty)
+        #expect(linked.map(\.path) == direct.map(\.path))
+        #expect(RuleDirectory.version(of: linked) == RuleDirectory.version(of: direct))
+    }
 }
 let expectedVersion = "ed4cc9bca22bea63f14986220761660502d13fd5050310bb5098c0d598858934"
