@@ -61,6 +61,12 @@ public enum RuleDirectory {
             let relative = full.hasPrefix(rootPath) ? String(full.dropFirst(rootPath.count)) : name
             found.append((relative, url))
         }
+        // An empty rule set is never what operations meant: a wrong path or a half-done deploy must
+        // not replace the rules being served with nothing.
+        guard found.contains(where: { !RuleFile.isTestPath($0.path) }) else {
+            throw RuleDirectoryError(path: directory, reason: "holds no rule files (*.yaml, *.yml)",
+                                     fix: "name the folder with the rule files, or finish copying them there")
+        }
         found.sort { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
         var files: [RuleFile] = []
         for (path, url) in found {

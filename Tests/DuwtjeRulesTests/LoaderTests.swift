@@ -267,6 +267,20 @@ struct LoaderTests {
         #expect(definition.rules.count >= 30)
     }
 
+    @Test("a folder without rule files is refused, not loaded as an empty rule set")
+    func emptyDirectory() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        try Data("cases: []\n".utf8).write(to: empty.appendingPathComponent("only_test.yaml"))
+        #expect(throws: RuleDirectoryError.self) { try RuleDirectory.read(empty.path) }
+        do {
+            _ = try RuleDirectory.read(empty.path)
+        } catch {
+            #expect(error.reason == "holds no rule files (*.yaml, *.yml)")
+        }
+    }
+
     @Test("a rule directory reached through a symlink (a release switch) reads the files it points at")
     func symlinkedDirectory() throws {
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
