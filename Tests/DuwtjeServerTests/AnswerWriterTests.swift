@@ -29,7 +29,7 @@ struct AnswerWriterTests {
     func ruleSet() throws -> RuleSet {
         let fixture = try Fixture()
         try fixture.write("rules/rules.yaml", Self.rules)
-        let loaded = RuleSetLoader().load(directory: fixture.rulesDirectory)
+        let loaded = try RuleSetLoader().load(directory: fixture.rulesDirectory)
         let definition = try #require(loaded.definition, "\(loaded.diagnostics)")
         return RuleSet(definition, timeZone: TimeZone(identifier: "Europe/Amsterdam") ?? .gmt)
     }
