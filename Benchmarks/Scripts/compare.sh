@@ -143,9 +143,9 @@ for set in $SETS; do
     printf '  peak req/s      duwtje %8s   nginx %8s   ratio %s (goal >= 0.8)\n' "$d" "$n" "$(awk "BEGIN {printf \"%.2f\", $d / $n}")"
     printf '  peak p50/p99 us duwtje %s/%s   nginx %s/%s   (closed loop, %s connections)\n' \
       "$(field p50_us "$duwtje_peak")" "$(field p99_us "$duwtje_peak")" "$(field p50_us "$nginx_peak")" "$(field p99_us "$nginx_peak")" "$CONNECTIONS"
-    printf '  at %s req/s (half nginx peak): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s; nginx p99 %s us\n' \
+    printf '  at %s req/s (half nginx peak): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s, not sent in time %s; nginx p99 %s us\n' \
       "$nginx_half" "$(field p50_us "$duwtje_at_half")" "$(field p99_us "$duwtje_at_half")" "$(field p999_us "$duwtje_at_half")" \
-      "$(field errors "$duwtje_at_half")" "$(field non2xx "$duwtje_at_half")" "$(field p99_us "$nginx_at_half")"
+      "$(field errors "$duwtje_at_half")" "$(field non2xx "$duwtje_at_half")" "$(field unsent "$duwtje_at_half")" "$(field p99_us "$nginx_at_half")"
     printf '  at %s req/s (half duwtje peak): duwtje p99 %s us p99.9 %s us\n' \
       "$own_half" "$(field p99_us "$duwtje_at_own_half")" "$(field p999_us "$duwtje_at_own_half")"
     printf '  answer %s B (nginx body sized to it); duwtje errors %s, non-2xx %s; duwtje peak RSS (VmHWM) %s\n' \
