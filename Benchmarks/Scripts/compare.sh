@@ -103,7 +103,7 @@ field() {  # NAME RESULT-LINE
   sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
 }
 
-hwm() { awk '/VmHWM/ {print $2 " " $3}' "/proc/$SERVER_PID/status"; }
+hwm() { awk '/VmHWM/ {h = $2} /VmRSS/ {r = $2} END {printf "%d kB (VmRSS now %d kB)", h, r}' "/proc/$SERVER_PID/status"; }
 
 SUMMARY=$WORK/summary.txt
 echo "duwtje vs nginx over a Unix socket, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$SUMMARY"
@@ -143,9 +143,9 @@ for set in $SETS; do
     printf '  peak req/s      duwtje %8s   nginx %8s   ratio %s (goal >= 0.8)\n' "$d" "$n" "$(awk "BEGIN {printf \"%.2f\", $d / $n}")"
     printf '  peak p50/p99 us duwtje %s/%s   nginx %s/%s   (closed loop, %s connections)\n' \
       "$(field p50_us "$duwtje_peak")" "$(field p99_us "$duwtje_peak")" "$(field p50_us "$nginx_peak")" "$(field p99_us "$nginx_peak")" "$CONNECTIONS"
-    printf '  at %s req/s (half nginx peak): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s; nginx p99 %s us\n' \
+    printf '  at %s req/s (half nginx peak): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s, not sent in time %s; nginx p99 %s us\n' \
       "$nginx_half" "$(field p50_us "$duwtje_at_half")" "$(field p99_us "$duwtje_at_half")" "$(field p999_us "$duwtje_at_half")" \
-      "$(field errors "$duwtje_at_half")" "$(field non2xx "$duwtje_at_half")" "$(field p99_us "$nginx_at_half")"
+      "$(field errors "$duwtje_at_half")" "$(field non2xx "$duwtje_at_half")" "$(field unsent "$duwtje_at_half")" "$(field p99_us "$nginx_at_half")"
     printf '  at %s req/s (half duwtje peak): duwtje p99 %s us p99.9 %s us\n' \
       "$own_half" "$(field p99_us "$duwtje_at_own_half")" "$(field p999_us "$duwtje_at_own_half")"
     printf '  answer %s B (nginx body sized to it); duwtje errors %s, non-2xx %s; duwtje peak RSS (VmHWM) %s\n' \
@@ -162,17 +162,25 @@ if [ "$RELOAD_SECONDS" != 0 ]; then
   SMALL=$WORK/rules-1000
   [ -d "$LARGE" ] || "$GEN" generate "$LARGE" "$RULE_COUNT" >/dev/null
   "$GEN" generate "$SMALL" 1000 >/dev/null
-  # The daemon serves $WORK/current, a symlink swapped atomically (rename) before each SIGHUP.
-  ln -sfn "$SMALL" "$WORK/current"
-  start_duwtje "$WORK/current"
+  # The daemon reads $WORK/duwtje.yaml, which is replaced (atomic rename) before each SIGHUP by a
+  # configuration naming the other set. (Not a symlinked rule directory: the loader does not
+  # follow a symlink to the directory and would serve an empty set.)
+  for size in small large; do
+    if [ $size = small ]; then dir=$SMALL; else dir=$LARGE; fi
+    printf 'rules: %s\nsocket:\n  path: %s\n' "$dir" "$SOCKET" >"$WORK/config-$size.yaml"
+  done
+  cp "$WORK/config-small.yaml" "$WORK/duwtje.yaml"
+  taskset -c "$SERVER_CPU" "$DUWTJE" serve --config "$WORK/duwtje.yaml" 2>>"$WORK/duwtje.log" &
+  SERVER_PID=$!
+  wait_for_socket
   quiet=$(load "reload-baseline" "$SMALL" | grep '^RESULT')
   load "reload-under-load" "$SMALL" --warmup 0 --duration "$RELOAD_SECONDS" >"$WORK/reload.txt" &
   LOAD_PID=$!
   sighups=0
   end=$(( $(date +%s) + RELOAD_SECONDS ))
   while [ "$(date +%s)" -lt "$end" ]; do
-    if [ $((sighups % 2)) = 0 ]; then target=$LARGE; else target=$SMALL; fi
-    ln -sfn "$target" "$WORK/current.new" && mv -T "$WORK/current.new" "$WORK/current"
+    if [ $((sighups % 2)) = 0 ]; then target=large; else target=small; fi
+    cp "$WORK/config-$target.yaml" "$WORK/duwtje.yaml.new" && mv -T "$WORK/duwtje.yaml.new" "$WORK/duwtje.yaml"
     kill -HUP "$SERVER_PID"
     sighups=$((sighups + 1))
     sleep 0.1
@@ -184,9 +192,10 @@ if [ "$RELOAD_SECONDS" != 0 ]; then
   reloads_ok=$(sed -n 's/^duwtje_reloads_total{result="ok"} //p' <<<"$metrics")
   reloads_failed=$(sed -n 's/^duwtje_reloads_total{result="failed"} //p' <<<"$metrics")
   reload_rss=$(hwm)
+  large_loads=$(grep 'reloaded rules' "$WORK/duwtje.log" | grep -c "rules=$RULE_COUNT " || true)
   stop_server
   {
-    echo "-- reload under load (1,000-rule request mix; $sighups SIGHUPs sent, reloads ok $reloads_ok, failed $reloads_failed)"
+    echo "-- reload under load (1,000-rule request mix; $sighups SIGHUPs sent, reloads ok $reloads_ok (of which $large_loads to the $RULE_COUNT-rule set), failed $reloads_failed)"
     printf '  without reloads: %s req/s p99 %s us | with: %s req/s p50 %s p99 %s p99.9 %s max %s us, errors %s, non-2xx %s; peak RSS %s\n' \
       "$(field rps "$quiet")" "$(field p99_us "$quiet")" "$(field rps "$under")" "$(field p50_us "$under")" \
       "$(field p99_us "$under")" "$(field p999_us "$under")" "$(field max_us "$under")" "$(field errors "$under")" \

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -172,5 +173,46 @@ actor StartupOutcome {
     func fail(_ error: DaemonError) async {
         failure = error
         await group?.triggerGracefulShutdown()
+    }
+}
+
+extension Daemon {
+    /// Runs Swift concurrency's jobs on NIO's event loops instead of a pool of its own; call first
+    /// thing in `main`, before any task runs, and only for `serve`.
+    ///
+    /// Every request otherwise hops threads twice (event loop → cooperative pool for the
+    /// responder → event loop for the write), which on a 2-core machine cost more CPU than the
+    /// responder itself (context switches and wake-ups were ~20 % of the daemon's samples under
+    /// load). Safe here because nothing on a task blocks: reloads run on their own dispatch queue
+    /// (``ReloadService/reloadOffThePool(trigger:)``). Returns false when it could not be installed.
+    ///
+    /// It also sizes the event loop group by the CPUs this process may run on (its affinity mask,
+    /// so `taskset` and systemd's `CPUAffinity=` count): NIO counts the machine's CPUs, and two
+    /// loops time-sliced on one CPU add a scheduler quantum (~4 ms) to every unlucky request.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        // Compared with System.coreCount: reading the suggestion would fix it before it is set.
+        if let allowed = allowedCPUCount(), allowed > 0, allowed < System.coreCount {
+            NIOSingletons.groupLoopCountSuggestion = allowed
+        }
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+}
+
+extension Daemon {
+    /// The CPUs in this process's affinity mask (`Cpus_allowed` in `/proc/self/status`), or nil
+    /// where there is no such file. `sched_getaffinity` itself is not visible from Swift's Glibc.
+    static func allowedCPUCount() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("Cpus_allowed:") {
+            let mask = line.dropFirst("Cpus_allowed:".count)
+            var count = 0
+            for character in mask {
+                guard let nibble = character.hexDigitValue else { continue }
+                count += nibble.nonzeroBitCount
+            }
+            return count
+        }
+        return nil
     }
 }

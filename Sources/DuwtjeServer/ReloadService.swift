@@ -76,9 +76,28 @@ public final class ReloadService: Service, Sendable {
                 continuation.finish()
             }
             for await trigger in pending.cancelOnGracefulShutdown() {
-                reload(trigger: trigger)
+                await reloadOffThePool(trigger: trigger)
             }
             group.cancelAll()
+        }
+    }
+
+    /// A queue of its own for the reload's blocking work (reading files, parsing YAML, compiling).
+    ///
+    /// Run on a task instead, a reload holds a thread of Swift's cooperative pool for as long as
+    /// the load takes (a second or more at 10,000 rules); the pool is as wide as the CPUs (one
+    /// under `taskset -c 1`), so every request waiting for that thread stalls. Measured with
+    /// `Benchmarks/Scripts/compare.sh`: SIGHUPs every 100 ms stopped the daemon answering for
+    /// seconds at a time. A serial dispatch queue runs on a thread outside that pool.
+    static let reloadQueue = DispatchQueue(label: "duwtje.reload")
+
+    /// ``reload(trigger:)`` on ``reloadQueue``, awaited without holding a cooperative thread.
+    @discardableResult
+    public func reloadOffThePool(trigger: ReloadTrigger) async -> ReloadReport {
+        await withCheckedContinuation { continuation in
+            Self.reloadQueue.async {
+                continuation.resume(returning: self.reload(trigger: trigger))
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DuwtjeServer
 
 /// The one executable: the daemon and the tools marketing staff and operations run beside it.
 @main
@@ -8,4 +9,13 @@ struct Duwtje: AsyncParsableCommand {
         abstract: "Rule-based content recommendations and nudges for municipal websites.",
         subcommands: [Serve.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self, ReportCommand.self]
     )
+
+    /// ArgumentParser's `main`, after putting Swift concurrency on the daemon's event loops for
+    /// `serve` (``Daemon/runTasksOnEventLoops()``: it must happen before any task runs).
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == "serve" {
+            Daemon.runTasksOnEventLoops()
+        }
+        await main(nil)
+    }
 }

@@ -16,6 +16,10 @@ struct ConnectionResult: Sendable {
     var bodyBytes = 0
     /// Statuses other than 2xx, by code, for the report.
     var statuses: [Int: Int] = [:]
+    /// Open loop: requests planned inside the window but not sent by its end because the server
+    /// was still busy with earlier ones (the generator stops at the end of the window instead of
+    /// draining a backlog that could take minutes).
+    var unsent = 0
     /// The first error seen, for the report.
     var firstError: String?
 
@@ -24,6 +28,7 @@ struct ConnectionResult: Sendable {
         succeeded += other.succeeded
         non2xx += other.non2xx
         errors += other.errors
+        unsent += other.unsent
         bodyBytes += other.bodyBytes
         for (status, count) in other.statuses { statuses[status, default: 0] += count }
         if firstError == nil { firstError = other.firstError }
@@ -97,6 +102,10 @@ final class LoadConnectionHandler: ChannelInboundHandler {
             send(context: context, intended: now)
         case .openLoop(let interval, let at):
             guard at < stopAt || remaining != nil else { return finish(context: context) }
+            if remaining == nil, now >= stopAt {
+                result.unsent += Int((stopAt - at + interval - 1) / interval)
+                return finish(context: context)
+            }
             plan = .openLoop(interval: interval, firstAt: at + interval)
             if at <= now {
                 send(context: context, intended: at)

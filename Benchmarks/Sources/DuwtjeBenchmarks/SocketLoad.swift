@@ -139,11 +139,14 @@ struct SocketLoad {
         if !result.statuses.isEmpty {
             print("  non-2xx: " + result.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
         }
+        if result.unsent > 0 {
+            print("  not sent by the end of the window (server behind the planned rate): \(result.unsent)")
+        }
         if let error = result.firstError { print("  first error: \(error)") }
         // One line for scripts (Benchmarks/Scripts/compare.sh).
         print("RESULT label=\(label) rps=\(String(format: "%.0f", rps)) p50_us=\(us(h.valueAtPercentile(50))) "
             + "p90_us=\(us(h.valueAtPercentile(90))) p99_us=\(us(h.valueAtPercentile(99))) "
             + "p999_us=\(us(h.valueAtPercentile(99.9))) max_us=\(us(h.max)) answered=\(answered) non2xx=\(result.non2xx) "
-            + "errors=\(result.errors) mean_body=\(answered > 0 ? result.bodyBytes / answered : 0)")
+            + "errors=\(result.errors) unsent=\(result.unsent) mean_body=\(answered > 0 ? result.bodyBytes / answered : 0)")
     }
 }
