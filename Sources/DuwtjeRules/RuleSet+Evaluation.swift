@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What the engine knows about one request once its ids are resolved against the rule set.
 struct Facts {

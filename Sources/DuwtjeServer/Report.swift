@@ -1,5 +1,5 @@
 public import DuwtjeRules
-public import Foundation
+import Foundation
 
 /// The campaign report: per rule and variant, what was shown and what came of it, with 95%
 /// intervals, and for experiments each variant against the holdout.
