@@ -7,6 +7,8 @@ import Synchronization
 struct LoadPass {
     let limits: YAMLLimits
     let timeZone: TimeZone
+    /// The store's retention in seconds, for the ethics checks.
+    var retention = RuleSetLoader.defaultRetention
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
@@ -57,7 +59,7 @@ struct LoadPass {
                                            contextKeys: contextKeys, content: content, rules: rules,
                                            files: files.map(\.path), version: "")
         if !decoder.diagnostics.hasErrors {
-            var warnings = WarningPass(definition: definition, timeZone: timeZone)
+            var warnings = WarningPass(definition: definition, timeZone: timeZone, retention: retention)
             warnings.run()
             decoder.diagnostics += warnings.diagnostics
         }
@@ -161,19 +163,21 @@ struct LoadPass {
 
     mutating func readPersona(_ key: YAMLNode, _ node: YAMLNode) {
         guard let id = decoder.id(key, "persona"), declare(id, kind: "persona"),
-              let fields = decoder.fields(node, of: "persona '\(id.value)'", allowed: ["label", "description"])
+              let fields = decoder.fields(node, of: "persona '\(id.value)'", allowed: ["label", "description", "vulnerable"])
         else { return }
+        let vulnerable = fields.present("vulnerable").flatMap { decoder.bool($0, "'vulnerable'") } ?? false
         personas.append(PersonaDefinition(id: id.value, label: decoder.optionalText(fields["label"], "a label"),
                                           description: decoder.optionalText(fields["description"], "a description"),
-                                          location: id.location))
+                                          vulnerable: vulnerable, location: id.location))
     }
 
     mutating func readContentType(_ key: YAMLNode, _ node: YAMLNode) {
         guard let id = decoder.id(key, "content type"), declare(id, kind: "content type"),
-              let fields = decoder.fields(node, of: "content type '\(id.value)'", allowed: ["label", "description"])
+              let fields = decoder.fields(node, of: "content type '\(id.value)'", allowed: ["label", "description", "persuasive"])
         else { return }
+        let persuasive = fields.present("persuasive").flatMap { decoder.bool($0, "'persuasive'") } ?? false
         contentTypes.append(ContentTypeDefinition(id: id.value, label: decoder.optionalText(fields["label"], "a label"),
-                                                  location: id.location))
+                                                  persuasive: persuasive, location: id.location))
     }
 
     mutating func readContextKey(_ key: YAMLNode, _ node: YAMLNode) {

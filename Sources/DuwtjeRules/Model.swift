@@ -37,12 +37,17 @@ public struct PersonaDefinition: Sendable {
     public var id: String
     public var label: String?
     public var description: String?
+    /// People who need extra care (in debt, new to the country, unsure online): they get no
+    /// persuasive nudge and none more often than once a week (`duwtje check` warns otherwise).
+    public var vulnerable = false
     public var location: SourceLocation
 }
 
 public struct ContentTypeDefinition: Sendable {
     public var id: String
     public var label: String?
+    /// Content and nudges of this type try to change what people do (`persuasive: true`).
+    public var persuasive = false
     public var location: SourceLocation
 }
 
@@ -201,7 +206,17 @@ public struct NudgeDefinition: Sendable {
     public var cta: CallToAction?
     public var alternative: String?
     public var cap: Cap?
+    /// The content type of the message (`type:`); a nudge without one counts as persuasive.
+    public var type: Located<String>?
+    /// Where a share or norm the message states comes from (`source:`).
+    public var source: String?
     public var location: SourceLocation
+
+    /// Whether the message tries to persuade: its type is marked `persuasive`, or it has no type.
+    public func isPersuasive(in definition: RuleSetDefinition) -> Bool {
+        guard let type else { return true }
+        return definition.contentTypes.first { $0.id == type.value }?.persuasive ?? true
+    }
 }
 
 /// What a variant does to its rule's nudge.
