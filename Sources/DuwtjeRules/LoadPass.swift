@@ -21,6 +21,7 @@ struct LoadPass {
     var ruleNodes: [YAMLNode] = []
     var content: [ContentItem] = []
     var rules: [RuleDefinition] = []
+    var register: RegisterDeclaration?
 
     /// First place of every id, per kind, to report duplicates with both places.
     var declared: [String: [String: SourceLocation]] = [:]
@@ -30,7 +31,7 @@ struct LoadPass {
         self.timeZone = timeZone
     }
 
-    static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules"]
+    static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules", "register"]
 
     mutating func run(_ files: [RuleFile]) -> RuleSetDefinition? {
         for read in Self.readAll(files, limits: limits) {
@@ -57,7 +58,7 @@ struct LoadPass {
         }
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
-                                           files: files.map(\.path), version: "")
+                                           files: files.map(\.path), version: "", register: register)
         if !decoder.diagnostics.hasErrors {
             var warnings = WarningPass(definition: definition, timeZone: timeZone, retention: retention)
             warnings.run()
@@ -106,6 +107,43 @@ struct LoadPass {
         if let node = top.present("context") { eachEntry(node, "context") { $0.readContextKey($1, $2) } }
         if let node = top.present("content") { contentNodes += list(node, "content") }
         if let node = top.present("rules") { ruleNodes += list(node, "rules") }
+        if let node = top.present("register"), let key = top.key("register") { readRegister(node, at: key) }
+    }
+
+    /// The `register:` section; a set has at most one.
+    mutating func readRegister(_ node: YAMLNode, at key: SourceLocation) {
+        if let first = register {
+            decoder.error("a rule set has one 'register' (first at \(first.location))", at: key,
+                          fix: "merge the two into one register: section")
+            return
+        }
+        guard let fields = decoder.fields(node, of: "the register", allowed: RegisterDeclaration.allKeys) else { return }
+        var declaration = RegisterDeclaration(texts: [:], lists: [:], links: [:], location: key)
+        for field in fields.fields where !field.value.isNull {
+            if RegisterDeclaration.textKeys.contains(field.name) {
+                if let text = decoder.text(field.value, "'\(field.name)'") {
+                    declaration.texts[field.name] = Located(text, at: field.value.location)
+                }
+            } else if RegisterDeclaration.listKeys.contains(field.name) {
+                if let list = decoder.textList(field.value, "an item of '\(field.name)'") {
+                    declaration.lists[field.name] = Located(list, at: field.value.location)
+                }
+            } else {
+                declaration.links[field.name] = registerLinks(field.value, field.name)
+            }
+        }
+        register = declaration
+    }
+
+    mutating func registerLinks(_ node: YAMLNode, _ key: String) -> [RegisterDeclaration.Link] {
+        list(node, key).compactMap { item in
+            let what = "an item of '\(key)'"
+            guard let fields = decoder.fields(item, of: what, allowed: ["title", "link"]),
+                  let title = decoder.required(fields, "title", in: what).flatMap({ node in decoder.text(node, "a title").map { Located($0, at: node.location) } }),
+                  let link = decoder.required(fields, "link", in: what).flatMap({ node in decoder.text(node, "a link").map { Located($0, at: node.location) } })
+            else { return nil }
+            return RegisterDeclaration.Link(title: title, link: link)
+        }
     }
 
     /// The entries of a mapping keyed by id.
@@ -180,6 +218,11 @@ struct LoadPass {
                                                   persuasive: persuasive, location: id.location))
     }
 
+    /// A context key's `description`, else its `label`.
+    mutating func describe(_ fields: SchemaDecoder.Fields) -> String? {
+        decoder.optionalText(fields["description"], "a description") ?? decoder.optionalText(fields["label"], "a label")
+    }
+
     mutating func readContextKey(_ key: YAMLNode, _ node: YAMLNode) {
         guard let id = decoder.id(key, "context key"), declare(id, kind: "context key") else { return }
         let what = "context key '\(id.value)'"
@@ -197,7 +240,8 @@ struct LoadPass {
                 decoder.error("\(what) lists the value '\(value)' twice", at: values.sequence?[index].location ?? values.location)
             }
             if list.isEmpty { decoder.error("\(what) has an empty list of values", at: values.location) }
-            contextKeys.append(ContextKeyDefinition(id: id.value, kind: .closed(list), location: id.location))
+            contextKeys.append(ContextKeyDefinition(id: id.value, kind: .closed(list), location: id.location,
+                                                    description: describe(fields)))
         } else if let type {
             guard let name = decoder.text(type, "the type of \(what)") else { return }
             let kinds: [String: ContextKeyKind] = ["string": .string, "number": .number, "boolean": .boolean]
@@ -206,7 +250,7 @@ struct LoadPass {
                               fix: Suggestions.hint(for: name, in: kinds.keys) ?? "use string, number or boolean")
                 return
             }
-            contextKeys.append(ContextKeyDefinition(id: id.value, kind: kind, location: id.location))
+            contextKeys.append(ContextKeyDefinition(id: id.value, kind: kind, location: id.location, description: describe(fields)))
         } else {
             decoder.error("\(what) needs 'values' (a closed list) or 'type' (string, number or boolean)", at: id.location)
         }

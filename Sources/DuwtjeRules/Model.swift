@@ -71,6 +71,8 @@ public struct ContextKeyDefinition: Sendable {
     public var id: String
     public var kind: ContextKeyKind
     public var location: SourceLocation
+    /// The key's `label` or `description`, for people (the register's public page uses it).
+    public var description: String?
 }
 
 /// A moment a window starts or ends: a calendar date (midnight in the configured time zone) or an
@@ -274,4 +276,6 @@ public struct RuleSetDefinition: Sendable {
     public var files: [String]
     /// `sha256:<hex>` over the served files' paths and bytes.
     public var version: String
+    /// The Algoritmeregister entry's human-written part (`register:`), when the set has one.
+    public var register: RegisterDeclaration?
 }

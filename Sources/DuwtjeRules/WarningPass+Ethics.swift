@@ -23,6 +23,7 @@ extension Cap {
 /// (for CI) makes them errors. Each carries its `check` id.
 extension WarningPass {
     mutating func runEthicsChecks() {
+        checkRegister()
         let vulnerable = Set(definition.personas.filter(\.vulnerable).map(\.id))
         for rule in definition.rules {
             let targeted = (rule.when.personas ?? []).map(\.value).filter(vulnerable.contains)
@@ -34,6 +35,22 @@ extension WarningPass {
                 warn("rule '\(rule.id)' runs an experiment without a holdout: no variant shows what happens without the nudge",
                      at: rule.location, fix: "add a variant `controle: { weight: 10, nudge: null }`", check: "no-holdout")
             }
+        }
+    }
+
+    /// A set must say in the Algoritmeregister what it does: no `register:` is a warning, and so is
+    /// every problem the register would refuse the entry for (`duwtje register` makes them errors).
+    mutating func checkRegister() {
+        guard definition.register != nil else {
+            warn("the rule set has no 'register:' entry for the Algoritmeregister", at: SourceLocation(file: definition.files.first ?? "", line: 1, column: 1),
+                 fix: "add a top-level register: with name, description_short, organization, contact_email and publication_category",
+                 check: "no-register")
+            return
+        }
+        let entry = AlgorithmRegisterEntry(definition, now: Date(), retentionDays: Int(retention / 86_400), timeZone: timeZone)
+        for var diagnostic in entry.diagnostics {
+            diagnostic.severity = .warning
+            diagnostics.append(diagnostic)
         }
     }
 
