@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The public page "Waarom zie ik dit?": one self-contained HTML page in plain Dutch for citizens,
 /// made from the same rule set as the register entry — every nudge one can be shown now with why

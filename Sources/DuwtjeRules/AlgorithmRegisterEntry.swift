@@ -121,6 +121,7 @@ extension AlgorithmRegisterEntry {
         let register = definition.register
         location = register?.location
         diagnostics = []
+        values = []
         activeNudges = Self.publicNudges(definition, now: now, timeZone: timeZone)
         let machine = RegisterWriter(definition: definition, retentionDays: retentionDays)
         var collected: [(String, Value)] = []

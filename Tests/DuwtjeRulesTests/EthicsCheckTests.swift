@@ -1,4 +1,5 @@
 import DuwtjeRules
+import Foundation
 import Testing
 
 /// The ethics checks of `duwtje check` (rules.md 7): each with a rule set that fails it and one that passes.
