@@ -44,13 +44,19 @@ struct RegisterWriter {
         text += "Werking: \(definition.rules.count) regels. Van de regels die passen gaat die met de hoogste prioriteit voor, "
             + "daarna de meest specifieke, daarna de volgorde in de bestanden; dezelfde vraag geeft dus altijd hetzelfde antwoord. "
         text += "Uitvoer: een korte lijst aanbevolen pagina's en hoogstens één duwtje (nudge), elk met de uitleg waarom. "
-        text += "Elk duwtje heeft een maximum per bezoeker (bijvoorbeeld 3 keer per week) en noemt een andere route, zoals de balie. "
+        let capped = nudges.filter { $0.cap != nil }.count
+        let alternatives = nudges.filter { $0.alternative != nil }.count
+        text += capped == nudges.count ? "Elk duwtje heeft een maximum per bezoeker (bijvoorbeeld 3 keer per week)"
+            : "\(capped) van de \(nudges.count) duwtjes hebben een maximum per bezoeker"
+        text += alternatives == nudges.count ? " en noemt een andere route, zoals de balie. "
+            : "; \(alternatives) van de \(nudges.count) noemen een andere route. "
         if !experiments.isEmpty {
             text += "Experimenten: \(experiments.count) regel(s) testen varianten; \(holdouts) daarvan met een controlegroep zonder duwtje. "
                 + "Welke variant iemand ziet, volgt vast uit een berekening op het pseudoniem van de bezoeker (FNV-1a), niet uit toeval per bezoek. "
         }
         if !vulnerable.isEmpty {
-            text += "Kwetsbare groepen (\(vulnerable.joined(separator: ", "))) krijgen alleen informatieve duwtjes, hoogstens eens per week. "
+            text += "Regels voor kwetsbare groepen (\(vulnerable.joined(separator: ", "))) mogen alleen informatieve duwtjes geven, "
+                + "hoogstens eens per week; de controle van de regels (duwtje check) bewaakt dat. "
         }
         text += "Versie van de regels: \(definition.version)."
         return text
