@@ -42,6 +42,8 @@ extension WarningPass {
     /// every problem the register would refuse the entry for (`duwtje register` makes them errors).
     mutating func checkRegister() {
         guard definition.register != nil else {
+            // A set without rules (a vocabulary being written) serves nothing to account for.
+            guard !definition.rules.isEmpty else { return }
             warn("the rule set has no 'register:' entry for the Algoritmeregister", at: SourceLocation(file: definition.files.first ?? "", line: 1, column: 1),
                  fix: "add a top-level register: with name, description_short, organization, contact_email and publication_category",
                  check: "no-register")
