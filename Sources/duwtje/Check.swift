@@ -1,6 +1,5 @@
 import ArgumentParser
 import DuwtjeRules
-import DuwtjeServer
 
 /// `duwtje check [DIR]`: loads a rule set and reports every error and warning with its place.
 struct Check: ParsableCommand {
@@ -14,30 +13,16 @@ struct Check: ParsableCommand {
             """
     )
 
-    @Argument(help: "The folder with the rule files.")
-    var directory: String = "Rules"
-
-    @Option(help: "The time zone in which 'active' dates start at midnight.")
-    var timezone: String = "Europe/Amsterdam"
-
-    @Option(help: "A daemon configuration file whose store.retention the cap windows are checked against (default 400d).")
-    var config: String?
+    @OptionGroup var rules: RuleSetOptions
+    @OptionGroup var store: RetentionOptions
 
     @Flag(help: "Make the ethics checks errors (for CI).")
     var strict = false
 
     func run() throws {
-        var retention = RuleSetLoader.defaultRetention
-        if let config {
-            do {
-                let configuration = try DaemonOptions(configFile: config).loadConfiguration()
-                retention = Int64(configuration.store.retentionDays) * 86_400
-            } catch {
-                printError("duwtje: \(error.description)")
-                throw ExitCode(1)
-            }
-        }
-        let loader = try RuleSetLoader(timeZone: TimeZoneOption.parse(timezone), retention: retention)
+        let directory = rules.directory
+        let retention = Int64(try store.retentionDays()) * 86_400
+        let loader = try RuleSetLoader(timeZone: TimeZoneOption.parse(rules.timezone), retention: retention)
         let output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: directory)

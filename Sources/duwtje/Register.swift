@@ -1,6 +1,5 @@
 import ArgumentParser
 import DuwtjeRules
-import DuwtjeServer
 import Foundation
 
 /// `duwtje register [DIR] [--json | --html FILE]`: the rule set's Algoritmeregister entry
@@ -15,14 +14,8 @@ struct Register: ParsableCommand {
             """
     )
 
-    @Argument(help: "The folder with the rule files.")
-    var directory: String = "Rules"
-
-    @Option(help: "The time zone in which 'active' dates start at midnight.")
-    var timezone: String = "Europe/Amsterdam"
-
-    @Option(help: "A daemon configuration file whose store.retention the entry states (default 400d).")
-    var config: String?
+    @OptionGroup var rules: RuleSetOptions
+    @OptionGroup var store: RetentionOptions
 
     @Flag(help: "Print the entry as JSON, keyed as the publication standard.")
     var json = false
@@ -39,17 +32,10 @@ struct Register: ParsableCommand {
     }
 
     func run() throws {
-        var retentionDays = 400
-        if let config {
-            do {
-                retentionDays = try DaemonOptions(configFile: config).loadConfiguration().store.retentionDays
-            } catch {
-                printError("duwtje: \(error.description)")
-                throw ExitCode(1)
-            }
-        }
-        let zone = try TimeZoneOption.parse(timezone)
-        let (ruleSet, _) = try RuleSetOptions.load(directory: directory, timezone: timezone)
+        let retentionDays = try store.retentionDays()
+        let directory = rules.directory
+        let zone = try TimeZoneOption.parse(rules.timezone)
+        let (ruleSet, _) = try rules.load()
         let definition = ruleSet.definition
         let moment = now.flatMap(TimeParsing.rfc3339) ?? Date()
         let entry = AlgorithmRegisterEntry(definition, now: moment, retentionDays: retentionDays, timeZone: zone)
