@@ -208,4 +208,34 @@ struct ReportReferenceTests {
         #expect(srm.mismatch)
         #expect(srm.p == nil && srm.statistic == nil && srm.expected == nil)
     }
+
+    @Test("the HTML says in plain Dutch which differences hold, and that the broken split's comparisons do not")
+    func htmlVerdict() throws {
+        let html = ReportPage(report: Self.report(try Self.reference()), generatedAt: Date(timeIntervalSince1970: 1_795_000_000)).html
+        let sections = html.components(separatedBy: "<section>").dropFirst()
+        let byRule = Dictionary(uniqueKeysWithValues: sections.map { section in
+            (String(section.drop { $0 != ">" }.dropFirst().prefix { $0 != " " }), section)
+        })
+        let broken = try #require(byRule["verhuizing-online"])
+        #expect(broken.contains("Let op: de verdeling klopt niet."))
+        #expect(broken.contains("Vertrouw de vergelijking tussen de varianten niet"))
+        #expect(broken.contains("Niets, zolang de verdeling niet klopt."))
+        #expect(!broken.contains("<b class=holds>"))
+        let sound = try #require(byRule["rijbewijs-verlengen"])
+        #expect(sound.contains("Deze verschillen houden stand"))
+        #expect(sound.contains("Variant <b>kort</b>: de klikratio is 3,1 procentpunt hoger dan bij controle"))
+        #expect(!sound.contains("de verdeling klopt niet"))
+        let none = try #require(byRule["paspoort-besluit-ouders"])
+        #expect(none.contains("Nog geen verschil houdt stand."))
+    }
+
+    @Test("the text marks the broken split and the difference that holds")
+    func textVerdict() throws {
+        let text = ReportText.render(Self.report(try Self.reference()))
+        #expect(text.contains("  SPLIT BROKEN (chi-square p = 3.94e-07)"))
+        let marked = text.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { $0.components(separatedBy: " HOLDS").count - 1 }
+        #expect(marked.reduce(0, +) == 1, "exactly one difference holds")
+        #expect(text.contains("kort vs controle: clicks +3.1 pp"))
+        #expect(text.contains("  split follows the weights (chi-square p = 0.697)"))
+    }
 }
