@@ -1,4 +1,5 @@
 import DuwtjeRules
+import DuwtjeStore
 import Foundation
 import Testing
 
@@ -120,7 +121,9 @@ struct EthicsCheckTests {
         let long = Self.fair.replacingOccurrences(of: "max: 1, per: 7d", with: "max: 1, per: 500d")
         #expect(Self.checks(Self.ruleSet(nudge: long)) == ["cap-beyond-retention"])
         #expect(Self.checks(Self.ruleSet(nudge: long), retention: 600 * 86_400) == [])
-        #expect(Self.checks(Self.ruleSet(nudge: Self.fair), retention: 7 * 86_400) == [])
+        #expect(Self.checks(Self.ruleSet(nudge: Self.fair), retention: 30 * 86_400) == [])
+        // Within the cap, but the default dismissal (30d) outlives a 7-day retention.
+        #expect(Self.checks(Self.ruleSet(nudge: Self.fair), retention: 7 * 86_400) == ["dismissal-beyond-retention"])
         #expect(Self.checks(Self.ruleSet(nudge: Self.fair), retention: 6 * 86_400) == ["cap-beyond-retention"])
     }
 
@@ -130,5 +133,52 @@ struct EthicsCheckTests {
         let output = RuleSetLoader().load(files: [RuleFile(path: "rules.yaml", bytes: Array(text.utf8))])
         #expect(output.diagnostics.errors.map(\.message) == ["unknown content type 'informatif' for the nudge of rule 'r1'"])
         #expect(output.diagnostics.errors.first?.fix == "did you mean 'informatief'?")
+    }
+}
+
+/// `dismiss_for` on a nudge and its use in admission (rules.md 5 and 6, step 7).
+@Suite("Dismissals")
+struct DismissalTests {
+    static func rules(_ nudgeExtra: String) -> String {
+        EthicsCheckTests.ruleSet(nudge: EthicsCheckTests.fair + "\n" + nudgeExtra)
+    }
+
+    @Test("dismiss_for defaults to 30 days, at least the cap window, and may not be shorter than it")
+    func window() throws {
+        let plain = try #require(load(["rules.yaml": Self.rules("")]).definition?.rules.first?.nudge)
+        #expect(plain.dismissWindow == 30 * 86_400)
+        let long = try #require(load(["rules.yaml": Self.rules("dismiss_for: 90d")]).definition?.rules.first?.nudge)
+        #expect(long.dismissWindow == 90 * 86_400)
+        let capped = EthicsCheckTests.fair.replacingOccurrences(of: "max: 1, per: 7d", with: "max: 1, per: 60d")
+        let wide = try #require(load(["rules.yaml": EthicsCheckTests.ruleSet(nudge: capped)]).definition?.rules.first?.nudge)
+        #expect(wide.dismissWindow == 60 * 86_400)
+        let short = load(["rules.yaml": Self.rules("dismiss_for: 3d")])
+        #expect(short.diagnostics.errors.map(\.message) == ["'dismiss_for' (3d) is shorter than the cap window (7d) of the nudge of rule 'r1'"])
+        #expect(load(["rules.yaml": Self.rules("dismiss_for: soon")]).diagnostics.errors.map(\.message) == ["'dismiss_for' is not a duration: 'soon'"])
+    }
+
+    @Test("a dismissal longer than the store's retention is an ethics warning")
+    func beyondRetention() {
+        #expect(EthicsCheckTests.checks(Self.rules("dismiss_for: 500d")) == ["dismissal-beyond-retention"])
+        #expect(EthicsCheckTests.checks(Self.rules("dismiss_for: 400d")) == [])
+    }
+
+    @Test("admission passes over a dismissed nudge, capped or not, until the dismissal ends; other visitors are not affected")
+    func admission() throws {
+        let text = EthicsCheckTests.ruleSet(nudge: EthicsCheckTests.fair.replacingOccurrences(of: "cap: { max: 1, per: 7d }\n", with: ""))
+        let rules = try compile(["rules.yaml": text])
+        let caps = MemoryCapStore(maxVisitors: 10)
+        let start = date("2026-11-29T10:00:00Z")
+        caps.dismiss(visitor: "v", nudge: "n1", until: start.addingTimeInterval(3_600))
+        func nudge(_ visitor: String, _ offset: Double) -> String? {
+            let request = EvaluationRequest(journey: "bz", persona: "ouder", visitor: visitor, now: start.addingTimeInterval(offset))
+            guard var answer = try? rules.evaluate(request) else { return "no answer" }
+            answer.admitNudge(for: request, caps: caps)
+            return answer.nudge?.id
+        }
+        #expect(nudge("v", 0) == nil)
+        #expect(nudge("v", 3_599) == nil)
+        #expect(nudge("other", 0) == "n1")
+        #expect(nudge("v", 3_600) == "n1")
     }
 }

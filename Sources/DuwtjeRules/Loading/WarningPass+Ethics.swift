@@ -29,6 +29,7 @@ extension WarningPass {
             let targeted = (rule.when.personas ?? []).map(\.value).filter(vulnerable.contains)
             for nudge in rule.allNudges {
                 checkNudge(nudge)
+                checkDismissal(nudge)
                 if !targeted.isEmpty { checkVulnerable(nudge, personas: targeted) }
             }
             if !rule.variants.isEmpty, rule.holdout == nil {
@@ -74,6 +75,15 @@ extension WarningPass {
                  + "(\(TimeParsing.format(duration: retention))): showings would be kept longer than promised",
                  at: nudge.location, fix: "shorten `per`, or raise `store.retention`", check: "cap-beyond-retention")
         }
+    }
+
+    /// A dismissal is kept (as a keyed hash) until it ends: past the retention it would outlive the promise.
+    mutating func checkDismissal(_ nudge: NudgeDefinition) {
+        // A cap beyond the retention is warned about already, and the dismissal is at least as long.
+        guard nudge.dismissWindow > retention, (nudge.cap?.per ?? 0) <= retention else { return }
+        warn("nudge '\(nudge.id)' stays dismissed for \(TimeParsing.format(duration: nudge.dismissWindow)), longer than the store's retention "
+             + "(\(TimeParsing.format(duration: retention))): the dismissal would be kept longer than promised",
+             at: nudge.location, fix: "shorten `dismiss_for`, or raise `store.retention`", check: "dismissal-beyond-retention")
     }
 
     mutating func checkVulnerable(_ nudge: NudgeDefinition, personas: [String]) {
