@@ -35,7 +35,9 @@ public struct ReportPage {
         var text = "\(points(comparison.difference)) procentpunt <span class=muted>(\(points(comparison.low)) tot \(points(comparison.high)))</span>"
         if let low = comparison.sequenceLow, let high = comparison.sequenceHigh {
             text += "<br><span class=muted>altijd geldig: \(points(low)) tot \(points(high))"
-            if let adjusted = comparison.pAdjusted { text += ", p = \(String(format: "%.3g", adjusted)) (gecorrigeerd)" }
+            if let adjusted = comparison.pAdjusted {
+                text += ", p = \(String(format: "%.2g", adjusted).replacingOccurrences(of: ".", with: ",")) (gecorrigeerd)"
+            }
             text += "</span>"
         }
         text += comparison.holds ? "<br><b class=holds>houdt stand</b>" : "<br><span class=muted>houdt (nog) geen stand</span>"
@@ -47,8 +49,11 @@ public struct ReportPage {
         var html = ""
         if let ratio = section.sampleRatio, ratio.mismatch {
             html += "<div class=alarm><b>Let op: de verdeling klopt niet.</b> \(escape(ratio.warning ?? ""))"
-            if let p = ratio.p { html += " <span class=muted>(chikwadraattoets, p = \(String(format: "%.2g", p)))</span>" }
-            html += "</div>\n"
+            if let p = ratio.p {
+                html += " <span class=muted>(chikwadraattoets, p = \(String(format: "%.2g", p).replacingOccurrences(of: ".", with: ",")))</span>"
+            }
+            html += "<br><b>Wat kunnen we concluderen?</b> Niets, zolang de verdeling niet klopt.</div>\n"
+            return html
         }
         var held: [String] = []
         for variant in section.variants where variant.variant != section.reference {
@@ -60,9 +65,7 @@ public struct ReportPage {
             }
         }
         html += "<div class=conclusie><b>Wat kunnen we concluderen?</b> "
-        if section.sampleRatio?.mismatch == true {
-            html += "Niets, zolang de verdeling niet klopt.</div>\n"
-        } else if held.isEmpty {
+        if held.isEmpty {
             html += "Nog geen verschil houdt stand. U mag dit verslag elke dag bekijken: een verschil dat hier later wel standhoudt, is dan nog steeds betrouwbaar.</div>\n"
         } else {
             html += "Deze verschillen houden stand, ook als u het verslag elke dag bekijkt en alle varianten en ratio's tegelijk vergelijkt:<ul>"
