@@ -94,6 +94,7 @@ struct RegisterTests {
         #expect(data.contains("totalen per dag"))
         #expect(data.contains("HMAC-SHA256"))
         #expect(data.contains("hoogstens 7 dagen"))
+        #expect(data.contains("tot het weer mag verschijnen (hoogstens 30 dagen)"))
         #expect(data.contains("na 400 dagen"))
         #expect(entry.text("tags")?.contains("regelgebaseerd") == true)
         #expect(entry.text("tags")?.contains("Burgerzaken") == true)

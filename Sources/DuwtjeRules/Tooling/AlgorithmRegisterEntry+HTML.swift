@@ -58,7 +58,8 @@ extension AlgorithmRegisterEntry {
         if !described.isEmpty { body += ", en: <ul class=keys>" + described.map { "<li>\($0)</li>" }.joined() + "</ul>" }
         body += "</li>\n"
         body += "<li>Een <b>willekeurige code</b> die de website u geeft. Wij bewaren die code niet zelf, alleen een versleutelde versie ervan, "
-            + "om te tellen hoe vaak u een duwtje zag. Die versie is na hoogstens \(writer.longestCapDays) dagen weg.</li>\n"
+            + "om te tellen hoe vaak u een duwtje zag. Die versie is na hoogstens \(writer.longestCapDays) dagen weg. "
+            + "Klikt u een duwtje weg, dan onthouden we dat zo, tot het weer mag verschijnen (hoogstens \(writer.longestDismissDays) dagen).</li>\n"
         body += "<li>Hoe vaak een tip is getoond en aangeklikt, <b>alleen als totalen per dag</b>, zonder te weten wie. "
             + "Die totalen gooien we na \(retentionDays) dagen weg.</li>\n"
         body += "</ul></section>\n"

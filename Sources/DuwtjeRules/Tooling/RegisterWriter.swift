@@ -30,6 +30,12 @@ struct RegisterWriter {
         return Int((seconds + 86_399) / 86_400)
     }
 
+    /// The longest dismissal, in days (rounded up).
+    var longestDismissDays: Int {
+        let seconds = nudges.map(\.dismissWindow).max() ?? 0
+        return Int((seconds + 86_399) / 86_400)
+    }
+
     var methodsAndModels: String {
         let journeys = definition.journeys.map { $0.label ?? $0.id }
         let keys = contextKeysRead
@@ -68,6 +74,8 @@ struct RegisterWriter {
         text += "Een pseudoniem van de bezoeker (een willekeurige code van de website, geen naam, e-mailadres of BSN). "
         text += "Duwtje bewaart daarvan alleen een versleutelde hash (HMAC-SHA256 met een geheime sleutel), "
             + "om te tellen hoe vaak iemand een duwtje zag, hoogstens \(longestCapDays) dagen lang. "
+        text += "Klikt iemand een duwtje weg, dan bewaart Duwtje die hash met dat duwtje tot het weer mag verschijnen "
+            + "(hoogstens \(longestDismissDays) dagen). "
         text += "Wat er met een aanbeveling gebeurt (getoond, aangeklikt, afgerond, weggeklikt) bewaart Duwtje alleen als totalen per dag, "
             + "per regel en variant, zonder bezoeker; totalen onder de 10 worden nooit getoond. "
         text += "Die totalen worden na \(retentionDays) dagen verwijderd. Duwtje bewaart geen IP-adressen en geen vragen van de website."

@@ -276,25 +276,27 @@ public final class EventStore: Sendable {
 
     /// The dismissals that still hold after `since` (Unix seconds), to rebuild them at start.
     func dismissals(holdingAfter since: Double) throws(StoreError) -> [Dismissal] {
-        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> [Dismissal] in
-            let query = try database.prepare("SELECT visitor, nudge, until FROM dismissals WHERE until > ?")
-            try query.bind([.real(since)])
-            var result: [Dismissal] = []
-            while try query.step() {
-                result.append(Dismissal(visitor: query.blob(0), nudge: query.text(1) ?? "", until: query.real(2)))
-            }
-            return result
+        try visitorRows("SELECT visitor, nudge, until FROM dismissals WHERE until > ?", after: since) {
+            Dismissal(visitor: $0, nudge: $1, until: $2)
         }
     }
 
     /// The showings newer than `since` (Unix seconds), oldest first, to rebuild caps at start.
     func showings(since: Double) throws(StoreError) -> [Showing] {
-        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> [Showing] in
-            let query = try database.prepare("SELECT visitor, nudge, at FROM cap_showings WHERE at > ? ORDER BY at")
+        try visitorRows("SELECT visitor, nudge, at FROM cap_showings WHERE at > ? ORDER BY at", after: since) {
+            Showing(visitor: $0, nudge: $1, at: $2)
+        }
+    }
+
+    /// Rows of (visitor hash, nudge, time) selected by `sql` with one time parameter.
+    private func visitorRows<Row>(_ sql: String, after since: Double,
+                                  _ make: ([UInt8], String, Double) -> Row) throws(StoreError) -> [Row] {
+        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> [Row] in
+            let query = try database.prepare(sql)
             try query.bind([.real(since)])
-            var result: [Showing] = []
+            var result: [Row] = []
             while try query.step() {
-                result.append(Showing(visitor: query.blob(0), nudge: query.text(1) ?? "", at: query.real(2)))
+                result.append(make(query.blob(0), query.text(1) ?? "", query.real(2)))
             }
             return result
         }
