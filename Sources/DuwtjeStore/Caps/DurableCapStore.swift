@@ -9,6 +9,7 @@ public import Crypto
 public import DuwtjeRules
 public import DuwtjeWire
 public import Foundation
+import Synchronization
 
 /// Turns a visitor id into a keyed hash (HMAC-SHA256), so that neither the store nor memory holds
 /// the id itself, and nobody without the secret can test a guessed id against the store.
@@ -70,6 +71,7 @@ public final class DurableCapStore: CapStore {
     let memory: MemoryCapStore
     let hasher: VisitorHasher
     let store: EventStore
+    private let lastDismissalPrune = Mutex(Date.distantPast)
 
     /// Rebuilds the counts from the store's showings newer than `window` seconds before `now`.
     public init(store: EventStore, hasher: VisitorHasher, maxVisitors: Int, window: Int64, now: Date = Date()) throws(StoreError) {
@@ -99,8 +101,14 @@ public final class DurableCapStore: CapStore {
         }
     }
 
-    /// Applies dismissals once they are committed.
-    public func remember(_ dismissals: [EventStore.Dismissal]) {
+    /// Applies dismissals once they are committed (and, at most hourly, forgets those that ended).
+    public func remember(_ dismissals: [EventStore.Dismissal], now: Date = Date()) {
+        let due = lastDismissalPrune.withLock { last -> Bool in
+            guard now.timeIntervalSince(last) >= 3_600 else { return false }
+            last = now
+            return true
+        }
+        if due { memory.pruneDismissals(now: now) }
         for dismissal in dismissals {
             memory.dismiss(visitor: Self.key(dismissal.visitor), nudge: dismissal.nudge,
                            until: Date(timeIntervalSince1970: dismissal.until))
