@@ -84,4 +84,26 @@ struct TrustCommandTests {
         #expect(result.out.isEmpty)
         #expect(result.err.contains("error: the rule set has no 'register:' entry"))
     }
+
+    @Test("duwtje check --config checks cap windows against that configuration's store.retention (default 400d)")
+    func retentionFromConfig() throws {
+        let directory = try Self.nagging()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let rules = directory + "/rules.yaml"
+        let text = try String(contentsOfFile: rules, encoding: .utf8)
+        try text.replacingOccurrences(of: "alternative: Of bel 14 020. }", with: "alternative: Of bel 14 020., cap: { max: 1, per: 10d } }")
+            .write(toFile: rules, atomically: true, encoding: .utf8)
+        // Outside the rule folder, where it would be read as a rule file.
+        let config = directory + "-duwtje.yaml"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try "store: { retention: 5d }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let without = try Self.run(["check", directory])
+        #expect(!without.out.contains("[cap-beyond-retention]") && !without.out.contains("longer than the store's retention"))
+        let with = try Self.run(["check", "--config", config, directory])
+        #expect(with.status == 0)
+        #expect(with.out.contains("warning: the cap window of nudge 'n1' (10d) is longer than the store's retention (5d)"))
+        let broken = try Self.run(["check", "--config", directory + "-missing.yaml", directory])
+        #expect(broken.status == 1)
+        #expect(broken.err.hasPrefix("duwtje: "))
+    }
 }
