@@ -178,4 +178,21 @@ struct RegisterTests {
         #expect(entry.diagnostics == [])
         #expect(entry.text("organization") == "Gemeente Voorbeeldstad")
     }
+
+    @Test("a machine-filled text over its maximum is an error naming the field, at the register")
+    func machineTooLong() throws {
+        // 120 context keys that rules read make the data used longer than 2,500 characters.
+        let keys = (0..<120).map { "kenmerk-van-het-bezoek-\($0)" }
+        var text = Self.rules.replacingOccurrences(of: "  unused: { type: string }\n",
+                                                   with: keys.map { "  \($0): { type: string }\n" }.joined())
+        text += keys.enumerated().map { index, key in
+            "  - { id: extra-\(index), when: { context: { \(key): { exists: true } } }, recommend: [{ content: c1 }], why: W }\n"
+        }.joined()
+        let definition = try #require(load(["rules.yaml": text, "register.yaml": Self.register]).definition)
+        let entry = AlgorithmRegisterEntry(definition, now: date("2026-11-29T12:00:00Z"), timeZone: amsterdam)
+        let errors = entry.diagnostics.errors.map(\.description)
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("register.yaml:1:1: error: 'source_data' (Gegevens) is ") == true)
+        #expect(errors.first?.contains("characters, at most 2500") == true)
+    }
 }
