@@ -22,6 +22,11 @@ public struct Report: Sendable, Encodable {
     public var lastDay: String?
     public var rules: [RuleSection]
 
+    /// Every key of the report's JSON is snake_case, like the rest of the API.
+    enum CodingKeys: String, CodingKey {
+        case journey, from, until, firstDay = "first_day", lastDay = "last_day", rules
+    }
+
     /// A count as shown: the number, or `"<10"`.
     public struct Count: Sendable, Encodable, Equatable {
         public var value: Int
@@ -44,13 +49,39 @@ public struct Report: Sendable, Encodable {
 
     /// One variant against the reference: the difference of proportions (variant − reference) with
     /// its 95% Newcombe hybrid score interval (method 10, built from the two Wilson intervals), and
-    /// the pooled two-proportion z-test with its two-sided p.
+    /// the pooled two-proportion z-test with its two-sided p — figures for one look at a fixed
+    /// moment. Beside them the figures that survive looking every day and comparing many things at
+    /// once: the 95% anytime-valid confidence sequence of the difference and its always-valid p
+    /// (``ConfidenceSequence``), that p adjusted by Holm's method across the experiment's comparisons
+    /// (``HolmAdjustment``), and whether the difference holds.
     public struct Comparison: Sendable, Encodable, Equatable {
         public var difference: Double
         public var low: Double
         public var high: Double
         public var z: Double?
         public var p: Double?
+        /// The anytime-valid 95% confidence sequence of the difference.
+        public var sequenceLow: Double?
+        public var sequenceHigh: Double?
+        /// The always-valid p-value of "no difference" (the sequence's dual).
+        public var pAnytime: Double?
+        /// `pAnytime` adjusted by Holm's method across the experiment's comparisons (variants × rates).
+        public var pAdjusted: Double?
+        /// The difference holds: `pAdjusted` is below 0.05 and the split is not broken (sample ratio).
+        public var holds = false
+
+        enum CodingKeys: String, CodingKey {
+            case difference, low, high, z, p, sequenceLow = "sequence_low", sequenceHigh = "sequence_high",
+                 pAnytime = "p_anytime", pAdjusted = "p_adjusted", holds
+        }
+
+        public init(difference: Double, low: Double, high: Double, z: Double?, p: Double?) {
+            self.difference = difference
+            self.low = low
+            self.high = high
+            self.z = z
+            self.p = p
+        }
     }
 
     public struct Variant: Sendable, Encodable {
@@ -95,36 +126,47 @@ public struct Report: Sendable, Encodable {
         /// The variant the others are compared with: the holdout, else the first variant.
         public var reference: String?
         public var variants: [Variant]
+        /// The split against the variants' weights; nil for rules without variants, or when the
+        /// weights are unknown (no rule set).
+        public var sampleRatio: SampleRatio?
 
         public var isExperiment: Bool { variants.count > 1 || reference != nil }
+
+        enum CodingKeys: String, CodingKey {
+            case journey, rule, reference, variants, sampleRatio = "sample_ratio"
+        }
     }
 
     /// How a rule's variants are ordered and which is the holdout, from the rule set when known.
     public struct Experiment: Sendable {
         public var variants: [String]
         public var holdout: String?
+        /// The variants' weights, in the order of `variants`; empty when unknown (no split check then).
+        public var weights: [Int]
 
-        public init(variants: [String], holdout: String?) {
+        public init(variants: [String], holdout: String?, weights: [Int]) {
             self.variants = variants
             self.holdout = holdout
+            self.weights = weights
+        }
+
+        public init(variants: [String], holdout: String?) {
+            self.init(variants: variants, holdout: holdout, weights: [])
         }
 
         /// The experiments of `ruleSet`: a holdout is a variant that removes the nudge
-        /// (`nudge: null`) or is named `controle`, `control` or `holdout`.
+        /// (`nudge: null`) or is named `controle`, `control` or `holdout` (``RuleDefinition/holdout``).
         public static func all(in ruleSet: RuleSet) -> [String: Experiment] {
             var result: [String: Experiment] = [:]
             for rule in ruleSet.definition.rules where !rule.variants.isEmpty {
-                let holdout = rule.variants.first { variant in
-                    if case .remove = variant.nudge { return true }
-                    return Report.holdoutNames.contains(variant.id)
-                }
-                result[rule.id] = Experiment(variants: rule.variants.map(\.id), holdout: holdout?.id)
+                result[rule.id] = Experiment(variants: rule.variants.map(\.id), holdout: rule.holdout?.id,
+                                             weights: rule.variants.map(\.weight))
             }
             return result
         }
     }
 
-    static let holdoutNames: Set<String> = ["controle", "control", "holdout"]
+    static let holdoutNames = RuleDefinition.holdoutNames
 
     /// Builds the report from the store's totals. `experiments` (from the rule set, when loaded)
     /// orders variants and names holdouts; without it a variant named controle/control/holdout is
@@ -162,7 +204,9 @@ public struct Report: Sendable, Encodable {
                 let isReference = id == reference
                 return Self.variant(id.isEmpty ? nil : id, counts, against: isReference ? nil : referenceCounts)
             }
-            return RuleSection(journey: journey, rule: rule, reference: reference, variants: variants)
+            var section = RuleSection(journey: journey, rule: rule, reference: reference, variants: variants)
+            section.judge(counts: byVariant, experiment: known)
+            return section
         }
     }
 
@@ -188,7 +232,13 @@ public struct Report: Sendable, Encodable {
                     result.suppressed = true
                     return nil
                 }
-                return Statistics.compare(values[0], values[1], values[2], values[3])
+                var comparison = Statistics.compare(values[0], values[1], values[2], values[3])
+                if let sequence = ConfidenceSequence(values[0], values[1], values[2], values[3]) {
+                    comparison?.sequenceLow = sequence.low
+                    comparison?.sequenceHigh = sequence.high
+                    comparison?.pAnytime = sequence.p
+                }
+                return comparison
             }
             result.clickComparison = compare("click")
             result.conversionComparison = compare("conversion")
