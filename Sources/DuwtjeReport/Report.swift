@@ -123,8 +123,11 @@ public struct Report: Sendable, Encodable {
     public struct RuleSection: Sendable, Encodable {
         public var journey: String
         public var rule: String
-        /// The variant the others are compared with: the holdout, else the first variant.
+        /// The variant the others are compared with, from the rules: the holdout, else the first
+        /// variant as declared. Never chosen from the data.
         public var reference: String?
+        /// Whether the comparisons could be made: nil for a rule without variants.
+        public var referenceStatus: ReferenceStatus?
         public var variants: [Variant]
         /// The split against the variants' weights; nil for rules without variants, or when the
         /// weights are unknown (no rule set).
@@ -133,8 +136,19 @@ public struct Report: Sendable, Encodable {
         public var isExperiment: Bool { variants.count > 1 || reference != nil }
 
         enum CodingKeys: String, CodingKey {
-            case journey, rule, reference, variants, sampleRatio = "sample_ratio"
+            case journey, rule, reference, referenceStatus = "reference_status", variants, sampleRatio = "sample_ratio"
         }
+    }
+
+    /// Why an experiment's variants are, or are not, compared with its reference.
+    public enum ReferenceStatus: String, Sendable, Encodable {
+        /// The reference has events; every other variant is compared with it.
+        case ok
+        /// The reference (the rules' holdout) has no events in the range yet: nothing is compared,
+        /// rather than comparing against another variant.
+        case noData = "no-data"
+        /// The rules were not read, so the holdout is unknown: nothing is compared.
+        case rulesUnknown = "rules-unknown"
     }
 
     /// How a rule's variants are ordered and which is the holdout, from the rule set when known.
@@ -168,9 +182,10 @@ public struct Report: Sendable, Encodable {
 
     static let holdoutNames = RuleDefinition.holdoutNames
 
-    /// Builds the report from the store's totals. `experiments` (from the rule set, when loaded)
-    /// orders variants and names holdouts; without it a variant named controle/control/holdout is
-    /// the holdout and variants are in alphabetical order.
+    /// Builds the report from the store's totals. `experiments` (from the rule set) orders variants
+    /// and names each experiment's reference: its holdout, else its first variant as declared. A
+    /// rule with variants missing from `experiments` (the rules were not read) gets no reference and
+    /// no comparisons (``ReferenceStatus/rulesUnknown``), and its variants are in alphabetical order.
     public init(totals: [EventTotal], days: (first: String, last: String)?, journey: String?, from: String?, until: String?,
                 experiments: [String: Experiment] = [:]) {
         self.journey = journey
@@ -194,9 +209,14 @@ public struct Report: Sendable, Encodable {
             order += byVariant.keys.filter { !order.contains($0) }.sorted()
             let hasVariants = order.contains { !$0.isEmpty }
             var reference: String?
+            var status: ReferenceStatus?
             if hasVariants {
-                reference = known?.holdout.flatMap { byVariant[$0] != nil ? $0 : nil }
-                    ?? order.first { Report.holdoutNames.contains($0) } ?? order.first { !$0.isEmpty }
+                if let known {
+                    reference = known.holdout ?? known.variants.first
+                    status = reference.flatMap { byVariant[$0] } == nil ? .noData : .ok
+                } else {
+                    status = .rulesUnknown
+                }
             }
             let referenceCounts = reference.flatMap { byVariant[$0] }
             let variants = order.map { id -> Variant in
@@ -204,7 +224,7 @@ public struct Report: Sendable, Encodable {
                 let isReference = id == reference
                 return Self.variant(id.isEmpty ? nil : id, counts, against: isReference ? nil : referenceCounts)
             }
-            var section = RuleSection(journey: journey, rule: rule, reference: reference, variants: variants)
+            var section = RuleSection(journey: journey, rule: rule, reference: reference, referenceStatus: status, variants: variants)
             section.judge(counts: byVariant, experiment: known)
             return section
         }

@@ -96,7 +96,14 @@ public struct ReportPage {
         if report.rules.isEmpty { body += "<p>Er zijn nog geen gebeurtenissen opgeslagen voor deze selectie.</p>\n" }
         for section in report.rules {
             body += "<section><h2>\(Self.escape(section.rule)) <span class=muted>· \(Self.escape(section.journey))</span></h2>\n"
-            if let reference = section.reference {
+            if section.referenceStatus == .noData, let reference = section.reference {
+                body += "<p class=meta>Experiment; de controlegroep <b>\(Self.escape(reference))</b> heeft in deze periode nog geen "
+                    + "gegevens, dus er wordt (nog) niets vergeleken.</p>\n"
+            } else if section.referenceStatus == .rulesUnknown {
+                body += "<p class=meta>Experiment; de regels zijn niet gelezen, dus de controlegroep is onbekend en er wordt niets "
+                    + "vergeleken.</p>\n"
+            }
+            if let reference = section.reference, section.referenceStatus == .ok {
                 body += "<p class=meta>Experiment; vergeleken met <b>\(Self.escape(reference))</b>.</p>\n"
                 body += Self.conclusion(section)
                 body += chart(section)

@@ -33,6 +33,14 @@ public enum ReportText {
         if report.rules.isEmpty { out += "\nNo events stored for this selection.\n" }
         for section in report.rules {
             out += "\n\(section.journey) / \(section.rule)" + (section.reference.map { " (reference: \($0))" } ?? "") + "\n"
+            switch section.referenceStatus {
+            case .noData?:
+                out += "  The reference \(section.reference ?? "-") has no events in this range yet: nothing is compared.\n"
+            case .rulesUnknown?:
+                out += "  The rules were not read (pass --config or --rules), so the holdout is unknown: nothing is compared.\n"
+            case .ok?, nil:
+                break
+            }
             if let ratio = section.sampleRatio {
                 let figures = ratio.p.map { String(format: "chi-square p = %.3g", $0) } ?? "figures withheld (small counts)"
                 out += ratio.mismatch ? "  SPLIT BROKEN (\(figures)): the impressions do not follow the weights; trust no comparison of this experiment\n"
