@@ -86,16 +86,16 @@ public struct Report: Sendable, Encodable {
 
     public struct Variant: Sendable, Encodable {
         /// The variant id; nil for a rule without variants.
-        public var variant: String?
+        @Nullable public var variant: String?
         public var impressions: Count
         public var clicks: Count
         public var conversions: Count
         public var dismissals: Count
-        public var clickRate: Rate?
-        public var conversionRate: Rate?
+        @Nullable public var clickRate: Rate?
+        @Nullable public var conversionRate: Rate?
         /// Against the reference variant; nil for the reference itself and for rules without variants.
-        public var clickComparison: Comparison?
-        public var conversionComparison: Comparison?
+        @Nullable public var clickComparison: Comparison?
+        @Nullable public var conversionComparison: Comparison?
         /// True when a rate or comparison is withheld because a count is below the threshold.
         public var suppressed: Bool
 
@@ -103,20 +103,6 @@ public struct Report: Sendable, Encodable {
             case variant, impressions, clicks, conversions, dismissals, clickRate = "click_rate",
                  conversionRate = "conversion_rate", clickComparison = "click_vs_reference",
                  conversionComparison = "conversion_vs_reference", suppressed
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(variant, forKey: .variant)
-            try container.encode(impressions, forKey: .impressions)
-            try container.encode(clicks, forKey: .clicks)
-            try container.encode(conversions, forKey: .conversions)
-            try container.encode(dismissals, forKey: .dismissals)
-            try container.encode(clickRate, forKey: .clickRate)
-            try container.encode(conversionRate, forKey: .conversionRate)
-            try container.encode(clickComparison, forKey: .clickComparison)
-            try container.encode(conversionComparison, forKey: .conversionComparison)
-            try container.encode(suppressed, forKey: .suppressed)
         }
     }
 
