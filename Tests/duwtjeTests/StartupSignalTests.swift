@@ -58,7 +58,7 @@ struct StartupSignalTests {
             try await Task.sleep(for: .milliseconds(20))  // pacing the signals, not synchronisation
         }
         #expect(process.isRunning, "the daemon died: \(daemon.stderr)")
-        #expect(sent > 1)
+        #expect(sent >= 1)
         // The queued SIGHUP becomes one reload once the daemon serves.
         var trigger: String?
         while process.isRunning, Date() < deadline, trigger == nil {
