@@ -92,6 +92,18 @@ struct LoadPass {
         return true
     }
 
+    /// An entry's id, and how messages name the entry: by its id, or when the id is missing or
+    /// invalid, by what was written and where, so the entry's other mistakes can still be reported.
+    mutating func identify(_ fields: SchemaDecoder.Fields, kind: String, label: String? = nil, in what: String)
+        -> (id: Located<String>?, what: String, location: SourceLocation) {
+        let label = label ?? kind
+        guard let idNode = decoder.required(fields, "id", in: what) else {
+            return (nil, "the \(label) without an id at line \(fields.node.location.line)", fields.node.location)
+        }
+        if let id = decoder.id(idNode, kind) { return (id, "\(label) '\(id.value)'", id.location) }
+        return (nil, "\(label) '\(idNode.scalar?.text ?? "?")'", idNode.location)
+    }
+
     func known(_ kind: String) -> Dictionary<String, SourceLocation>.Keys {
         (declared[kind] ?? [:]).keys
     }
@@ -212,11 +224,11 @@ struct LoadPass {
 
     mutating func decodeContent(_ node: YAMLNode) -> ContentItem? {
         let what = "a content item"
-        guard let fields = decoder.fields(node, of: what, allowed: ["id", "type", "title", "url", "tags", "language", "active", "description"]),
-              let idNode = decoder.required(fields, "id", in: what), let id = decoder.id(idNode, "content")
+        guard let fields = decoder.fields(node, of: what, allowed: ["id", "type", "title", "url", "tags", "language", "active", "description"])
         else { return nil }
-        let registered = declare(id, kind: "content")
-        let itemWhat = "content item '\(id.value)'"
+        let name = identify(fields, kind: "content", label: "content item", in: what)
+        let registered = name.id.map { declare($0, kind: "content") } ?? false
+        let itemWhat = name.what
         let type = decoder.required(fields, "type", in: itemWhat).flatMap { decoder.id($0, "content type") }
         let title = decoder.required(fields, "title", in: itemWhat).flatMap { decoder.text($0, "a title") }
         let url = decoder.required(fields, "url", in: itemWhat).flatMap { decoder.text($0, "a url") }
@@ -228,7 +240,7 @@ struct LoadPass {
                           fix: Suggestions.hint(for: language, in: values) ?? "declared languages: \(values.joined(separator: ", "))")
         }
         let active = fields.present("active").flatMap { decodeWindow($0, what: itemWhat) }
-        guard registered, let type, decoder.reference(type, kind: "content type", known: known("content type")),
+        guard registered, let id = name.id, let type, decoder.reference(type, kind: "content type", known: known("content type")),
               let title, let url
         else { return nil }
         return ContentItem(id: id.value, type: type.value, title: title, url: url, tags: tags, language: language,

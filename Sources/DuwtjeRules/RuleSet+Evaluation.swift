@@ -48,11 +48,12 @@ extension RuleSet {
         var rank = 0
         var cutBy: String?
 
-        func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?) {
+        func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?,
+                 anyLanguage: Bool = false) {
             guard recommendations.count < limit, !listed.contains(item) else { return }
             let content = self.content[item]  // a class: no copy of its strings
             guard content.isActive(at: request.now) else { return }
-            if let language = content.language, let accepted = facts.languages, !accepted.contains(language) { return }
+            if !anyLanguage, let language = content.language, let accepted = facts.languages, !accepted.contains(language) { return }
             listed.append(item)
             recommendations.append(Recommendation(content: content.id, type: content.type, title: content.title, url: content.url,
                                                   rule: rule?.id, variant: variant, why: rule?.why, fallback: fallback))
@@ -125,14 +126,26 @@ extension RuleSet {
             var candidates = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
             while let position = candidates.next(), consider(position) {}
         }
-        if recommendations.count < limit, let stage = facts.stage {
-            for item in journey.stageFallbacks[stage] { add(item, rule: nil, variant: nil, fallback: .stage) }
+        func fillFromFallbacks(anyLanguage: Bool) {
+            guard recommendations.count < limit else { return }
+            if let stage = facts.stage {
+                for item in journey.stageFallbacks[stage] { add(item, rule: nil, variant: nil, fallback: .stage, anyLanguage: anyLanguage) }
+            }
+            for item in journey.fallback { add(item, rule: nil, variant: nil, fallback: .journey, anyLanguage: anyLanguage) }
         }
-        if recommendations.count < limit {
-            for item in journey.fallback { add(item, rule: nil, variant: nil, fallback: .journey) }
+        fillFromFallbacks(anyLanguage: false)
+        var warnings = facts.warnings
+        if recommendations.isEmpty, let languages = facts.languages {
+            // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
+            // the language filter left nothing, the fallbacks are walked again in any language.
+            fillFromFallbacks(anyLanguage: true)
+            if !recommendations.isEmpty {
+                warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
+                    + "the fallback is served in its own language")
+            }
         }
         return Answer(ruleset: version, journey: journey.id, stage: facts.stageName, stageSource: facts.stageSource,
-                      recommendations: recommendations, nudge: nudge, warnings: facts.warnings, explanation: explanation)
+                      recommendations: recommendations, nudge: nudge, warnings: warnings, explanation: explanation)
     }
 
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared

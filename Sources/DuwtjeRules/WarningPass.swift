@@ -56,6 +56,19 @@ struct WarningPass {
         warnShadowedRules()
         warnUnreachableContent()
         warnUnmentioned()
+        warnExpiringFallbacks()
+    }
+
+    /// A journey with fallbacks never answers an empty list (rules.md 6.6): the language filter
+    /// gives way as a last resort, but an item outside its active window is never served. So a
+    /// journey whose fallback items all have a window can still answer nothing.
+    mutating func warnExpiringFallbacks() {
+        let windowed = Set(definition.content.filter { $0.active != nil }.map(\.id))
+        for journey in definition.journeys where !journey.fallback.isEmpty {
+            guard journey.fallback.allSatisfy({ windowed.contains($0.value) }) else { continue }
+            warn("every fallback item of journey '\(journey.id)' has an active window: outside them the journey can answer an empty list",
+                 at: journey.fallback[0].location, fix: "add an item without 'active' to its fallback")
+        }
     }
 
     mutating func warnShadowedRules() {

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The offline commands (`test`, `query`, `diff`, `matrix`) as users run them: the real binary,
+/// its output and its exit status.
+@Suite("The duwtje tools on the command line")
+struct ToolCommandsTests {
+    /// A rule folder with the end-to-end fixture's rules and `files` besides, removed afterwards.
+    final class RuleFolder {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-tools-\(UUID().uuidString)").path
+
+        init(_ files: [String: String] = [:]) throws {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            let all = ["vocabulary.yaml": Fixture.vocabulary, "rules.yaml": Fixture.rules(why: "A")].merging(files) { $1 }
+            for (name, text) in all { try text.write(toFile: path + "/" + name, atomically: true, encoding: .utf8) }
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+        var lines: [Substring] { output.split(separator: "\n") }
+    }
+
+    /// Runs `duwtje ARGUMENTS` to completion; standard error goes to a file, so that neither pipe
+    /// can fill up while the other is read.
+    static func duwtje(_ arguments: [String]) throws -> Run {
+        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-stderr-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
+        try process.run()
+        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
+                   errors: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+    }
+
+    // MARK: - duwtje test (issue 18, item 15)
+
+    static let passingCase = """
+      - name: goed
+        request: { journey: bz, persona: ouder, context: { process: paspoort }, now: 2026-11-22T10:00:00+01:00 }
+        expect: { recommendations: [c1, c2, f1], nudge: n1 }
+
+    """
+
+    @Test("duwtje test counts every case once: a case with a mistake in its expect fails and is not run (issue 18, item 15)")
+    func testCountsCasesOnce() throws {
+        let folder = try RuleFolder(["a_test.yaml": "tests:\n" + Self.passingCase + """
+          - name: tikfout
+            request: { journey: bz }
+            expect: { recomendations: [c1] }
+
+        """])
+        let run = try Self.duwtje(["test", folder.path])
+        #expect(run.lines.last == "1 passed, 1 failed")
+        #expect(run.status == 1)
+        #expect(run.lines.first?.hasSuffix("a_test.yaml:6:15: error: unknown field 'recomendations' in the expect of test 'tikfout' (did you mean 'recommendations'?)") == true)
+    }
+
+    @Test("duwtje test: a case with two errors is one failure, its errors listed in column order (issue 18, item 15)")
+    func testErrorsInPlaceOrder() throws {
+        let folder = try RuleFolder(["a_test.yaml": """
+        tests:
+          - name: twee fouten
+            request: { journey: bz }
+            expect: { includes: [c9], nudge: n9 }
+
+        """])
+        let run = try Self.duwtje(["test", folder.path])
+        #expect(run.output.replacingOccurrences(of: folder.path + "/", with: "").split(separator: "\n") == [
+            "a_test.yaml:4:26: error: unknown content 'c9' (did you mean 'c1' or 'c2' or 'f1'?)",
+            "a_test.yaml:4:37: error: unknown nudge 'n9' (did you mean 'n1'?)",
+            "0 passed, 1 failed",
+        ])
+        #expect(run.status == 1)
+    }
+}
