@@ -104,7 +104,9 @@ public struct JourneyMatrix: Sendable, Encodable {
                 for stage in journeyDefinition.stages {
                     let request = EvaluationRequest(journey: journeyDefinition.id, stage: stage.id, persona: persona,
                                                     context: context, limit: limit, now: now, explain: true)
-                    row.append(Self.cell(try ruleSet.evaluate(request), stage: stage.id, persona: persona))
+                    // The rules a cell lists are those that matched and were not cut: the candidates'
+                    // explanation has exactly those, without explaining every rule of the journey.
+                    row.append(Self.cell(try ruleSet.evaluate(request, caps: nil, walk: .candidates), stage: stage.id, persona: persona))
                 }
                 rows.append(row)
             }

@@ -15,8 +15,9 @@ struct LoadPass {
     var personas: [PersonaDefinition] = []
     var contentTypes: [ContentTypeDefinition] = []
     var contextKeys: [ContextKeyDefinition] = []
-    var contentNodes: [YAMLNode] = []
-    var ruleNodes: [YAMLNode] = []
+    /// How many content items and rules the files list (decoded or not), for the summary line.
+    var contentCount = 0
+    var ruleCount = 0
     var content: [ContentItem] = []
     var rules: [RuleDefinition] = []
 
@@ -30,13 +31,25 @@ struct LoadPass {
 
     static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules"]
 
+    /// Reads the files three times, each time holding the YAML of only a few files at once: the
+    /// vocabulary first, then the content items (which need it), then the rules (which need both).
+    /// Holding every file's YAML tree until the rules were decoded took 660 MB at 100,000 rules;
+    /// parsing again costs less than that memory (see Benchmarks/README.md).
     mutating func run(_ files: [RuleFile]) -> RuleSetDefinition? {
-        for read in Self.readAll(files, limits: limits) {
+        var contentFiles: [RuleFile] = []
+        var ruleFiles: [RuleFile] = []
+        Self.readEach(files, limits: limits) { read, file in
             decoder.diagnostics += read.diagnostics
-            guard let document = read.document else { continue }
-            readDeclarations(document)
+            guard let document = read.document else { return }
+            let parts = readDeclarations(document)
+            if parts.content { contentFiles.append(file) }
+            if parts.rules { ruleFiles.append(file) }
         }
-        content = contentNodes.compactMap { decodeContent($0) }
+        Self.readEach(contentFiles, limits: limits) { read, _ in
+            for node in Self.section("content", of: read.document) {
+                if let item = decodeContent(node) { content.append(item) }
+            }
+        }
         for (journeyIndex, stageIndex, node) in stageWhens {
             let what = "the when of stage '\(journeys[journeyIndex].stages[stageIndex].id)'"
             journeys[journeyIndex].stages[stageIndex].when = decodeCondition(node, journey: journeys[journeyIndex],
@@ -50,8 +63,12 @@ struct LoadPass {
                 journeys[journeyIndex].fallback = ids
             }
         }
-        for (order, node) in ruleNodes.enumerated() {
-            if let rule = decodeRule(node, order: order) { rules.append(rule) }
+        var order = 0
+        Self.readEach(ruleFiles, limits: limits) { read, _ in
+            for node in Self.section("rules", of: read.document) {
+                if let rule = decodeRule(node, order: order) { rules.append(rule) }
+                order += 1
+            }
         }
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
@@ -64,19 +81,29 @@ struct LoadPass {
         return definition
     }
 
-    /// Parses every file's YAML, several files at once: files are independent until their
-    /// declarations are read, and parsing is most of a load. Results keep the files' order, so
-    /// diagnostics and declarations come out exactly as a one-by-one read would give them.
-    static func readAll(_ files: [RuleFile], limits: YAMLLimits) -> [YAMLReader.Result] {
-        guard files.count > 1 else {
-            return files.map { YAMLReader.read($0.bytes, file: $0.path, limits: limits) }
+    /// The items of a top-level list, as the first read found them (its diagnostics were kept then).
+    static func section(_ name: String, of document: YAMLNode?) -> [YAMLNode] {
+        document?.mapping?.first { $0.name == name }?.value.sequence ?? []
+    }
+
+    /// Parses the files' YAML a few at a time, as many at once as there are cores (parsing is most
+    /// of a load), and hands each result to `body` in the files' order, so diagnostics and
+    /// declarations come out exactly as a one-by-one read would give them. A window's trees are
+    /// freed before the next is parsed.
+    static func readEach(_ files: [RuleFile], limits: YAMLLimits, _ body: (YAMLReader.Result, RuleFile) -> Void) {
+        let window = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        for start in stride(from: 0, to: files.count, by: window) {
+            let batch = files[start..<min(files.count, start + window)]
+            let results = Mutex<[YAMLReader.Result?]>(Array(repeating: nil, count: batch.count))
+            DispatchQueue.concurrentPerform(iterations: batch.count) { index in
+                let file = batch[batch.startIndex + index]
+                let read = YAMLReader.read(file.bytes, file: file.path, limits: limits)
+                results.withLock { $0[index] = read }
+            }
+            for (index, read) in results.withLock({ $0 }).enumerated() {
+                if let read { body(read, batch[batch.startIndex + index]) }
+            }
         }
-        let results = Mutex<[YAMLReader.Result?]>(Array(repeating: nil, count: files.count))
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let read = YAMLReader.read(files[index].bytes, file: files[index].path, limits: limits)
-            results.withLock { $0[index] = read }
-        }
-        return results.withLock { $0.compactMap { $0 } }
     }
 
     // MARK: - Declarations
@@ -108,14 +135,18 @@ struct LoadPass {
         (declared[kind] ?? [:]).keys
     }
 
-    mutating func readDeclarations(_ document: YAMLNode) {
-        guard let top = decoder.fields(document, of: "a rule file", allowed: Self.topLevelKeys) else { return }
+    /// Reads the vocabulary of one file and counts its content items and rules (decoded later).
+    mutating func readDeclarations(_ document: YAMLNode) -> (content: Bool, rules: Bool) {
+        guard let top = decoder.fields(document, of: "a rule file", allowed: Self.topLevelKeys) else { return (false, false) }
         if let node = top.present("journeys") { eachEntry(node, "journeys") { $0.readJourney($1, $2) } }
         if let node = top.present("personas") { eachEntry(node, "personas") { $0.readPersona($1, $2) } }
         if let node = top.present("content_types") { eachEntry(node, "content_types") { $0.readContentType($1, $2) } }
         if let node = top.present("context") { eachEntry(node, "context") { $0.readContextKey($1, $2) } }
-        if let node = top.present("content") { contentNodes += list(node, "content") }
-        if let node = top.present("rules") { ruleNodes += list(node, "rules") }
+        let content = top.present("content").map { list($0, "content").count } ?? 0
+        let rules = top.present("rules").map { list($0, "rules").count } ?? 0
+        contentCount += content
+        ruleCount += rules
+        return (content > 0, rules > 0)
     }
 
     /// The entries of a mapping keyed by id.

@@ -36,6 +36,23 @@ extension RuleSet {
     /// - Parameter caps: where nudge showings are counted; nil (or a request without a visitor)
     ///   means caps are not checked.
     public func evaluate(_ request: EvaluationRequest, caps: (any CapStore)? = nil) throws(EvaluationError) -> Answer {
+        try evaluate(request, caps: caps, walk: request.explain ? .everyRule : .indexed)
+    }
+
+    /// Which rules the walk looks at, and what it explains.
+    enum Walk {
+        /// Only the rules the index hands over, stopping as soon as the answer cannot change; no
+        /// explanation (the request path).
+        case indexed
+        /// Every rule of the journey, each explained (`explain: true`).
+        case everyRule
+        /// Every rule the index hands over, to the end, each explained. A rule that can match is
+        /// always handed over, so every matched rule is explained with the rank, variant and cut
+        /// it has in the full walk; rules that cannot match are left out. For `duwtje diff`.
+        case candidates
+    }
+
+    func evaluate(_ request: EvaluationRequest, caps: (any CapStore)?, walk: Walk) throws(EvaluationError) -> Answer {
         let facts = try resolve(request)
         let journey = journeys[facts.journey]
         let limit = max(0, request.limit)
@@ -44,7 +61,7 @@ extension RuleSet {
         var listed: [Int] = []
         var nudge: ServedNudge?
         var nudgeServed = false  // cheaper to test than the optional struct
-        var explanation: [ExplanationEntry]? = request.explain ? [] : nil
+        var explanation: [ExplanationEntry]? = walk == .indexed ? nil : []
         var rank = 0
         var cutBy: String?
 
@@ -60,12 +77,13 @@ extension RuleSet {
         }
 
         // The index hands over only rules whose stage and persona conditions hold for this request;
-        // the full walk (for an explanation) must check them.
-        let indexed = !request.explain
+        // the full walk must check them.
+        let indexed = walk != .everyRule
 
         func consider(_ position: Int) -> Bool {
-            // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing.
-            if indexed, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
+            // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing
+            // (but an explanation lists it).
+            if explanation == nil, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
             let rule = journey.rules[position]
             let failure = self.failure(of: rule, facts, now: request.now, checkingStageAndPersona: !indexed)
             if let cut = cutBy {
@@ -120,7 +138,7 @@ extension RuleSet {
             return true
         }
 
-        if request.explain {
+        if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
             var candidates = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
