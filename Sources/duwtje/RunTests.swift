@@ -1,5 +1,6 @@
 import ArgumentParser
 import DuwtjeRules
+import DuwtjeStore
 import Foundation
 
 /// `duwtje test [DIR]`: runs every `*_test.yaml` case below DIR against the rule set of DIR.
@@ -29,7 +30,7 @@ struct RunTests: ParsableCommand {
             }
             failed += testFile.failuresBeforeRunning
             for testCase in testFile.cases {
-                let result = RuleTests.run(testCase, on: ruleSet)
+                let result = RuleTests.run(testCase, on: ruleSet, caps: MemoryCapStore(maxVisitors: 1_000))
                 let place = testCase.location.formatted(directory: directory)
                 if result.passed {
                     passed += 1
