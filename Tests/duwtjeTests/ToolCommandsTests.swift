@@ -1,3 +1,4 @@
+import DuwtjeTestSupport
 import Foundation
 import Testing
 
@@ -25,14 +26,17 @@ struct ToolCommandsTests {
         var lines: [Substring] { output.split(separator: "\n") }
     }
 
-    /// Runs `duwtje ARGUMENTS` to completion; standard error goes to a file, so that neither pipe
-    /// can fill up while the other is read.
-    static func duwtje(_ arguments: [String]) throws -> Run {
+    /// Runs `duwtje ARGUMENTS` to completion.
+    static func duwtje(_ arguments: [String]) throws -> Run { try run(DaemonProcess.binary, arguments) }
+
+    /// Standard error goes to a file, so that neither pipe can fill up while the other is read.
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> Run {
         let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-stderr-\(UUID().uuidString)").path
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
@@ -83,5 +87,55 @@ struct ToolCommandsTests {
             "0 passed, 1 failed",
         ])
         #expect(run.status == 1)
+    }
+
+    // MARK: - duwtje query --json (issue 18, item 14)
+
+    @Test("duwtje query --json prints the daemon's bytes: compact, keys sorted, explanation only when asked (issue 18, item 14)")
+    func queryJSONIsTheDaemonsBody() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let now = "2026-11-22T10:00:00+01:00"
+        let arguments = ["query", daemon.rulesDirectory, "--journey", "bz", "--persona", "ouder", "--context", "process=paspoort",
+                         "--visitor", "v1", "--now", now, "--json"]
+        for explain in [false, true] {
+            let body = #"{"journey":"bz","persona":"ouder","context":{"process":"paspoort"},"visitor":"v1","now":"\#(now)""#
+                + (explain ? #","explain":true}"# : "}")
+            let served = try await daemon.post("/v1/recommendations", body)
+            #expect(served.status == 200)
+            let first = try Self.duwtje(arguments + (explain ? ["--explain"] : []))
+            let second = try Self.duwtje(arguments + (explain ? ["--explain"] : []))
+            #expect(first.status == 0)
+            #expect(first.output == served.body + "\n", "explain: \(explain)")
+            #expect(second.output == first.output)
+            #expect(first.output.contains("\"explanation\"") == explain)
+        }
+        let pretty = try Self.duwtje(arguments + ["--pretty"])
+        #expect(pretty.output.hasPrefix("{\n  \"journey\" : \"bz\",\n"))
+        let plain = try Self.duwtje(arguments)
+        let same = try JSONSerialization.jsonObject(with: Data(pretty.output.utf8)) as? NSDictionary
+        #expect(same == (try JSONSerialization.jsonObject(with: Data(plain.output.utf8)) as? NSDictionary))
+        #expect(await daemon.stop() == 0)
+    }
+
+    // MARK: - duwtje diff (issue 18, item 13)
+
+    @Test("duwtje diff draws a progress line on a terminal's standard error, and writes nothing there otherwise (issue 18, item 13)")
+    func diffProgressOnlyOnATerminal() throws {
+        let before = try RuleFolder()
+        let after = try RuleFolder(["rules.yaml": Fixture.rules(why: "B").replacingOccurrences(of: "{ content: c1 }, { content: c2 }",
+                                                                                              with: "{ content: c2 }, { content: c1 }")])
+        let piped = try Self.duwtje(["diff", before.path, after.path, "--now", "2026-11-22T10:00:00+01:00"])
+        #expect(piped.status == 0)
+        #expect(piped.errors.isEmpty)
+        #expect(piped.output.contains("Changed answers: 2 of 12 (16.7%) — order 2."))
+        // `script` runs the command on a pseudo-terminal, as an operator's shell does.
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script))
+        let command = [DaemonProcess.binary, "diff", before.path, after.path, "--now", "2026-11-22T10:00:00+01:00", ">/dev/null"]
+        let terminal = try Self.run(script, ["-qec", command.joined(separator: " "), "/dev/null"])
+        #expect(terminal.status == 0)
+        #expect(terminal.output.contains("\rComparing answers: 100% (12 of 12)"))
+        #expect(terminal.output.hasSuffix("\r\u{1B}[2K"))
     }
 }
