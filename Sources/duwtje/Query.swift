@@ -36,8 +36,7 @@ struct Query: ParsableCommand {
     @Option(help: "The moment to evaluate at, RFC 3339 (default: now).")
     var now: String?
 
-    @Flag(help: "Print the answer as the daemon's body: the same bytes POST /v1/recommendations answers (compact, "
-        + "keys sorted), then a newline.")
+    @Flag(help: "Print the answer as the daemon's body: the bytes POST /v1/recommendations answers, then a newline.")
     var json = false
 
     @Flag(help: "With --json: include the explanation, as a request with \"explain\": true gets it.")

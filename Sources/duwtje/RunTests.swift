@@ -17,13 +17,13 @@ struct RunTests: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let (ruleSet, files) = try options.load()
+        let (ruleSet, testFiles) = try options.load()
         let directory = options.directory
         // Each case counts once, as passed or failed, however many mistakes it has; a case with
         // errors is not run. A file whose errors lie outside every case counts as one failure.
         var passed = 0
         var failed = 0
-        for file in files where file.isTest {
+        for file in testFiles {
             let testFile = RuleTests.read(file, ruleSet: ruleSet, now: Date())
             for diagnostic in testFile.diagnostics {
                 print(diagnostic.formatted(directory: directory))

@@ -314,11 +314,11 @@ struct LoaderTests {
             "3:22 unknown persona 'oudr'",
             "4:29 unknown content 'nope'",
             "5:17 invalid variant id 'Variant_A'",
-            "5:37 'weight' of variant 'Variant_A' of rule 'Bad_ID' must be a positive whole number",
+            "5:38 'weight' of variant 'Variant_A' of rule 'Bad_ID' must be a positive whole number",
             "6:5 missing required field 'id' in a rule",
-            "6:22 unknown stage 'besluit' in journey 'bz'",
-            "9:11 invalid content id 'Item_1'",
+            "6:20 unknown stage 'besluit' in journey 'bz'",
             "9:5 missing required field 'url' in content item 'Item_1'",
+            "9:11 invalid content id 'Item_1'",
         ])
         #expect(output.definition == nil)
     }

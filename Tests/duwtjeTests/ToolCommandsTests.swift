@@ -95,13 +95,14 @@ struct ToolCommandsTests {
     func queryJSONIsTheDaemonsBody() async throws {
         let daemon = try DaemonProcess()
         try await daemon.start()
+        let client = SocketClient(daemon)
         let now = "2026-11-22T10:00:00+01:00"
         let arguments = ["query", daemon.rulesDirectory, "--journey", "bz", "--persona", "ouder", "--context", "process=paspoort",
                          "--visitor", "v1", "--now", now, "--json"]
         for explain in [false, true] {
             let body = #"{"journey":"bz","persona":"ouder","context":{"process":"paspoort"},"visitor":"v1","now":"\#(now)""#
                 + (explain ? #","explain":true}"# : "}")
-            let served = try await daemon.post("/v1/recommendations", body)
+            let served = try await client.post("/v1/recommendations", body)
             #expect(served.status == 200)
             let first = try Self.duwtje(arguments + (explain ? ["--explain"] : []))
             let second = try Self.duwtje(arguments + (explain ? ["--explain"] : []))
@@ -115,6 +116,7 @@ struct ToolCommandsTests {
         let plain = try Self.duwtje(arguments)
         let same = try JSONSerialization.jsonObject(with: Data(pretty.output.utf8)) as? NSDictionary
         #expect(same == (try JSONSerialization.jsonObject(with: Data(plain.output.utf8)) as? NSDictionary))
+        await client.shutdown()
         #expect(await daemon.stop() == 0)
     }
 

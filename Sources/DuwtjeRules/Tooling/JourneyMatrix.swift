@@ -152,9 +152,9 @@ struct RuleSetAnalysis {
 
     init(_ definition: RuleSetDefinition, timeZone: TimeZone, now: Date) {
         var dead = Set<String>()
-        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        let byJourney = definition.ruleIndicesByJourney
         for journey in definition.journeys {
-            let ranked = (byJourney[journey.id] ?? []).sorted { $0.ranks(before: $1) }
+            let ranked = definition.rules(of: journey.id, in: byJourney).sorted { $0.ranks(before: $1) }
             for (index, rule) in ranked.enumerated() {
                 if let contradiction = Contradiction.find(in: rule) {
                     dead.insert(rule.id)
