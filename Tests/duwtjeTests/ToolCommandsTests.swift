@@ -66,9 +66,11 @@ struct ToolCommandsTests {
 
         """])
         let run = try Self.duwtje(["test", folder.path])
-        #expect(run.lines.last == "1 passed, 1 failed")
+        #expect(run.output.replacingOccurrences(of: folder.path + "/", with: "").split(separator: "\n") == [
+            "a_test.yaml:7:15: error: unknown field 'recomendations' in the expect of test 'tikfout' (did you mean 'recommendations'?)",
+            "1 passed, 1 failed",
+        ])
         #expect(run.status == 1)
-        #expect(run.lines.first?.hasSuffix("a_test.yaml:6:15: error: unknown field 'recomendations' in the expect of test 'tikfout' (did you mean 'recommendations'?)") == true)
     }
 
     @Test("duwtje test: a case with two errors is one failure, its errors listed in column order (issue 18, item 15)")
@@ -82,8 +84,8 @@ struct ToolCommandsTests {
         """])
         let run = try Self.duwtje(["test", folder.path])
         #expect(run.output.replacingOccurrences(of: folder.path + "/", with: "").split(separator: "\n") == [
-            "a_test.yaml:4:26: error: unknown content 'c9' (did you mean 'c1' or 'c2' or 'f1'?)",
-            "a_test.yaml:4:37: error: unknown nudge 'n9' (did you mean 'n1'?)",
+            "a_test.yaml:4:26: error: unknown content 'c9' (did you mean 'c1' or 'c2'?)",
+            "a_test.yaml:4:38: error: unknown nudge 'n9' (did you mean 'n1'?)",
             "0 passed, 1 failed",
         ])
         #expect(run.status == 1)
