@@ -21,6 +21,10 @@ struct LoadPass {
     var content: [ContentItem] = []
     var rules: [RuleDefinition] = []
 
+    /// Up to this much YAML, every file's tree is kept from the first read to the last; above it,
+    /// files are parsed again for each phase (see ``run(_:)``).
+    var keepTreesUpTo = 16 << 20
+
     /// First place of every id, per kind, to report duplicates with both places.
     var declared: [String: [String: SourceLocation]] = [:]
 
@@ -31,21 +35,24 @@ struct LoadPass {
 
     static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules"]
 
-    /// Reads the files three times, each time holding the YAML of only a few files at once: the
-    /// vocabulary first, then the content items (which need it), then the rules (which need both).
-    /// Holding every file's YAML tree until the rules were decoded took 660 MB at 100,000 rules;
-    /// parsing again costs less than that memory (see Benchmarks/README.md).
+
+    /// Reads the vocabulary first, then the content items (which need it), then the rules (which
+    /// need both). A small set keeps every file's YAML tree between these phases. A large one holds
+    /// the trees of only a few files at once and parses again for each phase: holding them all
+    /// took 660 MB at 100,000 rules (52 MB of YAML), parsing three times costs about 60% more CPU.
     mutating func run(_ files: [RuleFile]) -> RuleSetDefinition? {
         var contentFiles: [RuleFile] = []
         var ruleFiles: [RuleFile] = []
+        var kept: [String: YAMLReader.Result]? = files.reduce(0) { $0 + $1.bytes.count } <= keepTreesUpTo ? [:] : nil
         Self.readEach(files, limits: limits) { read, file in
             decoder.diagnostics += read.diagnostics
             guard let document = read.document else { return }
             let parts = readDeclarations(document)
             if parts.content { contentFiles.append(file) }
             if parts.rules { ruleFiles.append(file) }
+            if parts.content || parts.rules { kept?[file.path] = read }
         }
-        Self.readEach(contentFiles, limits: limits) { read, _ in
+        Self.readEach(contentFiles, limits: limits, kept: kept) { read, _ in
             for node in Self.section("content", of: read.document) {
                 if let item = decodeContent(node) { content.append(item) }
             }
@@ -64,7 +71,7 @@ struct LoadPass {
             }
         }
         var order = 0
-        Self.readEach(ruleFiles, limits: limits) { read, _ in
+        Self.readEach(ruleFiles, limits: limits, kept: kept) { read, _ in
             for node in Self.section("rules", of: read.document) {
                 if let rule = decodeRule(node, order: order) { rules.append(rule) }
                 order += 1
@@ -89,8 +96,13 @@ struct LoadPass {
     /// Parses the files' YAML a few at a time, as many at once as there are cores (parsing is most
     /// of a load), and hands each result to `body` in the files' order, so diagnostics and
     /// declarations come out exactly as a one-by-one read would give them. A window's trees are
-    /// freed before the next is parsed.
-    static func readEach(_ files: [RuleFile], limits: YAMLLimits, _ body: (YAMLReader.Result, RuleFile) -> Void) {
+    /// freed before the next is parsed. With `kept`, the trees of a first read are handed over instead.
+    static func readEach(_ files: [RuleFile], limits: YAMLLimits, kept: [String: YAMLReader.Result]? = nil,
+                         _ body: (YAMLReader.Result, RuleFile) -> Void) {
+        if let kept {
+            for file in files { if let read = kept[file.path] { body(read, file) } }
+            return
+        }
         let window = max(1, ProcessInfo.processInfo.activeProcessorCount)
         for start in stride(from: 0, to: files.count, by: window) {
             let batch = files[start..<min(files.count, start + window)]
