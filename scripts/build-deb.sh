@@ -83,7 +83,8 @@ MAINTAINER="${DEBFULLNAME:-$(git config user.name || echo Duwtje)} <${DEBEMAIL:-
 {
   echo "duwtje ($VERSION) unstable; urgency=medium"
   echo
-  echo "  * Built from commit $COMMIT${DIRTY:+ with uncommitted changes}."
+  echo "  * Built from commit $COMMIT"
+  [ -z "$DIRTY" ] || echo "    with uncommitted changes."
   echo "    The changes themselves: git log in the Duwtje repository."
   echo
   echo " -- $MAINTAINER  $(date -R -u -d "@$(git log -1 --format=%ct)")"

@@ -80,7 +80,7 @@ shutdown_container() {
 }
 trap 'shutdown_container; rm -rf "$WORK"' EXIT
 boot
-say "container up after $((SECONDS - STARTED)) s"
+X
 
 # Runs a command in the container, as root, with a clean environment.
 in_ct() { nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
@@ -114,6 +114,7 @@ nudge_for() {
 }
 main_pid() { in_ct systemctl show -P MainPID duwtje; }
 
+say "at $((SECONDS - STARTED)) s: install"
 # --- install --------------------------------------------------------------------------------
 in_ct useradd --create-home --groups www-data web
 in_ct useradd --create-home stranger
@@ -130,6 +131,7 @@ expect "the daemon runs as duwtje" duwtje "$(in_ct ps -o user= -p "$(main_pid)" 
 expect "duwtje --version names the version and commit" 1 \
   "$(in_ct duwtje --version | grep -c "$(dpkg-deb -f "$DEB" Version)")"
 
+say "at $((SECONDS - STARTED)) s: the socket and the state"
 # --- the socket and the state -----------------------------------------------------------------
 expect "a member of www-data gets an answer over the socket" ok "$(status_field 'd["status"]')"
 expect "the socket is duwtje:www-data 0660" "duwtje:www-data 660" "$(in_ct stat -c '%U:%G %a' "$SOCKET")"
@@ -141,6 +143,7 @@ duwtje 600" "$(in_ct stat -c '%U %a' /var/lib/duwtje/duwtje.db /var/lib/duwtje/d
 expect "the example rules are in /etc/duwtje/rules" "$(find Rules -name '*.yaml' | wc -l)" \
   "$(in_ct find /etc/duwtje/rules -name '*.yaml' | wc -l)"
 
+say "at $((SECONDS - STARTED)) s: reload"
 # --- reload -----------------------------------------------------------------------------------
 OLD_VERSION=$(status_field 'd["ruleset"]["version"]')
 in_ct sed -i 's/U kent uw buurt als geen ander./U kent uw buurt als geen ander!/' /etc/duwtje/rules/rules/burgernet.yaml
@@ -160,6 +163,7 @@ expect "after a broken reload /v1/status names the broken file" True \
 expect "after a broken reload the service is still active" active "$(in_ct systemctl is-active duwtje)"
 in_ct cp /root/ov.yaml.good /etc/duwtje/rules/rules/ov.yaml
 
+say "at $((SECONDS - STARTED)) s: restart keeps caps"
 # --- restart keeps caps -----------------------------------------------------------------------
 FIRST=$(nudge_for visitor-capped-1)
 SECOND=$(nudge_for visitor-capped-1)
@@ -173,6 +177,7 @@ expect "after restart the capped nudge stays capped for the same visitor" other 
   "$(n=$(nudge_for visitor-capped-1); [ "$n" = burgernet-buurt ] && echo "$n" || echo other)"
 expect "after restart another visitor still gets the nudge" burgernet-buurt "$(nudge_for visitor-fresh-1)"
 
+say "at $((SECONDS - STARTED)) s: upgrade keeps"
 # --- upgrade keeps local edits, state and caps ---------------------------------------------------
 # The same package with a higher version, as the next release would be.
 UPGRADE_VERSION="$(dpkg-deb -f "$DEB" Version)+upgrade1"
@@ -194,6 +199,7 @@ expect "the upgrade restarts the service" "active different" \
 expect "after the upgrade the capped nudge stays capped" other \
   "$(n=$(nudge_for visitor-capped-1); [ "$n" = burgernet-buurt ] && echo "$n" || echo other)"
 
+say "at $((SECONDS - STARTED)) s: stop, journal"
 # --- stop, journal ------------------------------------------------------------------------------
 expect "systemctl stop exits 0" 0 "$(in_ct systemctl stop duwtje; echo $?)"
 expect "the daemon exited 0 (Result=success)" "success 0" \
@@ -204,6 +210,7 @@ for line in "listening" "reload" "stopped"; do
   expect "journalctl -u duwtje has the daemon's '$line' lines" yes "$(grep -q "$line" <<<"$JOURNAL" && echo yes || echo no)"
 done
 
+say "at $((SECONDS - STARTED)) s: remove keeps"
 # --- remove keeps the state, purge deletes it ------------------------------------------------------
 in_ct apt-get remove -y -q duwtje >"$WORK/apt.log" 2>&1
 expect "apt remove keeps /var/lib/duwtje and /etc/duwtje" "yes yes" \
