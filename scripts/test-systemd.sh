@@ -80,7 +80,7 @@ shutdown_container() {
 }
 trap 'shutdown_container; rm -rf "$WORK"' EXIT
 boot
-X
+say "at $((SECONDS - STARTED)) s: the container is up"
 
 # Runs a command in the container, as root, with a clean environment.
 in_ct() { nsenter -t "$LEADER" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
