@@ -183,7 +183,7 @@ say "at $((SECONDS - STARTED)) s: upgrade keeps"
 UPGRADE_VERSION="$(dpkg-deb -f "$DEB" Version)+upgrade1"
 dpkg-deb -R "$DEB" "$WORK/unpacked"
 sed -i "s/^Version: .*/Version: $UPGRADE_VERSION/" "$WORK/unpacked/DEBIAN/control"
-dpkg-deb --root-owner-group -b "$WORK/unpacked" "$WORK/duwtje-upgrade.deb" >/dev/null
+dpkg-deb --root-owner-group -Znone -b "$WORK/unpacked" "$WORK/duwtje-upgrade.deb" >/dev/null
 in_ct sed -i 's/^  level: info /  level: debug/' /etc/duwtje/duwtje.yaml
 PID_BEFORE=$(main_pid)
 if in_ct apt-get install -y -q /mnt/packages/duwtje-upgrade.deb >"$WORK/apt.log" 2>&1; then
