@@ -78,6 +78,9 @@ cp -R Rules "$STAGE/usr/share/duwtje/rules"
 find "$STAGE/usr/share/duwtje/rules" -type d -exec chmod 0755 {} + -o -type f -exec chmod 0644 {} +
 install -m 0644 docs/api.md docs/rules.md "$STAGE/usr/share/doc/duwtje/"
 install -m 0644 packaging/copyright "$STAGE/usr/share/doc/duwtje/copyright"
+install -d "$STAGE/usr/share/man/man1"
+gzip -9n <packaging/duwtje.1 >"$STAGE/usr/share/man/man1/duwtje.1.gz"
+chmod 0644 "$STAGE/usr/share/man/man1/duwtje.1.gz"
 # A native package's changelog: one entry for this build.
 MAINTAINER="${DEBFULLNAME:-$(git config user.name || echo Duwtje)} <${DEBEMAIL:-$(git config user.email || echo duwtje@localhost)}>"
 {
