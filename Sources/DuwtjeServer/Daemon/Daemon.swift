@@ -9,6 +9,7 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 import DuwtjeStore
+import DuwtjeWire
 
 /// How `duwtje serve` was started: which configuration file, and which settings the command line
 /// overrides. Kept whole so that a reload re-reads the same file with the same overrides.
@@ -130,15 +131,29 @@ public struct Daemon: Sendable {
             eventLoopGroupProvider: .singleton, logger: logger)
         let reloader = ReloadService(loadConfiguration: { () throws(DaemonError) in try options.loadConfiguration() },
                                      state: state, metrics: metrics, notifier: notifier, logger: logger, signals: signals)
+        // Shut down last first: the reloader marks the daemon draining (/readyz 503), the socket
+        // stops accepting and finishes its requests, and the diagnostics listener goes last, so a
+        // monitor sees the drain.
+        var services: [any Service] = [application, reloader]
+        if let address = configuration.diagnostics.listen {
+            let diagnostics = Application(
+                responder: responder.only(Endpoint.diagnostics), server: server,
+                configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil,
+                                                        reuseAddress: true),
+                onServerRunning: { _ in logger.info("diagnostics listening", metadata: ["address": "\(address)"]) },
+                eventLoopGroupProvider: .singleton, logger: logger)
+            services.insert(DiagnosticsListener(application: diagnostics, address: address), at: 0)
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [application, reloader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         await startup.attach(group)
 
         var failure: DaemonError?
+        socket.willBind()
         do {
             try await group.run()
         } catch {
-            failure = await startup.failure ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
+            failure = await startup.failure ?? (error as? DaemonError) ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
         }
         if let early = await startup.failure { failure = early }
         await store.flush()
@@ -153,6 +168,23 @@ public struct Daemon: Sendable {
         let text = "\(error)"
         if let io = error as? IOError { return io.description }
         return text
+    }
+}
+
+/// Runs the diagnostics listener and names it in a failure to listen (a port in use), which
+/// would otherwise read as a failure of the socket.
+struct DiagnosticsListener: Service {
+    let application: any Service
+    let address: DiagnosticsSettings.Address
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw DaemonError.diagnostics(address: "\(address)", reason: Daemon.reason(error))
+        }
     }
 }
 
