@@ -127,7 +127,7 @@ struct OperationsTests {
     static func readOneAnswer(_ descriptor: Int32) -> String {
         var data: [UInt8] = []
         var byte: UInt8 = 0
-        while !data.ends(with: Array("\r\n\r\n".utf8)), recv(descriptor, &byte, 1, 0) == 1 { data.append(byte) }
+        while !data.suffix(4).elementsEqual([13, 10, 13, 10]), recv(descriptor, &byte, 1, 0) == 1 { data.append(byte) }
         let length = Int(parse(String(decoding: data, as: UTF8.self)).headers["content-length"] ?? "") ?? 0
         var body = [UInt8](repeating: 0, count: length)
         var read = 0
