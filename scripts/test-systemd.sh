@@ -128,12 +128,14 @@ expect "the service is active after install" active "$(in_ct systemctl is-active
 expect "the service is enabled" enabled "$(in_ct systemctl is-enabled duwtje)"
 expect "systemd-analyze verify prints nothing" "" "$(in_ct systemd-analyze verify duwtje.service 2>&1)"
 expect "the daemon runs as duwtje" duwtje "$(in_ct ps -o user= -p "$(main_pid)" | tr -d ' ')"
-expect "duwtje --version names the version and commit" 1 \
-  "$(in_ct duwtje --version | grep -c "$(dpkg-deb -f "$DEB" Version)")"
+VERSION=$(dpkg-deb -f "$DEB" Version)
+expect "duwtje --version names the version and commit" 1 "$(in_ct duwtje --version | grep -c "^$VERSION (commit [0-9a-f]\{40\}")"
 
 say "at $((SECONDS - STARTED)) s: the socket and the state"
 # --- the socket and the state -----------------------------------------------------------------
 expect "a member of www-data gets an answer over the socket" ok "$(status_field 'd["status"]')"
+expect "/v1/status names the package's version" "$VERSION" "$(status_field 'd["daemon"]["version"]')"
+expect "duwtje status (as root, reading /etc/duwtje/duwtje.yaml) answers" 0 "$(in_ct duwtje status >/dev/null; echo $?)"
 expect "the socket is duwtje:www-data 0660" "duwtje:www-data 660" "$(in_ct stat -c '%U:%G %a' "$SOCKET")"
 expect "a user outside www-data is refused" 7 \
   "$(in_ct runuser -u stranger -- curl -s --unix-socket "$SOCKET" http://localhost/healthz >/dev/null; echo $?)"
@@ -161,6 +163,8 @@ expect "after a broken reload the previous version is served" "$NEW_VERSION" "$(
 expect "after a broken reload /v1/status names the broken file" True \
   "$(api http://localhost/v1/status | field 'any("ov.yaml" in e["text"] for e in d["last_reload"]["errors"])')"
 expect "after a broken reload the service is still active" active "$(in_ct systemctl is-active duwtje)"
+expect "after a broken reload duwtje status shows the error's place" 1 \
+  "$(in_ct duwtje status | grep -c '^        /etc/duwtje/rules/rules/ov.yaml:[0-9]*:[0-9]*: error: ')"
 in_ct cp /root/ov.yaml.good /etc/duwtje/rules/rules/ov.yaml
 
 say "at $((SECONDS - STARTED)) s: restart keeps caps"
@@ -198,6 +202,24 @@ expect "the upgrade restarts the service" "active different" \
   "$(in_ct systemctl is-active duwtje) $([ "$(main_pid)" != "$PID_BEFORE" ] && echo different || echo same)"
 expect "after the upgrade the capped nudge stays capped" other \
   "$(n=$(nudge_for visitor-capped-1); [ "$n" = burgernet-buurt ] && echo "$n" || echo other)"
+
+say "at $((SECONDS - STARTED)) s: diagnostics listener"
+# --- the diagnostics listener: what the configuration and the unit's comment say to do works ----
+in_ct sed -i 's/^  listen: null/  listen: "127.0.0.1:9464"/' /etc/duwtje/duwtje.yaml
+in_ct systemctl restart duwtje
+diagnostics_refused() { in_ct journalctl -u duwtje --no-pager -o cat | grep -q 'cannot listen on 127.0.0.1:9464 (diagnostics.listen): .*RestrictAddressFamilies'; }
+eventually 15 "diagnostics.listen under the shipped unit fails with a line naming RestrictAddressFamilies" diagnostics_refused
+in_ct mkdir -p /etc/systemd/system/duwtje.service.d
+in_ct sh -c 'printf "[Service]\nRestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n" > /etc/systemd/system/duwtje.service.d/diagnostics.conf'
+in_ct systemctl daemon-reload
+in_ct systemctl reset-failed duwtje
+expect "with the drop-in, systemctl restart exits 0" 0 "$(in_ct systemctl restart duwtje; echo $?)"
+expect "Prometheus can scrape /metrics over TCP" 200 "$(in_ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/metrics)"
+expect "the diagnostics listener does not serve the API" 404 "$(in_ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/v1/status)"
+in_ct rm -r /etc/systemd/system/duwtje.service.d
+in_ct sed -i 's/^  listen: "127.0.0.1:9464"/  listen: null/' /etc/duwtje/duwtje.yaml
+in_ct systemctl daemon-reload
+in_ct systemctl restart duwtje
 
 say "at $((SECONDS - STARTED)) s: stop, journal"
 # --- stop, journal ------------------------------------------------------------------------------
