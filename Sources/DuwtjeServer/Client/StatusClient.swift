@@ -5,7 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import Foundation
+import Foundation
 
 /// Asks a running daemon for `GET /v1/status` over its Unix socket, for `duwtje status`.
 ///
