@@ -84,8 +84,10 @@ struct StatusText {
             var line = "reload  last \(last["at"] as? String ?? "?") (\(last["trigger"] as? String ?? "?")): \(result)"
             if result != "ok" { line += ", still serving \(last["serving"] as? String ?? "?")" }
             lines.append(line + " (reloads: \(tally))")
-            if let message = last["message"] as? String, result != "ok" { lines.append("        \(message)") }
-            for error in last["errors"] as? [[String: Any]] ?? [] {
+            // The errors with their places; the message only when there are none (it repeats the first).
+            let errors = last["errors"] as? [[String: Any]] ?? []
+            if errors.isEmpty, let message = last["message"] as? String, result != "ok" { lines.append("        \(message)") }
+            for error in errors {
                 lines.append("        \(error["text"] as? String ?? "?")")
             }
             if let pending = last["pending_restart"] as? [String], !pending.isEmpty {
