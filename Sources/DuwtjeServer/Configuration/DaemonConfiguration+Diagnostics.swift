@@ -17,11 +17,6 @@ public struct DiagnosticsSettings: Sendable, Equatable {
         public var host: String
         public var port: Int
 
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-
         /// 127.0.0.0/8 or ::1: reachable from this machine only.
         public var isLoopback: Bool {
             var v4 = in_addr()
