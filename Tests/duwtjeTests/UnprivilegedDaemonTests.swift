@@ -18,9 +18,10 @@ struct UnprivilegedDaemonTests {
     }
 
     static func mode(_ path: String) -> (owner: uid_t, mode: mode_t)? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        return (info.st_uid, info.st_mode & 0o7777)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let owner = attributes[.ownerAccountID] as? Int, let mode = attributes[.posixPermissions] as? Int
+        else { return nil }
+        return (uid_t(owner), mode_t(mode))
     }
 
     /// The real and effective user ids of a process, from /proc.
