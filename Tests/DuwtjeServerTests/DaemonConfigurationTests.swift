@@ -76,7 +76,7 @@ struct DaemonConfigurationTests {
         #expect(configuration == nil)
         #expect(diagnostics.map(\.description) == [
             "/etc/duwtje/duwtje.yaml:2:1: error: unknown setting 'sockett' (did you mean 'socket'?) "
-                + "(known settings here: rules, socket, timezone, limits, caps, log, store, events)",
+                + "(known settings here: rules, socket, timezone, limits, caps, log, store, events, diagnostics)",
             "/etc/duwtje/duwtje.yaml:4:3: error: unknown setting 'max_body' in 'limits' (did you mean 'max_body_bytes'?) "
                 + "(known settings here: max_body_bytes, max_limit, idle_timeout, request_timeout, max_header_bytes, "
                 + "max_header_count, max_connections)",
