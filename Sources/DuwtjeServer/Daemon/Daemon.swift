@@ -58,10 +58,13 @@ public struct DaemonOptions: Sendable {
 /// 1. configuration and rules load (a failure refuses to start; nothing is created);
 /// 2. SIGHUP is trapped (an untrapped SIGHUP would kill the process, and systemd may send one as
 ///    soon as it hears `READY=1`);
-/// 3. the socket is claimed (``SocketFile``), bound and listening;
+/// 3. the socket is claimed (``SocketFile``: lock, liveness probe), then the store opened (its own
+///    modes, 0700/0600), then the umask narrowed (``SocketFile/willBind()``) just before the
+///    listeners start, and the socket bound and listening (umask restored);
 /// 4. only then `READY=1` goes to systemd.
-/// On SIGTERM/SIGINT the service group stops accepting, lets requests in flight finish, and the
-/// socket file is removed.
+/// On SIGTERM/SIGINT the reloader marks the daemon draining (`/readyz` 503), the socket stops
+/// accepting and lets requests in flight finish, the diagnostics listener (when configured) closes
+/// last, and the socket file is removed.
 public struct Daemon: Sendable {
     public let options: DaemonOptions
     public let environment: [String: String]
