@@ -96,6 +96,22 @@ chmod 0644 "$STAGE/usr/share/doc/duwtje/changelog.gz"
 install -m 0755 packaging/postinst packaging/prerm packaging/postrm "$STAGE/DEBIAN/"
 echo /etc/duwtje/duwtje.yaml >"$STAGE/DEBIAN/conffiles"
 
+# --- the unit as systemd reads it ---------------------------------------------------------------
+# `systemd-analyze verify` must print nothing. It checks that ExecStart exists, so it runs as if
+# the package were installed: in a private mount namespace with the staged binary overlaid on
+# /usr/bin (needs root; skipped otherwise). scripts/test-systemd.sh checks it again installed.
+if [ "$(id -u)" = 0 ] && command -v systemd-analyze >/dev/null && command -v unshare >/dev/null; then
+  OVERLAY="$SCRATCH/verify" && rm -rf "$OVERLAY" && mkdir -p "$OVERLAY/upper" "$OVERLAY/work"
+  cp "$STAGE/usr/bin/duwtje" "$OVERLAY/upper/duwtje"
+  VERIFY=$(unshare -m sh -c 'mount --make-rprivate / && mount -t overlay overlay -o "lowerdir=/usr/bin,upperdir=$1/upper,workdir=$1/work" /usr/bin && systemd-analyze verify "$2"' \
+    sh "$OVERLAY" "$STAGE/lib/systemd/system/duwtje.service" 2>&1) || true
+  rm -rf "$OVERLAY"
+  [ -z "$VERIFY" ] || fail "systemd-analyze verify duwtje.service: $VERIFY"
+  say "systemd-analyze verify duwtje.service: nothing to say"
+else
+  say "systemd-analyze verify skipped (needs root and unshare)"
+fi
+
 # --- Depends: exactly the shared libraries ldd shows ------------------------------------------
 # ldd names the libraries; dpkg -S the packages that ship them; dpkg-shlibdeps (from the symbols
 # files) the oldest versions that have the symbols the binary uses. The two must name the same
