@@ -41,6 +41,8 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
+        /// The version and commit scripts/build-deb.sh links in (weak symbols; "dev" without it).
+        .target(name: "CBuildInfo"),
         .target(
             name: "DuwtjeRules",
             dependencies: [
@@ -79,6 +81,7 @@ let package = Package(
         .target(
             name: "DuwtjeServer",
             dependencies: [
+                "CBuildInfo",
                 "DuwtjeRules",
                 "DuwtjeWire",
                 "DuwtjeReport",

@@ -34,6 +34,17 @@ public enum Endpoint: Int, CaseIterable, Sendable {
         }
     }
 
+    /// What the diagnostics listener (`diagnostics.listen`, TCP) serves: a monitor's needs, never the API.
+    public static let diagnostics: Set<Endpoint> = [.metrics, .healthz, .readyz]
+
+    /// The `Allow` header of a 405: a GET endpoint also answers HEAD (the same headers, no body).
+    public var allowed: String { method == "GET" ? "GET, HEAD" : method }
+
+    /// Whether a request with `method` is answered here: the endpoint's method, or HEAD for a GET one.
+    public func accepts(_ method: String) -> Bool {
+        method == self.method || (method == "HEAD" && self.method == "GET")
+    }
+
     /// The `endpoint` label of the request metrics.
     public var label: String {
         switch self {

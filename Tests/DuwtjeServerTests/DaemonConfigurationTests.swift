@@ -76,7 +76,7 @@ struct DaemonConfigurationTests {
         #expect(configuration == nil)
         #expect(diagnostics.map(\.description) == [
             "/etc/duwtje/duwtje.yaml:2:1: error: unknown setting 'sockett' (did you mean 'socket'?) "
-                + "(known settings here: rules, socket, timezone, limits, caps, log, store, events)",
+                + "(known settings here: rules, socket, timezone, limits, caps, log, store, events, diagnostics)",
             "/etc/duwtje/duwtje.yaml:4:3: error: unknown setting 'max_body' in 'limits' (did you mean 'max_body_bytes'?) "
                 + "(known settings here: max_body_bytes, max_limit, idle_timeout, request_timeout, max_header_bytes, "
                 + "max_header_count, max_connections)",
@@ -139,5 +139,42 @@ struct DaemonConfigurationTests {
         #expect(applied.limits.maxLimit == 7 && applied.rules == "/b/Rules")
         #expect(changed.restartOnlyDifferences(from: running) == ["socket.path", "limits.max_connections", "store"])
         #expect(applied.store == running.store)
+    }
+
+    @Test("diagnostics: off by default; a loopback address listens; another is refused unless allow_remote; host names and bad ports are errors")
+    func diagnostics() throws {
+        #expect(try #require(parse("").0).diagnostics == DiagnosticsSettings())
+        let v4 = try #require(parse(#"diagnostics: { listen: "127.0.0.1:9464" }"#).0)
+        #expect(v4.diagnostics.listen == .init(host: "127.0.0.1", port: 9464) && v4.diagnostics.listen?.isLoopback == true)
+        #expect(try #require(parse(#"diagnostics: { listen: "[::1]:9464" }"#).0).diagnostics.listen == .init(host: "::1", port: 9464))
+        #expect(try #require(parse(#"diagnostics: { listen: "localhost:9000" }"#).0).diagnostics.listen?.host == "127.0.0.1")
+
+        let (refused, errors) = parse(#"diagnostics: { listen: "0.0.0.0:9464" }"#)
+        #expect(refused == nil)
+        #expect(errors.map { "\($0.location.line):\($0.location.column)" } == ["1:24"])
+        #expect(errors.first?.message.contains("other machines can reach") == true && errors.first?.fix?.contains("allow_remote: true") == true)
+        let allowed = try #require(parse(#"diagnostics: { listen: "0.0.0.0:9464", allow_remote: true }"#).0)
+        #expect(allowed.diagnostics.allowRemote && allowed.diagnostics.listen?.isLoopback == false)
+        #expect(try #require(parse(#"diagnostics: { listen: "[::]:9464", allow_remote: true }"#).0).diagnostics.listen?.isLoopback == false)
+
+        for wrong in [#""example.org:9464""#, #""127.0.0.1""#, #""127.0.0.1:0""#, #""127.0.0.1:70000""#, "yes"] {
+            #expect(parse("diagnostics: { listen: \(wrong) }").0 == nil, "\(wrong)")
+        }
+        #expect(parse("diagnostics: { listen: null, allow_remote: maybe }").1.map(\.message)
+            == ["'diagnostics.allow_remote' must be true or false, not 'maybe'"])
+        #expect(parse("diagnostics: { port: 9464 }").1.first?.message.contains("unknown setting 'port' in 'diagnostics'") == true)
+    }
+
+    @Test("the packaged /etc/duwtje/duwtje.yaml parses and names the Debian layout")
+    func packagedConfiguration() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("packaging/duwtje.yaml").path
+        let bytes = try #require(FileManager.default.contents(atPath: file))
+        let (configuration, diagnostics) = DaemonConfiguration.parse(Array(bytes), file: "/etc/duwtje/duwtje.yaml", directory: "/etc/duwtje")
+        #expect(diagnostics.isEmpty)
+        let parsed = try #require(configuration)
+        #expect(parsed.rules == "/etc/duwtje/rules" && parsed.store.path == "/var/lib/duwtje/duwtje.db")
+        #expect(parsed.socket == .init(path: "/run/duwtje/duwtje.sock", mode: 0o660, group: "www-data"))
+        #expect(parsed.diagnostics.listen == nil)
     }
 }

@@ -74,6 +74,9 @@ struct SocketFileTests {
         let previous = umask(0o022)
         defer { umask(previous) }
         let file = try SocketFile.claim(.init(path: path, mode: 0o640))
+        // Claiming leaves the umask alone: the store is opened after it and must get its own modes.
+        #expect(umask(0o022) == 0o022)
+        file.willBind()
         let descriptor = try makeSocket(at: path, listening: true)
         defer { close(descriptor) }
         #expect(mode(of: path) == 0o640)
@@ -97,6 +100,7 @@ struct SocketFileTests {
         let path = fixture.directory + "/g.sock"
         let group = String(getegid())
         let file = try SocketFile.claim(.init(path: path, mode: 0o660, group: group))
+        file.willBind()
         let descriptor = try makeSocket(at: path, listening: true)
         defer { close(descriptor) }
         #expect(mode(of: path) == 0o600)

@@ -28,4 +28,28 @@ struct EventStoreTests {
         #expect(totals.totals == [EventTotal(journey: "j", rule: "r", variant: "", type: "impression", count: 100)])
         #expect(try EventStore.integrityCheck(path: path) == "ok")
     }
+
+    @Test("the store's directories are created 0700 and its database and secret 0600, whatever the umask allows")
+    func privateFiles() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("es-" + UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let path = base + "/state/var/d.db"
+        let store = try EventStore(path: path, retentionDays: 10, timeZone: .gmt)
+        _ = try VisitorHasher.load(secretAt: path + ".secret")
+        func mode(_ path: String) throws -> Int {
+            try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        #expect(try [base + "/state", base + "/state/var"].map(mode) == [0o700, 0o700])
+        #expect(try [path, path + ".secret"].map(mode) == [0o600, 0o600])
+        // SQLite gives its write-ahead log the database's mode (the log exists while the store is open).
+        let log = try mode(path + "-wal")
+        #expect(log == 0o600)
+        withExtendedLifetime(store) {}
+        // A directory that already exists keeps its mode: the store only narrows what it creates.
+        let shared = base + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o755])
+        _ = try EventStore(path: shared + "/d.db", retentionDays: 10, timeZone: .gmt)
+        #expect(try mode(shared) == 0o755)
+    }
 }

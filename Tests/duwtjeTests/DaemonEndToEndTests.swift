@@ -117,7 +117,7 @@ struct DaemonEndToEndTests {
         #expect(method.headers["allow"] == "POST")
         let post = try await client.post("/healthz", "{}")
         problem(post, 405, "method-not-allowed")
-        #expect(post.headers["allow"] == "GET")
+        #expect(post.headers["allow"] == "GET, HEAD")
         let large = try await client.post("/v1/recommendations", "{\"journey\": \"" + String(repeating: "x", count: 2_000) + "\"}")
         problem(large, 413, "body-too-large")
         // Oversized or too many headers: 400 and the connection closed, before any handler runs.

@@ -14,6 +14,9 @@ final class DaemonProcess {
     let directory: String
     var process: Process?
     let stderrPath: String
+    /// Runs the daemon as this user and group instead of the test's own (root in CI), through
+    /// `setpriv`, which execs: the process's id is the daemon's, so signals reach it directly.
+    var user: (uid: uid_t, gid: gid_t)?
 
     var socketPath: String { directory + "/run/d.sock" }
     var rulesDirectory: String { directory + "/rules" }
@@ -62,6 +65,11 @@ final class DaemonProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve"] + (arguments ?? ["--config", configPath])
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", Self.binary]
+                + (process.arguments ?? [])
+        }
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = nil
         env.merge(environment) { $1 }

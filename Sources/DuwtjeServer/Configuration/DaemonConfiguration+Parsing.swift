@@ -69,7 +69,7 @@ struct ConfigurationParser {
     }
 
     mutating func root(_ node: YAMLNode, into configuration: inout DaemonConfiguration) {
-        for (name, value) in pairs(node, section: nil, known: ["rules", "socket", "timezone", "limits", "caps", "log", "store", "events"]) {
+        for (name, value) in pairs(node, section: nil, known: ["rules", "socket", "timezone", "limits", "caps", "log", "store", "events", "diagnostics"]) {
             switch name {
             case "rules":
                 if let path = string(value, name: "rules") {
@@ -92,6 +92,8 @@ struct ConfigurationParser {
                 store(value, into: &configuration.store)
             case "events":
                 events(value, into: &configuration.events)
+            case "diagnostics":
+                diagnosticsListener(value, into: &configuration.diagnostics)
             case "caps":
                 for (key, item) in pairs(value, section: "caps", known: ["max_visitors"]) where key == "max_visitors" {
                     if let number = integer(item, name: "caps.max_visitors", in: 1...100_000_000) { configuration.maxVisitors = number }

@@ -70,6 +70,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var store: StoreSettings = StoreSettings(path: "")
     /// Limits on `POST /v1/events` (``EventSettings``).
     public var events = EventSettings()
+    /// The TCP listener for `/metrics`, `/healthz` and `/readyz` (``DiagnosticsSettings``); off by default.
+    public var diagnostics = DiagnosticsSettings()
     /// The file these settings came from, or nil when they are the built-in defaults.
     public var file: String?
 
@@ -107,6 +109,7 @@ extension DaemonConfiguration {
         if limits.maxConnections != other.limits.maxConnections { changed.append("limits.max_connections") }
         if maxVisitors != other.maxVisitors { changed.append("caps.max_visitors") }
         if store != other.store { changed.append("store") }
+        if diagnostics != other.diagnostics { changed.append("diagnostics") }
         if logLevel != other.logLevel { changed.append("log.level") }
         if logFormat != other.logFormat { changed.append("log.format") }
         return changed

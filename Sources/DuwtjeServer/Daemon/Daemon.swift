@@ -16,6 +16,7 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 import DuwtjeStore
+import DuwtjeWire
 
 /// How `duwtje serve` was started: which configuration file, and which settings the command line
 /// overrides. Kept whole so that a reload re-reads the same file with the same overrides.
@@ -66,10 +67,13 @@ public struct DaemonOptions: Sendable {
 ///    `systemctl reload` may come at any moment. A SIGHUP during the first load is queued and
 ///    reloads once as soon as the daemon serves;
 /// 2. configuration and rules load (a failure refuses to start; nothing is created);
-/// 3. the socket is claimed (``SocketFile``), bound and listening;
+/// 3. the socket is claimed (``SocketFile``: lock, liveness probe), then the store opened (its own
+///    modes, 0700/0600), then the umask narrowed (``SocketFile/willBind()``) just before the
+///    listeners start, and the socket bound and listening (umask restored);
 /// 4. only then `READY=1` goes to systemd.
-/// On SIGTERM/SIGINT the service group stops accepting, lets requests in flight finish, and the
-/// socket file is removed.
+/// On SIGTERM/SIGINT the reloader marks the daemon draining (`/readyz` 503), the socket stops
+/// accepting and lets requests in flight finish, the diagnostics listener (when configured) closes
+/// last, and the socket file is removed.
 public struct Daemon: Sendable {
     public let options: DaemonOptions
     public let environment: [String: String]
@@ -140,15 +144,29 @@ public struct Daemon: Sendable {
             eventLoopGroupProvider: .singleton, logger: logger)
         let reloader = ReloadService(loadConfiguration: { () throws(DaemonError) in try options.loadConfiguration() },
                                      state: state, metrics: metrics, notifier: notifier, logger: logger, signals: signals)
+        // Shut down last first: the reloader marks the daemon draining (/readyz 503), the socket
+        // stops accepting and finishes its requests, and the diagnostics listener goes last, so a
+        // monitor sees the drain.
+        var services: [any Service] = [application, reloader]
+        if let address = configuration.diagnostics.listen {
+            let diagnostics = Application(
+                responder: responder.only(Endpoint.diagnostics), server: server,
+                configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil,
+                                                        reuseAddress: true),
+                onServerRunning: { _ in logger.info("diagnostics listening", metadata: ["address": "\(address)"]) },
+                eventLoopGroupProvider: .singleton, logger: logger)
+            services.insert(DiagnosticsListener(application: diagnostics, address: address), at: 0)
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [application, reloader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         await startup.attach(group)
 
         var failure: DaemonError?
+        socket.willBind()
         do {
             try await group.run()
         } catch {
-            failure = await startup.failure ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
+            failure = await startup.failure ?? (error as? DaemonError) ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
         }
         if let early = await startup.failure { failure = early }
         await store.flush()
@@ -170,6 +188,23 @@ public struct Daemon: Sendable {
         let text = "\(error)"
         if let io = error as? IOError { return io.description }
         return text
+    }
+}
+
+/// Runs the diagnostics listener and names it in a failure to listen (a port in use), which
+/// would otherwise read as a failure of the socket.
+struct DiagnosticsListener: Service {
+    let application: any Service
+    let address: DiagnosticsSettings.Address
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw DaemonError.diagnostics(address: "\(address)", reason: Daemon.reason(error))
+        }
     }
 }
 

@@ -34,6 +34,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
     case bind(path: String, reason: String)
     /// The event store (or its secret) could not be opened.
     case store(StoreError)
+    /// The diagnostics listener (`diagnostics.listen`) could not listen.
+    case diagnostics(address: String, reason: String)
 
     public var description: String {
         switch self {
@@ -65,6 +67,8 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
             return "cannot listen on \(path): \(reason)"
         case .store(let error):
             return "\(error.description) (set store.path to a writable place)"
+        case .diagnostics(let address, let reason):
+            return "cannot listen on \(address) (diagnostics.listen): \(reason); under systemd, TCP also needs RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 (systemctl edit duwtje)"
         }
     }
 

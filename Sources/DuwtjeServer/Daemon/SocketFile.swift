@@ -15,13 +15,17 @@ import Synchronization
 /// 1. ``claim(_:)`` creates the socket's directory if missing, checks it is writable, takes an
 ///    exclusive `flock` on `<socket>.lock`, and probes an existing socket file by connecting:
 ///    a daemon answering means refuse (``DaemonError/alreadyRunning(socket:)``); a refused
-///    connection means a stale file, which is removed. It then sets the umask so that `bind`
-///    creates the file with at most the configured mode; with `socket.group` set, owner-only at first.
-/// 2. The HTTP server binds and listens (Hummingbird).
-/// 3. ``didBind()`` restores the umask, gives the file to `socket.group` with `chown` and only then
+///    connection means a stale file, which is removed.
+/// 2. ``willBind()``, right before the server starts (after the store is open), sets the umask so
+///    that `bind` creates the file with at most the configured mode; with `socket.group` set,
+///    owner-only at first. The umask is process-wide, so it is set for as short a time as the
+///    server API allows: from here until the socket listens, when nothing else creates files.
+///    (Set in step 1, it made the store's directory `drw-rw----` for a non-root user: issue 12.)
+/// 3. The HTTP server binds and listens (Hummingbird).
+/// 4. ``didBind()`` restores the umask, gives the file to `socket.group` with `chown` and only then
 ///    widens it to the configured mode, records the file's inode, and releases the lock.
-/// 4. ``remove()`` (on shutdown) unlinks the file under the lock, only if its inode is still the
-///    one bound in step 3, so a daemon stopping never removes a successor's socket.
+/// 5. ``remove()`` (on shutdown) unlinks the file under the lock, only if its inode is still the
+///    one bound in step 4, so a daemon stopping never removes a successor's socket.
 ///
 /// Because the lock is held from the probe until the socket listens, two daemons started at once
 /// leave exactly one listening: the second sees the first answering and refuses.
@@ -55,8 +59,7 @@ public final class SocketFile: Sendable {
 
     public var lockPath: String { path + ".lock" }
 
-    /// Steps 1 of the sequence above; on success the lock is held and the umask set until
-    /// ``didBind()`` or ``abandon()``.
+    /// Step 1 of the sequence above; on success the lock is held until ``didBind()`` or ``abandon()``.
     public static func claim(_ socket: DaemonConfiguration.Socket, lockTimeout: Duration = .seconds(10)) throws(DaemonError) -> SocketFile {
         let path = socket.path
         guard path.utf8.count <= maxPathLength else { throw .socketPathTooLong(path: path, limit: maxPathLength) }
@@ -87,11 +90,6 @@ public final class SocketFile: Sendable {
             file.unlock()
             throw error
         }
-        // bind() creates the file with 0777 & ~umask: never more than the mode, and owner-only
-        // until the group is right when a group is configured.
-        let createMode = groupID == nil ? socket.mode : socket.mode & 0o700
-        let previous = umask(mode_t(0o777 & ~createMode))
-        file.state.withLock { $0.savedUmask = previous }
         return file
     }
 
@@ -109,7 +107,18 @@ public final class SocketFile: Sendable {
         return nil
     }
 
-    /// Step 3: the socket listens; make it the configured group and mode, and let go of the lock.
+    /// Step 2: `bind()` creates the file with `0777 & ~umask`: never more than the mode, and
+    /// owner-only until the group is right when a group is configured. Undone by ``didBind()`` or
+    /// ``abandon()``; calling it twice keeps the first saved umask.
+    public func willBind() {
+        let createMode = groupID == nil ? mode : mode & 0o700
+        state.withLock { state in
+            let previous = umask(mode_t(0o777 & ~createMode))
+            if state.savedUmask == nil { state.savedUmask = previous }
+        }
+    }
+
+    /// Step 4: the socket listens; make it the configured group and mode, and let go of the lock.
     public func didBind() throws(DaemonError) {
         restoreUmask()
         defer { unlock() }
@@ -132,7 +141,7 @@ public final class SocketFile: Sendable {
         unlock()
     }
 
-    /// Step 4: removes the socket file if it is still the one this daemon bound. Returns whether it did.
+    /// Step 5: removes the socket file if it is still the one this daemon bound. Returns whether it did.
     @discardableResult
     public func remove() -> Bool {
         guard let inode = state.withLock({ $0.inode }) else { return false }

@@ -23,6 +23,8 @@ public struct DaemonResponder: HTTPResponder {
     let logger: Logger
     /// Where `POST /v1/events` writes and `GET /v1/report` reads; nil answers them with 503.
     let store: EventStore?
+    /// The endpoints answered; any other path is 404 (the diagnostics listener serves three).
+    var endpoints: Set<Endpoint> = Set(Endpoint.allCases)
 
     public init(state: DaemonState, caps: any CapStore, metrics: DaemonMetrics, logger: Logger, store: EventStore? = nil) {
         self.state = state
@@ -30,6 +32,13 @@ public struct DaemonResponder: HTTPResponder {
         self.metrics = metrics
         self.logger = logger
         self.store = store
+    }
+
+    /// The same responder answering only `endpoints`.
+    func only(_ endpoints: Set<Endpoint>) -> DaemonResponder {
+        var copy = self
+        copy.endpoints = endpoints
+        return copy
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -54,10 +63,16 @@ public struct DaemonResponder: HTTPResponder {
     }
 
     func route(_ request: Request, path: String) async throws(Problem) -> Response {
-        guard let endpoint = Endpoint(path: path) else { throw .notFound(path: path) }
-        guard request.method.rawValue == endpoint.method else {
-            throw .methodNotAllowed(path: path, method: request.method.rawValue, allowed: endpoint.method)
+        guard let endpoint = Endpoint(path: path), endpoints.contains(endpoint) else { throw .notFound(path: path) }
+        guard endpoint.accepts(request.method.rawValue) else {
+            throw .methodNotAllowed(path: path, method: request.method.rawValue, allowed: endpoint.allowed)
         }
+        let response = try await answer(request, endpoint: endpoint, path: path)
+        // HEAD: what GET would answer, Content-Length included, without the body.
+        return request.method == .head ? response.createHeadResponse() : response
+    }
+
+    func answer(_ request: Request, endpoint: Endpoint, path: String) async throws(Problem) -> Response {
         switch endpoint {
         case .recommendations:
             return try await evaluate(request, path: path, endpoint: .recommendations)
@@ -70,7 +85,11 @@ public struct DaemonResponder: HTTPResponder {
         case .healthz:
             return try Self.json(["status": "ok"])
         case .readyz:
-            return try Self.json(["status": "ready", "ruleset": state.snapshot.ruleSet.version])
+            let version = state.snapshot.ruleSet.version
+            if state.isDraining {
+                return try Self.json(["status": "draining", "ruleset": version], status: .serviceUnavailable)
+            }
+            return try Self.json(["status": "ready", "ruleset": version])
         case .metrics:
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))

@@ -91,7 +91,22 @@ struct StatusBody: Encodable {
         var failed: Int
     }
 
+    /// Which build answers: after an upgrade, proof that the new binary runs.
+    struct Build: Encodable {
+        var version = BuildInfo.version
+        var commit = BuildInfo.commit
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(version, forKey: .version)
+            try container.encode(commit, forKey: .commit)
+        }
+
+        enum CodingKeys: String, CodingKey { case version, commit }
+    }
+
     var status = "ok"
+    var daemon = Build()
     var ruleset: Ruleset
     var config: String?
     var socket: String
@@ -103,13 +118,14 @@ struct StatusBody: Encodable {
     var store: EventStore.Status?
 
     enum CodingKeys: String, CodingKey {
-        case status, ruleset, config, socket, startedAt = "started_at", uptimeSeconds = "uptime_seconds", reloads,
+        case status, daemon, ruleset, config, socket, startedAt = "started_at", uptimeSeconds = "uptime_seconds", reloads,
              lastReload = "last_reload", store
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(status, forKey: .status)
+        try container.encode(daemon, forKey: .daemon)
         try container.encode(ruleset, forKey: .ruleset)
         try container.encode(config, forKey: .config)
         try container.encode(socket, forKey: .socket)

@@ -48,7 +48,9 @@ public final class ReloadService: Service, Sendable {
         self.running = state.snapshot.configuration
     }
 
-    /// Reloads on every SIGHUP until graceful shutdown; tells systemd `STOPPING=1` when that begins.
+    /// Reloads on every SIGHUP until graceful shutdown; when that begins, marks the state draining
+    /// (`/readyz` 503) and tells systemd `STOPPING=1`. (The service group shuts services down last
+    /// first, and this one is listed after the listeners, so it hears of the shutdown before they stop.)
     public func run() async throws {
         let (triggers, continuation) = AsyncStream.makeStream(of: ReloadTrigger.self)
         let signals = self.signals
@@ -64,6 +66,7 @@ public final class ReloadService: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.stopping.withLock { $0 = true }
+            self.state.beginDraining()
             self.notifier.stopping()
             continuation.finish()
         }

@@ -80,6 +80,7 @@ public final class DaemonState: Sendable {
         var lastReload: ReloadReport?
         var reloadsOK = 0
         var reloadsFailed = 0
+        var draining = false
     }
 
     private let storage: Mutex<Storage>
@@ -109,6 +110,14 @@ public final class DaemonState: Sendable {
             $0.reloadsFailed += 1
         }
     }
+
+    /// Graceful shutdown has begun (SIGTERM/SIGINT): `/readyz` answers 503 from now on, so a load
+    /// balancer or monitor stops sending work while the requests in flight finish.
+    public func beginDraining() {
+        storage.withLock { $0.draining = true }
+    }
+
+    public var isDraining: Bool { storage.withLock { $0.draining } }
 
     /// The last reload and the reload counts, read together.
     public var reloads: (last: ReloadReport?, ok: Int, failed: Int) {

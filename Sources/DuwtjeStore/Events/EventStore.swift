@@ -72,11 +72,8 @@ public final class EventStore: Sendable {
         self.retentionDays = retentionDays
         self.timeZone = timeZone
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(path: path, message: "cannot create the directory \(directory): \(error.localizedDescription)")
-        }
+        try Self.createPrivateDirectory(directory, for: path)
+        try Self.createPrivateFile(path)
         let database = try SQLiteConnection(path: path, readOnly: false)
         try database.execute("PRAGMA journal_mode=WAL")
         try database.execute("PRAGMA synchronous=FULL")
