@@ -12,7 +12,7 @@ import Synchronization
 /// answering requests in this process: no socket, no child process. Routes, statuses, bodies and
 /// metrics are tested through it; what needs the binary (signals, the socket file, systemd, crashes)
 /// is in `duwtjeTests`.
-final class InProcessDaemon: Sendable {
+final class InProcessDaemon {
     let fixture: Fixture
     let configuration: DaemonConfiguration
     let state: DaemonState

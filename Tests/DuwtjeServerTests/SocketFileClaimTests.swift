@@ -9,7 +9,7 @@ import Glibc
 /// The tests that call `SocketFile.claim`, which changes the process's umask: enabled only in the
 /// process of their own that ``SocketFileTests`` starts, never beside other suites.
 @Suite("Claiming in a process of its own", .serialized,
-       .enabled(if: ProcessInfo.processInfo.environment[SocketFileClaimTests.environmentKey] == "1"))
+       .enabled(if: ProcessInfo.processInfo.environment["DUWTJE_SOCKET_FILE_CHILD"] == "1"))
 struct SocketFileClaimTests {
     static let environmentKey = "DUWTJE_SOCKET_FILE_CHILD"
 

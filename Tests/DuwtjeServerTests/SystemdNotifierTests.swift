@@ -12,11 +12,8 @@ struct SystemdNotifierTests {
     func notify() throws {
         let fixture = try Fixture()
         let path = fixture.directory + "/notify"
-        let receiver = RawSocket.bind(path, type: SOCK_DGRAM)
-        try #require(receiver >= 0)
-        defer { close(receiver) }
-        RawSocket.setReceiveTimeout(receiver, seconds: 2)
-        func receive() -> String { RawSocket.receive(receiver) }
+        let receiver = try NotifyReceiver(path: path, timeoutSeconds: 2)
+        func receive() -> String { receiver.receive() }
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": path])
         notifier.ready()
         #expect(receive() == "READY=1")

@@ -27,15 +27,14 @@ struct EventStoreTests {
         let first = Task { try await store.append([Self.key(day: "2000-01-01"): 1]) }
         try await eventually("the first commit is held") { gate.holding }
         let waiting = 50
-        let entered = Atomic<Int>(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<waiting {
                 group.addTask {
-                    entered.add(1, ordering: .relaxed)
+                    gate.enter()
                     try await store.append([today: 2])
                 }
             }
-            try await eventually("every batch is waiting") { entered.load(ordering: .relaxed) == waiting }
+            try await eventually("every batch is waiting") { gate.entered == waiting }
             gate.release()
             try await group.waitForAll()
         }
@@ -53,11 +52,15 @@ struct EventStoreTests {
 
 /// Counts commits and holds the writer inside the first one's report until released.
 final class CommitGate: Sendable {
-    private let state = Mutex((commits: 0, holding: false))
+    private let state = Mutex((commits: 0, holding: false, entered: 0))
     private let semaphore = DispatchSemaphore(value: 0)
 
     var commits: Int { state.withLock { $0.commits } }
     var holding: Bool { state.withLock { $0.holding } }
+    /// How many batches are on their way to `append`.
+    var entered: Int { state.withLock { $0.entered } }
+
+    func enter() { state.withLock { $0.entered += 1 } }
 
     /// Called on the store's writer after each commit.
     func committed() {

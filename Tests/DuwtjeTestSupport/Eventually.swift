@@ -1,5 +1,5 @@
-import Foundation
-import Testing
+public import Foundation
+public import Testing
 
 /// The one way a test waits: polls `condition` until it holds or the deadline passes, and records an
 /// issue naming `what` when it never held. Returns whether it held, so a caller can stop early.

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// Plain blocking Unix-socket calls, each on a thread of its own, for what an HTTP client will not

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// SplitMix64 (Steele, Lea & Flood 2014): the seeded generator of every randomised test.
 ///

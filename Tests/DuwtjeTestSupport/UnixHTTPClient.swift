@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// A small HTTP/1.1 client over a Unix socket: one connection per request (`Connection: close`),

@@ -19,16 +19,23 @@ struct DaemonLifecycleTests {
         ((try await status(client))["reloads"] as? [String: Any])?["ok"] as? Int ?? -1
     }
 
-    @Test("reload: a valid change is served; an invalid one keeps the old set and lists its errors; then a valid one works")
-    func reload() async throws {
+    /// Starts a daemon on rules with `why: A`, then changes them to `why` and reloads with SIGHUP;
+    /// returns the daemon and the version it served first.
+    func startThenReload(to why: String) async throws -> (DaemonProcess, String) {
         let daemon = try DaemonProcess()
         try await daemon.start()
         let client = daemon.client
-        let versionA = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
-
-        try daemon.write("rules/rules.yaml", Fixture.rules(why: "B"))
+        let first = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
+        try daemon.write("rules/rules.yaml", Fixture.rules(why: why))
         daemon.signal(SIGHUP)
-        try await eventually("first reload") { try await reloadsOK(client) == 1 }
+        try await eventually("the first reload") { try await reloadsOK(client) == 1 }
+        return (daemon, first)
+    }
+
+    @Test("reload: a valid change is served; an invalid one keeps the old set and lists its errors; then a valid one works")
+    func reload() async throws {
+        let (daemon, versionA) = try await startThenReload(to: "B")
+        let client = daemon.client
         let answerB = try #require(try await client.post("/v1/recommendations", Self.body).json)
         let versionB = try #require(answerB["ruleset"] as? String)
         #expect(versionB != versionA)
@@ -65,13 +72,8 @@ struct DaemonLifecycleTests {
 
     @Test("reload under load: 16 clients sending continuously, 50 SIGHUPs alternating two rule sets, no request fails")
     func reloadUnderLoad() async throws {
-        let daemon = try DaemonProcess()
-        try await daemon.start()
+        let (daemon, versionA) = try await startThenReload(to: "B")
         let client = daemon.client
-        let versionA = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
-        try daemon.write("rules/rules.yaml", Fixture.rules(why: "B"))
-        daemon.signal(SIGHUP)
-        try await eventually { try await reloadsOK(client) == 1 }
         let versionB = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
         #expect(versionA != versionB)
 
@@ -231,6 +233,7 @@ struct DaemonLifecycleTests {
         try await daemon.start()
         let client = daemon.client
         let path = daemon.socketPath
+        let trickled = StopFlag()
         let trickle = Task {
             await RawSocket.onThread { () -> (String, Double) in
                 let descriptor = RawSocket.connect(path, timeoutSeconds: 1)
@@ -243,6 +246,7 @@ struct DaemonLifecycleTests {
                     if RawSocket.awaitInput(descriptor, milliseconds: 150) { break }
                     if Date().timeIntervalSince(started) > 20 { break }
                 }
+                defer { trickled.set() }
                 return (RawSocket.readAll(descriptor), Date().timeIntervalSince(started))
             }
         }
@@ -251,7 +255,7 @@ struct DaemonLifecycleTests {
         repeat {
             #expect(try await client.post("/v1/recommendations", Self.body).status == 200)
             answered += 1
-        } while !trickle.isFinished && answered < 2_000
+        } while !trickled.isSet && answered < 2_000
         let (answer, seconds) = await trickle.value
         #expect(answered >= 2)
         #expect(answer.hasPrefix("HTTP/1.1 408"))
@@ -297,11 +301,8 @@ struct DaemonLifecycleTests {
     func systemdNotify() async throws {
         let daemon = try DaemonProcess()
         let notifyPath = daemon.directory + "/notify"
-        let receiver = RawSocket.bind(notifyPath, type: SOCK_DGRAM)
-        try #require(receiver >= 0)
-        defer { close(receiver) }
-        RawSocket.setReceiveTimeout(receiver, seconds: 10)
-        func receive() async -> String { await RawSocket.onThread { RawSocket.receive(receiver) } }
+        let receiver = try NotifyReceiver(path: notifyPath)
+        func receive() async -> String { await receiver.next() }
         try await daemon.start(environment: ["NOTIFY_SOCKET": notifyPath])
         #expect(await receive().hasPrefix("READY=1"))
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
@@ -322,7 +323,7 @@ struct Tally: Sendable {
     var errors: [String] = []
 }
 
-/// A flag the load generators poll to know when to stop.
+/// A flag the load generators (and the slow client's watchers) poll to know when to stop.
 final class StopFlag: Sendable {
     private let state = Mutex(false)
     var isSet: Bool { state.withLock { $0 } }
