@@ -28,12 +28,9 @@ public struct UnixHTTPClient: Sendable {
     }
 
     public func send(method: String, path: String, body: String?) async throws -> Reply {
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: duwtje\r\nConnection: close\r\n"
-        if let body {
-            request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
-        } else {
-            request += "\r\n"
-        }
+        let head = "\(method) \(path) HTTP/1.1\r\nHost: duwtje\r\nConnection: close\r\n"
+        let request = body.map { head + "Content-Type: application/json\r\nContent-Length: \($0.utf8.count)\r\n\r\n" + $0 }
+            ?? head + "\r\n"
         let (socketPath, timeout) = (self.socketPath, timeoutSeconds)
         let result = await RawSocket.onThread { () -> Result<Reply, Failure> in
             let descriptor = RawSocket.connect(socketPath, timeoutSeconds: timeout)
