@@ -45,6 +45,9 @@ struct ReportCommand: ParsableCommand {
         for (name, value) in [("from", from), ("until", until)] {
             if let value, !ReportQuery.isDay(value) { throw ValidationError("--\(name) must be a day as yyyy-MM-dd, not '\(value)'") }
         }
+        if let problem = ReportQuery.rangeProblem(from: from, until: until) {
+            throw ValidationError(problem.replacingOccurrences(of: "'from'", with: "--from").replacingOccurrences(of: "'until'", with: "--until"))
+        }
     }
 
     func run() throws {
