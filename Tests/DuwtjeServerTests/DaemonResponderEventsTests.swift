@@ -90,4 +90,23 @@ struct DaemonResponderEventsTests {
         #expect(bad.status == 400 && bad.json?["field"] as? String == "from")
         #expect(try await daemon.get("/v1/report?journey=nope").status == 404)
     }
+
+    @Test("a /v1/events body over events.max_body_bytes gets 413 naming that setting, and counts as a rejected batch")
+    func eventsBodyTooLarge() async throws {
+        let daemon = try InProcessDaemon(config: "events: { max_body_bytes: 1024 }\n")
+        let reply = try await daemon.post("/v1/events", "{\"events\":[" + String(repeating: " ", count: 2_000) + "]}")
+        #expect(reply.status == 413)
+        #expect(reply.body.contains("(events.max_body_bytes)"), "\(reply.body)")
+        #expect(!reply.body.contains("limits.max_body_bytes"))
+        #expect(try await daemon.metricsText().contains(#"duwtje_event_batches_rejected_total{reason="body-too-large"} 1"#))
+    }
+
+    @Test("GET /v1/report with from after until is 400 naming from; the same day for both is a range")
+    func reportRange() async throws {
+        let daemon = try InProcessDaemon()
+        let refused = try await daemon.get("/v1/report?from=2026-11-20&until=2026-11-01")
+        #expect(refused.status == 400 && refused.json?["field"] as? String == "from")
+        #expect(refused.body.contains("'from' (2026-11-20) is after 'until' (2026-11-01)"))
+        #expect(try await daemon.get("/v1/report?from=2026-11-01&until=2026-11-01").status == 200)
+    }
 }
