@@ -46,8 +46,8 @@ struct MutationFuzzTests {
                     do {
                         _ = try ruleSet.evaluate(EvaluationRequest(journey: journey.id, now: Date(timeIntervalSince1970: 1_795_338_000)))
                     } catch {
-                        Issue.record("iteration \(iteration) (seed \(SeededGenerator.hex(rng.seed))): a rule set that loaded "
-                            + "does not answer for journey '\(journey.id)': \(error)")
+                        let seed = SeededGenerator.hex(rng.seed)
+                        Issue.record("iteration \(iteration) (seed \(seed)): a loaded rule set does not answer for '\(journey.id)': \(error)")
                     }
                 }
             } else {
