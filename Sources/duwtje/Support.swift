@@ -48,3 +48,23 @@ struct RuleSetOptions: ParsableArguments {
         return (RuleSet(definition, timeZone: zone), files)
     }
 }
+
+import DuwtjeServer
+
+/// `--config FILE`: the daemon configuration whose `store.retention` a rule-set command states or checks
+/// against. Without it the default (400 days): a command on a rule folder does not depend on the
+/// directory it runs in.
+struct RetentionOptions: ParsableArguments {
+    @Option(help: "A daemon configuration file whose store.retention applies (default 400d).")
+    var config: String?
+
+    func retentionDays() throws -> Int {
+        guard let config else { return Int(RuleSetLoader.defaultRetention / 86_400) }
+        do {
+            return try DaemonOptions(configFile: config).loadConfiguration().store.retentionDays
+        } catch {
+            printError("duwtje: \(error.description)")
+            throw ExitCode(1)
+        }
+    }
+}

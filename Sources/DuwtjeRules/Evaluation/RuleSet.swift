@@ -20,6 +20,11 @@ public final class RuleSet: Sendable {
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
+    /// Each nudge's dismissal window in seconds (``NudgeDefinition/dismissWindow``), by nudge id.
+    let dismissWindows: [String: Int64]
+
+    /// How long a dismissal of nudge `id` holds, in seconds; nil for an unknown nudge.
+    public func dismissWindow(of id: String) -> Int64? { dismissWindows[id] }
 
     /// `sha256:…`: every answer carries it.
     public var version: String { definition.version }
@@ -40,6 +45,11 @@ public final class RuleSet: Sendable {
             if case .closed(let values) = key.kind { Set(values) } else { nil }
         }
         self.languageKey = contextKeyIndex["language"]
+        var dismissWindows: [String: Int64] = [:]
+        for rule in definition.rules {
+            for nudge in rule.allNudges { dismissWindows[nudge.id] = nudge.dismissWindow }
+        }
+        self.dismissWindows = dismissWindows
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
         let compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
                                 content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,

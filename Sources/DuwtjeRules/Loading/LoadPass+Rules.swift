@@ -280,7 +280,7 @@ extension LoadPass {
 
     mutating func decodeNudge(_ node: YAMLNode, what: String) -> NudgeDefinition? {
         let nudgeWhat = "the nudge of \(what)"
-        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: ["id", "message", "cta", "alternative", "cap"]) else { return nil }
+        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: ["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"]) else { return nil }
         let id = decoder.required(fields, "id", in: nudgeWhat).flatMap { decoder.id($0, "nudge") }
         let registered = id.map { declare($0, kind: "nudge") } ?? false
         let message = decoder.required(fields, "message", in: nudgeWhat).flatMap { decoder.text($0, "a message") }
@@ -297,6 +297,17 @@ extension LoadPass {
             }
         }
         let alternative = fields.present("alternative").flatMap { decoder.text($0, "an alternative") }
+        let source = fields.present("source").flatMap { decoder.text($0, "a source") }
+        var type: Located<String>?
+        if let typeNode = fields.present("type"), let name = decoder.text(typeNode, "a type") {
+            if known("content type").contains(name) {
+                type = Located(name, at: typeNode.location)
+            } else {
+                decoder.error("unknown content type '\(name)' for \(nudgeWhat)", at: typeNode.location,
+                              fix: Suggestions.hint(for: name, in: known("content type")) ?? "declare it under content_types")
+                ok = false
+            }
+        }
         var cap: Cap?
         if let capNode = fields.present("cap") {
             let capWhat = "the cap of \(nudgeWhat)"
@@ -318,8 +329,23 @@ extension LoadPass {
                 ok = false
             }
         }
+        var dismissFor: Int64?
+        if let node = fields.present("dismiss_for"), let text = decoder.text(node, "'dismiss_for'") {
+            if let seconds = TimeParsing.duration(text) {
+                dismissFor = seconds
+                if let cap, seconds < cap.per {
+                    decoder.error("'dismiss_for' (\(text)) is shorter than the cap window (\(TimeParsing.format(duration: cap.per))) of \(nudgeWhat)",
+                                  at: node.location, fix: "a dismissal must last at least as long as the cap's window")
+                    ok = false
+                }
+            } else {
+                decoder.error("'dismiss_for' is not a duration: '\(text)'", at: node.location, fix: "write a whole number and s, m, h or d, e.g. 30d")
+                ok = false
+            }
+        }
         guard ok, registered, let id, let message else { return nil }
-        return NudgeDefinition(id: id.value, message: message, cta: cta, alternative: alternative, cap: cap, location: id.location)
+        return NudgeDefinition(id: id.value, message: message, cta: cta, alternative: alternative, cap: cap, type: type,
+                               source: source, dismissFor: dismissFor, location: id.location)
     }
 
     mutating func decodeVariants(_ node: YAMLNode, what: String) -> [VariantDefinition]? {

@@ -7,6 +7,8 @@ import Synchronization
 struct LoadPass {
     let limits: YAMLLimits
     let timeZone: TimeZone
+    /// The store's retention in seconds, for the ethics checks.
+    var retention = RuleSetLoader.defaultRetention
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
@@ -19,6 +21,7 @@ struct LoadPass {
     var ruleNodes: [YAMLNode] = []
     var content: [ContentItem] = []
     var rules: [RuleDefinition] = []
+    var register: RegisterDeclaration?
 
     /// First place of every id, per kind, to report duplicates with both places.
     var declared: [String: [String: SourceLocation]] = [:]
@@ -28,7 +31,7 @@ struct LoadPass {
         self.timeZone = timeZone
     }
 
-    static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules"]
+    static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules", "register"]
 
     mutating func run(_ files: [RuleFile]) -> RuleSetDefinition? {
         for read in Self.readAll(files, limits: limits) {
@@ -55,9 +58,9 @@ struct LoadPass {
         }
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
-                                           files: files.map(\.path), version: "")
+                                           files: files.map(\.path), version: "", register: register)
         if !decoder.diagnostics.hasErrors {
-            var warnings = WarningPass(definition: definition, timeZone: timeZone)
+            var warnings = WarningPass(definition: definition, timeZone: timeZone, retention: retention)
             warnings.run()
             decoder.diagnostics += warnings.diagnostics
         }
@@ -104,6 +107,43 @@ struct LoadPass {
         if let node = top.present("context") { eachEntry(node, "context") { $0.readContextKey($1, $2) } }
         if let node = top.present("content") { contentNodes += list(node, "content") }
         if let node = top.present("rules") { ruleNodes += list(node, "rules") }
+        if let node = top.present("register"), let key = top.key("register") { readRegister(node, at: key) }
+    }
+
+    /// The `register:` section; a set has at most one.
+    mutating func readRegister(_ node: YAMLNode, at key: SourceLocation) {
+        if let first = register {
+            decoder.error("a rule set has one 'register' (first at \(first.location))", at: key,
+                          fix: "merge the two into one register: section")
+            return
+        }
+        guard let fields = decoder.fields(node, of: "the register", allowed: RegisterDeclaration.allKeys) else { return }
+        var declaration = RegisterDeclaration(texts: [:], lists: [:], links: [:], location: key)
+        for field in fields.fields where !field.value.isNull {
+            if RegisterDeclaration.textKeys.contains(field.name) {
+                if let text = decoder.text(field.value, "'\(field.name)'") {
+                    declaration.texts[field.name] = Located(text, at: field.value.location)
+                }
+            } else if RegisterDeclaration.listKeys.contains(field.name) {
+                if let list = decoder.textList(field.value, "an item of '\(field.name)'") {
+                    declaration.lists[field.name] = Located(list, at: field.value.location)
+                }
+            } else {
+                declaration.links[field.name] = registerLinks(field.value, field.name)
+            }
+        }
+        register = declaration
+    }
+
+    mutating func registerLinks(_ node: YAMLNode, _ key: String) -> [RegisterDeclaration.Link] {
+        list(node, key).compactMap { item in
+            let what = "an item of '\(key)'"
+            guard let fields = decoder.fields(item, of: what, allowed: ["title", "link"]),
+                  let title = decoder.required(fields, "title", in: what).flatMap({ node in decoder.text(node, "a title").map { Located($0, at: node.location) } }),
+                  let link = decoder.required(fields, "link", in: what).flatMap({ node in decoder.text(node, "a link").map { Located($0, at: node.location) } })
+            else { return nil }
+            return RegisterDeclaration.Link(title: title, link: link)
+        }
     }
 
     /// The entries of a mapping keyed by id.
@@ -161,19 +201,26 @@ struct LoadPass {
 
     mutating func readPersona(_ key: YAMLNode, _ node: YAMLNode) {
         guard let id = decoder.id(key, "persona"), declare(id, kind: "persona"),
-              let fields = decoder.fields(node, of: "persona '\(id.value)'", allowed: ["label", "description"])
+              let fields = decoder.fields(node, of: "persona '\(id.value)'", allowed: ["label", "description", "vulnerable"])
         else { return }
+        let vulnerable = fields.present("vulnerable").flatMap { decoder.bool($0, "'vulnerable'") } ?? false
         personas.append(PersonaDefinition(id: id.value, label: decoder.optionalText(fields["label"], "a label"),
                                           description: decoder.optionalText(fields["description"], "a description"),
-                                          location: id.location))
+                                          vulnerable: vulnerable, location: id.location))
     }
 
     mutating func readContentType(_ key: YAMLNode, _ node: YAMLNode) {
         guard let id = decoder.id(key, "content type"), declare(id, kind: "content type"),
-              let fields = decoder.fields(node, of: "content type '\(id.value)'", allowed: ["label", "description"])
+              let fields = decoder.fields(node, of: "content type '\(id.value)'", allowed: ["label", "description", "persuasive"])
         else { return }
+        let persuasive = fields.present("persuasive").flatMap { decoder.bool($0, "'persuasive'") } ?? false
         contentTypes.append(ContentTypeDefinition(id: id.value, label: decoder.optionalText(fields["label"], "a label"),
-                                                  location: id.location))
+                                                  persuasive: persuasive, location: id.location))
+    }
+
+    /// A context key's `description`, else its `label`.
+    mutating func describe(_ fields: SchemaDecoder.Fields) -> String? {
+        decoder.optionalText(fields["description"], "a description") ?? decoder.optionalText(fields["label"], "a label")
     }
 
     mutating func readContextKey(_ key: YAMLNode, _ node: YAMLNode) {
@@ -193,7 +240,8 @@ struct LoadPass {
                 decoder.error("\(what) lists the value '\(value)' twice", at: values.sequence?[index].location ?? values.location)
             }
             if list.isEmpty { decoder.error("\(what) has an empty list of values", at: values.location) }
-            contextKeys.append(ContextKeyDefinition(id: id.value, kind: .closed(list), location: id.location))
+            contextKeys.append(ContextKeyDefinition(id: id.value, kind: .closed(list), location: id.location,
+                                                    description: describe(fields)))
         } else if let type {
             guard let name = decoder.text(type, "the type of \(what)") else { return }
             let kinds: [String: ContextKeyKind] = ["string": .string, "number": .number, "boolean": .boolean]
@@ -202,7 +250,7 @@ struct LoadPass {
                               fix: Suggestions.hint(for: name, in: kinds.keys) ?? "use string, number or boolean")
                 return
             }
-            contextKeys.append(ContextKeyDefinition(id: id.value, kind: kind, location: id.location))
+            contextKeys.append(ContextKeyDefinition(id: id.value, kind: kind, location: id.location, description: describe(fields)))
         } else {
             decoder.error("\(what) needs 'values' (a closed list) or 'type' (string, number or boolean)", at: id.location)
         }

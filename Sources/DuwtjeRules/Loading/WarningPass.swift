@@ -28,23 +28,17 @@ extension RuleDefinition {
 struct WarningPass {
     let definition: RuleSetDefinition
     let timeZone: TimeZone
+    /// How long the store keeps what it keeps, in seconds (the ethics check on cap windows).
+    var retention: Int64 = RuleSetLoader.defaultRetention
     var diagnostics: [Diagnostic] = []
 
-    mutating func warn(_ message: String, at location: SourceLocation, fix: String? = nil) {
-        diagnostics.append(Diagnostic(.warning, message, at: location, fix: fix))
+    mutating func warn(_ message: String, at location: SourceLocation, fix: String? = nil, check: String? = nil) {
+        diagnostics.append(Diagnostic(.warning, message, at: location, fix: fix, check: check))
     }
 
     mutating func run() {
+        runEthicsChecks()
         for rule in definition.rules {
-            for nudge in rule.allNudges {
-                if nudge.cap == nil {
-                    warn("nudge '\(nudge.id)' has no cap (nudges must not nag)", at: nudge.location, fix: "add `cap: { max: 3, per: 7d }`")
-                }
-                if nudge.alternative == nil {
-                    warn("nudge '\(nudge.id)' has no alternative (citizens keep the choice of channel)", at: nudge.location,
-                         fix: "add `alternative:` naming the other route")
-                }
-            }
             let givesSomething = !rule.allRecommendItems.isEmpty || !rule.allNudges.isEmpty
             if !givesSomething {
                 warn("rule '\(rule.id)' recommends nothing and has no nudge", at: rule.location)

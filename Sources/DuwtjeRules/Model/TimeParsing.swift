@@ -71,6 +71,14 @@ public enum TimeParsing {
         return overflow ? nil : seconds
     }
 
+    /// Seconds written back in the largest whole unit: `604800` → `7d`, `5400` → `90m`.
+    public static func format(duration seconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds != 0 && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+
     static func date(_ bytes: ArraySlice<UInt8>) -> (Int, Int, Int)? {
         let b = Array(bytes)
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),

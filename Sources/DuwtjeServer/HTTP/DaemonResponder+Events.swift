@@ -25,8 +25,12 @@ extension DaemonResponder {
             metrics.batchRejected(reason: error.reason)
             throw error
         }
+        // Dismissals are kept as keyed hashes, committed with the counts, and applied once durable.
+        let durableCaps = caps as? DurableCapStore
+        let dismissals = durableCaps?.dismissals(batch.dismissals, in: snapshot.ruleSet) ?? []
         do {
-            try await store.append(batch.counts)
+            try await store.append(batch.counts, dismissals: dismissals)
+            durableCaps?.remember(dismissals)
         } catch {
             metrics.batchRejected(reason: "store-failed")
             logger.critical("event store refuses writes", metadata: ["error": "\(error.description)"])
