@@ -69,9 +69,6 @@ public struct EventBatch: Sendable {
         var unknown: [Problem.Mistake] = []
         var counts: [EventCountKey: Int] = [:]
         var dismissals: [Dismissal] = []
-        let formatter = ISO8601DateFormatter()
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let today = EventCountKey.day(of: now, in: ruleSet.timeZone)
         let oldest = EventCountKey.day(of: now.addingTimeInterval(-Double(retentionDays) * 86_400), in: ruleSet.timeZone)
 
@@ -113,7 +110,8 @@ public struct EventBatch: Sendable {
             var day = today
             var moment = now
             if let at = text["at"] {
-                guard let date = fractional.date(from: at) ?? formatter.date(from: at) else {
+                // The one RFC 3339 parser of `now` and the rules (rules.md section 9, Times).
+                guard let date = TimeParsing.rfc3339(at) else {
                     malformed.append(Problem.Mistake(index: index, field: "at", value: at, detail: "'at' must be an RFC 3339 time"))
                     continue
                 }

@@ -54,12 +54,12 @@ public final class RuleSet: Sendable {
         let compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
                                 content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
                                 catalogue: ContentIndex(definition.content))
-        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        let byJourney = definition.ruleIndicesByJourney
         var journeyIndex: [String: Int] = [:]
         var journeys: [CompiledJourney] = []
         for (index, journey) in definition.journeys.enumerated() {
             journeyIndex[journey.id] = index
-            journeys.append(compiler.journey(journey, rules: byJourney[journey.id] ?? [], personaCount: definition.personas.count))
+            journeys.append(compiler.journey(journey, rules: definition.rules(of: journey.id, in: byJourney), personaCount: definition.personas.count))
         }
         self.journeys = journeys
         self.journeyIndex = journeyIndex

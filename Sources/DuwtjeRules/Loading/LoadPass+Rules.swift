@@ -159,11 +159,12 @@ extension LoadPass {
                              "exclusive", "active", "variants"]
 
     mutating func decodeRule(_ node: YAMLNode, order: Int) -> RuleDefinition? {
-        guard let fields = decoder.fields(node, of: "a rule", allowed: Self.ruleFields),
-              let idNode = decoder.required(fields, "id", in: "a rule"), let id = decoder.id(idNode, "rule")
-        else { return nil }
-        var ok = declare(id, kind: "rule")
-        let what = "rule '\(id.value)'"
+        guard let fields = decoder.fields(node, of: "a rule", allowed: Self.ruleFields) else { return nil }
+        // A missing or invalid id does not stop the check: the rest of the rule is read too, so
+        // that one run reports all its mistakes (rules.md 2: all errors of a load are reported).
+        let name = identify(fields, kind: "rule", in: "a rule")
+        var ok = name.id.map { declare($0, kind: "rule") } ?? false
+        let what = name.what
 
         var journeyDefinition: JourneyDefinition?
         if let journeyNode = fields.present("journey") {
@@ -176,10 +177,10 @@ extension LoadPass {
         } else if journeys.count == 1 {
             journeyDefinition = journeys[0]
         } else if journeys.isEmpty {
-            decoder.error("\(what) has no journey to belong to: no journey is declared", at: id.location, fix: "declare a journey under 'journeys'")
+            decoder.error("\(what) has no journey to belong to: no journey is declared", at: name.location, fix: "declare a journey under 'journeys'")
             ok = false
         } else {
-            decoder.error("missing required field 'journey' in \(what)", at: id.location,
+            decoder.error("missing required field 'journey' in \(what)", at: name.location,
                           fix: "there are \(journeys.count) journeys: " + journeys.map(\.id).joined(separator: ", "))
             ok = false
         }
@@ -220,7 +221,7 @@ extension LoadPass {
         if let variantsNode = fields.present("variants") {
             if let decoded = decodeVariants(variantsNode, what: what) { variants = decoded } else { ok = false }
         }
-        guard ok, let journeyDefinition else { return nil }
+        guard ok, let id = name.id, let journeyDefinition else { return nil }
         return RuleDefinition(id: id.value, description: description, journey: journeyDefinition.id, when: when,
                               recommend: recommend, why: why, nudge: nudge, priority: priority, exclusive: exclusive,
                               active: active, variants: variants, location: id.location, order: order)
@@ -356,8 +357,9 @@ extension LoadPass {
         var variants: [VariantDefinition] = []
         var ok = true
         for pair in pairs {
-            guard let id = decoder.id(pair.key, "variant") else { ok = false; continue }
-            let variantWhat = "variant '\(id.value)' of \(what)"
+            let id = decoder.id(pair.key, "variant")
+            if id == nil { ok = false }
+            let variantWhat = "variant '\(id?.value ?? pair.name)' of \(what)"
             guard let fields = decoder.fields(pair.value, of: variantWhat, allowed: ["weight", "recommend", "nudge"]),
                   let weightNode = decoder.required(fields, "weight", in: variantWhat),
                   let weight = decoder.integer(weightNode, "'weight'")
@@ -382,6 +384,7 @@ extension LoadPass {
                     ok = false
                 }
             }
+            guard let id else { continue }
             variants.append(VariantDefinition(id: id.value, weight: weight, recommend: recommend, nudge: nudge, location: id.location))
         }
         return ok ? variants : nil

@@ -67,7 +67,7 @@ public struct RuleSetLoader: Sendable {
         var result = definition
         result?.version = version
         let counts = Counts(journeys: pass.journeys.count, personas: pass.personas.count,
-                            content: pass.contentNodes.count, rules: pass.ruleNodes.count)
+                            content: pass.contentCount, rules: pass.ruleCount)
         return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: served.count, version: version,
                       counts: counts)
     }
