@@ -28,7 +28,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -107,12 +106,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        /// What the test targets share: fixtures, the daemon-process harness, polling with a deadline.
+        /// What the test targets share: fixtures, the daemon-process harness, polling with a deadline,
+        /// the seeded generator, socket helpers and a small HTTP/1.1 client over a Unix socket.
         .target(
             name: "DuwtjeTestSupport",
-            dependencies: [
-                "DuwtjeRules",
-            ],
+            dependencies: [],
             path: "Tests/DuwtjeTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -146,10 +144,14 @@ let package = Package(
                 "DuwtjeStore",
                 "DuwtjeRules",
                 "DuwtjeTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
+        /// Only what needs the real binary in a child process: signals, the socket file, systemd
+        /// notifications, crashes, answers compared across processes.
         .testTarget(
             name: "duwtjeTests",
             dependencies: [
@@ -159,7 +161,6 @@ let package = Package(
                 "DuwtjeStore",
                 "DuwtjeServer",
                 "DuwtjeTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import DuwtjeRules
 import Foundation
 import Testing
 import DuwtjeStore
+import DuwtjeTestSupport
 
 @Suite("Evaluating a request (rules.md section 6)")
 struct EngineTests {
@@ -357,24 +358,41 @@ struct EngineTests {
             + #""stage":"actie","stage_source":"request","warnings":[]}"#)
     }
 
-    @Test("the index never changes an answer: indexed evaluation equals the full walk on random requests")
+    @Test("the index never changes an answer: indexed evaluation equals the full walk on random requests, with visitors, variants and caps")
     func indexAgreesWithFullWalk() throws {
         let rules = try ruleSet("""
         rules:
           - { id: r1, when: { context: { process: paspoort } }, recommend: [ { content: c1 } ], why: w }
-          - { id: r2, when: { stage: [interesse, actie], context: { channel: [web, app] } }, recommend: [ { content: c2 } ], why: w, nudge: { id: n2, message: m, alternative: a } }
+          - { id: r2, when: { stage: [interesse, actie], context: { channel: [web, app] } }, recommend: [ { content: c2 } ], why: w, nudge: { id: n2, message: m, alternative: a, cap: { max: 2, per: 1d } } }
           - { id: r3, when: { persona: ouder, context: { process: [rijbewijs, verhuizing], visits: { gte: 2 } } }, recommend: [ { content: c3 } ], why: w }
           - { id: r4, priority: 3, exclusive: true, when: { persona: student, context: { channel: balie } }, recommend: [ { content: c4 } ], why: w }
           - { id: r5, when: { context: { channel: { not: web }, page: { prefix: /p } } }, recommend: [ { type: informatief, tags: [paspoort], limit: 2 } ], why: w }
           - { id: r6, priority: -1, recommend: [ { content: f-stage } ], nudge: { id: n6, message: m, alternative: a }, why: w }
           - { id: r7, when: { stage: besluitvorming, context: { process: verhuizing } }, recommend: [ { content: c-nl } ], why: w }
+          - id: r8
+            priority: 1
+            when: { context: { process: [paspoort, rijbewijs] } }
+            recommend: [ { content: c3 } ]
+            nudge: { id: n8, message: m, alternative: a, cap: { max: 1, per: 1d } }
+            why: w
+            variants:
+              controle: { weight: 20, nudge: null }
+              a: { weight: 40 }
+              b: { weight: 40, recommend: [ { content: c4 } ], nudge: { id: n8b, message: m, alternative: a, cap: { max: 2, per: 7d } } }
         """)
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator.forTest("EngineTests.indexAgreesWithFullWalk")
         let stages: [String?] = [nil, "bewustwording", "interesse", "besluitvorming", "actie", "onbekend"]
         let personas: [String?] = [nil, "ouder", "student", "niemand"]
         let processes = ["paspoort", "rijbewijs", "verhuizing", "anders"]
         let channels = ["web", "balie", "app"]
-        for _ in 0..<2_000 {
+        // A small pool of visitors, so that caps fill up and later candidates are offered; each side
+        // of the comparison counts showings in a store of its own.
+        let visitors: [String?] = [nil] + (0..<12).map { "bezoeker-\($0)" }
+        let indexedCaps = MemoryCapStore(maxVisitors: 100)
+        let fullCaps = MemoryCapStore(maxVisitors: 100)
+        var variantsSeen: Set<String> = []
+        var refusedByCap = 0
+        for step in 0..<2_000 {
             var context: [String: ContextValue] = [:]
             if generator.chance(0.7) { context["process"] = Self.text(processes[generator.below(4)]) }
             if generator.chance(0.3) { context["process"] = .list([.string(processes[generator.below(4)]), .string(processes[generator.below(4)])]) }
@@ -383,29 +401,24 @@ struct EngineTests {
             if generator.chance(0.5) { context["visits"] = Self.number(Double(generator.below(5))) }
             var request = EvaluationRequest(journey: "bz", stage: stages[generator.below(stages.count)],
                                             persona: personas[generator.below(personas.count)], context: context,
-                                            limit: 1 + generator.below(4), now: now)
-            let indexed = try rules.evaluate(request)
+                                            visitor: visitors[generator.below(visitors.count)],
+                                            limit: 1 + generator.below(4), now: now.addingTimeInterval(Double(step) * 60))
+            var indexed = try rules.evaluate(request)
             request.explain = true
             var full = try rules.evaluate(request)
             full.explanation = nil
-            #expect(indexed.recommendations == full.recommendations)
-            #expect(indexed.nudge == full.nudge)
-            #expect(indexed.stage == full.stage)
+            #expect(indexed.nudgeCandidates == full.nudgeCandidates, "step \(step)")
+            let firstCandidate = indexed.nudgeCandidates.first?.nudge.id
+            indexed.admitNudge(for: request, caps: indexedCaps)
+            full.admitNudge(for: request, caps: fullCaps)
+            #expect(indexed.recommendations == full.recommendations, "step \(step)")
+            #expect(indexed.nudge == full.nudge, "step \(step)")
+            #expect(indexed.stage == full.stage && indexed.warnings == full.warnings, "step \(step)")
+            variantsSeen.formUnion(indexed.recommendations.compactMap(\.variant))
+            if request.visitor != nil, firstCandidate != nil, indexed.nudge?.id != firstCandidate { refusedByCap += 1 }
         }
+        // The comparison covered what it is for: every variant, and nudges refused by their caps.
+        #expect(variantsSeen == ["controle", "a", "b"])
+        #expect(refusedByCap > 0)
     }
-}
-
-/// A small seeded generator, so property tests are repeatable.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
 }

@@ -1,4 +1,5 @@
 import DuwtjeRules
+import DuwtjeTestSupport
 import Foundation
 import Testing
 
@@ -136,8 +137,7 @@ struct JourneyToolingTests {
         #expect(text.split(separator: "\n").allSatisfy { $0.count <= 120 })
         #expect(text.contains("GAP: fallback only"))
         #expect(text.contains("Rules/rules.yaml:15:9: onmogelijk: its conditions cannot all hold"))
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Rules").path
+        let directory = repositoryRoot + "/Rules"
         let definition = try #require(RuleSetLoader().load(files: try RuleDirectory.read(directory)).definition)
         let shipped = try JourneyMatrix(ruleSet: RuleSet(definition, timeZone: amsterdam), now: now)
         let lines = shipped.text(width: 120).split(separator: "\n")

@@ -1,4 +1,5 @@
 import DuwtjeRules
+import DuwtjeTestSupport
 import Foundation
 import Testing
 
@@ -255,8 +256,7 @@ struct LoaderTests {
 
     @Test("the shipped Rules/ load without errors or warnings")
     func shippedRules() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Rules").path
+        let directory = repositoryRoot + "/Rules"
         let output = try RuleSetLoader().load(directory: directory)
         #expect(output.diagnostics.map(\.description) == [])
         let definition = try #require(output.definition)
@@ -283,8 +283,7 @@ struct LoaderTests {
 
     @Test("a rule directory reached through a symlink (a release switch) reads the files it points at")
     func symlinkedDirectory() throws {
-        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Rules").path
+        let shipped = repositoryRoot + "/Rules"
         let link = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-rules-link-\(UUID().uuidString)").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shipped)
         defer { try? FileManager.default.removeItem(atPath: link) }

@@ -1,26 +1,26 @@
 import DuwtjeRules
+import DuwtjeTestSupport
 import Foundation
 import Testing
 
 /// A small, seeded mutation fuzzer over the shipped rule files: whatever bytes an editor or a
 /// broken deploy leaves behind, loading must end in a rule set or in errors that name a place —
 /// never a crash, a hang or an error without a location. `DUWTJE_FUZZ_ITERATIONS` runs it longer
-/// (e.g. 10000: about ten minutes of a debug build); CI runs the default.
+/// (e.g. 10000: about ten minutes of a debug build); CI runs the default. Each run prints its seed;
+/// `DUWTJE_SEED` reruns one.
 @Suite("Loading mutated rule files never crashes")
 struct MutationFuzzTests {
     @Test("every mutation of the shipped rules loads or is refused with located errors")
     func mutations() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Rules").path
-        let files = try RuleDirectory.read(directory).filter { !$0.isTest }
+        let files = try RuleDirectory.read(repositoryRoot + "/Rules").filter { !$0.isTest }
         let iterations = ProcessInfo.processInfo.environment["DUWTJE_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 150
-        var rng = SplitMix(seed: 0xD0E7_1E00)
+        var rng = SeededGenerator.forTest("MutationFuzzTests.mutations")
         var refused = 0
         // Fragments YAML hazards are made of, spliced in at random places.
         let fragments: [[UInt8]] = ["&a ", "*a", "<<: *a", "[", "]", "{", "}", "- ", ": ", "\n  ", "\t", "'", "\"", "#",
                                     "!!str ", "!custom ", "---\n", "no", "~", "null", "-1", "1e400", "\u{0}", "\u{FEFF}",
                                     "é", "%YAML 1.1\n", "? ", "|\n", ">-\n", "&b [*b]"].map { Array($0.utf8) }
-        for _ in 0..<iterations {
+        for iteration in 0..<iterations {
             var mutated = files
             let index = Int(rng.next() % UInt64(mutated.count))
             var bytes = mutated[index].bytes
@@ -43,12 +43,17 @@ struct MutationFuzzTests {
                 // What loads must also compile and answer.
                 let ruleSet = RuleSet(definition, timeZone: amsterdam)
                 for journey in definition.journeys {
-                    _ = try? ruleSet.evaluate(EvaluationRequest(journey: journey.id, now: Date(timeIntervalSince1970: 1_795_338_000)))
+                    do {
+                        _ = try ruleSet.evaluate(EvaluationRequest(journey: journey.id, now: Date(timeIntervalSince1970: 1_795_338_000)))
+                    } catch {
+                        let seed = SeededGenerator.hex(rng.seed)
+                        Issue.record("iteration \(iteration) (seed \(seed)): a loaded rule set does not answer for '\(journey.id)': \(error)")
+                    }
                 }
             } else {
                 refused += 1
                 let errors = output.diagnostics.filter { $0.severity == .error }
-                #expect(!errors.isEmpty)
+                #expect(!errors.isEmpty, "iteration \(iteration)")
                 #expect(errors.allSatisfy { $0.location.line >= 1 && $0.location.column >= 1 && !$0.message.isEmpty })
             }
         }

@@ -1,4 +1,5 @@
 @testable import DuwtjeRules
+import DuwtjeTestSupport
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ struct RuleSetDiffTests {
     let now = date("2026-11-22T10:00:00+01:00")
 
     /// A random rule of the shared vocabulary (`vocabulary` in Support.swift).
-    static func rule(_ id: String, _ random: inout SplitMix) -> String {
+    static func rule(_ id: String, _ random: inout SeededGenerator) -> String {
         var when: [String] = []
         if random.chance(0.4) {
             let stages = ["bewustwording", "interesse", "besluitvorming", "actie"]
@@ -33,9 +34,8 @@ struct RuleSetDiffTests {
 
     @Test("the diff names the same answers and rules as explaining every rule of every request, on random rule changes")
     func agreesWithFullExplanation() throws {
-        let seed = UInt64(ProcessInfo.processInfo.environment["DIFF_SEED"].flatMap(UInt64.init) ?? 0xD1FF)
-        print("RuleSetDiffTests seed \(seed) (rerun with DIFF_SEED=\(seed))")
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator.forTest("RuleSetDiffTests.agreesWithFullExplanation")
+        let seed = SeededGenerator.hex(random.seed)
         var comparedChanges = 0
         for round in 0..<25 {
             var ids = (0..<12).map { "r\($0)" }

@@ -58,10 +58,9 @@ struct DaemonConfigurationTests {
 
     @Test("the shipped Config/duwtje.yaml parses and points at the shipped rules")
     func shipped() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let configuration = try DaemonConfiguration.load(file: root.path + "/Config/duwtje.yaml")
-        #expect(configuration.rules == root.path + "/Rules")
-        #expect(configuration.socket.path == root.path + "/run/duwtje.sock")
+        let configuration = try DaemonConfiguration.load(file: repositoryRoot + "/Config/duwtje.yaml")
+        #expect(configuration.rules == repositoryRoot + "/Rules")
+        #expect(configuration.socket.path == repositoryRoot + "/run/duwtje.sock")
         #expect(configuration.socket.mode == 0o660)
     }
 

@@ -2,6 +2,7 @@ import DuwtjeRules
 @testable import DuwtjeServer
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import DuwtjeTestSupport
 
@@ -41,13 +42,13 @@ struct ReloadServiceTests {
 
         try setup.fixture.write("rules/rules.yaml", Fixture.rules(why: "B"))
         continuation.yield(.manual)
-        try await waitFor { setup.state.reloads.ok == 1 }
+        try await eventually { setup.state.reloads.ok == 1 }
         let second = setup.state.snapshot.ruleSet.version
         #expect(second != first)
 
         try setup.fixture.write("rules/rules.yaml", Fixture.brokenRules)
         continuation.yield(.manual)
-        try await waitFor { setup.state.reloads.failed == 1 }
+        try await eventually { setup.state.reloads.failed == 1 }
         #expect(setup.state.snapshot.ruleSet.version == second)
         let failed = try #require(setup.state.reloads.last)
         #expect(failed.result == .failed && failed.serving == second)
@@ -59,24 +60,35 @@ struct ReloadServiceTests {
 
         try setup.fixture.write("rules/rules.yaml", Fixture.rules(why: "C"))
         continuation.yield(.manual)
-        try await waitFor { setup.state.reloads.ok == 2 }
+        try await eventually { setup.state.reloads.ok == 2 }
         #expect(setup.state.snapshot.ruleSet.version != second && setup.state.reloads.last?.result == .ok)
         #expect(metricsText(setup.metrics).contains(#"duwtje_reloads_total{result="ok"} 2"#))
         continuation.finish()
         await running.value
     }
 
-    @Test("triggers that arrive together may be coalesced, and the last state of the files wins")
+    @Test("19 triggers arriving during a reload are coalesced into exactly one more, which reads the files as they are last")
     func coalescing() async throws {
         let setup = try setUp()
         try setup.fixture.write("rules/rules.yaml", Fixture.rules(why: "Z"))
-        let expected = try ServingSnapshot.load(setup.state.snapshot.configuration).ruleSet.version
-        let (triggers, continuation) = AsyncStream.makeStream(of: ReloadTrigger.self)
-        for _ in 0..<20 { continuation.yield(.sighup) }
-        continuation.finish()
-        await setup.service.run(triggers: triggers)
-        let (_, ok, failed) = setup.state.reloads
-        #expect(ok >= 1 && ok <= 20 && failed == 0)
+        let configuration = setup.state.snapshot.configuration
+        let expected = try ServingSnapshot.load(configuration).ruleSet.version
+        // The first reload is held inside its load until all the other triggers have been handed over.
+        let gate = ReloadGate()
+        let service = ReloadService(loadConfiguration: { () throws(DaemonError) in
+                                        gate.pass()
+                                        return configuration
+                                    },
+                                    state: setup.state, metrics: setup.metrics, notifier: SystemdNotifier(environment: [:]),
+                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, signals: nil)
+        let triggers = HeldTriggers(gate: gate, count: 20)
+        let running = Task { await service.run(triggers: triggers) }
+        try await eventually("every trigger handed over while the first reload runs") { triggers.exhausted.load(ordering: .acquiring) }
+        gate.release()
+        await running.value
+        let (last, ok, failed) = setup.state.reloads
+        #expect(ok == 2 && failed == 0, "20 triggers, one during none and 19 during the first reload: 2 reloads, not \(ok)")
+        #expect(last?.trigger == "sighup")
         #expect(setup.state.snapshot.ruleSet.version == expected)
     }
 
@@ -95,14 +107,56 @@ struct ReloadServiceTests {
     }
 }
 
-/// Polls `condition` every 10 ms for up to `seconds`.
-func waitFor(seconds: Double = 10, _ condition: () -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while !condition() {
-        guard Date() < deadline else {
-            Issue.record("condition not met within \(seconds)s")
-            return
+/// Holds the first reload inside its configuration load until released; later ones pass.
+final class ReloadGate: Sendable {
+    private let state = Mutex((entered: false, released: false))
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    var isEntered: Bool { state.withLock { $0.entered } }
+
+    /// Called on the reload queue: the first call waits for ``release()``.
+    func pass() {
+        let first = state.withLock { state -> Bool in
+            defer { state.entered = true }
+            return !state.entered
         }
-        try await Task.sleep(for: .milliseconds(10))
+        if first { semaphore.wait() }
     }
+
+    func release() { semaphore.signal() }
+}
+
+/// `.manual`, then, once the reload it starts is held in the gate, `count - 1` times `.sighup`;
+/// `exhausted` is set when the consumer has taken them all and asked for more.
+final class HeldTriggers: AsyncSequence, Sendable {
+    typealias Element = ReloadTrigger
+    let gate: ReloadGate
+    let count: Int
+    let handedOut = Atomic<Int>(0)
+    let exhausted = Atomic<Bool>(false)
+
+    init(gate: ReloadGate, count: Int) {
+        self.gate = gate
+        self.count = count
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let source: HeldTriggers
+
+        mutating func next() async -> ReloadTrigger? {
+            let index = source.handedOut.load(ordering: .acquiring)
+            guard index < source.count else {
+                source.exhausted.store(true, ordering: .releasing)
+                return nil
+            }
+            if index == 1 {
+                let gate = source.gate
+                _ = try? await poll(within: 15) { gate.isEntered }
+            }
+            source.handedOut.store(index + 1, ordering: .releasing)
+            return index == 0 ? .manual : .sighup
+        }
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(source: self) }
 }

@@ -4,9 +4,7 @@ import Testing
 
 @Suite("store and events settings")
 struct StoreSettingsTests {
-    func parse(_ text: String) -> (DaemonConfiguration?, [Diagnostic]) {
-        DaemonConfiguration.parse(Array(text.utf8), file: "/etc/duwtje/duwtje.yaml", directory: "/etc/duwtje")
-    }
+    func parse(_ text: String) -> (DaemonConfiguration?, [Diagnostic]) { DaemonConfigurationTests().parse(text) }
 
     @Test("store and events settings have defaults and are read from the file")
     func settings() throws {

@@ -1,27 +1,47 @@
+import DuwtjeReport
 import DuwtjeRules
 @testable import DuwtjeStore
-import Foundation
-import Testing
+import DuwtjeTestSupport
 import DuwtjeWire
-import DuwtjeReport
+import Foundation
+import Synchronization
+import Testing
 
 @Suite("The SQLite event store")
 struct EventStoreTests {
-    @Test("appended counts add up, concurrent batches share commits, and old days are pruned")
+    static func key(day: String) -> EventCountKey {
+        EventCountKey(day: day, journey: "j", stage: "s", persona: "", rule: "r", variant: "", itemKind: "content", item: "c",
+                      type: "impression")
+    }
+
+    @Test("appended counts add up, batches that wait for a commit share the next one, and old days are pruned")
     func store() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("es-" + UUID().uuidString).path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/d.db"
+        let fixture = try Fixture()
+        let path = fixture.directory + "/d.db"
         let store = try EventStore(path: path, retentionDays: 10, timeZone: .gmt)
-        let key = EventCountKey(day: EventCountKey.day(of: Date(), in: .gmt), journey: "j", stage: "s", persona: "", rule: "r",
-                                variant: "", itemKind: "content", item: "c", type: "impression")
-        let old = EventCountKey(day: "2000-01-01", journey: "j", stage: "s", persona: "", rule: "r", variant: "",
-                                itemKind: "content", item: "c", type: "impression")
+        let today = Self.key(day: EventCountKey.day(of: Date(), in: .gmt))
+        // The writer is held inside its first commit's report until the other batches are waiting,
+        // so group commit must take them all in the next transaction.
+        let gate = CommitGate()
+        store.observe { _, _ in gate.committed() }
+        let first = Task { try await store.append([Self.key(day: "2000-01-01"): 1]) }
+        try await eventually("the first commit is held") { gate.holding }
+        let waiting = 50
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<50 { group.addTask { try await store.append([key: 2]) } }
-            group.addTask { try await store.append([old: 1]) }
+            for _ in 0..<waiting {
+                group.addTask {
+                    gate.enter()
+                    try await store.append([today: 2])
+                }
+            }
+            try await eventually("every batch is waiting") { gate.entered == waiting }
+            gate.release()
             try await group.waitForAll()
         }
+        try await first.value
+        // One held commit, then the 50 waiting batches: in one commit, or a few when a batch was
+        // still on its way into the queue at the release; one commit each would be no group commit.
+        #expect(gate.commits >= 2 && gate.commits <= 4, "\(gate.commits) commits for 1 + \(waiting) batches")
         // The writer also prunes after its first commit, so the old day may already be gone here.
         try store.prune()
         let totals = try EventStore.totals(path: path, journey: "j", from: nil, until: nil)
@@ -52,4 +72,29 @@ struct EventStoreTests {
         _ = try EventStore(path: shared + "/d.db", retentionDays: 10, timeZone: .gmt)
         #expect(try mode(shared) == 0o755)
     }
+}
+
+/// Counts commits and holds the writer inside the first one's report until released.
+final class CommitGate: Sendable {
+    private let state = Mutex((commits: 0, holding: false, entered: 0))
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    var commits: Int { state.withLock { $0.commits } }
+    var holding: Bool { state.withLock { $0.holding } }
+    /// How many batches are on their way to `append`.
+    var entered: Int { state.withLock { $0.entered } }
+
+    func enter() { state.withLock { $0.entered += 1 } }
+
+    /// Called on the store's writer after each commit.
+    func committed() {
+        let first = state.withLock { state -> Bool in
+            state.commits += 1
+            if state.commits == 1 { state.holding = true }
+            return state.commits == 1
+        }
+        if first { semaphore.wait() }
+    }
+
+    func release() { semaphore.signal() }
 }

@@ -17,7 +17,11 @@ public final class Fixture {
 
     /// Writes a file whole: into a hidden temporary name, then renamed, so a reader never sees half of it.
     public func write(_ path: String, _ text: String) throws {
-        let target = directory + "/" + path
+        try Self.writeWhole(directory + "/" + path, text)
+    }
+
+    /// Writes `text` to `target` through a hidden temporary file in the same folder and a rename.
+    public static func writeWhole(_ target: String, _ text: String) throws {
         let temporary = URL(fileURLWithPath: target).deletingLastPathComponent().path + "/.tmp-" + UUID().uuidString
         try text.write(toFile: temporary, atomically: false, encoding: .utf8)
         guard rename(temporary, target) == 0 else { throw CocoaError(.fileWriteUnknown) }

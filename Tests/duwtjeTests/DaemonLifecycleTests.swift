@@ -1,9 +1,9 @@
+import DuwtjeTestSupport
 import Foundation
 import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
-import DuwtjeTestSupport
 #endif
 
 /// Start-up, reload, shutdown and the socket, with the real binary and real signals.
@@ -11,25 +11,31 @@ import DuwtjeTestSupport
 struct DaemonLifecycleTests {
     static let body = #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}}"#
 
-    func status(_ client: SocketClient) async throws -> [String: Any] {
+    func status(_ client: UnixHTTPClient) async throws -> [String: Any] {
         try #require(try await client.get("/v1/status").json)
     }
 
-    func reloadsOK(_ client: SocketClient) async throws -> Int {
+    func reloadsOK(_ client: UnixHTTPClient) async throws -> Int {
         ((try await status(client))["reloads"] as? [String: Any])?["ok"] as? Int ?? -1
+    }
+
+    /// Starts a daemon on rules with `why: A`, then changes them to `why` and reloads with SIGHUP;
+    /// returns the daemon and the version it served first.
+    func startThenReload(to why: String) async throws -> (DaemonProcess, String) {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let client = daemon.client
+        let first = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
+        try daemon.write("rules/rules.yaml", Fixture.rules(why: why))
+        daemon.signal(SIGHUP)
+        try await eventually("the first reload") { try await reloadsOK(client) == 1 }
+        return (daemon, first)
     }
 
     @Test("reload: a valid change is served; an invalid one keeps the old set and lists its errors; then a valid one works")
     func reload() async throws {
-        let daemon = try DaemonProcess()
-        try await daemon.start()
-        let client = SocketClient(daemon)
-        defer { Task { await client.shutdown() } }
-        let versionA = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
-
-        try daemon.write("rules/rules.yaml", Fixture.rules(why: "B"))
-        daemon.signal(SIGHUP)
-        try await eventually("first reload") { try await reloadsOK(client) == 1 }
+        let (daemon, versionA) = try await startThenReload(to: "B")
+        let client = daemon.client
         let answerB = try #require(try await client.post("/v1/recommendations", Self.body).json)
         let versionB = try #require(answerB["ruleset"] as? String)
         #expect(versionB != versionA)
@@ -66,14 +72,8 @@ struct DaemonLifecycleTests {
 
     @Test("reload under load: 16 clients sending continuously, 50 SIGHUPs alternating two rule sets, no request fails")
     func reloadUnderLoad() async throws {
-        let daemon = try DaemonProcess()
-        try await daemon.start()
-        let client = SocketClient(daemon, connections: 32)
-        defer { Task { await client.shutdown() } }
-        let versionA = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
-        try daemon.write("rules/rules.yaml", Fixture.rules(why: "B"))
-        daemon.signal(SIGHUP)
-        try await eventually { try await reloadsOK(client) == 1 }
+        let (daemon, versionA) = try await startThenReload(to: "B")
+        let client = daemon.client
         let versionB = try #require(try await client.post("/v1/recommendations", Self.body).json?["ruleset"] as? String)
         #expect(versionA != versionB)
 
@@ -123,26 +123,27 @@ struct DaemonLifecycleTests {
         #expect(await daemon.stop() == 0)
     }
 
-    @Test("SIGTERM: the request in flight is answered, the socket file removed, exit 0")
+    @Test("SIGTERM: the request in flight is answered, new connections are refused, the socket file removed, exit 0")
     func gracefulStop() async throws {
         let daemon = try DaemonProcess()
         try await daemon.start()
         let path = daemon.socketPath
         let body = Self.body
         let head = "POST /v1/recommendations HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
-        let descriptor = await RawClient.onThread { RawClient.connect(path) }
-        #expect(descriptor >= 0)
+        let descriptor = await RawSocket.onThread { RawSocket.connect(path) }
+        try #require(descriptor >= 0)
         defer { close(descriptor) }
-        // Half a request is in flight when SIGTERM arrives.
-        #expect(RawClient.send(descriptor, head + String(body.prefix(10))))
-        try await Task.sleep(for: .milliseconds(200))
+        // Half a request is in flight when SIGTERM arrives: the daemon has read every byte sent so far.
+        #expect(RawSocket.send(descriptor, head + String(body.prefix(10))))
+        try await eventually("the daemon read the half request") { RawSocket.unread(descriptor) == 0 }
         daemon.signal(SIGTERM)
-        try await Task.sleep(for: .milliseconds(300))
         // New connections are refused once it stops accepting...
-        #expect(try await RawClient.exchange(path, "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n").isEmpty)
+        try await eventually("new connections refused") {
+            await RawSocket.exchange(path, "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n").isEmpty
+        }
         // ...but the request in flight completes.
-        #expect(RawClient.send(descriptor, String(body.dropFirst(10))))
-        let answer = await RawClient.onThread { RawClient.readAll(descriptor) }
+        #expect(RawSocket.send(descriptor, String(body.dropFirst(10))))
+        let answer = await RawSocket.onThread { RawSocket.readAll(descriptor) }
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         #expect(answer.contains(#""ruleset":"sha256:"#))
         #expect(await daemon.waitForExit() == 0)
@@ -164,27 +165,23 @@ struct DaemonLifecycleTests {
         #expect(await daemon.stop() == 0)
     }
 
-    @Test("two daemons started at once leave exactly one listening")
+    @Test("two daemons started at once leave exactly one listening; the other exits 1 naming the socket")
     func simultaneousStart() async throws {
         let daemon = try DaemonProcess()
         let first = try daemon.launch()
         let secondLog = daemon.directory + "/second.log"
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        second.arguments = ["serve", "--config", daemon.configPath]
-        _ = FileManager.default.createFile(atPath: secondLog, contents: nil)
-        second.standardError = FileHandle(forWritingAtPath: secondLog)
-        try second.run()
-        try await eventually {
-            guard FileManager.default.fileExists(atPath: daemon.socketPath) else { return false }
-            return (try? await daemon.probeHealth()) == true
-        }
-        try await Task.sleep(for: .milliseconds(500))
-        let running = [first, second].filter(\.isRunning)
-        #expect(running.count == 1)
-        for process in running { kill(process.processIdentifier, SIGTERM) }
-        for process in [first, second] { _ = await DaemonProcess.waitForExit(process) }
-        #expect([first.terminationStatus, second.terminationStatus].sorted() == [0, 1])
+        let second = try daemon.launch(log: secondLog)
+        try await eventually("one daemon answers") { try await daemon.probeHealth() }
+        // The loser exits by itself (a positive event), rather than "still running after a pause".
+        try await eventually("one of the two exits") { [first, second].filter(\.isRunning).count == 1 }
+        let running = try #require([first, second].first { $0.isRunning })
+        let loser = running === first ? second : first
+        #expect(loser.terminationStatus == 1)
+        let loserLog = (try? String(contentsOfFile: loser === first ? daemon.stderrPath : secondLog, encoding: .utf8)) ?? ""
+        #expect(loserLog.contains(daemon.socketPath), "\(loserLog)")
+        #expect(try await daemon.probeHealth())
+        kill(running.processIdentifier, SIGTERM)
+        #expect(await DaemonProcess.waitForExit(running) == 0)
     }
 
     @Test("a stale socket file is replaced; the socket gets the configured mode")
@@ -192,15 +189,9 @@ struct DaemonLifecycleTests {
         let daemon = try DaemonProcess(socketMode: "0600")
         try FileManager.default.createDirectory(atPath: daemon.directory + "/run", withIntermediateDirectories: true)
         // A socket bound and closed: what a killed daemon leaves behind.
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(daemon.socketPath.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in for (index, byte) in bytes.enumerated() { buffer[index] = byte } }
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        close(descriptor)
+        let stale = RawSocket.bind(daemon.socketPath)
+        try #require(stale >= 0)
+        close(stale)
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
         try await daemon.start()
         #expect(fileMode(daemon.socketPath) == 0o600)
@@ -240,34 +231,33 @@ struct DaemonLifecycleTests {
     func slowClient() async throws {
         let daemon = try DaemonProcess(config: "limits: { request_timeout: 2s, idle_timeout: 30s }\n")
         try await daemon.start()
-        let client = SocketClient(daemon)
-        defer { Task { await client.shutdown() } }
+        let client = daemon.client
         let path = daemon.socketPath
+        let trickled = StopFlag()
         let trickle = Task {
-            await RawClient.onThread { () -> (String, Double) in
-                let descriptor = RawClient.connect(path, timeoutSeconds: 1)
+            await RawSocket.onThread { () -> (String, Double) in
+                let descriptor = RawSocket.connect(path, timeoutSeconds: 1)
                 defer { close(descriptor) }
                 let started = Date()
-                var answer = ""
                 for character in "POST /v1/recommendations HTTP/1.1\r\nHost: d\r\nContent-Length: 500\r\n\r\n{\"journey\":" {
-                    guard RawClient.send(descriptor, String(character)) else { break }
-                    var buffer = [UInt8](repeating: 0, count: 4096)
-                    let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-                    if count > 0 { answer += String(decoding: buffer[0..<count], as: UTF8.self) }
-                    if count == 0 { break }
-                    usleep(150_000)
+                    guard RawSocket.send(descriptor, String(character)) else { break }
+                    // One byte per 150 ms, unless the daemon answers (or closes) first: the pace of a
+                    // slow client, and at the same time the wait for the answer.
+                    if RawSocket.awaitInput(descriptor, milliseconds: 150) { break }
                     if Date().timeIntervalSince(started) > 20 { break }
                 }
-                answer += RawClient.readAll(descriptor)
-                return (answer, Date().timeIntervalSince(started))
+                defer { trickled.set() }
+                return (RawSocket.readAll(descriptor), Date().timeIntervalSince(started))
             }
         }
-        // Meanwhile every other client is answered.
-        for _ in 0..<20 {
+        // Meanwhile every other client is answered, for as long as the trickle lasts.
+        var answered = 0
+        repeat {
             #expect(try await client.post("/v1/recommendations", Self.body).status == 200)
-            try await Task.sleep(for: .milliseconds(50))
-        }
+            answered += 1
+        } while !trickled.isSet && answered < 2_000
         let (answer, seconds) = await trickle.value
+        #expect(answered >= 2)
         #expect(answer.hasPrefix("HTTP/1.1 408"))
         #expect(answer.contains("urn:duwtje:problem:request-timeout"))
         #expect(seconds < 15)
@@ -280,21 +270,29 @@ struct DaemonLifecycleTests {
         let daemon = try DaemonProcess(config: "limits: { max_connections: 1 }\n")
         try await daemon.start()
         let path = daemon.socketPath
-        let holder = await RawClient.onThread { RawClient.connect(path) }
-        #expect(holder >= 0)
-        try await Task.sleep(for: .milliseconds(200))
-        let answered = StopFlag()
-        let waiting = Task {
-            let reply = try await RawClient.exchange(path, "GET /healthz HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
-            answered.set()
-            return reply
+        let health = "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n"
+        let holder = await RawSocket.onThread { RawSocket.connect(path) }
+        try #require(holder >= 0)
+        defer { close(holder) }
+        func ask(_ descriptor: Int32) async -> String {
+            await RawSocket.onThread {
+                guard RawSocket.send(descriptor, health) else { return "" }
+                return RawSocket.receive(descriptor)
+            }
         }
-        try await Task.sleep(for: .milliseconds(700))
-        // Not answered while the one allowed connection is open...
-        #expect(!answered.isSet)
+        // The one allowed connection is open and answered.
+        #expect(await ask(holder).hasPrefix("HTTP/1.1 200"))
+        let waiter = await RawSocket.onThread { RawSocket.connect(path) }
+        try #require(waiter >= 0)
+        defer { close(waiter) }
+        #expect(RawSocket.send(waiter, "GET /healthz HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
+        // A later request on the held connection is answered while the waiter's request, sent
+        // before it, stays unread in the backlog: the order proves the bound, not a pause.
+        #expect(await ask(holder).hasPrefix("HTTP/1.1 200"))
+        #expect(RawSocket.unread(waiter) > 0 && !RawSocket.hasInput(waiter))
         close(holder)
-        // ...and answered once it closes.
-        let answer = try await waiting.value
+        // ...and it is answered once the held connection closes.
+        let answer = await RawSocket.onThread { RawSocket.readAll(waiter) }
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         #expect(await daemon.stop() == 0)
     }
@@ -303,34 +301,13 @@ struct DaemonLifecycleTests {
     func systemdNotify() async throws {
         let daemon = try DaemonProcess()
         let notifyPath = daemon.directory + "/notify"
-        let receiver = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(receiver) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(notifyPath.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in for (index, byte) in bytes.enumerated() { buffer[index] = byte } }
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(receiver, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(receiver, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let socketPath = daemon.socketPath
-        func receive() async -> String {
-            await RawClient.onThread {
-                var buffer = [UInt8](repeating: 0, count: 1024)
-                let count = recv(receiver, &buffer, buffer.count, 0)
-                return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
-            }
-        }
-        _ = socketPath
+        let receiver = try NotifyReceiver(path: notifyPath)
+        func receive() async -> String { await receiver.next() }
         try await daemon.start(environment: ["NOTIFY_SOCKET": notifyPath])
-        let ready = await receive()
-        #expect(ready.hasPrefix("READY=1"))
+        #expect(await receive().hasPrefix("READY=1"))
         #expect(FileManager.default.fileExists(atPath: daemon.socketPath))
         daemon.signal(SIGHUP)
-        let reloading = await receive()
-        #expect(reloading.hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
+        #expect(await receive().hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
         #expect(await receive().hasPrefix("READY=1"))
         daemon.signal(SIGTERM)
         #expect(await receive() == "STOPPING=1")
@@ -346,7 +323,7 @@ struct Tally: Sendable {
     var errors: [String] = []
 }
 
-/// A flag the load generators poll to know when to stop.
+/// A flag the load generators (and the slow client's watchers) poll to know when to stop.
 final class StopFlag: Sendable {
     private let state = Mutex(false)
     var isSet: Bool { state.withLock { $0 } }

@@ -1,4 +1,4 @@
-
+import DuwtjeTestSupport
 import Foundation
 import Testing
 
@@ -23,7 +23,7 @@ struct DismissalEndToEndTests {
     func dismissal() async throws {
         let daemon = try DaemonProcess(rules: EventsFixture.rules)
         try await daemon.start()
-        var client = SocketClient(daemon)
+        let client = daemon.client
         let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let visitor = "dismissing-visitor"
         #expect(Self.nudge(try await client.post("/v1/recommendations", Self.request(visitor, at: start))) == "n1")
@@ -42,24 +42,23 @@ struct DismissalEndToEndTests {
         #expect(carried == 0)
         // Another visitor is not affected.
         #expect(Self.nudge(try await client.post("/v1/recommendations", Self.request("someone-else", at: start))) == "n1")
-        await client.shutdown()
         #expect(await daemon.stop() == 0)
 
         // After a restart the dismissal still holds, up to its last second …
         try await daemon.start()
-        client = SocketClient(daemon)
         let window = 30.0 * 86_400
         #expect(Self.nudge(try await client.post("/v1/recommendations", Self.request(visitor, at: start.addingTimeInterval(86_400)))) == nil)
         #expect(Self.nudge(try await client.post("/v1/recommendations", Self.request(visitor, at: start.addingTimeInterval(window - 1)))) == nil)
         // … and after dismiss_for the nudge may return.
         #expect(Self.nudge(try await client.post("/v1/recommendations", Self.request(visitor, at: start.addingTimeInterval(window + 1)))) == "n1")
-        await client.shutdown()
         #expect(await daemon.stop() == 0)
 
         // Only the keyed hash is stored: the visitor id is nowhere in the database files.
-        for suffix in ["", "-wal"] {
-            let bytes = FileManager.default.contents(atPath: daemon.directory + "/var/duwtje.db" + suffix) ?? Data()
-            #expect(bytes.range(of: Data(visitor.utf8)) == nil, "duwtje.db\(suffix)")
+        // The database must be there (a missing file would prove nothing); a WAL is checked if SQLite kept one.
+        let database = try #require(FileManager.default.contents(atPath: daemon.databasePath), "duwtje.db is missing")
+        #expect(database.range(of: Data(visitor.utf8)) == nil, "duwtje.db")
+        if let wal = FileManager.default.contents(atPath: daemon.databasePath + "-wal") {
+            #expect(wal.range(of: Data(visitor.utf8)) == nil, "duwtje.db-wal")
         }
     }
 
@@ -67,13 +66,12 @@ struct DismissalEndToEndTests {
     func countedOnly() async throws {
         let daemon = try DaemonProcess(rules: EventsFixture.rules)
         try await daemon.start()
-        let client = SocketClient(daemon)
+        let client = daemon.client
         let now = Date()
         let anonymous = #"{"type": "dismiss", "journey": "bz", "stage": "bewustwording", "persona": "ouder", "rule": "r1", "nudge": "n1"}"#
         let content = EventsFixture.event("dismiss", visitor: "v2")
         #expect(try await client.post("/v1/events", EventsFixture.batch([anonymous, content])).status == 202)
         #expect(Self.nudge(try await client.post("/v1/recommendations", Self.request("v2", at: now))) == "n1")
-        await client.shutdown()
         #expect(await daemon.stop() == 0)
     }
 }

@@ -29,9 +29,7 @@ struct LogLineTests {
         let forged = "2026-11-29T00:00:00.000Z info duwtje: reloaded rules"
         try daemon.write("rules/x\n\(forged).yaml", "rules: [ { id: kapot, journey: bz, recommend: [ { content: c9 } ], why: x } ]\n")
         daemon.signal(SIGHUP)
-        let deadline = Date().addingTimeInterval(30)
-        while !daemon.stderr.contains("reload refused"), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(daemon.stderr.contains("reload refused"))
+        try await eventually("the reload is refused", within: 30) { daemon.stderr.contains("reload refused") }
         let lines = daemon.stderr.split(separator: "\n")
         #expect(!lines.contains { $0.hasPrefix(forged) }, "a forged line: \(daemon.stderr)")
         #expect(lines.contains { $0.contains("x\\n\(forged).yaml") })

@@ -1,7 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -49,8 +46,8 @@ struct OperationsTests {
         let daemon = try DaemonProcess()
         try await daemon.start()
         for path in Self.getPaths {
-            let get = Self.parse(try await RawClient.exchange(daemon.socketPath, "GET \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
-            let head = Self.parse(try await RawClient.exchange(daemon.socketPath, "HEAD \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
+            let get = Self.parse(try await RawSocket.exchange(daemon.socketPath, "GET \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
+            let head = Self.parse(try await RawSocket.exchange(daemon.socketPath, "HEAD \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
             #expect(head.status == get.status && head.status == "HTTP/1.1 200 OK", "\(path)")
             #expect(head.headers["content-type"] == get.headers["content-type"], "\(path)")
             #expect(head.body.isEmpty, "HEAD \(path) sent a body")
@@ -59,9 +56,9 @@ struct OperationsTests {
                 #expect(head.headers["content-length"] == String(get.body.utf8.count), "\(path)")
             }
         }
-        let post = Self.parse(try await RawClient.exchange(daemon.socketPath, "POST /v1/status HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        let post = Self.parse(try await RawSocket.exchange(daemon.socketPath, "POST /v1/status HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
         #expect(post.status.hasPrefix("HTTP/1.1 405") && post.headers["allow"] == "GET, HEAD")
-        let headOfPost = Self.parse(try await RawClient.exchange(daemon.socketPath, "HEAD /v1/recommendations HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
+        let headOfPost = Self.parse(try await RawSocket.exchange(daemon.socketPath, "HEAD /v1/recommendations HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
         #expect(headOfPost.status.hasPrefix("HTTP/1.1 405") && headOfPost.headers["allow"] == "POST")
         #expect(await daemon.stop() == 0)
     }
@@ -71,46 +68,62 @@ struct OperationsTests {
         let port = try Self.freePort()
         let daemon = try DaemonProcess(config: "diagnostics: { listen: \"127.0.0.1:\(port)\" }\nlimits: { request_timeout: 60s }\n")
         try await daemon.start()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { Task { try? await client.shutdown() } }
-        func get(_ path: String, method: HTTPMethod = .GET) async throws -> (Int, String) {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-            request.method = method
-            let response = try await client.execute(request, timeout: .seconds(5))
-            return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        /// One request over TCP to the diagnostics listener, on a connection of its own.
+        func get(_ path: String, method: String = "GET") async throws -> (Int, String) {
+            let response = await RawSocket.onThread { () -> String in
+                let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard descriptor >= 0 else { return "" }
+                defer { close(descriptor) }
+                RawSocket.setReceiveTimeout(descriptor, seconds: 5)
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                guard connected == 0 else { return "" }
+                _ = RawSocket.send(descriptor, "\(method) \(path) HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return RawSocket.readAll(descriptor)
+            }
+            guard let status = Int(response.dropFirst("HTTP/1.1 ".count).prefix(3)) else { throw CocoaError(.fileReadUnknown) }
+            let body = response.range(of: "\r\n\r\n").map { String(response[$0.upperBound...]) } ?? ""
+            return (status, body)
         }
         try await eventually("the diagnostics listener answers") { (try? await get("/healthz").0) == 200 }
         #expect(try await get("/readyz").1.contains(#""status":"ready""#))
         let metrics = try await get("/metrics")
         #expect(metrics.0 == 200 && metrics.1.contains("duwtje_rules_loaded"))
-        #expect(try await get("/metrics", method: .HEAD).0 == 200)
+        #expect(try await get("/metrics", method: "HEAD").0 == 200)
         // Never the API.
         for path in ["/v1/status", "/v1/journeys", "/v1/report", "/v1/recommendations", "/v1/events"] {
             #expect(try await get(path).0 == 404, "\(path)")
         }
-        #expect(try await get("/v1/recommendations", method: .POST).0 == 404)
+        #expect(try await get("/v1/recommendations", method: "POST").0 == 404)
         #expect(daemon.stderr.contains("diagnostics listening") && daemon.stderr.contains("127.0.0.1:\(port)"))
 
         // A request in flight (half its body sent) keeps the daemon draining after SIGTERM.
         let body = #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}}"#
         let head = "POST /v1/recommendations HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
         let path = daemon.socketPath
-        let descriptor = await RawClient.onThread { RawClient.connect(path) }
+        let descriptor = await RawSocket.onThread { RawSocket.connect(path) }
         try #require(descriptor >= 0)
         defer { close(descriptor) }
         // One answered request first: the daemon has accepted the connection before it is asked to stop.
-        #expect(RawClient.send(descriptor, "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n"))
-        let healthy = await RawClient.onThread { Self.readOneAnswer(descriptor) }
+        #expect(RawSocket.send(descriptor, "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n"))
+        let healthy = await RawSocket.onThread { Self.readOneAnswer(descriptor) }
         #expect(healthy.hasPrefix("HTTP/1.1 200"))
-        #expect(RawClient.send(descriptor, head + String(body.prefix(10))))
+        #expect(RawSocket.send(descriptor, head + String(body.prefix(10))))
         daemon.signal(SIGTERM)
         try await eventually("/readyz says 503 while draining") {
             let (status, text) = (try? await get("/readyz")) ?? (0, "")
             return status == 503 && text.contains(#""status":"draining""#)
         }
         #expect(try await get("/healthz").0 == 200)
-        #expect(RawClient.send(descriptor, String(body.dropFirst(10))))
-        let answer = await RawClient.onThread { RawClient.readAll(descriptor) }
+        #expect(RawSocket.send(descriptor, String(body.dropFirst(10))))
+        let answer = await RawSocket.onThread { RawSocket.readAll(descriptor) }
         #expect(answer.hasPrefix("HTTP/1.1 200"))
         #expect(await daemon.waitForExit() == 0)
         #expect((try? await get("/healthz")) == nil, "the diagnostics listener closes with the daemon")

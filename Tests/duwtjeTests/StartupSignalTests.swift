@@ -35,7 +35,7 @@ struct StartupSignalTests {
     }
 
     static func status(_ daemon: DaemonProcess) async throws -> [String: Any]? {
-        let response = try await RawClient.exchange(daemon.socketPath, "GET /v1/status HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
+        let response = await RawSocket.exchange(daemon.socketPath, "GET /v1/status HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n")
         guard let body = response.range(of: "\r\n\r\n").map({ response[$0.upperBound...] }) else { return nil }
         return try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
     }
@@ -48,23 +48,24 @@ struct StartupSignalTests {
         daemon.process = process
         // From the moment the process handles SIGHUP (the first thing `main` does), keep sending it
         // until the daemon answers: every one of them arrives during start-up.
-        let deadline = Date().addingTimeInterval(120)
-        while !Self.handlesHangUp(process.processIdentifier), process.isRunning, Date() < deadline { await Task.yield() }
+        try await eventually("the process handles SIGHUP", within: 120) {
+            Self.handlesHangUp(process.processIdentifier) || !process.isRunning
+        }
         var sent = 0
-        while process.isRunning, Date() < deadline {
+        // One SIGHUP per poll until the daemon answers: every one of them arrives during start-up.
+        try await eventually("the daemon answers", within: 120) {
+            guard process.isRunning else { return true }
             kill(process.processIdentifier, SIGHUP)
             sent += 1
-            if FileManager.default.fileExists(atPath: daemon.socketPath), (try? await daemon.probeHealth()) == true { break }
-            try await Task.sleep(for: .milliseconds(20))  // pacing the signals, not synchronisation
+            return try await daemon.probeHealth()
         }
         #expect(process.isRunning, "the daemon died: \(daemon.stderr)")
         #expect(sent >= 1)
         // The queued SIGHUP becomes one reload once the daemon serves.
         var trigger: String?
-        while process.isRunning, Date() < deadline, trigger == nil {
-            let last = try await Self.status(daemon)?["last_reload"] as? [String: Any]
-            trigger = last?["trigger"] as? String
-            if trigger == nil { try await Task.sleep(for: .milliseconds(50)) }
+        try await eventually("a reload is reported", within: 60) {
+            trigger = (try await Self.status(daemon)?["last_reload"] as? [String: Any])?["trigger"] as? String
+            return trigger != nil || !process.isRunning
         }
         #expect(trigger == "sighup")
         #expect(await daemon.stop() == 0)
@@ -73,14 +74,14 @@ struct StartupSignalTests {
     @Test("SIGTERM during a long reload stops at once: the reload is abandoned, never installed, exit 0")
     func terminateDuringReload() async throws {
         let daemon = try DaemonProcess()
-        let notify = try NotifySocket(path: daemon.directory + "/notify")
+        let notify = try NotifyReceiver(path: daemon.directory + "/notify", timeoutSeconds: 30)
         try await daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
-        #expect(await notify.receive().hasPrefix("READY=1"))
+        #expect(await notify.next().hasPrefix("READY=1"))
         try Self.writeManyRules(30_000, why: "nieuw", to: daemon)
         daemon.signal(SIGHUP)
-        #expect(await notify.receive().hasPrefix("RELOADING=1"))
+        #expect(await notify.next().hasPrefix("RELOADING=1"))
         daemon.signal(SIGTERM)
-        #expect(await notify.receive() == "STOPPING=1")
+        #expect(await notify.next() == "STOPPING=1")
         #expect(await daemon.waitForExit() == 0)
         // Had the daemon waited for the reload, it would have installed it and said so.
         #expect(!daemon.stderr.contains("reloaded rules"), "\(daemon.stderr)")
@@ -107,38 +108,5 @@ struct StartupSignalTests {
         let process = try daemon.launch(["--config", daemon.configPath, "--socket", daemon.directory + "/file/sub/d.sock"])
         #expect(await DaemonProcess.waitForExit(process) == 1)
         #expect(daemon.stderr.contains("\(daemon.directory)/file is not a directory"), "\(daemon.stderr)")
-    }
-}
-
-/// A `NOTIFY_SOCKET` for the daemon: a datagram socket that receives what it tells systemd.
-final class NotifySocket: Sendable {
-    let path: String
-    let descriptor: Int32
-
-    init(path: String) throws {
-        self.path = path
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in for (index, byte) in bytes.enumerated() { buffer[index] = byte } }
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else { throw CocoaError(.fileWriteUnknown) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit { close(descriptor) }
-
-    /// The next message, or "" after 30 s without one.
-    func receive() async -> String {
-        let descriptor = self.descriptor
-        return await RawClient.onThread {
-            var buffer = [UInt8](repeating: 0, count: 1024)
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
-        }
     }
 }

@@ -97,7 +97,7 @@ struct ToolCommandsTests {
     func queryJSONIsTheDaemonsBody() async throws {
         let daemon = try DaemonProcess()
         try await daemon.start()
-        let client = SocketClient(daemon)
+        let client = daemon.client
         let now = "2026-11-22T10:00:00+01:00"
         let arguments = ["query", daemon.rulesDirectory, "--journey", "bz", "--persona", "ouder", "--context", "process=paspoort",
                          "--visitor", "v1", "--now", now, "--json"]
@@ -118,7 +118,6 @@ struct ToolCommandsTests {
         let plain = try Self.duwtje(arguments)
         let same = try JSONSerialization.jsonObject(with: Data(pretty.output.utf8)) as? NSDictionary
         #expect(same == (try JSONSerialization.jsonObject(with: Data(plain.output.utf8)) as? NSDictionary))
-        await client.shutdown()
         #expect(await daemon.stop() == 0)
     }
 

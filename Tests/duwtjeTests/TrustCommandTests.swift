@@ -1,3 +1,4 @@
+import DuwtjeTestSupport
 import Foundation
 import Testing
 

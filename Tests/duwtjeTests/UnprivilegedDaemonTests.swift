@@ -55,8 +55,7 @@ struct UnprivilegedDaemonTests {
         }
         #expect(Self.mode(daemon.socketPath).map { [$0.owner, $0.mode & 0o777] } == [user.uid, 0o660])
 
-        let client = SocketClient(daemon)
-        defer { Task { await client.shutdown() } }
+        let client = UnixHTTPClient(socketPath: daemon.socketPath)
         let body = #"{"journey": "bz", "persona": "ouder", "visitor": "v-1", "context": {"process": "paspoort"}}"#
         let first = try await client.post("/v1/recommendations", body)
         #expect(first.status == 200)

@@ -1,53 +1,8 @@
 import DuwtjeRules
+import DuwtjeStore
+import DuwtjeTestSupport
 import Foundation
 import Testing
-import DuwtjeStore
-
-@Suite("Nudge caps in memory")
-struct CapStoreTests {
-    let cap = Cap(max: 2, per: 3_600)
-    let start = Date(timeIntervalSince1970: 1_800_000_000)
-
-    @Test("a sliding window: showings older than the window no longer count")
-    func slidingWindow() {
-        let store = MemoryCapStore(maxVisitors: 10)
-        #expect(store.admit(visitor: "v", nudge: "n", cap: cap, now: start))
-        #expect(store.admit(visitor: "v", nudge: "n", cap: cap, now: start.addingTimeInterval(1_800)))
-        #expect(!store.admit(visitor: "v", nudge: "n", cap: cap, now: start.addingTimeInterval(3_599)))
-        #expect(store.admit(visitor: "v", nudge: "n", cap: cap, now: start.addingTimeInterval(3_600)))
-        #expect(!store.admit(visitor: "v", nudge: "n", cap: cap, now: start.addingTimeInterval(3_700)))
-        #expect(store.admit(visitor: "v", nudge: "other", cap: cap, now: start.addingTimeInterval(3_700)))
-    }
-
-    @Test("bounded by max visitors: the visitor seen least recently is forgotten first")
-    func leastRecentlySeenGoesFirst() {
-        let store = MemoryCapStore(maxVisitors: 2)
-        let one = Cap(max: 1, per: 86_400)
-        #expect(store.admit(visitor: "a", nudge: "n", cap: one, now: start))
-        #expect(store.admit(visitor: "b", nudge: "n", cap: one, now: start))
-        #expect(!store.admit(visitor: "a", nudge: "n", cap: one, now: start))  // a is now the most recent
-        #expect(store.admit(visitor: "c", nudge: "n", cap: one, now: start))   // evicts b
-        #expect(store.count == 2)
-        #expect(!store.admit(visitor: "a", nudge: "n", cap: one, now: start))  // a was kept
-        #expect(store.admit(visitor: "b", nudge: "n", cap: one, now: start))   // b was forgotten
-    }
-
-    @Test("safe under concurrent requests: exactly max showings are admitted")
-    func concurrentAdmits() async {
-        let store = MemoryCapStore(maxVisitors: 1_000)
-        let cap = Cap(max: 3, per: 86_400)
-        let start = self.start
-        let admitted = await withTaskGroup(of: Bool.self) { group in
-            for index in 0..<400 {
-                group.addTask { store.admit(visitor: "v\(index % 4)", nudge: "n", cap: cap, now: start) }
-            }
-            var count = 0
-            for await ok in group where ok { count += 1 }
-            return count
-        }
-        #expect(admitted == 12)
-    }
-}
 
 @Suite("Rule tests (*_test.yaml)")
 struct RuleTestRunnerTests {
@@ -103,9 +58,7 @@ struct RuleTestRunnerTests {
 
     @Test("the shipped Rules/ pass their own tests")
     func shippedRulesPass() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Rules").path
-        let files = try RuleDirectory.read(directory)
+        let files = try RuleDirectory.read(repositoryRoot + "/Rules")
         let definition = try #require(RuleSetLoader().load(files: files).definition)
         let rules = RuleSet(definition, timeZone: amsterdam)
         var total = 0
