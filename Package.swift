@@ -14,6 +14,9 @@ let package = Package(
     products: [
         .executable(name: "duwtje", targets: ["duwtje"]),
         .library(name: "DuwtjeRules", targets: ["DuwtjeRules"]),
+        .library(name: "DuwtjeWire", targets: ["DuwtjeWire"]),
+        .library(name: "DuwtjeReport", targets: ["DuwtjeReport"]),
+        .library(name: "DuwtjeStore", targets: ["DuwtjeStore"]),
         .library(name: "DuwtjeServer", targets: ["DuwtjeServer"]),
     ],
     dependencies: [
@@ -21,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -45,12 +49,40 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The wire format: request decoding, answer encoding, problem details, the endpoint table.
+        .target(
+            name: "DuwtjeWire",
+            dependencies: [
+                "DuwtjeRules",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// The campaign report: statistics and their text and HTML renderers.
+        .target(
+            name: "DuwtjeReport",
+            dependencies: ["DuwtjeRules"],
+            swiftSettings: swiftSettings
+        ),
+        /// Events and durable visitor state (caps) behind one protocol; SQLite embedded.
+        .target(
+            name: "DuwtjeStore",
+            dependencies: [
+                "DuwtjeRules",
+                "DuwtjeReport",
+                "DuwtjeWire",
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "DuwtjeServer",
             dependencies: [
                 "DuwtjeRules",
-                "CSQLite",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "DuwtjeWire",
+                "DuwtjeReport",
+                "DuwtjeStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -63,21 +95,52 @@ let package = Package(
             name: "duwtje",
             dependencies: [
                 "DuwtjeRules",
+                "DuwtjeWire",
+                "DuwtjeReport",
+                "DuwtjeStore",
                 "DuwtjeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+        /// What the test targets share: fixtures, the daemon-process harness, polling with a deadline.
+        .target(
+            name: "DuwtjeTestSupport",
+            dependencies: [
+                "DuwtjeRules",
+            ],
+            path: "Tests/DuwtjeTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DuwtjeRulesTests",
-            dependencies: ["DuwtjeRules"],
+            dependencies: ["DuwtjeRules", "DuwtjeStore", "DuwtjeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DuwtjeWireTests",
+            dependencies: ["DuwtjeWire", "DuwtjeRules", "DuwtjeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DuwtjeReportTests",
+            dependencies: ["DuwtjeReport", "DuwtjeRules", "DuwtjeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DuwtjeStoreTests",
+            dependencies: ["DuwtjeStore", "DuwtjeWire", "DuwtjeReport", "DuwtjeRules", "DuwtjeTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "DuwtjeServerTests",
             dependencies: [
                 "DuwtjeServer",
+                "DuwtjeWire",
+                "DuwtjeStore",
+                "DuwtjeRules",
+                "DuwtjeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
@@ -87,7 +150,10 @@ let package = Package(
             dependencies: [
                 "duwtje",
                 "DuwtjeRules",
+                "DuwtjeWire",
+                "DuwtjeStore",
                 "DuwtjeServer",
+                "DuwtjeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

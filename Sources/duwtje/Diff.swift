@@ -2,6 +2,7 @@ import ArgumentParser
 import DuwtjeRules
 import DuwtjeServer
 import Foundation
+import DuwtjeWire
 
 /// `duwtje diff`: what a change of the rules does to answers, before it is loaded. Operations run
 /// it before a reload; a rule repository can run it in CI. It informs: exit 0 whatever changed.

@@ -11,9 +11,11 @@ struct Duwtje: AsyncParsableCommand {
     )
 
     /// ArgumentParser's `main`, after putting Swift concurrency on the daemon's event loops for
-    /// `serve` (``Daemon/runTasksOnEventLoops()``: it must happen before any task runs).
+    /// `serve` (``Daemon/runTasksOnEventLoops()``: it must happen before any task runs), and after
+    /// making a SIGHUP harmless from the first instruction on (``Daemon/ignoreHangUpUntilTrapped()``).
     static func main() async {
         if CommandLine.arguments.dropFirst().first == "serve" {
+            Daemon.ignoreHangUpUntilTrapped()
             Daemon.runTasksOnEventLoops()
         }
         await main(nil)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DuwtjeRules
+import DuwtjeStore
 import Foundation
 
 /// `duwtje test [DIR]`: runs every `*_test.yaml` case below DIR against the rule set of DIR.
@@ -28,7 +29,7 @@ struct RunTests: ParsableCommand {
                 if diagnostic.severity == .error { invalid += 1 }
             }
             for testCase in cases {
-                let result = RuleTests.run(testCase, on: ruleSet)
+                let result = RuleTests.run(testCase, on: ruleSet, caps: MemoryCapStore(maxVisitors: 1_000))
                 let place = testCase.location.formatted(directory: directory)
                 if result.passed {
                     passed += 1

@@ -1,6 +1,7 @@
 import DuwtjeRules
 import Foundation
 import Testing
+import DuwtjeStore
 
 @Suite("Nudge caps in memory")
 struct CapStoreTests {
@@ -71,7 +72,7 @@ struct RuleTestRunnerTests {
         """.utf8))
         let (cases, diagnostics) = RuleTests.parse(file, ruleSet: rules, now: Date())
         #expect(diagnostics.isEmpty)
-        let results = cases.map { RuleTests.run($0, on: rules) }
+        let results = cases.map { RuleTests.run($0, on: rules, caps: MemoryCapStore(maxVisitors: 1_000)) }
         #expect(results.map(\.passed) == [true, false, true])
         #expect(results[1].testCase.location.description == "t/x_test.yaml:5:5")
         #expect(results[1].failures == [
@@ -113,7 +114,7 @@ struct RuleTestRunnerTests {
             #expect(diagnostics.isEmpty)
             for testCase in cases {
                 total += 1
-                let result = RuleTests.run(testCase, on: rules)
+                let result = RuleTests.run(testCase, on: rules, caps: MemoryCapStore(maxVisitors: 1_000))
                 #expect(result.passed, "\(testCase.location): \(testCase.name): \(result.failures)")
             }
         }

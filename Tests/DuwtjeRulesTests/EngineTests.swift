@@ -1,6 +1,7 @@
 import DuwtjeRules
 import Foundation
 import Testing
+import DuwtjeStore
 
 @Suite("Evaluating a request (rules.md section 6)")
 struct EngineTests {
@@ -12,8 +13,11 @@ struct EngineTests {
 
     func ask(_ ruleSet: RuleSet, stage: String? = nil, persona: String? = nil, context: [String: ContextValue] = [:],
              visitor: String? = nil, limit: Int = 3, at time: Date? = nil, caps: (any CapStore)? = nil) throws -> Answer {
-        try ruleSet.evaluate(EvaluationRequest(journey: "bz", stage: stage, persona: persona, context: context, visitor: visitor,
-                                               limit: limit, now: time ?? now), caps: caps)
+        let request = EvaluationRequest(journey: "bz", stage: stage, persona: persona, context: context, visitor: visitor,
+                                        limit: limit, now: time ?? now)
+        var answer = try ruleSet.evaluate(request)
+        if let caps { answer.admitNudge(for: request, caps: caps) }
+        return answer
     }
 
     static func text(_ value: String) -> ContextValue { .scalar(.string(value)) }

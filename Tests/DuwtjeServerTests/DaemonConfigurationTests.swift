@@ -3,6 +3,7 @@ import DuwtjeRules
 import Foundation
 import Logging
 import Testing
+import DuwtjeTestSupport
 
 @Suite("Reading the daemon's configuration file")
 struct DaemonConfigurationTests {

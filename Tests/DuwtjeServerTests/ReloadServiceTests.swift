@@ -3,6 +3,7 @@ import DuwtjeRules
 import Foundation
 import Logging
 import Testing
+import DuwtjeTestSupport
 
 @Suite("Reloading rules, fed by an AsyncStream instead of SIGHUP")
 struct ReloadServiceTests {

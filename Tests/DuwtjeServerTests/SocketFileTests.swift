@@ -3,6 +3,7 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import DuwtjeTestSupport
 #endif
 
 /// Creates a listening (or, with `listening: false`, merely bound and closed: stale) socket at `path`.

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
+import DuwtjeTestSupport
 #endif
 
 /// Start-up, reload, shutdown and the socket, with the real binary and real signals.

@@ -5,6 +5,7 @@ import NIOHTTP1
 import Testing
 #if canImport(Glibc)
 import Glibc
+import DuwtjeTestSupport
 #endif
 
 /// A temporary directory with a rule set and a configuration file, and the real `duwtje` binary

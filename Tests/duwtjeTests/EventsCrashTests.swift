@@ -4,6 +4,8 @@ import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
+import DuwtjeStore
+import DuwtjeTestSupport
 #endif
 
 /// Process crashes during ingestion: clients post batches continuously while the daemon is killed

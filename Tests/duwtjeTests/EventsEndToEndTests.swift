@@ -3,6 +3,8 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+import DuwtjeWire
+import DuwtjeTestSupport
 #endif
 
 /// `POST /v1/events`, `GET /v1/report`, durable caps and `duwtje report`, on the real binary.
@@ -41,7 +43,7 @@ struct EventsEndToEndTests {
         let store = try #require(status.json?["store"] as? [String: Any])
         #expect(store["path"] as? String == daemon.directory + "/var/duwtje.db")
         #expect((store["size_bytes"] as? Int ?? 0) > 0)
-        #expect(store["oldest_day"] as? String == EventStore.day(of: Date(), in: TimeZone(identifier: "Europe/Amsterdam")!))
+        #expect(store["oldest_day"] as? String == EventCountKey.day(of: Date(), in: TimeZone(identifier: "Europe/Amsterdam")!))
         #expect(fileMode(daemon.directory + "/var/duwtje.db.secret") == 0o600)
         #expect(await daemon.stop() == 0)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import DuwtjeTestSupport
 
 /// Rules for the event tests: `r1` (a capped nudge, from ``Fixture``) and `exp`, an experiment with
 /// a holdout (`controle`, no nudge) and variant `a`.

@@ -1,0 +1,12 @@
+public import Foundation
+
+/// Where nudge showings are checked and counted: the engine's port, implemented in memory or by a
+/// durable store outside the engine. Evaluation never calls it; ``Answer/admitNudge(for:caps:)``
+/// does, once per answer.
+///
+/// `admit` checks and records in one step, so that concurrent requests for the same visitor can
+/// never both take the last showing.
+public protocol CapStore: Sendable {
+    /// Whether `visitor` may be shown `nudge` at `now` under `cap`; when yes, the showing is counted.
+    func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool
+}

@@ -1,0 +1,381 @@
+import Foundation
+
+/// What the engine knows about one request once its ids are resolved against the rule set.
+struct Facts {
+    let journey: Int
+    let stage: Int?
+    let stageName: String
+    let stageSource: Answer.StageSource
+    let persona: Int?
+    /// The request's context values by context key index.
+    let values: [ContextValue?]
+    let languages: [String]?
+    let warnings: [String]
+}
+
+/// Why a rule did not match, cheap to produce and only turned into text for an explanation.
+enum Failure {
+    case stage
+    case persona
+    case context(String)
+    case active
+
+    var name: String {
+        switch self {
+        case .stage: return "stage"
+        case .persona: return "persona"
+        case .context(let key): return "context." + key
+        case .active: return "active"
+        }
+    }
+}
+
+extension RuleSet {
+    /// Answers one request (rules.md section 6): ranked content and at most one nudge, with why.
+    ///
+    /// Pure: nothing is counted. The answer carries its nudge candidates in rank order and serves the
+    /// first as if no cap applied; ``Answer/admitNudge(for:caps:)`` is the one place where caps are
+    /// checked and counted, after evaluation.
+    public func evaluate(_ request: EvaluationRequest) throws(EvaluationError) -> Answer {
+        let facts = try resolve(request)
+        let journey = journeys[facts.journey]
+        let limit = max(0, request.limit)
+        var recommendations: [Recommendation] = []
+        recommendations.reserveCapacity(limit)
+        var listed: [Int] = []
+        var candidates: [NudgeCandidate] = []
+        /// A candidate that no cap can refuse was found: no later rule can change the nudge.
+        var nudgeServed = false  // cheaper to test than the array
+        var explanation: [ExplanationEntry]? = request.explain ? [] : nil
+        var rank = 0
+        var cutBy: String?
+
+        func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?) {
+            guard recommendations.count < limit, !listed.contains(item) else { return }
+            let content = self.content[item]  // a class: no copy of its strings
+            guard content.isActive(at: request.now) else { return }
+            if let language = content.language, let accepted = facts.languages, !accepted.contains(language) { return }
+            listed.append(item)
+            recommendations.append(Recommendation(content: content.id, type: content.type, title: content.title, url: content.url,
+                                                  rule: rule?.id, variant: variant, why: rule?.why, fallback: fallback))
+        }
+
+        // The index hands over only rules whose stage and persona conditions hold for this request;
+        // the full walk (for an explanation) must check them.
+        let indexed = !request.explain
+
+        func consider(_ position: Int) -> Bool {
+            // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing.
+            if indexed, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
+            let rule = journey.rules[position]
+            let failure = self.failure(of: rule, facts, now: request.now, checkingStageAndPersona: !indexed)
+            if let cut = cutBy {
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name, cutBy: cut))
+                return true
+            }
+            guard failure == nil else {
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name))
+                return true
+            }
+            rank += 1
+            var variant: CompiledVariant?
+            if !rule.variants.isEmpty, let visitor = request.visitor {
+                let index = VariantAssignment.pick(weights: rule.weights, total: rule.totalWeight,
+                                                   hash: VariantAssignment.hash(rule: rule.id, visitor: visitor))
+                variant = rule.variants[index]
+            }
+            if recommendations.count < limit {
+                for item in variant?.recommend ?? rule.recommend {
+                    switch item {
+                    case .content(let index):
+                        add(index, rule: rule, variant: variant?.id, fallback: nil)
+                    case .query(let indices, let itemLimit):
+                        var added = 0
+                        for index in indices where added < itemLimit {
+                            let before = recommendations.count
+                            add(index, rule: rule, variant: variant?.id, fallback: nil)
+                            if recommendations.count > before { added += 1 }
+                        }
+                    }
+                }
+            }
+            if !nudgeServed, let candidate = variant?.nudge ?? rule.nudge {
+                let cap = request.visitor == nil ? nil : candidate.cap
+                candidates.append(NudgeCandidate(
+                    nudge: ServedNudge(id: candidate.id, message: candidate.message, cta: candidate.cta,
+                                       alternative: candidate.alternative, rule: rule.id, variant: variant?.id, why: rule.why),
+                    cap: cap))
+                if cap == nil { nudgeServed = true }
+            }
+            explanation?.append(ExplanationEntry(rule: rule.id, matched: true, rank: rank, variant: variant?.id))
+            if rule.exclusive {
+                cutBy = rule.id
+                return explanation != nil
+            }
+            if explanation == nil, recommendations.count >= limit, nudgeServed || !journey.nudgeAtOrAfter[position + 1] {
+                return false
+            }
+            return true
+        }
+
+        if request.explain {
+            for position in journey.rules.indices where !consider(position) { break }
+        } else {
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
+            while let position = positions.next(), consider(position) {}
+        }
+        if recommendations.count < limit, let stage = facts.stage {
+            for item in journey.stageFallbacks[stage] { add(item, rule: nil, variant: nil, fallback: .stage) }
+        }
+        if recommendations.count < limit {
+            for item in journey.fallback { add(item, rule: nil, variant: nil, fallback: .journey) }
+        }
+        return Answer(ruleset: version, journey: journey.id, stage: facts.stageName, stageSource: facts.stageSource,
+                      recommendations: recommendations, nudge: candidates.first?.nudge, nudgeCandidates: candidates,
+                      warnings: facts.warnings, explanation: explanation)
+    }
+
+    /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared
+    /// nudge, no caps and no visitor.
+    public func nudges(for request: EvaluationRequest) throws(EvaluationError) -> NudgeAnswer {
+        let facts = try resolve(request)
+        let journey = journeys[facts.journey]
+        var listings: [NudgeListing] = []
+        var rank = 0
+        for rule in journey.rules where failure(of: rule, facts, now: request.now) == nil {
+            rank += 1
+            var offered: [(CompiledNudge, String?)] = []
+            if rule.variants.isEmpty {
+                if let nudge = rule.nudge { offered.append((nudge, nil)) }
+            } else {
+                for variant in rule.variants {
+                    let resolved: CompiledNudge? = if let override = variant.nudge { override } else { rule.nudge }
+                    if let resolved { offered.append((resolved, variant.id)) }
+                }
+            }
+            for (nudge, variant) in offered {
+                listings.append(NudgeListing(
+                    id: nudge.id, message: nudge.message, cta: nudge.cta, alternative: nudge.alternative,
+                    cap: nudge.cap.map { .init(max: $0.max, perSeconds: $0.per) }, rule: rule.id, rank: rank, variant: variant,
+                    why: rule.why, active: rule.from == nil && rule.until == nil ? nil
+                        : .init(from: rule.from.map(Self.rfc3339), until: rule.until.map(Self.rfc3339))))
+            }
+            if rule.exclusive { break }
+        }
+        return NudgeAnswer(ruleset: version, journey: journey.id, stage: facts.stageName, stageSource: facts.stageSource,
+                           nudges: listings, warnings: facts.warnings)
+    }
+
+    static func rfc3339(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let remainder = seconds - days * 86_400
+        let (year, month, day) = TimeParsing.civil(fromDays: days)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(remainder / 3_600)):\(two(remainder / 60 % 60)):\(two(remainder % 60))Z"
+    }
+
+    // MARK: - Resolving a request
+
+    func resolve(_ request: EvaluationRequest) throws(EvaluationError) -> Facts {
+        let journeyPosition: Int
+        if let id = request.journey {
+            guard let index = journeyIndex[id] else {
+                throw .unknownJourney(id, suggestion: Suggestions.hint(for: id, in: journeyIndex.keys))
+            }
+            journeyPosition = index
+        } else if journeys.count == 1 {
+            journeyPosition = 0
+        } else {
+            throw .journeyRequired(known: journeys.map(\.id))
+        }
+        let journey = journeys[journeyPosition]
+        var warnings: [String] = []
+        var persona: Int?
+        if let id = request.persona {
+            persona = personaIndex[id]
+            if persona == nil { warnings.append(unknown("persona", id, in: personaIndex.keys)) }
+        }
+        var values = [ContextValue?](repeating: nil, count: contextKeys.count)
+        // A dictionary's order follows the process's hash seed: context warnings are put in the
+        // order of their keys, so that every process answers the same bytes (api.md, Warnings).
+        var contextWarnings: [(key: String, text: String)] = []
+        for (key, value) in request.context {
+            guard let index = contextKeyIndex[key] else {
+                contextWarnings.append((key, unknown("context key", key, in: contextKeyIndex.keys)))
+                continue
+            }
+            values[index] = value
+            if let allowed = closedValues[index] {
+                value.forEach { element in
+                    guard case .string(let text) = element, !allowed.contains(text) else { return }
+                    if case .closed(let declared) = contextKeys[index].kind {
+                        contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
+                    }
+                }
+            }
+        }
+        if contextWarnings.count > 1 {
+            // Stable for one key's list values, which keep the order they were sent in.
+            contextWarnings = contextWarnings.enumerated()
+                .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
+        }
+        warnings.append(contentsOf: contextWarnings.lazy.map(\.text))
+        var languages: [String]?
+        if let languageKey, let value = values[languageKey] {
+            switch value {
+            case .scalar(.string(let text)): languages = [text]
+            case .scalar: languages = []
+            case .list(let elements):
+                languages = elements.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
+            }
+        }
+        let stage: Int?
+        let stageName: String
+        let source: Answer.StageSource
+        if let id = request.stage {
+            stage = journey.stageIndex[id]
+            stageName = id
+            source = .request
+            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageIDs, of: " in journey '\(journey.id)'")) }
+        } else {
+            let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
+                                values: values, languages: languages, warnings: [])
+            let signalled = journey.stageWhens.indices.last { index in
+                journey.stageWhens[index].map { failure(of: $0, partial) == nil } ?? false
+            }
+            stage = signalled ?? 0
+            stageName = journey.stageIDs[stage ?? 0]
+            source = signalled == nil ? .default : .signals
+        }
+        return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
+                     values: values, languages: languages, warnings: warnings)
+    }
+
+    /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
+    /// against vocabularies of at most `Suggestions.requestPathLimit` ids: on the request path a
+    /// hint must not cost more than the answer (a 5,000-value vocabulary cost ~30 µs per unknown
+    /// value); `duwtje check` has no such bound.
+    func unknown(_ kind: String, _ id: String, in known: some Collection<String>, of context: String = "") -> String {
+        let hint = known.count <= Suggestions.requestPathLimit ? Suggestions.hint(for: id, in: known) : nil
+        return "unknown \(kind) '\(id)'\(context)" + (hint.map { " (\($0))" } ?? "")
+    }
+
+    // MARK: - Matching
+
+    func failure(of rule: CompiledRule, _ facts: Facts, now: Date, checkingStageAndPersona: Bool = true) -> Failure? {
+        if let failure = failure(of: rule.when, facts, checkingStageAndPersona: checkingStageAndPersona) { return failure }
+        if let from = rule.from, now < from { return .active }
+        if let until = rule.until, now >= until { return .active }
+        return nil
+    }
+
+    func failure(of when: CompiledWhen, _ facts: Facts, checkingStageAndPersona: Bool = true) -> Failure? {
+        if checkingStageAndPersona {
+            if let stages = when.stages {
+                guard let stage = facts.stage, stages[stage] else { return .stage }
+            }
+            if let personas = when.personas {
+                guard let persona = facts.persona, personas[persona] else { return .persona }
+            }
+        }
+        for condition in when.context where !Self.holds(condition.tests, facts.values[condition.key]) {
+            return .context(condition.name)
+        }
+        return nil
+    }
+
+    /// Every test must hold. A missing key satisfies only `exists: false` and `not`; a list value
+    /// satisfies a positive test when any element does, and `not` when no element is excluded.
+    /// An element of the wrong type never satisfies a test.
+    static func holds(_ tests: [ValueTest], _ value: ContextValue?) -> Bool {
+        for test in tests {
+            switch test {
+            case .exists(let expected):
+                if (value != nil) != expected { return false }
+            case .not(let excluded):
+                guard let value else { continue }
+                let violated = value.contains { element in
+                    if excluded.contains(element) { return true }
+                    if let first = excluded.first, !sameType(first, element) { return true }
+                    return false
+                }
+                if violated { return false }
+            case .equals(let allowed):
+                guard let value, value.contains(where: allowed.contains) else { return false }
+            case .prefix(let prefix):
+                guard let value, value.contains(where: {
+                    if case .string(let text) = $0 { return text.hasPrefix(prefix) } else { return false }
+                }) else { return false }
+            case .range(let range):
+                guard let value, value.contains(where: {
+                    if case .number(let number) = $0 { return range.contains(number) } else { return false }
+                }) else { return false }
+            }
+        }
+        return true
+    }
+
+    static func sameType(_ a: ContextScalar, _ b: ContextScalar) -> Bool {
+        switch (a, b) {
+        case (.string, .string), (.number, .number), (.bool, .bool): return true
+        default: return false
+        }
+    }
+}
+
+/// The answer of `POST /v1/nudges`.
+public struct NudgeAnswer: Sendable, Encodable {
+    public var ruleset: String
+    public var journey: String
+    public var stage: String
+    public var stageSource: Answer.StageSource
+    public var nudges: [NudgeListing]
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case ruleset, journey, stage, stageSource = "stage_source", nudges, warnings
+    }
+}
+
+/// The rank positions a request must look at, in rank order: the bucket's general rules merged
+/// with the rules filed under each context value the request carries.
+///
+/// Most requests meet one or two lists; a single list is walked without allocating anything.
+struct Candidates {
+    let general: [Int32]
+    var generalHead = 0
+    /// Lists filed under the request's values, each with its read position; empty for most buckets.
+    var byValue: [(list: [Int32], head: Int)] = []
+
+    init(_ bucket: Bucket, facts: Facts) {
+        general = bucket.general
+        guard !bucket.byValue.isEmpty else { return }
+        for (key, value) in facts.values.enumerated() {
+            guard let value else { continue }
+            value.forEach { element in
+                guard case .string(let text) = element, let list = bucket.byValue[BucketKey(key: key, value: text)] else { return }
+                byValue.append((list, 0))
+            }
+        }
+    }
+
+    mutating func next() -> Int? {
+        if byValue.isEmpty {
+            guard generalHead < general.count else { return nil }
+            defer { generalHead += 1 }
+            return Int(general[generalHead])
+        }
+        var best: Int32 = generalHead < general.count ? general[generalHead] : .max
+        for index in byValue.indices where byValue[index].head < byValue[index].list.count {
+            best = min(best, byValue[index].list[byValue[index].head])
+        }
+        guard best != .max else { return nil }
+        if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
+        for index in byValue.indices where byValue[index].head < byValue[index].list.count
+            && byValue[index].list[byValue[index].head] == best {
+            byValue[index].head += 1
+        }
+        return Int(best)
+    }
+}

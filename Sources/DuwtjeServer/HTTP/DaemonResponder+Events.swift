@@ -1,0 +1,106 @@
+import DuwtjeRules
+import DuwtjeReport
+import DuwtjeStore
+import DuwtjeWire
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+
+extension DaemonResponder {
+    /// `POST /v1/events`: checks the whole batch against the rule set being served, then answers
+    /// 202 only once the batch is committed and fsynced (group commit, see ``EventStore``).
+    func ingest(_ request: Request) async throws(Problem) -> Response {
+        let path = "/v1/events"
+        guard let store else { throw Self.storeUnavailable(path: path, reason: "the daemon runs without an event store") }
+        let snapshot = state.snapshot
+        let settings = snapshot.configuration.events
+        let batch: EventBatch
+        do {
+            let body = try await Self.collect(request, limit: settings.maxBodyBytes, path: path, setting: "events.max_body_bytes")
+            batch = try EventBatch.decode(body, ruleSet: snapshot.ruleSet, maxBatch: settings.maxBatch,
+                                          retentionDays: store.retentionDays)
+        } catch {
+            metrics.batchRejected(reason: error.reason)
+            throw error
+        }
+        do {
+            try await store.append(batch.counts)
+        } catch {
+            metrics.batchRejected(reason: "store-failed")
+            logger.critical("event store refuses writes", metadata: ["error": "\(error.description)"])
+            throw Self.storeUnavailable(path: path, reason: "the event store could not commit; the log says why")
+        }
+        return try Self.json(EventsAccepted(stored: batch.count, ruleset: snapshot.ruleSet.version), status: .accepted)
+    }
+
+    /// `GET /v1/report?journey=…&from=…&until=…`: read on a connection of its own, so a report
+    /// never holds up ingestion.
+    func report(_ request: Request) async throws(Problem) -> Response {
+        let path = "/v1/report"
+        guard let store else { throw Self.storeUnavailable(path: path, reason: "the daemon runs without an event store") }
+        var journey: String?
+        var from: String?
+        var until: String?
+        for (name, value) in request.uri.queryParameters {
+            let key = String(name)
+            let text = String(value)
+            switch key {
+            case "journey": journey = text.isEmpty ? nil : text
+            case "from", "until":
+                guard ReportQuery.isDay(text) else {
+                    throw Problem(slug: "invalid-value", title: "Invalid value", status: 400,
+                                  detail: "'\(key)' must be a day as yyyy-MM-dd, not '\(text)'", field: key, instance: path)
+                }
+                if key == "from" { from = text } else { until = text }
+            default:
+                throw Problem(slug: "unknown-field", title: "Unknown field", status: 400,
+                              detail: "'\(key)' is not a parameter of /v1/report; use journey, from and until", field: key,
+                              instance: path)
+            }
+        }
+        let snapshot = state.snapshot
+        if let journey, !snapshot.ruleSet.definition.journeys.contains(where: { $0.id == journey }) {
+            throw Problem(slug: "unknown-journey", title: "Unknown journey", status: 404, detail: "no journey '\(journey)'",
+                          field: "journey", instance: path)
+        }
+        let storePath = store.path
+        let result = await Task.detached { () -> Result<Report, StoreError> in
+            do throws(StoreError) {
+                let (totals, days) = try EventStore.totals(path: storePath, journey: journey, from: from, until: until)
+                return .success(Report(totals: totals, days: days, journey: journey, from: from, until: until,
+                                       experiments: Report.Experiment.all(in: snapshot.ruleSet)))
+            } catch {
+                return .failure(error)
+            }
+        }.value
+        switch result {
+        case .success(let report): return try Self.json(report)
+        case .failure(let error):
+            logger.error("cannot read the event store", metadata: ["error": "\(error.description)"])
+            throw Self.storeUnavailable(path: path, reason: "the event store could not be read; the log says why")
+        }
+    }
+
+    static func storeUnavailable(path: String, reason: String) -> Problem {
+        Problem(slug: "store-unavailable", title: "Store unavailable", status: 503, detail: reason, instance: path)
+    }
+}
+
+/// The answer to an accepted batch.
+struct EventsAccepted: Encodable {
+    var stored: Int
+    var ruleset: String
+}
+
+/// Checks on report parameters shared by the daemon and `duwtje report`.
+public enum ReportQuery {
+    /// Whether `text` is a calendar day written `yyyy-MM-dd`.
+    public static func isDay(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
+        return year >= 1970 && (1...12).contains(month) && (1...31).contains(day)
+    }
+}

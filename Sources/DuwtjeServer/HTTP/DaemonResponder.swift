@@ -1,0 +1,161 @@
+public import DuwtjeRules
+import DuwtjeReport
+public import DuwtjeStore
+import DuwtjeWire
+import Foundation
+public import Hummingbird
+import HTTPTypes
+public import Logging
+import NIOCore
+
+/// Answers every request of api.md. Routing is a `switch` over the few fixed paths, so that an
+/// unknown path gets 404, a known path with the wrong method 405 (with `Allow`), and every error a
+/// problem+json body, without framework defaults in between.
+///
+/// Each request reads the ``ServingSnapshot`` once and is answered wholly from it, so a reload in
+/// the middle of a request never mixes two rule sets.
+public struct DaemonResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let state: DaemonState
+    let caps: any CapStore
+    let metrics: DaemonMetrics
+    let logger: Logger
+    /// Where `POST /v1/events` writes and `GET /v1/report` reads; nil answers them with 503.
+    let store: EventStore?
+
+    public init(state: DaemonState, caps: any CapStore, metrics: DaemonMetrics, logger: Logger, store: EventStore? = nil) {
+        self.state = state
+        self.caps = caps
+        self.metrics = metrics
+        self.logger = logger
+        self.store = store
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let path = request.uri.path
+        var response: Response
+        do {
+            response = try await route(request, path: path)
+        } catch {
+            response = Self.problem(error)
+        }
+        let duration = ContinuousClock.now - started
+        let status = response.status.code
+        metrics.request(Endpoint(path: path), status: status, duration: duration)
+        if status >= 500 {
+            logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(status)"])
+        } else {
+            logger.debug("request", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(status)",
+                                               "duration": "\(duration)"])
+        }
+        return response
+    }
+
+    func route(_ request: Request, path: String) async throws(Problem) -> Response {
+        guard let endpoint = Endpoint(path: path) else { throw .notFound(path: path) }
+        guard request.method.rawValue == endpoint.method else {
+            throw .methodNotAllowed(path: path, method: request.method.rawValue, allowed: endpoint.method)
+        }
+        switch endpoint {
+        case .recommendations:
+            return try await evaluate(request, path: path, endpoint: .recommendations)
+        case .nudges:
+            return try await evaluate(request, path: path, endpoint: .nudges)
+        case .journeys:
+            return try Self.json(JourneysBody(state.snapshot))
+        case .status:
+            return try Self.json(StatusBody(snapshot: state.snapshot, state: state, store: store?.status()))
+        case .healthz:
+            return try Self.json(["status": "ok"])
+        case .readyz:
+            return try Self.json(["status": "ready", "ruleset": state.snapshot.ruleSet.version])
+        case .metrics:
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        case .events:
+            return try await ingest(request)
+        case .report:
+            return try await report(request)
+        }
+    }
+
+    func evaluate(_ request: Request, path: String, endpoint: DuwtjeWire.RequestDecoder.Endpoint) async throws(Problem) -> Response {
+        let snapshot = state.snapshot
+        let limits = snapshot.configuration.limits
+        let body = try await Self.collect(request, limit: limits.maxBodyBytes, path: path)
+        let decoder = DuwtjeWire.RequestDecoder(endpoint: endpoint, maxLimit: limits.maxLimit)
+        let question: EvaluationRequest
+        do {
+            question = try decoder.decode(body, now: Date())
+        } catch {
+            throw .badRequest(error, path: path)
+        }
+        do throws(EvaluationError) {
+            switch endpoint {
+            case .recommendations:
+                var answer = try snapshot.ruleSet.evaluate(question)
+                answer.admitNudge(for: question, caps: caps)
+                if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
+                return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: AnswerWriter.write(answer)))
+            case .nudges:
+                // Finite numbers and strings only: encoding cannot fail, and an empty body would be caught by any client.
+                let bytes = WireJSON.encode(try snapshot.ruleSet.nudges(for: question)) ?? []
+                return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+        } catch {
+            switch error {
+            case .unknownJourney:
+                throw Problem(slug: "unknown-journey", title: "Unknown journey", status: 404, detail: error.description,
+                              field: "journey", instance: path)
+            case .journeyRequired:
+                throw Problem(slug: "missing-field", title: "Missing field", status: 400, detail: error.description,
+                              field: "journey", instance: path)
+            }
+        }
+    }
+
+    /// The body, up to `limit` bytes: a declared or actual length over it is 413 before more is read.
+    /// - Parameter setting: the configuration setting that sets `limit`, named in the 413.
+    static func collect(_ request: Request, limit: Int, path: String,
+                        setting: String = "limits.max_body_bytes") async throws(Problem) -> [UInt8] {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > limit {
+            throw .bodyTooLarge(path: path, limit: limit, setting: setting)
+        }
+        var bytes: [UInt8] = []
+        if let declared { bytes.reserveCapacity(declared) }
+        do {
+            for try await buffer in request.body {
+                guard bytes.count + buffer.readableBytes <= limit else { throw Problem.bodyTooLarge(path: path, limit: limit, setting: setting) }
+                bytes.append(contentsOf: buffer.readableBytesView)
+            }
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(slug: "malformed-request", title: "Malformed request", status: 400,
+                          detail: "the body could not be read: \(error)", instance: path)
+        }
+        return bytes
+    }
+
+    /// Made once: `HTTPFields` literals are built anew on every use.
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok,
+                     contentType: String = "application/json") throws(Problem) -> Response {
+        guard let bytes = WireJSON.encode(value) else { throw .internalError(path: "") }
+        return Response(status: status, headers: [.contentType: contentType],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func problem(_ error: any Error) -> Response {
+        let problem = (error as? Problem) ?? .internalError(path: "")
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let allowed = problem.allow { headers[.allow] = allowed }
+        if problem.status == 413 { headers[.connection] = "close" }
+        return Response(status: HTTPResponse.Status(code: problem.status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.body)))
+    }
+}

@@ -1,0 +1,188 @@
+import DuwtjeRules
+import Foundation
+import Synchronization
+public import Logging
+public import ServiceLifecycle
+public import UnixSignals
+
+/// What asked for a reload.
+public enum ReloadTrigger: String, Sendable {
+    /// SIGHUP, from `kill -HUP` or `systemctl reload`.
+    case sighup
+    /// A caller inside the process (tests).
+    case manual
+}
+
+/// Reloads configuration and rules when asked, away from the request path, and swaps the served
+/// snapshot in one step when everything loads.
+///
+/// Modelled on swift-configuration's `ReloadingFileProvider`: ``run()`` turns SIGHUP into
+/// triggers and hands them to ``run(triggers:)``, which tests feed from an `AsyncStream` without
+/// sending a real signal. Triggers that arrive while a reload runs are coalesced into one more
+/// reload (which reads the files as they are after the last signal, so no change is missed).
+/// A failed reload keeps the old snapshot, logs every error with its place, counts it in the
+/// metrics and shows it in `/v1/status`; the next trigger tries again from scratch, so a valid
+/// reload right after a failed one works.
+public final class ReloadService: Service, Sendable {
+    let loadConfiguration: @Sendable () throws(DaemonError) -> DaemonConfiguration
+    let state: DaemonState
+    let metrics: DaemonMetrics
+    let notifier: SystemdNotifier
+    let logger: Logger
+    /// The SIGHUP source, created (and so trapped) before the socket accepts; nil in tests.
+    let signals: UnixSignalsSequence?
+    /// The settings the daemon started with: restart-only settings keep these values.
+    let running: DaemonConfiguration
+    /// Set when graceful shutdown begins: a reload still loading then is abandoned (its result is
+    /// never installed), so that SIGTERM does not wait seconds for rules nobody will be served.
+    let stopping = Mutex(false)
+
+    public init(loadConfiguration: @escaping @Sendable () throws(DaemonError) -> DaemonConfiguration, state: DaemonState,
+                metrics: DaemonMetrics, notifier: SystemdNotifier, logger: Logger, signals: UnixSignalsSequence?) {
+        self.loadConfiguration = loadConfiguration
+        self.state = state
+        self.metrics = metrics
+        self.notifier = notifier
+        self.logger = logger
+        self.signals = signals
+        self.running = state.snapshot.configuration
+    }
+
+    /// Reloads on every SIGHUP until graceful shutdown; tells systemd `STOPPING=1` when that begins.
+    public func run() async throws {
+        let (triggers, continuation) = AsyncStream.makeStream(of: ReloadTrigger.self)
+        let signals = self.signals
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    if let signals {
+                        for await _ in signals { continuation.yield(.sighup) }
+                    }
+                }
+                await self.run(triggers: triggers)
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            self.notifier.stopping()
+            continuation.finish()
+        }
+    }
+
+    /// Reloads once per trigger, coalescing triggers that arrive during a reload, until the
+    /// sequence ends or graceful shutdown begins.
+    public func run<Triggers: AsyncSequence & Sendable>(triggers: Triggers) async where Triggers.Element == ReloadTrigger {
+        let (pending, continuation) = AsyncStream.makeStream(of: ReloadTrigger.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                do {
+                    for try await trigger in triggers { continuation.yield(trigger) }
+                } catch {}
+                continuation.finish()
+            }
+            for await trigger in pending.cancelOnGracefulShutdown() {
+                await reloadOffThePool(trigger: trigger)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// A queue of its own for the reload's blocking work (reading files, parsing YAML, compiling).
+    ///
+    /// Run on a task instead, a reload holds a thread of Swift's cooperative pool for as long as
+    /// the load takes (a second or more at 10,000 rules); the pool is as wide as the CPUs (one
+    /// under `taskset -c 1`), so every request waiting for that thread stalls. Measured with
+    /// `Benchmarks/Scripts/compare.sh`: SIGHUPs every 100 ms stopped the daemon answering for
+    /// seconds at a time. A serial dispatch queue runs on a thread outside that pool.
+    static let reloadQueue = DispatchQueue(label: "duwtje.reload")
+
+    /// ``reload(trigger:)`` on ``reloadQueue``, awaited without holding a cooperative thread.
+    ///
+    /// Returns nil at once when graceful shutdown begins while the reload runs: the load goes on
+    /// on its queue but is not installed, and the daemon stops without waiting for it.
+    @discardableResult
+    public func reloadOffThePool(trigger: ReloadTrigger) async -> ReloadReport? {
+        let waiter = Mutex<CheckedContinuation<ReloadReport?, Never>?>(nil)
+        return await withGracefulShutdownHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ReloadReport?, Never>) in
+                waiter.withLock { $0 = continuation }
+                Self.reloadQueue.async {
+                    let report = self.reload(trigger: trigger)
+                    waiter.withLock { $0.take() }?.resume(returning: report)
+                }
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            waiter.withLock { $0.take() }?.resume(returning: nil)
+        }
+    }
+
+    /// One reload: load and validate everything, then swap or keep. Never throws: a failure is
+    /// reported, and the daemon goes on serving what it had.
+    @discardableResult
+    public func reload(trigger: ReloadTrigger) -> ReloadReport {
+        notifier.reloading()
+        let started = ContinuousClock.now
+        let current = state.snapshot
+        var report = ReloadReport(at: Date(), trigger: trigger.rawValue, result: .ok, serving: current.ruleSet.version,
+                                  errors: [], directory: nil, message: nil, duration: .zero, pendingRestart: [])
+        do {
+            let loaded = try loadConfiguration()
+            let configuration = loaded.keepingRestartOnlySettings(of: running)
+            let snapshot = try ServingSnapshot.load(configuration)
+            report.pendingRestart = loaded.restartOnlyDifferences(from: running)
+            report.serving = snapshot.ruleSet.version
+            report.duration = ContinuousClock.now - started
+            guard !stopping.withLock({ $0 }) else {
+                logger.info("reload abandoned: the daemon is stopping", metadata: ["ruleset": "\(snapshot.ruleSet.version)"])
+                return report
+            }
+            state.install(snapshot, report: report)
+            metrics.loaded(snapshot, reload: true)
+            logger.info("reloaded rules", metadata: [
+                "ruleset": "\(snapshot.ruleSet.version)", "previous": "\(current.ruleSet.version)",
+                "rules": "\(snapshot.counts.rules)", "warnings": "\(snapshot.warnings.count)", "trigger": "\(trigger.rawValue)",
+            ])
+            if !report.pendingRestart.isEmpty {
+                logger.warning("changed settings take effect on restart",
+                               metadata: ["settings": "\(report.pendingRestart.joined(separator: ","))"])
+            }
+        } catch {
+            report.result = .failed
+            report.errors = error.diagnostics
+            if case .rules(let directory, _) = error { report.directory = directory }
+            report.message = error.description
+            report.duration = ContinuousClock.now - started
+            for diagnostic in report.errors {
+                logger.error("\(diagnostic.formatted(directory: report.directory))")
+            }
+            logger.error("reload refused; still serving the previous rule set",
+                         metadata: ["ruleset": "\(current.ruleSet.version)", "reason": "\(error.description)",
+                                    "errors": "\(max(1, report.errors.count))"])
+            state.recordFailure(report)
+            metrics.reloadFailed(errors: max(1, report.errors.count))
+        }
+        notifier.ready(status: report.result == .ok ? "serving \(report.serving)"
+                       : "reload failed (\(max(1, report.errors.count)) errors); serving \(report.serving)")
+        return report
+    }
+}
+
+extension DaemonConfiguration {
+    /// These settings with the restart-only ones (socket, connection limits, caps, logging) taken
+    /// from `running`, because a reload cannot apply them.
+    public func keepingRestartOnlySettings(of running: DaemonConfiguration) -> DaemonConfiguration {
+        var result = self
+        result.socket = running.socket
+        result.limits.idleTimeout = running.limits.idleTimeout
+        result.limits.requestTimeout = running.limits.requestTimeout
+        result.limits.maxHeaderBytes = running.limits.maxHeaderBytes
+        result.limits.maxHeaderCount = running.limits.maxHeaderCount
+        result.limits.maxConnections = running.limits.maxConnections
+        result.maxVisitors = running.maxVisitors
+        result.store = running.store
+        result.logLevel = running.logLevel
+        result.logFormat = running.logFormat
+        return result
+    }
+}

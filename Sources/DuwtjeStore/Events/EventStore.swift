@@ -1,0 +1,337 @@
+public import DuwtjeWire
+public import DuwtjeReport
+import CSQLite
+import Dispatch
+public import Foundation
+import Synchronization
+
+/// The durable event store: aggregated counts and the keyed hashes caps need, in one SQLite file.
+///
+/// **Durability.** WAL mode with `synchronous=FULL`: every commit fsyncs the WAL before it returns,
+/// so a batch that was acknowledged survives a process crash *and* a power cut. (`NORMAL` in WAL
+/// mode only syncs at checkpoints: it survives a crash, but the last commits may vanish on power
+/// loss, which would break the promise "answered only after it is durable".)
+///
+/// **Group commit.** Callers never touch SQLite. ``append(_:)`` queues a batch and suspends;
+/// one writer (a serial dispatch queue, off Swift's cooperative pool, so a slow fsync never takes a
+/// thread the recommendations need) takes *everything* queued, commits it in one transaction with one
+/// fsync, and then resumes all its waiters. Under load, many batches share one fsync.
+public final class EventStore: Sendable {
+    /// The database file.
+    public let path: String
+    /// Aggregates older than this many days are deleted.
+    public let retentionDays: Int
+    let timeZone: TimeZone
+    private let connection: Mutex<SQLiteConnection>
+    private let pending = Mutex(Pending())
+    private let queue = DispatchQueue(label: "duwtje.event-store.writer")
+    /// Called after each commit with its duration and the events it stored, by type (for metrics).
+    private let observer: Mutex<(@Sendable (Duration, [String: Int]) -> Void)?> = Mutex(nil)
+    /// The longest cap window in force, in seconds: hashes of showings older than this are pruned.
+    private let capWindow: Mutex<@Sendable () -> Int64> = Mutex({ 0 })
+    private let lastPrune = Mutex(Date.distantPast)
+
+    struct Waiter {
+        var counts: [EventCountKey: Int]
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    struct Showing {
+        var visitor: [UInt8]
+        var nudge: String
+        var at: Double
+    }
+
+    struct Pending {
+        var waiters: [Waiter] = []
+        var showings: [Showing] = []
+        var draining = false
+        /// Set after a failed commit: the store refuses further writes (see ``fail(_:)``).
+        var failure: StoreError?
+    }
+
+    static let schemaVersion = 1
+
+    /// Opens (creating when missing) the store at `path`, in WAL mode with full syncs.
+    public init(path: String, retentionDays: Int, timeZone: TimeZone) throws(StoreError) {
+        self.path = path
+        self.retentionDays = retentionDays
+        self.timeZone = timeZone
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(path: path, message: "cannot create the directory \(directory): \(error.localizedDescription)")
+        }
+        let database = try SQLiteConnection(path: path, readOnly: false)
+        try database.execute("PRAGMA journal_mode=WAL")
+        try database.execute("PRAGMA synchronous=FULL")
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS event_counts (
+              day TEXT NOT NULL, journey TEXT NOT NULL, rule TEXT NOT NULL, variant TEXT NOT NULL,
+              stage TEXT NOT NULL, persona TEXT NOT NULL, item_kind TEXT NOT NULL, item TEXT NOT NULL,
+              type TEXT NOT NULL, count INTEGER NOT NULL,
+              PRIMARY KEY (day, journey, rule, variant, stage, persona, item_kind, item, type)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS cap_showings (visitor BLOB NOT NULL, nudge TEXT NOT NULL, at REAL NOT NULL);
+            CREATE INDEX IF NOT EXISTS cap_showings_at ON cap_showings (at);
+            PRAGMA user_version = \(Self.schemaVersion);
+            """)
+        connection = Mutex(database)
+    }
+
+    /// Sets what is told about each commit (the daemon's metrics).
+    public func observe(_ body: @escaping @Sendable (Duration, [String: Int]) -> Void) {
+        observer.withLock { $0 = body }
+    }
+
+    /// Sets where the longest cap window in force is read (it changes with reloads).
+    public func capWindow(_ body: @escaping @Sendable () -> Int64) {
+        capWindow.withLock { $0 = body }
+    }
+
+    /// Stores a batch's counts; returns once they are committed and fsynced.
+    ///
+    /// - Throws: ``StoreError`` when the commit failed; then nothing of the batch is stored.
+    public func append(_ counts: [EventCountKey: Int]) async throws(StoreError) {
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let (schedule, failure) = pending.withLock { pending -> (Bool, StoreError?) in
+                    if let failure = pending.failure { return (false, failure) }
+                    pending.waiters.append(Waiter(counts: counts, continuation: continuation))
+                    if pending.draining { return (false, nil) }
+                    pending.draining = true
+                    return (true, nil)
+                }
+                if let failure {
+                    continuation.resume(throwing: failure)
+                } else if schedule {
+                    queue.async { self.drain() }
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, message: "\(error)")
+        }
+    }
+
+    /// Records one nudge showing for caps (a keyed hash of the visitor, never the id); written with
+    /// the next group commit, without waiting for it.
+    func recordShowing(visitor: [UInt8], nudge: String, at: Double) {
+        let schedule = pending.withLock { pending -> Bool in
+            guard pending.failure == nil else { return false }
+            pending.showings.append(Showing(visitor: visitor, nudge: nudge, at: at))
+            if pending.draining { return false }
+            pending.draining = true
+            return true
+        }
+        if schedule { queue.async { self.drain() } }
+    }
+
+    /// Waits until everything queued so far is committed (for a clean stop).
+    public func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.drain()
+                continuation.resume()
+            }
+        }
+    }
+
+    /// The writer: commits everything queued in one transaction, resumes its waiters, and goes on
+    /// while more has arrived in the meantime.
+    private func drain() {
+        while true {
+            let (waiters, showings) = pending.withLock { pending -> ([Waiter], [Showing]) in
+                let taken = (pending.waiters, pending.showings)
+                pending.waiters = []
+                pending.showings = []
+                if taken.0.isEmpty && taken.1.isEmpty { pending.draining = false }
+                return taken
+            }
+            if waiters.isEmpty && showings.isEmpty { return }
+            let started = ContinuousClock.now
+            var merged: [EventCountKey: Int] = [:]
+            for waiter in waiters {
+                for (key, count) in waiter.counts { merged[key, default: 0] += count }
+            }
+            do {
+                try commit(merged, showings)
+            } catch {
+                fail(error)
+                for waiter in waiters { waiter.continuation.resume(throwing: error) }
+                return
+            }
+            let duration = ContinuousClock.now - started
+            for waiter in waiters { waiter.continuation.resume() }
+            var byType: [String: Int] = [:]
+            for (key, count) in merged { byType[key.type, default: 0] += count }
+            if let observer = observer.withLock({ $0 }) { observer(duration, byType) }
+            pruneIfDue()
+        }
+    }
+
+    /// After a failed commit (a full disk, an fsync error) nothing more is acknowledged: a retried
+    /// fsync may falsely succeed after the kernel dropped dirty pages ("fsyncgate"), so the store
+    /// stays failed until the daemon is restarted and SQLite recovers from the WAL.
+    private func fail(_ error: StoreError) {
+        pending.withLock { pending in
+            pending.failure = error
+            pending.draining = false
+        }
+        let stranded = pending.withLock { pending -> [Waiter] in
+            let taken = pending.waiters
+            pending.waiters = []
+            return taken
+        }
+        for waiter in stranded { waiter.continuation.resume(throwing: error) }
+    }
+
+    /// Why the store refuses writes, if it does.
+    public var failure: StoreError? { pending.withLock { $0.failure } }
+
+    private func commit(_ counts: [EventCountKey: Int], _ showings: [Showing]) throws(StoreError) {
+        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) in
+            try database.execute("BEGIN IMMEDIATE")
+            do throws(StoreError) {
+                if !counts.isEmpty {
+                    let upsert = try database.prepare("""
+                        INSERT INTO event_counts (day, journey, rule, variant, stage, persona, item_kind, item, type, count)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT DO UPDATE SET count = count + excluded.count
+                        """)
+                    for (key, count) in counts {
+                        try upsert.run([.text(key.day), .text(key.journey), .text(key.rule), .text(key.variant), .text(key.stage),
+                                        .text(key.persona), .text(key.itemKind), .text(key.item), .text(key.type),
+                                        .integer(Int64(count))])
+                    }
+                }
+                if !showings.isEmpty {
+                    let insert = try database.prepare("INSERT INTO cap_showings (visitor, nudge, at) VALUES (?, ?, ?)")
+                    for showing in showings {
+                        try insert.run([.blob(showing.visitor), .text(showing.nudge), .real(showing.at)])
+                    }
+                }
+                try database.execute("COMMIT")
+            } catch {
+                try? database.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Deletes aggregates past the retention and cap hashes past the longest cap window, at most
+    /// once an hour (and at start).
+    private func pruneIfDue(now: Date = Date()) {
+        let due = lastPrune.withLock { last -> Bool in
+            guard now.timeIntervalSince(last) >= 3_600 else { return false }
+            last = now
+            return true
+        }
+        if due { try? prune(now: now) }
+    }
+
+    /// Deletes what is past keeping: aggregates older than the retention, showings older than the
+    /// longest cap window in force.
+    public func prune(now: Date = Date()) throws(StoreError) {
+        let cutoffDay = EventCountKey.day(of: now.addingTimeInterval(-Double(retentionDays) * 86_400), in: timeZone)
+        let window = capWindow.withLock { $0 }()
+        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) in
+            let counts = try database.prepare("DELETE FROM event_counts WHERE day < ?")
+            try counts.run([.text(cutoffDay)])
+            let showings = try database.prepare("DELETE FROM cap_showings WHERE at <= ?")
+            try showings.run([.real(now.timeIntervalSince1970 - Double(window))])
+        }
+    }
+
+    /// The showings newer than `since` (Unix seconds), oldest first, to rebuild caps at start.
+    func showings(since: Double) throws(StoreError) -> [Showing] {
+        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> [Showing] in
+            let query = try database.prepare("SELECT visitor, nudge, at FROM cap_showings WHERE at > ? ORDER BY at")
+            try query.bind([.real(since)])
+            var result: [Showing] = []
+            while try query.step() {
+                result.append(Showing(visitor: query.blob(0), nudge: query.text(1) ?? "", at: query.real(2)))
+            }
+            return result
+        }
+    }
+
+    /// The store as `/v1/status` shows it.
+    public struct Status: Sendable, Encodable {
+        public var path: String
+        /// The database, its WAL and shared-memory file together.
+        public var sizeBytes: Int
+        /// The oldest day with counts, or nil when none are stored.
+        public var oldestDay: String?
+        public var retentionDays: Int
+        /// Why writes are refused, when they are.
+        public var failure: String?
+
+        enum CodingKeys: String, CodingKey {
+            case path, sizeBytes = "size_bytes", oldestDay = "oldest_day", retentionDays = "retention_days", failure
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(path, forKey: .path)
+            try container.encode(sizeBytes, forKey: .sizeBytes)
+            try container.encode(oldestDay, forKey: .oldestDay)
+            try container.encode(retentionDays, forKey: .retentionDays)
+            try container.encode(failure, forKey: .failure)
+        }
+    }
+
+    public func status() -> Status {
+        let size = ["", "-wal", "-shm"].reduce(0) { total, suffix in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix)
+            return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+        }
+        let oldest = try? connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> String? in
+            try database.rows("SELECT MIN(day) FROM event_counts").first?.first ?? nil
+        }
+        return Status(path: path, sizeBytes: size, oldestDay: oldest ?? nil, retentionDays: retentionDays,
+                      failure: failure?.description)
+    }
+}
+
+extension EventStore {
+    /// Sums the counts per journey, rule, variant and type over the days `from`…`until` (inclusive,
+    /// `yyyy-MM-dd`, nil for open), reading the file at `path` on a connection of its own, so a report
+    /// never waits for the writer nor holds it up. Used by the daemon and by `duwtje report`.
+    public static func totals(path: String, journey: String?, from: String?, until: String?) throws(StoreError) -> (totals: [EventTotal], days: (first: String, last: String)?) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(path: path, message: "no such file; start the daemon once, or pass --store with the right path")
+        }
+        let database = try SQLiteConnection(path: path, readOnly: true)
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        if let journey { conditions.append("journey = ?"); values.append(.text(journey)) }
+        if let from { conditions.append("day >= ?"); values.append(.text(from)) }
+        if let until { conditions.append("day <= ?"); values.append(.text(until)) }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        try database.execute("BEGIN")
+        defer { try? database.execute("COMMIT") }
+        let rows = try database.rows("""
+            SELECT journey, rule, variant, type, SUM(count) FROM event_counts\(filter)
+            GROUP BY journey, rule, variant, type ORDER BY journey, rule, variant, type
+            """, values)
+        let totals = rows.map { row in
+            EventTotal(journey: row[0] ?? "", rule: row[1] ?? "", variant: row[2] ?? "", type: row[3] ?? "",
+                       count: Int(row[4] ?? "0") ?? 0)
+        }
+        let span = try database.rows("SELECT MIN(day), MAX(day) FROM event_counts\(filter)", values).first
+        let days = span.flatMap { row -> (String, String)? in
+            guard let first = row[0], let last = row[1] else { return nil }
+            return (first, last)
+        }
+        return (totals, days)
+    }
+
+    /// `PRAGMA integrity_check` on the file at `path`: "ok", or SQLite's list of problems.
+    public static func integrityCheck(path: String) throws(StoreError) -> String {
+        let database = try SQLiteConnection(path: path, readOnly: true)
+        return try database.rows("PRAGMA integrity_check").compactMap { $0.first ?? nil }.joined(separator: "\n")
+    }
+}

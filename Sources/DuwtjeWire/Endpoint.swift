@@ -1,0 +1,59 @@
+/// The endpoint table of api.md: the one list the router, the metrics labels and the `Allow`
+/// headers are derived from, so that adding an endpoint is one new case here.
+public enum Endpoint: Int, CaseIterable, Sendable {
+    case recommendations
+    case nudges
+    case journeys
+    case status
+    case healthz
+    case readyz
+    case metrics
+    case events
+    case report
+
+    /// The request path, exactly as it must be sent.
+    public var path: String {
+        switch self {
+        case .recommendations: return "/v1/recommendations"
+        case .nudges: return "/v1/nudges"
+        case .journeys: return "/v1/journeys"
+        case .status: return "/v1/status"
+        case .healthz: return "/healthz"
+        case .readyz: return "/readyz"
+        case .metrics: return "/metrics"
+        case .events: return "/v1/events"
+        case .report: return "/v1/report"
+        }
+    }
+
+    /// The one method the endpoint answers (also the `Allow` header of its 405).
+    public var method: String {
+        switch self {
+        case .recommendations, .nudges, .events: return "POST"
+        case .journeys, .status, .healthz, .readyz, .metrics, .report: return "GET"
+        }
+    }
+
+    /// The `endpoint` label of the request metrics.
+    public var label: String {
+        switch self {
+        case .recommendations: return "recommendations"
+        case .nudges: return "nudges"
+        case .journeys: return "journeys"
+        case .status: return "status"
+        case .healthz: return "healthz"
+        case .readyz: return "readyz"
+        case .metrics: return "metrics"
+        case .events: return "events"
+        case .report: return "report"
+        }
+    }
+
+    /// The endpoint at `path`, or nil for a path api.md does not define.
+    public init?(path: String) {
+        guard let endpoint = Self.byPath[path] else { return nil }
+        self = endpoint
+    }
+
+    private static let byPath: [String: Endpoint] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.path, $0) })
+}

@@ -1,0 +1,86 @@
+import DuwtjeRules
+import DuwtjeWire
+import Foundation
+import Testing
+
+@Suite("Decoding request bodies into engine requests")
+struct RequestDecoderTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let recommendations = RequestDecoder(endpoint: .recommendations, maxLimit: 20)
+    let nudges = RequestDecoder(endpoint: .nudges, maxLimit: 20)
+
+    func error(_ body: String, _ decoder: RequestDecoder? = nil) -> RequestError? {
+        do {
+            _ = try (decoder ?? recommendations).decode(Array(body.utf8), now: now)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("every field is read; context values keep their JSON types")
+    func full() throws {
+        let request = try recommendations.decode(Array("""
+        { "journey": "bz", "stage": "besluitvorming", "persona": "ouder", "visitor": "v1",
+          "context": { "process": "paspoort", "visits": 3, "ingelogd": true, "page": ["/a", "/b"], "leeg": null },
+          "limit": 5, "now": "2026-11-22T10:00:00+01:00", "explain": true }
+        """.utf8), now: now)
+        #expect(request.journey == "bz" && request.stage == "besluitvorming" && request.persona == "ouder")
+        #expect(request.visitor == "v1" && request.limit == 5 && request.explain)
+        #expect(request.now == TimeParsing.rfc3339("2026-11-22T10:00:00+01:00"))
+        #expect(request.context == [
+            "process": .scalar(.string("paspoort")), "visits": .scalar(.number(3)), "ingelogd": .scalar(.bool(true)),
+            "page": .list([.string("/a"), .string("/b")]),
+        ])
+    }
+
+    @Test("defaults: limit 3, no explanation, the daemon's clock; null is absent")
+    func defaults() throws {
+        let request = try recommendations.decode(Array(#"{"journey": null, "stage": null, "limit": null}"#.utf8), now: now)
+        #expect(request.journey == nil && request.stage == nil && request.limit == 3 && !request.explain && request.now == now)
+        #expect(try recommendations.decode(Array("{}".utf8), now: now).context.isEmpty)
+    }
+
+    @Test("malformed JSON, an empty body and a body that is not an object are 400 for the body")
+    func malformed() {
+        let broken = error(#"{"journey": "bz","#)
+        #expect(broken?.kind == .malformedJSON && broken?.field == nil)
+        #expect(broken?.detail.hasPrefix("the body is not valid JSON: ") == true)
+        #expect(error(#"{"a" 1}"#)?.detail == "the body is not valid JSON: Invalid value around character 5.")
+        #expect(error("")?.kind == .malformedJSON)
+        #expect(error("[1, 2]") == RequestError(.malformedJSON, field: nil, detail: "the body must be a JSON object, not a list"))
+    }
+
+    @Test("a field of the wrong type is named, with what it must be")
+    func wrongTypes() {
+        #expect(error(#"{"journey": 3}"#) == RequestError(.wrongType, field: "journey", detail: "'journey' must be a string, not a number"))
+        #expect(error(#"{"limit": "3"}"#) == RequestError(.wrongType, field: "limit", detail: "'limit' must be a whole number, not a string"))
+        #expect(error(#"{"explain": 1}"#) == RequestError(.wrongType, field: "explain", detail: "'explain' must be true or false, not a number"))
+        #expect(error(#"{"context": [1]}"#)?.field == "context")
+        #expect(error(#"{"context": {"page": {"a": 1}}}"#) == RequestError(
+            .wrongType, field: "context.page",
+            detail: "'context.page' must be a string, number, true/false or a list of those, not an object"))
+        #expect(error(#"{"context": {"page": ["/a", [1]]}}"#)?.field == "context.page")
+    }
+
+    @Test("an unknown top-level field is named, with the nearest known one")
+    func unknownFields() {
+        #expect(error(#"{"journey": "bz", "persona_id": "ouder"}"#) == RequestError(
+            .unknownField, field: "persona_id", detail: "unknown field 'persona_id' (did you mean 'persona'?)"))
+        #expect(error(#"{"zzz": 1}"#)?.detail == "unknown field 'zzz'; the fields are journey, stage, persona, visitor, context, limit, now, explain")
+        let visitor = error(#"{"visitor": "v"}"#, nudges)
+        #expect(visitor?.kind == .unknownField && visitor?.field == "visitor")
+        #expect(error(#"{"limit": 2}"#, nudges)?.field == "limit")
+    }
+
+    @Test("values out of range: limit 1 to max_limit, now in RFC 3339")
+    func invalidValues() {
+        #expect(error(#"{"limit": 0}"#) == RequestError(.invalidValue, field: "limit", detail: "'limit' must be a whole number from 1 to 20, not 0"))
+        #expect(error(#"{"limit": 21}"#)?.field == "limit")
+        #expect(error(#"{"limit": 2.5}"#)?.detail == "'limit' must be a whole number from 1 to 20, not 2.5")
+        #expect(error(#"{"limit": 1e300}"#)?.kind == .invalidValue)
+        #expect(error(#"{"now": "gisteren"}"#) == RequestError(
+            .invalidValue, field: "now", detail: "'now' must be an RFC 3339 time such as 2026-11-22T10:00:00+01:00, not 'gisteren'"))
+        #expect(error(#"{"limit": 20}"#) == nil)
+    }
+}
