@@ -17,7 +17,11 @@ let package = Package(
         .package(name: "duwtje", path: ".."),
     ],
     targets: [
-        .target(name: "FuzzSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "FuzzSupport",
+            dependencies: [.product(name: "DuwtjeRules", package: "duwtje")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "FuzzYAML",
             dependencies: ["FuzzSupport", .product(name: "DuwtjeRules", package: "duwtje")],
@@ -26,6 +30,33 @@ let package = Package(
         .executableTarget(
             name: "FuzzRules",
             dependencies: ["FuzzSupport", .product(name: "DuwtjeRules", package: "duwtje")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FuzzRequest",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DuwtjeRules", package: "duwtje"),
+                .product(name: "DuwtjeWire", package: "duwtje"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FuzzEvents",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DuwtjeRules", package: "duwtje"),
+                .product(name: "DuwtjeWire", package: "duwtje"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FuzzConfig",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DuwtjeRules", package: "duwtje"),
+                .product(name: "DuwtjeServer", package: "duwtje"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -9,7 +9,8 @@
 #
 # The targets are built from Fuzz/Package.swift into Fuzz/.build-fuzz (a scratch path of their own,
 # so the fuzzer flags never touch the daemon's build). A run fuzzes a work copy (Fuzz/.work/TARGET)
-# of the committed corpus plus seeds made from Rules/, so the committed corpus only changes by
+# of the committed corpus plus the hand-written seeds in Fuzz/Seeds/TARGET and seeds made from
+# Rules/, so the committed corpus only changes by
 # --merge. Each run ends with one line: target, executions, coverage features, crashes. A crash
 # leaves its input in Fuzz/.work/artifacts/ and makes the script exit 1.
 # FUZZ_CONFIGURATION=debug builds without optimisation (quicker to build, slower to run).
@@ -22,11 +23,14 @@ scratch=$fuzz/.build-fuzz
 work=$fuzz/.work
 
 # name → executable; the order is the order of --all.
-TARGETS=(yaml rules)
+TARGETS=(yaml rules request events config)
 executable() {
   case "$1" in
     yaml) echo FuzzYAML ;;
     rules) echo FuzzRules ;;
+    request) echo FuzzRequest ;;
+    events) echo FuzzEvents ;;
+    config) echo FuzzConfig ;;
     *) echo "fuzz: unknown target '$1' (one of: ${TARGETS[*]})" >&2; exit 2 ;;
   esac
 }
@@ -87,11 +91,14 @@ prepare() {
   local target=$1
   mkdir -p "$work/$target" "$work/artifacts"
   if [ -d "$fuzz/Corpus/$target" ]; then cp -n "$fuzz/Corpus/$target"/* "$work/$target"/ 2>/dev/null || true; fi
+  if [ -d "$fuzz/Seeds/$target" ]; then cp "$fuzz/Seeds/$target"/* "$work/$target"/; fi
   seed "$target" "$work/$target"
 }
 
 dictionary() {
-  local dict=$fuzz/Dictionaries/$1.dict
+  local name=$1
+  case "$name" in request|events) name=json ;; esac
+  local dict=$fuzz/Dictionaries/$name.dict
   if [ -f "$dict" ]; then echo "-dict=$dict"; fi
 }
 
