@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh --all SECONDS     each target in turn, SECONDS each
 #   scripts/fuzz.sh --replay          run every committed corpus input once (what CI does first)
 #   scripts/fuzz.sh --merge TARGET    minimise the work corpus into Fuzz/Corpus/TARGET (-merge=1)
-#   scripts/fuzz.sh --build           only build
+#   scripts/fuzz.sh --build [TARGET…] only build
 #
 # The targets are built from Fuzz/Package.swift into Fuzz/.build-fuzz (a scratch path of their own,
 # so the fuzzer flags never touch the daemon's build). A run fuzzes a work copy (Fuzz/.work/TARGET)
@@ -57,8 +57,14 @@ fuzz_env+=("ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_nul
 # `-sanitize=fuzzer -sanitize=address` builds Swift code with ASan and no coverage counters
 # (libFuzzer runs blind: "cov:" never appears); the one combined flag after them restores both.
 build() {
-  env -u ASAN_OPTIONS -u SWIFT_BACKTRACE swift build -c "$configuration" --package-path "$fuzz" --scratch-path "$scratch" \
-    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address >&2
+  # One product at a time, the cheapest first: only the configuration target needs the server's
+  # dependencies (Hummingbird), so the others can run while it builds.
+  local target
+  for target in "$@"; do
+    env -u ASAN_OPTIONS -u SWIFT_BACKTRACE swift build -c "$configuration" --package-path "$fuzz" \
+      --scratch-path "$scratch" --product "$(executable "$target")" \
+      --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address >&2
+  done
 }
 binary() { echo "$scratch/$configuration/$(executable "$1")"; }
 fuzzer() { local target=$1; shift; env "${fuzz_env[@]}" "$(binary "$target")" "$@"; }
@@ -158,12 +164,12 @@ merge() {
 }
 
 case "${1:-}" in
-  --build) build ;;
-  --replay) build; mkdir -p "$work"; replay ;;
-  --merge) [ $# -eq 2 ] || { echo "usage: $0 --merge TARGET" >&2; exit 2; }; executable "$2" > /dev/null; build; merge "$2" ;;
+  --build) shift; build "${@:-${TARGETS[@]}}" ;;
+  --replay) build "${TARGETS[@]}"; mkdir -p "$work"; replay ;;
+  --merge) [ $# -eq 2 ] || { echo "usage: $0 --merge TARGET" >&2; exit 2; }; executable "$2" > /dev/null; build "$2"; merge "$2" ;;
   --all)
     [ $# -eq 2 ] || { echo "usage: $0 --all SECONDS" >&2; exit 2; }
-    build
+    build "${TARGETS[@]}"
     failed=0
     for target in "${TARGETS[@]}"; do run "$target" "$2" || failed=1; done
     exit $failed ;;
@@ -171,6 +177,6 @@ case "${1:-}" in
   *)
     [ $# -eq 2 ] || { echo "usage: $0 TARGET SECONDS" >&2; exit 2; }
     executable "$1" > /dev/null
-    build
+    build "$1"
     run "$1" "$2" ;;
 esac

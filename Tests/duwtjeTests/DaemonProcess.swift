@@ -57,11 +57,18 @@ final class DaemonProcess {
         return "duwtje"
     }
 
-    /// Starts `duwtje serve` (arguments after `serve`), not waiting for it.
-    func launch(_ arguments: [String]? = nil, environment: [String: String] = [:]) throws -> Process {
+    /// Starts `duwtje serve` (arguments after `serve`), not waiting for it. With `shell`, the daemon
+    /// is started by `/bin/sh` after that command (e.g. `ulimit -n 64`), in the same process.
+    func launch(_ arguments: [String]? = nil, environment: [String: String] = [:], shell: String? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve"] + (arguments ?? ["--config", configPath])
+        let serve = ["serve"] + (arguments ?? ["--config", configPath])
+        if let shell {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", shell + " && exec \"$0\" \"$@\"", Self.binary] + serve
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = serve
+        }
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = nil
         env.merge(environment) { $1 }
@@ -74,8 +81,8 @@ final class DaemonProcess {
     }
 
     /// Starts the daemon and waits until it answers `/healthz`.
-    func start(environment: [String: String] = [:]) async throws {
-        let process = try launch(environment: environment)
+    func start(environment: [String: String] = [:], shell: String? = nil) async throws {
+        let process = try launch(environment: environment, shell: shell)
         self.process = process
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -101,6 +102,163 @@ struct FaultInjectionTests {
         #expect(stored == acknowledged, "acknowledged \(acknowledged), stored \(stored.map(String.init) ?? "none")")
         #expect(await daemon.stop() == 0)
         #expect(try EventStore.integrityCheck(path: disk + "/duwtje.db") == "ok")
+    }
+
+    static let body = #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}}"#
+
+    /// The `why` of the first recommendation: which rule set answered.
+    func why(_ client: SocketClient) async throws -> String? {
+        let answer = try await client.post("/v1/recommendations", Self.body).json
+        return (answer?["recommendations"] as? [[String: Any]])?.first?["why"] as? String
+    }
+
+    func reloads(_ client: SocketClient, _ result: String) async throws -> Int {
+        ((try await client.get("/v1/status").json?["reloads"] as? [String: Any])?[result] as? Int) ?? -1
+    }
+
+    /// Points `link` at `target` in one step, as release tools do (a new link renamed over the old).
+    func swapLink(_ link: String, to target: String) throws {
+        let temporary = link + ".new"
+        unlink(temporary)
+        guard symlink(target, temporary) == 0, rename(temporary, link) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+    }
+
+    /// A release folder with the fixture's vocabulary and `rules` as its rule file.
+    func release(_ daemon: DaemonProcess, _ name: String, rules: String) throws {
+        try FileManager.default.createDirectory(atPath: daemon.directory + "/releases/" + name, withIntermediateDirectories: true)
+        try daemon.write("releases/\(name)/vocabulary.yaml", Fixture.vocabulary)
+        try daemon.write("releases/\(name)/rules.yaml", rules)
+    }
+
+    @Test("a reload during a deploy (a file half-written in place, a symlink swapped to a half-copied or deleted release) keeps the old set; the next good reload succeeds")
+    func reloadDuringDeploy() async throws {
+        let daemon = try DaemonProcess()
+        try release(daemon, "a", rules: Fixture.rules(why: "A"))
+        try swapLink(daemon.directory + "/current", to: "releases/a")
+        try daemon.write("duwtje.yaml", "rules: current\nsocket: { path: run/d.sock, mode: \"0660\" }\n")
+        try await daemon.start()
+        let client = SocketClient(daemon)
+        defer { Task { await client.shutdown() } }
+        #expect(try await why(client) == "A")
+
+        // In place: the live release's rule file caught half-copied (cp and rsync --inplace write
+        // into the file the daemon reads).
+        let full = Fixture.rules(why: "B")
+        let live = daemon.directory + "/releases/a/rules.yaml"
+        try String(full.prefix(full.count / 2)).write(toFile: live, atomically: false, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        try await eventually("reload of a half-written file fails") { try await reloads(client, "failed") == 1 }
+        #expect(try await why(client) == "A")
+        try full.write(toFile: live, atomically: false, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        try await eventually("the finished copy loads") { try await reloads(client, "ok") == 1 }
+        #expect(try await why(client) == "B")
+
+        // A symlink swapped to a release still being copied, then to one that was deleted.
+        let next = Fixture.rules(why: "C")
+        try release(daemon, "c", rules: String(next.prefix(next.count / 2)))
+        try swapLink(daemon.directory + "/current", to: "releases/c")
+        daemon.signal(SIGHUP)
+        try await eventually("reload of a half-copied release fails") { try await reloads(client, "failed") == 2 }
+        #expect(try await why(client) == "B")
+        try swapLink(daemon.directory + "/current", to: "releases/gone")
+        daemon.signal(SIGHUP)
+        try await eventually("reload of a dangling link fails") { try await reloads(client, "failed") == 3 }
+        #expect(try await why(client) == "B")
+
+        try release(daemon, "d", rules: Fixture.rules(why: "D"))
+        try swapLink(daemon.directory + "/current", to: "releases/d")
+        daemon.signal(SIGHUP)
+        try await eventually("the complete release loads") { try await reloads(client, "ok") == 2 }
+        #expect(try await why(client) == "D")
+        #expect(await daemon.stop() == 0)
+    }
+
+    /// User plus system CPU time of `pid` so far, in seconds (from /proc).
+    func cpuSeconds(_ pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the name: state is field 3, utime 14 and stime 15 (1-based over the whole line).
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    func processState(_ pid: Int32) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ").first?.first
+    }
+
+    @Test("file descriptors exhausted (ulimit -n 64, 200 clients): no crash, no busy loop, service returns when the clients leave")
+    func descriptorsExhausted() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start(shell: "ulimit -n 64")
+        let path = daemon.socketPath
+        // 200 connections, each with a request sent; the daemon runs out of descriptors accepting them.
+        let descriptors = await RawClient.onThread {
+            (0..<200).map { _ -> Int32 in
+                let descriptor = RawClient.connect(path, timeoutSeconds: 5)
+                if descriptor >= 0 { _ = RawClient.send(descriptor, "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n") }
+                return descriptor
+            }
+        }
+        defer { for descriptor in descriptors where descriptor >= 0 { close(descriptor) } }
+        #expect(descriptors.filter { $0 >= 0 }.count == 200)
+
+        // CPU over a 2 s window while exhausted (a measurement interval, not a wait for a condition).
+        let before = try #require(cpuSeconds(daemon.pid))
+        let started = Date()
+        try await Task.sleep(for: .seconds(2))
+        let used = try #require(cpuSeconds(daemon.pid)) - before
+        let share = used / Date().timeIntervalSince(started)
+        print("fd exhaustion: daemon CPU \(Int(share * 100))% of one core while 200 clients held 64 descriptors")
+        #expect(share < 0.5, "a busy loop: \(Int(share * 100))% CPU")
+        #expect(daemon.process?.isRunning == true)
+
+        for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
+        try await eventually("a new client is served after the others left", seconds: 30) {
+            (try? await daemon.probeHealth()) == true
+        }
+        #expect(daemon.stderr.isEmpty || !daemon.stderr.contains("Fatal error"))
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test("SIGSTOP for 3 s under load, then SIGCONT: every request is answered, none fails")
+    func stopAndContinue() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let client = SocketClient(daemon, connections: 8)
+        let answered = Atomic<Int>(0)
+        let failed = Atomic<Int>(0)
+        let running = Atomic<Bool>(true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    while running.load(ordering: .acquiring) {
+                        let status = (try? await client.post("/v1/recommendations", Self.body))?.status
+                        if status == 200 { answered.add(1, ordering: .relaxed) } else { failed.add(1, ordering: .relaxed) }
+                    }
+                }
+            }
+            try await eventually("load is running") { answered.load(ordering: .relaxed) >= 200 }
+            daemon.signal(SIGSTOP)
+            try await eventually("the daemon is stopped") { processState(daemon.pid) == "T" }
+            // Stopped for 3 s: the fault's length (under request_timeout, 10 s), not a synchronisation.
+            try await Task.sleep(for: .seconds(3))
+            #expect(processState(daemon.pid) == "T")
+            daemon.signal(SIGCONT)
+            let resumed = answered.load(ordering: .relaxed)
+            try await eventually("answers resume") { answered.load(ordering: .relaxed) >= resumed + 200 }
+            running.store(false, ordering: .releasing)
+            try await group.waitForAll()
+        }
+        await client.shutdown()
+        print("SIGSTOP/SIGCONT: \(answered.load(ordering: .relaxed)) answered, \(failed.load(ordering: .relaxed)) failed")
+        #expect(failed.load(ordering: .relaxed) == 0)
+        #expect(await daemon.stop() == 0)
     }
 
     /// Writes `path` until the file system refuses with ENOSPC; returns the bytes written.
