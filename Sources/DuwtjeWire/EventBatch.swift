@@ -86,7 +86,11 @@ public struct EventBatch: Sendable {
                 }
                 text[key] = string
             }
-            for required in ["type", "journey", "stage", "rule"] where text[required] == nil && event[required] == nil {
+            // Absent or null: a key present as `null` must not pass for a value (the event would be
+            // skipped below and the batch acknowledged with it uncounted). A value of the wrong type
+            // was named above already.
+            for required in ["type", "journey", "stage", "rule"]
+            where text[required] == nil && (event[required] == nil || event[required] is NSNull) {
                 malformed.append(Problem.Mistake(index: index, field: required, detail: "'\(required)' is required"))
                 bad = true
             }

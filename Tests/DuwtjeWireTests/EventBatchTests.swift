@@ -29,9 +29,9 @@ struct EventBatchTests {
         #expect(batch.count == 2 && batch.counts.values.reduce(0, +) == 2)
     }
 
-    /// Found by the event-batch fuzzer (`scripts/fuzz.sh events`): a required field sent as `null`
-    /// passed the check (the key was there) and the event was then skipped without a word, so the
-    /// batch was acknowledged with one event more than was stored.
+    /// Found while writing the event-batch fuzzer's invariant (every accepted event counted): a
+    /// required field sent as `null` passed the check (the key was there) and the event was then
+    /// skipped without a word, so the batch was acknowledged with one event more than was stored.
     @Test("a required field that is null is missing: the batch is refused, not acknowledged with an event dropped",
           arguments: ["type", "journey", "stage", "rule"])
     func nullRequiredField(field: String) throws {
