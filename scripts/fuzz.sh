@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh TARGET SECONDS    fuzz one target for SECONDS (targets: see TARGETS below)
 #   scripts/fuzz.sh --all SECONDS     each target in turn, SECONDS each
-#   scripts/fuzz.sh --replay          run every committed corpus input once (what CI does first)
+#   scripts/fuzz.sh --replay          run every committed corpus and seed input once (what CI does first)
 #   scripts/fuzz.sh --merge TARGET    minimise the work corpus into Fuzz/Corpus/TARGET (-merge=1)
 #   scripts/fuzz.sh --build [TARGET…] only build
 #
@@ -13,7 +13,8 @@
 # Rules/, so the committed corpus only changes by
 # --merge. Each run ends with one line: target, executions, coverage features, crashes. A crash
 # leaves its input in Fuzz/.work/artifacts/ and makes the script exit 1.
-# FUZZ_CONFIGURATION=debug builds without optimisation (quicker to build, slower to run).
+# FUZZ_CONFIGURATION=debug builds without optimisation (quicker to build, slower to run);
+# FUZZ_BUILD=0 runs what is built (SwiftPM locks the scratch path while another build runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -57,6 +58,7 @@ fuzz_env+=("ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_nul
 # `-sanitize=fuzzer -sanitize=address` builds Swift code with ASan and no coverage counters
 # (libFuzzer runs blind: "cov:" never appears); the one combined flag after them restores both.
 build() {
+  [ "${FUZZ_BUILD:-1}" = 1 ] || return 0
   # One product at a time, the cheapest first: only the configuration target needs the server's
   # dependencies (Hummingbird), so the others can run while it builds.
   local target
@@ -132,13 +134,14 @@ run() {
 }
 
 replay() {
-  local target status=0 dir count
+  local target status=0 dirs count
   for target in "${TARGETS[@]}"; do
-    dir=$fuzz/Corpus/$target
-    [ -d "$dir" ] || { echo "fuzz: $target has no committed corpus" >&2; status=1; continue; }
-    count=$(find "$dir" -type f | wc -l)
+    dirs=()
+    for dir in "$fuzz/Corpus/$target" "$fuzz/Seeds/$target"; do [ -d "$dir" ] && dirs+=("$dir"); done
+    [ ${#dirs[@]} -gt 0 ] || { echo "fuzz: $target has no committed corpus or seeds" >&2; status=1; continue; }
+    count=$(find "${dirs[@]}" -type f | wc -l)
     # -runs=0: execute every input of the corpus once, then stop.
-    if fuzzer "$target" -runs=0 -timeout=10 -rss_limit_mb=2048 "$dir" > "$work/$target.replay.log" 2>&1; then
+    if fuzzer "$target" -runs=0 -timeout=10 -rss_limit_mb=2048 "${dirs[@]}" > "$work/$target.replay.log" 2>&1; then
       echo "fuzz: replayed $count $target inputs, 0 crashes"
     else
       echo "fuzz: replaying $target crashed:" >&2

@@ -219,7 +219,7 @@ struct FaultInjectionTests {
         #expect(daemon.process?.isRunning == true)
 
         for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
-        try await eventually("a new client is served after the others left", seconds: 30) {
+        try await eventually(seconds: 30, "a new client is served after the others left") {
             (try? await daemon.probeHealth()) == true
         }
         #expect(daemon.stderr.isEmpty || !daemon.stderr.contains("Fatal error"))

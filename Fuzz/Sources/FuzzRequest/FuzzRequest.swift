@@ -1,5 +1,7 @@
 import DuwtjeRules
 import DuwtjeWire
+import Foundation
+import NIOCore
 import FuzzSupport
 
 /// The request decoder of `/v1/recommendations` and `/v1/nudges`, differentially: the fast

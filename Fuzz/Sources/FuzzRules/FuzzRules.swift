@@ -1,6 +1,7 @@
 import DuwtjeRules
 import Foundation
 import FuzzSupport
+import Synchronization
 
 /// The whole rule loader: up to 12 files (separated by NUL bytes; a file that starts with `#test` is a
 /// `*_test.yaml`), read, checked, compiled and, when they load, evaluated for every journey and stage
@@ -26,12 +27,12 @@ public func fuzzRules(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         return 0
     }
     let ruleSet = RuleSet(definition, timeZone: zone)
-    let caps = MemoryCapStore(maxVisitors: 4)
+    let caps = CountingCaps()
     for journey in definition.journeys {
         for stage in [nil] + journey.stages.map(\.id) {
             let request = EvaluationRequest(journey: journey.id, stage: stage, persona: definition.personas.first?.id,
                                             visitor: "v", now: now, explain: true)
-            _ = try? ruleSet.evaluate(request, caps: caps)
+            if var answer = try? ruleSet.evaluate(request) { answer.admitNudge(for: request, caps: caps) }
             _ = try? ruleSet.nudges(for: request)
         }
     }
@@ -39,8 +40,23 @@ public func fuzzRules(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let parsed = RuleTests.parse(file, ruleSet: ruleSet, now: now)
         // A case may repeat a request many times; a few are enough to reach the caps.
         for testCase in parsed.cases.prefix(20) where testCase.repeatCount <= 20 {
-            _ = RuleTests.run(testCase, on: ruleSet)
+            _ = RuleTests.run(testCase, on: ruleSet, caps: CountingCaps())
         }
     }
     return 0
+}
+
+/// Caps for the fuzzer: a count per visitor and nudge, without time (the store's own caps have
+/// their tests; here the admission step only has to run on whatever the rules declare).
+private final class CountingCaps: CapStore {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool {
+        counts.withLock { counts in
+            let key = visitor + "\u{0}" + nudge
+            guard counts[key, default: 0] < cap.max else { return false }
+            counts[key, default: 0] += 1
+            return true
+        }
+    }
 }

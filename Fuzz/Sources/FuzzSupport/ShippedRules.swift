@@ -1,5 +1,5 @@
 public import DuwtjeRules
-import Foundation
+public import Foundation
 
 /// The rule set in the repository's `Rules/`, compiled once per fuzzer process: request and event
 /// fuzzers check their inputs against what is really deployed.
