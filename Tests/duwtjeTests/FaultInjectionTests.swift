@@ -231,33 +231,35 @@ struct FaultInjectionTests {
         let daemon = try DaemonProcess()
         try await daemon.start()
         let client = SocketClient(daemon, connections: 8)
-        let answered = Atomic<Int>(0)
-        let failed = Atomic<Int>(0)
-        let running = Atomic<Bool>(true)
+        let tally = LoadTally()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    while running.load(ordering: .acquiring) {
+                    while tally.running.load(ordering: .acquiring) {
                         let status = (try? await client.post("/v1/recommendations", Self.body))?.status
-                        if status == 200 { answered.add(1, ordering: .relaxed) } else { failed.add(1, ordering: .relaxed) }
+                        if status == 200 {
+                            tally.answered.add(1, ordering: .relaxed)
+                        } else {
+                            tally.failed.add(1, ordering: .relaxed)
+                        }
                     }
                 }
             }
-            try await eventually("load is running") { answered.load(ordering: .relaxed) >= 200 }
+            try await eventually("load is running") { tally.answered.load(ordering: .relaxed) >= 200 }
             daemon.signal(SIGSTOP)
             try await eventually("the daemon is stopped") { processState(daemon.pid) == "T" }
             // Stopped for 3 s: the fault's length (under request_timeout, 10 s), not a synchronisation.
             try await Task.sleep(for: .seconds(3))
             #expect(processState(daemon.pid) == "T")
             daemon.signal(SIGCONT)
-            let resumed = answered.load(ordering: .relaxed)
-            try await eventually("answers resume") { answered.load(ordering: .relaxed) >= resumed + 200 }
-            running.store(false, ordering: .releasing)
+            let resumed = tally.answered.load(ordering: .relaxed)
+            try await eventually("answers resume") { tally.answered.load(ordering: .relaxed) >= resumed + 200 }
+            tally.running.store(false, ordering: .releasing)
             try await group.waitForAll()
         }
         await client.shutdown()
-        print("SIGSTOP/SIGCONT: \(answered.load(ordering: .relaxed)) answered, \(failed.load(ordering: .relaxed)) failed")
-        #expect(failed.load(ordering: .relaxed) == 0)
+        print("SIGSTOP/SIGCONT: \(tally.answered.load(ordering: .relaxed)) answered, \(tally.failed.load(ordering: .relaxed)) failed")
+        #expect(tally.failed.load(ordering: .relaxed) == 0)
         #expect(await daemon.stop() == 0)
     }
 
@@ -276,4 +278,11 @@ struct FaultInjectionTests {
             return total
         }
     }
+}
+
+/// What the load's clients count, shared between their tasks.
+final class LoadTally: Sendable {
+    let answered = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+    let running = Atomic<Bool>(true)
 }
