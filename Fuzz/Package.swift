@@ -10,6 +10,13 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+let rules: Target.Dependency = .product(name: "DuwtjeRules", package: "duwtje")
+
+/// One fuzz target: an executable over `FuzzSupport` and the modules it fuzzes.
+func fuzzTarget(_ name: String, _ dependencies: Target.Dependency...) -> Target {
+    .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, swiftSettings: swiftSettings)
+}
+
 let package = Package(
     name: "DuwtjeFuzz",
     platforms: [.macOS(.v15)],
@@ -20,46 +27,14 @@ let package = Package(
     targets: [
         .target(
             name: "FuzzSupport",
-            dependencies: [.product(name: "DuwtjeRules", package: "duwtje")],
+            dependencies: [rules],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "FuzzYAML",
-            dependencies: ["FuzzSupport", .product(name: "DuwtjeRules", package: "duwtje")],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "FuzzRules",
-            dependencies: ["FuzzSupport", .product(name: "DuwtjeRules", package: "duwtje")],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "FuzzRequest",
-            dependencies: [
-                "FuzzSupport",
-                .product(name: "DuwtjeRules", package: "duwtje"),
-                .product(name: "DuwtjeWire", package: "duwtje"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "FuzzEvents",
-            dependencies: [
-                "FuzzSupport",
-                .product(name: "DuwtjeRules", package: "duwtje"),
-                .product(name: "DuwtjeWire", package: "duwtje"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "FuzzConfig",
-            dependencies: [
-                "FuzzSupport",
-                .product(name: "DuwtjeRules", package: "duwtje"),
-                .product(name: "DuwtjeServer", package: "duwtje"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        fuzzTarget("FuzzYAML", rules),
+        fuzzTarget("FuzzRules", rules),
+        fuzzTarget("FuzzRequest", rules, .product(name: "DuwtjeWire", package: "duwtje"),
+                   .product(name: "NIOCore", package: "swift-nio")),
+        fuzzTarget("FuzzEvents", rules, .product(name: "DuwtjeWire", package: "duwtje")),
+        fuzzTarget("FuzzConfig", rules, .product(name: "DuwtjeServer", package: "duwtje")),
     ]
 )
