@@ -46,4 +46,17 @@ struct EventBatchTests {
             #expect(error.errors?.first?.detail == "'\(field)' is required")
         }
     }
+
+    /// Found by the event-batch fuzzer: ICU's date parser (behind ISO8601DateFormatter) stopped the
+    /// process with SIGFPE on an `at` with a 75-digit fraction. Such a time is read like any other.
+    @Test("an at with a very long fraction is read, not a crash")
+    func longFraction() throws {
+        let at = "2026-11-22T09:15:00.1234" + String(repeating: "4", count: 70) + "Z"
+        let batch = try decode(#"{"events": [{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "at": "\#(at)"}]}"#)
+        #expect(batch.counts.keys.first?.day == "2026-11-22")
+        let future = "4050-11-22T09:15:00.1234" + String(repeating: "4", count: 70) + "Z"
+        #expect(throws: Problem.self) {
+            try decode(#"{"events": [{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "at": "\#(future)"}]}"#)
+        }
+    }
 }
