@@ -94,7 +94,11 @@ public struct EventBatch: Sendable {
                 }
                 text[key] = string
             }
-            for required in ["type", "journey", "stage", "rule"] where text[required] == nil && event[required] == nil {
+            // Absent or null: a key present as `null` must not pass for a value (the event would be
+            // skipped below and the batch acknowledged with it uncounted). A value of the wrong type
+            // was named above already.
+            for required in ["type", "journey", "stage", "rule"]
+            where text[required] == nil && (event[required] == nil || event[required] is NSNull) {
                 malformed.append(Problem.Mistake(index: index, field: required, detail: "'\(required)' is required"))
                 bad = true
             }
@@ -110,7 +114,8 @@ public struct EventBatch: Sendable {
             var day = today
             var moment = now
             if let at = text["at"] {
-                // The one RFC 3339 parser of `now` and the rules (rules.md section 9, Times).
+                // The one RFC 3339 parser of `now` and the rules (rules.md section 9, Times); ICU's date
+                // parser behind ISO8601DateFormatter died of SIGFPE on a long fraction (events fuzzer).
                 guard let date = TimeParsing.rfc3339(at) else {
                     malformed.append(Problem.Mistake(index: index, field: "at", value: at, detail: "'at' must be an RFC 3339 time"))
                     continue

@@ -224,6 +224,12 @@ struct JSONScanner: ~Copyable {
             return Double(negative ? -value : value)
         }
         guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else { return nil }
+        // A number that underflows (to zero or a subnormal) is JSONDecoder's to judge: it refuses
+        // some of them, and the fuzzer found the two paths answering differently here.
+        let mantissa = text.prefix { $0 | 0x20 != UInt8(ascii: "e") }
+        if value.isSubnormal || (value == 0 && mantissa.contains { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) {
+            return nil
+        }
         return value
     }
 

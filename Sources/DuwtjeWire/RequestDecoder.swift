@@ -92,6 +92,10 @@ public struct RequestDecoder: Sendable {
     public var endpoint: Endpoint
     /// The largest `limit` allowed (`limits.max_limit`).
     public var maxLimit: Int
+    /// Whether bodies go through the fast ``JSONScanner`` first. Off, every body takes the
+    /// `JSONDecoder` path: the reference the scanner must agree with, which the request fuzzer
+    /// (`Fuzz/`) compares it against on every input.
+    public var usesScanner = true
 
     public init(endpoint: Endpoint, maxLimit: Int) {
         self.endpoint = endpoint
@@ -106,7 +110,7 @@ public struct RequestDecoder: Sendable {
         let value: JSONValue
         // The fast parser first; anything it leaves (errors included) goes to JSONDecoder, so that
         // what is accepted and every message stay JSONDecoder's.
-        let scanned = body.withContiguousStorageIfAvailable { JSONScanner.parse($0) }
+        let scanned = !usesScanner ? nil : body.withContiguousStorageIfAvailable { JSONScanner.parse($0) }
             ?? Array(body).withUnsafeBufferPointer { JSONScanner.parse($0) }
         if let scanned {
             value = scanned

@@ -58,11 +58,17 @@ public final class DaemonProcess {
     }
 
     /// Starts `duwtje serve` (arguments after `serve`), not waiting for it; its standard error goes
-    /// to `log` (default: this daemon's `stderr.log`).
-    public func launch(_ arguments: [String]? = nil, environment: [String: String] = [:], log: String? = nil) throws -> Process {
+    /// to `log` (default: this daemon's `stderr.log`). With `shell`, the daemon is started by `/bin/sh`
+    /// after that command (e.g. `ulimit -n 64`), in the same process.
+    public func launch(_ arguments: [String]? = nil, environment: [String: String] = [:], log: String? = nil,
+                       shell: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve"] + (arguments ?? ["--config", configPath])
+        if let shell {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", shell + " && exec \"$0\" \"$@\"", Self.binary] + (process.arguments ?? [])
+        }
         if let user {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", Self.binary]
@@ -81,8 +87,8 @@ public final class DaemonProcess {
     }
 
     /// Starts the daemon and waits until it answers `/healthz`.
-    public func start(environment: [String: String] = [:]) async throws {
-        let process = try launch(environment: environment)
+    public func start(environment: [String: String] = [:], shell: String? = nil) async throws {
+        let process = try launch(environment: environment, shell: shell)
         self.process = process
         let answered = try await poll(within: 30) {
             guard process.isRunning else {

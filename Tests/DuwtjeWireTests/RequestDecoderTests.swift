@@ -83,4 +83,16 @@ struct RequestDecoderTests {
             .invalidValue, field: "now", detail: "'now' must be an RFC 3339 time such as 2026-11-22T10:00:00+01:00, not 'gisteren'"))
         #expect(error(#"{"limit": 20}"#) == nil)
     }
+
+    /// Found by the request fuzzer: the fast scanner read a number that underflows to zero, while
+    /// JSONDecoder refuses it, so the same body got two different errors depending on the path.
+    @Test("a number that underflows gets the same answer from the scanner as from JSONDecoder")
+    func underflowAgrees() {
+        var reference = recommendations
+        reference.usesScanner = false
+        for body in ["[1e040, -0.5678901E-71234567889, \"a\"]", #"{"journey": "bz", "limit": 1e-400}"#,
+                     #"{"journey": "bz", "context": {"visits": 4.9e-320}}"#] {
+            #expect(error(body) == error(body, reference), "\(body)")
+        }
+    }
 }

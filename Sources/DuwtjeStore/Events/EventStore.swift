@@ -172,6 +172,13 @@ public final class EventStore: Sendable {
             }
             do {
                 try commit(merged, showings, waiters.flatMap(\.dismissals))
+            } catch let error where error.isDiskFull {
+                // The transaction was rolled back before anything reached an fsync: refuse only this
+                // group (503, so clients retry) and try the next one, so writing resumes by itself
+                // when space returns. The showings of this group are lost (at worst one nudge over
+                // its cap for those visitors).
+                for waiter in waiters { waiter.continuation.resume(throwing: error) }
+                continue
             } catch {
                 fail(error)
                 for waiter in waiters { waiter.continuation.resume(throwing: error) }
@@ -186,9 +193,10 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// After a failed commit (a full disk, an fsync error) nothing more is acknowledged: a retried
-    /// fsync may falsely succeed after the kernel dropped dirty pages ("fsyncgate"), so the store
-    /// stays failed until the daemon is restarted and SQLite recovers from the WAL.
+    /// After a failed commit (an I/O error, an fsync error; not a full disk, see ``drain()``) nothing
+    /// more is acknowledged: a retried fsync may falsely succeed after the kernel dropped dirty pages
+    /// ("fsyncgate"), so the store stays failed until the daemon is restarted and SQLite recovers
+    /// from the WAL.
     private func fail(_ error: StoreError) {
         pending.withLock { pending in
             pending.failure = error

@@ -15,6 +15,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "event store \(path): \(message)" }
+
+    /// `SQLITE_FULL`: a write found no space (`ENOSPC` from `write`, before any fsync). SQLite rolls
+    /// the transaction back, so the store stays sound and may simply try again later.
+    public var isDiskFull: Bool { code & 0xFF == SQLITE_FULL }
 }
 
 /// A thin, typed wrapper over one SQLite connection: the few calls the event store needs.
