@@ -55,14 +55,15 @@ struct ReloadServiceTests {
         let places = failed.errors.map { "\($0.location.file):\($0.location.line):\($0.location.column)" }
         #expect(places == ["rules.yaml:4:23", "rules.yaml:5:29"])
         #expect(failed.message?.contains("has 2 errors") == true)
-        #expect(metricsText(setup.metrics).contains(#"duwtje_reloads_total{result="failed"} 1"#))
-        #expect(metricsText(setup.metrics).contains("duwtje_reload_errors_total 2"))
+        try await eventually { metricsText(setup.metrics).contains(#"duwtje_reloads_total{result="failed"} 1"#) }
+        try await eventually { metricsText(setup.metrics).contains("duwtje_reload_errors_total 2") }
 
         try setup.fixture.write("rules/rules.yaml", Fixture.rules(why: "C"))
         continuation.yield(.manual)
         try await eventually { setup.state.reloads.ok == 2 }
         #expect(setup.state.snapshot.ruleSet.version != second && setup.state.reloads.last?.result == .ok)
-        #expect(metricsText(setup.metrics).contains(#"duwtje_reloads_total{result="ok"} 2"#))
+        // The metrics are counted just after the swap: wait for them, not only for the swap.
+        try await eventually { metricsText(setup.metrics).contains(#"duwtje_reloads_total{result="ok"} 2"#) }
         continuation.finish()
         await running.value
     }

@@ -35,14 +35,23 @@ public enum RawSocket {
     }
 
     /// A connected stream socket with a receive timeout, or -1.
+    ///
+    /// A connect interrupted by a signal (EINTR), or refused for a moment because the listen
+    /// backlog is full (EAGAIN), is tried again on a new socket, as HTTP clients do; `errno` holds
+    /// the last attempt's error when it returns -1.
     public static func connect(_ path: String, timeoutSeconds: Int = 20) -> Int32 {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard withAddress(path, { Glibc.connect(descriptor, $0, $1) }) == 0 else {
+        for _ in 0..<5 {
+            let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            if withAddress(path, { Glibc.connect(descriptor, $0, $1) }) == 0 {
+                setReceiveTimeout(descriptor, seconds: timeoutSeconds)
+                return descriptor
+            }
+            let failure = errno
             close(descriptor)
-            return -1
+            errno = failure
+            guard failure == EINTR || failure == EAGAIN else { return -1 }
         }
-        setReceiveTimeout(descriptor, seconds: timeoutSeconds)
-        return descriptor
+        return -1
     }
 
     public static func setReceiveTimeout(_ descriptor: Int32, seconds: Int) {
