@@ -7,7 +7,7 @@ struct Duwtje: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "duwtje",
         abstract: "Rule-based content recommendations and nudges for municipal websites.",
-        subcommands: [Serve.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self, ReportCommand.self]
+        subcommands: [Serve.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self, ReportCommand.self, StoreCommand.self]
     )
 
     /// ArgumentParser's `main`, after putting Swift concurrency on the daemon's event loops for

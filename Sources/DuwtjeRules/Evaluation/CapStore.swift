@@ -5,8 +5,9 @@ public import Foundation
 /// does, once per answer.
 ///
 /// `admit` checks and records in one step, so that concurrent requests for the same visitor can
-/// never both take the last showing.
+/// never both take the last showing. It is `async` because a shared store answers over the
+/// network; an implementation in memory simply returns.
 public protocol CapStore: Sendable {
     /// Whether `visitor` may be shown `nudge` at `now` under `cap`; when yes, the showing is counted.
-    func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool
+    func admit(visitor: String, nudge: String, cap: Cap, now: Date) async -> Bool
 }

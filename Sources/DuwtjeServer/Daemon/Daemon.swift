@@ -86,10 +86,10 @@ public struct Daemon: Sendable {
 
         let signals = await UnixSignalsSequence(trapping: .sighup)
         let socket = try SocketFile.claim(configuration.socket)
-        let store: EventStore
-        let caps: DurableCapStore
+        let store: any Store
         do throws(DaemonError) {
-            (store, caps) = try Self.openStore(configuration, state: state, metrics: metrics)
+            store = try await Self.openStore(configuration, state: state, metrics: metrics, threadPool: .singleton,
+                                             logger: logger)
         } catch {
             socket.abandon()
             socket.remove()
@@ -97,7 +97,7 @@ public struct Daemon: Sendable {
         }
         let startup = StartupOutcome()
 
-        let responder = DaemonResponder(state: state, caps: caps, metrics: metrics, logger: logger, store: store)
+        let responder = DaemonResponder(state: state, metrics: metrics, logger: logger, store: store)
         let limits = configuration.limits
         let channelConfiguration = HTTP1Channel.Configuration(
             idleTimeout: TimeAmount(limits.idleTimeout),
@@ -131,7 +131,7 @@ public struct Daemon: Sendable {
         let reloader = ReloadService(loadConfiguration: { () throws(DaemonError) in try options.loadConfiguration() },
                                      state: state, metrics: metrics, notifier: notifier, logger: logger, signals: signals)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [application, reloader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: store.services + [application, reloader], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         await startup.attach(group)
 
         var failure: DaemonError?
@@ -141,7 +141,7 @@ public struct Daemon: Sendable {
             failure = await startup.failure ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
         }
         if let early = await startup.failure { failure = early }
-        await store.flush()
+        await store.close()
         socket.abandon()
         socket.remove()
         if let failure { throw failure }

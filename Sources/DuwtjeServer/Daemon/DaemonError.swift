@@ -64,7 +64,9 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
         case .bind(let path, let reason):
             return "cannot listen on \(path): \(reason)"
         case .store(let error):
-            return "\(error.description) (set store.path to a writable place)"
+            // A PostgreSQL error says its own fix; a SQLite file's is to point store.path elsewhere.
+            return error.retryAfter != nil || error.path.hasPrefix("postgresql://") || error.path.hasPrefix("store.")
+                ? error.description : "\(error.description) (set store.path to a writable place)"
         }
     }
 

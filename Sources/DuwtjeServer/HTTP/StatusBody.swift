@@ -87,6 +87,7 @@ struct StatusBody: Encodable {
         var failed: Int
     }
 
+    /// `ok`, or `degraded` while the store is (recommendations go on either way).
     var status = "ok"
     var ruleset: Ruleset
     var config: String?
@@ -96,7 +97,7 @@ struct StatusBody: Encodable {
     var reloads: Reloads
     var lastReload: LastReload?
     /// The event store (path, size, oldest day kept), when the daemon has one.
-    var store: EventStore.Status?
+    var store: StoreStatus?
 
     enum CodingKeys: String, CodingKey {
         case status, ruleset, config, socket, startedAt = "started_at", uptimeSeconds = "uptime_seconds", reloads,
@@ -116,8 +117,9 @@ struct StatusBody: Encodable {
         try container.encodeIfPresent(store, forKey: .store)
     }
 
-    init(snapshot: ServingSnapshot, state: DaemonState, store: EventStore.Status? = nil, now: Date = Date()) {
+    init(snapshot: ServingSnapshot, state: DaemonState, store: StoreStatus? = nil, now: Date = Date()) {
         self.store = store
+        if let state = store?.state, state != "ok" { status = "degraded" }
         let directory = snapshot.configuration.rules
         ruleset = Ruleset(
             version: snapshot.ruleSet.version, loadedAt: Self.time(snapshot.loadedAt), directory: directory,
