@@ -16,6 +16,8 @@ struct StoreSeamTests {
     final class Gate: Sendable {
         let entered = Mutex(false)
         let open = DispatchSemaphore(value: 0)
+        /// Set once the held batch was answered.
+        let acknowledged = Mutex(false)
 
         func hold() {
             entered.withLock { $0 = true }
@@ -44,10 +46,9 @@ struct StoreSeamTests {
         let responder = DaemonResponder(state: state, metrics: DaemonMetrics(),
                                         logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, store: store)
         let event = #"{"events": [{"type": "impression", "journey": "bz", "stage": "bewustwording", "persona": "ouder", "rule": "r1", "content": "c1"}]}"#
-        let acknowledged = Mutex(false)
         let ingest = Task {
             let code = try await responder.route(request(.post, "/v1/events", event), path: "/v1/events").status.code
-            acknowledged.withLock { $0 = true }
+            gate.acknowledged.withLock { $0 = true }
             return code
         }
 
@@ -63,7 +64,7 @@ struct StoreSeamTests {
         let answer = try await responder.route(request(.post, "/v1/recommendations", question), path: "/v1/recommendations")
         #expect(answer.status.code == 200)
         // The batch is not acknowledged while its commit is open.
-        #expect(!acknowledged.withLock { $0 })
+        #expect(!gate.acknowledged.withLock { $0 })
 
         gate.open.signal()
         #expect(try await ingest.value == 202)

@@ -126,9 +126,9 @@ struct PostgresStoreTests {
             var lastAcknowledgement = ContinuousClock.now
             var firstAcknowledgementAfterReturn: ContinuousClock.Instant?
         }
-        let tally = Mutex(Tally())
-        let returned = Mutex<ContinuousClock.Instant?>(nil)
-        let running = Mutex(true)
+        let tally = Locked(Tally())
+        let returned = Locked<ContinuousClock.Instant?>(nil)
+        let running = Locked(true)
         let impression = EventsFixture.batch([EventsFixture.event("impression")])
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
@@ -234,6 +234,19 @@ struct PostgresStoreTests {
         #expect(await Self.storeStatus(daemon)["state"] as? String == "ok")
         #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 12)
         #expect(await daemon.stop() == 0)
+    }
+}
+
+/// A value shared by the test's tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
     }
 }
 

@@ -54,21 +54,26 @@ final class PostgresHealth: Sendable {
 /// when it takes longer. Returns at the limit even when `body` ignores cancellation (a query on a
 /// connection that hangs), which a task group would not.
 func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    let pending = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    let pending = PendingResult<T>()
     return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        pending.withLock { $0 = continuation }
+        pending.slot.withLock { $0 = continuation }
         let timer = Task {
             try? await Task.sleep(for: limit)
             guard !Task.isCancelled else { return }
-            pending.withLock { $0.take() }?.resume(throwing: TimedOut(limit: limit))
+            pending.slot.withLock { $0.take() }?.resume(throwing: TimedOut(limit: limit))
         }
         Task {
             let result: Result<T, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
             timer.cancel()
-            pending.withLock { $0.take() }?.resume(with: result)
+            pending.slot.withLock { $0.take() }?.resume(with: result)
         }
     }
+}
+
+/// The continuation of ``withDeadline(_:_:)``, resumed once by whichever comes first.
+final class PendingResult<T: Sendable>: Sendable {
+    let slot = Mutex<CheckedContinuation<T, any Error>?>(nil)
 }
 
 struct TimedOut: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
 public import Foundation
+import NIOCore
 import NIOSSL
 import PostgresNIO
 
@@ -47,10 +48,14 @@ public struct PostgresLocation: Sendable, Equatable {
             port = components.port ?? 5432
         }
         let defaultMode: TLSMode = self.host.hasPrefix("/") ? .disable : .prefer
-        guard let mode = query["sslmode"].map({ TLSMode(rawValue: $0) }) ?? defaultMode else {
-            throw fail("has sslmode '\(query["sslmode"] ?? "")'; use disable, prefer, require or verify-full")
+        if let text = query["sslmode"] {
+            guard let mode = TLSMode(rawValue: text) else {
+                throw fail("has sslmode '\(text)'; use disable, prefer, require or verify-full")
+            }
+            tls = mode
+        } else {
+            tls = defaultMode
         }
-        tls = mode
     }
 
     /// The URL without its password, for logs and `/v1/status`.

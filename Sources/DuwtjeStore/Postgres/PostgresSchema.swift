@@ -45,6 +45,15 @@ public enum PostgresSchema {
     /// - Throws: when the database's schema is newer than this build knows.
     @discardableResult
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+        do {
+            return try await migrateInTransaction(connection, logger: logger)
+        } catch let error as PostgresTransactionError {
+            // The transaction's wrapper hides what went wrong; the cause is what an operator needs.
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+
+    private static func migrateInTransaction(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
         try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS duwtje_schema (version integer NOT NULL)", logger: logger)
@@ -117,6 +126,9 @@ public enum PostgresSchema {
             return found
         } catch let mismatch as KeyMismatch {
             throw StoreError(path: location.redacted, message: mismatch.description)
+        } catch let newer as SchemaTooNew {
+            try? await connection.close()
+            throw StoreError(path: location.redacted, message: newer.description)
         } catch {
             try? await connection.close()
             throw StoreError(path: location.redacted, message: describe(error), retryAfter: 2)

@@ -97,7 +97,7 @@ public final class PostgresStore: Store {
     public static func open(_ settings: Settings, hasher: VisitorHasher, logger: Logger) async throws(StoreError) -> PostgresStore {
         let store = try PostgresStore(settings: settings, hasher: hasher, logger: logger)
         do {
-            try await PostgresSchema.prepare(settings.location, hasher: hasher, logger: logger)
+            _ = try await PostgresSchema.prepare(settings.location, hasher: hasher, logger: logger)
             store.health.state.withLock { $0.prepared = true }
         } catch where error.retryAfter != nil {
             store.health.markDegraded(error.message)
@@ -319,11 +319,11 @@ extension PostgresStore {
             if mismatch { return }
             do {
                 if !prepared {
-                    try await PostgresSchema.prepare(settings.location, hasher: hasher, logger: logger)
+                    _ = try await PostgresSchema.prepare(settings.location, hasher: hasher, logger: logger)
                     health.state.withLock { $0.prepared = true }
                 } else if degraded {
                     let client = self.client
-                    try await withDeadline(.seconds(1)) { try await client.query("SELECT 1") }
+                    try await withDeadline(.seconds(1)) { _ = try await client.query("SELECT 1") }
                 }
                 health.markHealthy()
                 backoff = .milliseconds(100)
@@ -398,7 +398,7 @@ extension PostgresStore {
         let window = serving.withLock { $0.capWindow }
         let before = Date().timeIntervalSince1970 - Double(window)
         let client = self.client
-        try await withDeadline(.seconds(30)) {
+        try await withDeadline(.seconds(30)) { () async throws -> Void in
             try await client.query("DELETE FROM duwtje_event_counts WHERE day < \(cutoffDay)")
             try await client.query("DELETE FROM duwtje_cap_showings WHERE last_at <= \(before)")
         }

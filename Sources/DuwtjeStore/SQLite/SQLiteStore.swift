@@ -20,12 +20,13 @@ public final class SQLiteStore: Store {
                 capWindow: Int64, threadPool: NIOThreadPool) throws(StoreError) {
         let events = try EventStore(path: path, retentionDays: retentionDays, timeZone: timeZone, threadPool: threadPool)
         let hasher = try VisitorHasher.load(secretAt: secretPath)
-        let window = Mutex(capWindow)
-        self.capWindow = window
-        events.capWindow { [window] in window.withLock { $0 } }
+        // The first prune keeps the showings of the window in force at start; later ones follow reloads.
+        events.capWindow { capWindow }
         try events.prune()
         self.events = events
+        self.capWindow = Mutex(capWindow)
         durableCaps = try DurableCapStore(store: events, hasher: hasher, maxVisitors: maxVisitors, window: capWindow)
+        events.capWindow { [weak self] in self?.capWindow.withLock { $0 } ?? capWindow }
     }
 
     public var caps: any CapStore { durableCaps }
