@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-10}
 CLIENTS=${2:-4}
-swift build -c release --product duwtje >/dev/null
-BIN=$(swift build -c release --show-bin-path)/duwtje
+swift build -c release --product duwtje --scratch-path .build-release >/dev/null
+BIN=$(swift build -c release --scratch-path .build-release --show-bin-path)/duwtje
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/bs-XXXXXX)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -22,20 +22,12 @@ trap cleanup EXIT
 
 mkdir -p "$WORK/rules" "$WORK/pg"
 cat > "$WORK/rules/vocabulary.yaml" <<'YAML'
-journeys:
-  bz:
-    stages: [ { id: bewustwording } ]
-    fallback: [f1]
-personas:
-  ouder: { label: Ouder }
-content_types:
-  informatief: { label: Informatief }
-context:
-  process: { values: [paspoort, rijbewijs] }
-content:
-  - { id: c1, type: informatief, title: C1, url: /c1 }
-  - { id: c2, type: informatief, title: C2, url: /c2 }
-  - { id: f1, type: informatief, title: F1, url: /f1 }
+journeys: { bz: { stages: [ { id: bewustwording } ], fallback: [f1] } }
+personas: { ouder: { label: Ouder } }
+content_types: { informatief: { label: Informatief } }
+context: { process: { values: [paspoort, rijbewijs] } }
+content: [ { id: c1, type: informatief, title: C1, url: /c1 }, { id: c2, type: informatief, title: C2, url: /c2 },
+           { id: f1, type: informatief, title: F1, url: /f1 } ]
 YAML
 cat > "$WORK/rules/rules.yaml" <<'YAML'
 rules:

@@ -173,7 +173,8 @@ public final class PostgresStore: Store {
             if !merged.isEmpty {
                 let client = self.client
                 let rows = merged
-                try await withDeadline(.seconds(5)) { try await Self.upsert(rows, client) }
+                // Short enough to answer 503 well within a client's patience when the database vanished mid-commit.
+                try await withDeadline(.seconds(2)) { try await Self.upsert(rows, client) }
             }
         } catch {
             let reason = PostgresSchema.describe(error)
@@ -321,7 +322,9 @@ extension PostgresStore {
                 if !prepared {
                     _ = try await PostgresSchema.prepare(settings.location, hasher: hasher, logger: logger)
                     health.state.withLock { $0.prepared = true }
-                } else if degraded {
+                }
+                if degraded {
+                    // Healthy only once the pool itself has a connection again (not just the migration's).
                     let client = self.client
                     try await withDeadline(.seconds(1)) { _ = try await client.query("SELECT 1") }
                 }
