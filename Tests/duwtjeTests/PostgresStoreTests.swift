@@ -20,7 +20,11 @@ struct PostgresStoreTests {
 
     /// One exchange on its own connection; status 0 when the daemon could not be reached.
     static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String = "") async -> PGReply {
-        let text = try? await RawClient.exchange(daemon.socketPath, """
+        await http(daemon.socketPath, method, path, body)
+    }
+
+    static func http(_ socket: String, _ method: String, _ path: String, _ body: String = "") async -> PGReply {
+        let text = try? await RawClient.exchange(socket, """
             \(method) \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)
             """)
         return PGReply(text ?? "")
@@ -48,6 +52,7 @@ struct PostgresStoreTests {
         let b = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: Self.rules)
         try await a.start()
         try await b.start()
+        let (socketA, socketB) = (a.socketPath, b.socketPath)
 
         // A visitor whose page views alternate between the servers sees the max-3 nudge exactly 3 times.
         var shown = 0
@@ -65,7 +70,7 @@ struct PostgresStoreTests {
                     var nudges = 0
                     var failures = 0
                     for _ in 0..<12 {
-                        let reply = await Self.http(client % 2 == 0 ? a : b, "POST", "/v1/recommendations", Self.question("hammered"))
+                        let reply = await Self.http(client % 2 == 0 ? socketA : socketB, "POST", "/v1/recommendations", Self.question("hammered"))
                         if reply.status != 200 { failures += 1 }
                         if Self.nudge(reply) == "n1" { nudges += 1 }
                     }
@@ -84,7 +89,7 @@ struct PostgresStoreTests {
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<12 {
                 group.addTask {
-                    let reply = await Self.http(index % 2 == 0 ? a : b, "POST", "/v1/events",
+                    let reply = await Self.http(index % 2 == 0 ? socketA : socketB, "POST", "/v1/events",
                                                 EventsFixture.batch(EventsFixture.repeated(index % 2 == 0 ? 3 : 4, impression)))
                     #expect(reply.status == 202)
                 }
@@ -116,6 +121,7 @@ struct PostgresStoreTests {
         let cluster = try PostgresCluster()
         let daemon = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("s"), node: "solo"), rules: Self.rules)
         try await daemon.start()
+        let socket = daemon.socketPath
 
         struct Tally {
             var recommendations = 0
@@ -137,7 +143,7 @@ struct PostgresStoreTests {
                         var index = 0
                         while running.withLock({ $0 }) {
                             index += 1
-                            let reply = await Self.http(daemon, "POST", "/v1/recommendations", Self.question("o\(client)-\(index % 20)"))
+                            let reply = await Self.http(socket, "POST", "/v1/recommendations", Self.question("o\(client)-\(index % 20)"))
                             tally.withLock {
                                 $0.recommendations += 1
                                 if reply.status != 200 { $0.failedRecommendations += 1 }
@@ -148,7 +154,7 @@ struct PostgresStoreTests {
                 for _ in 0..<2 {
                     group.addTask {
                         while running.withLock({ $0 }) {
-                            let reply = await Self.http(daemon, "POST", "/v1/events", impression)
+                            let reply = await Self.http(socket, "POST", "/v1/events", impression)
                             let now = ContinuousClock.now
                             let back = returned.withLock { $0 }
                             tally.withLock {

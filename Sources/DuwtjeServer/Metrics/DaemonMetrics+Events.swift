@@ -38,7 +38,7 @@ extension DaemonMetrics {
     public func storeDegraded(_ degraded: Bool) {
         registry.makeGauge(descriptor: Self.name("store_degraded", unit: "",
                                                  "1 while the store is degraded (caps in memory, events refused), else 0."))
-            .set(degraded ? 1 : 0)
+            .set(Double(degraded ? 1 : 0))
     }
 
     /// Makes the event series visible at zero from the start.
