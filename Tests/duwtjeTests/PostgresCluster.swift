@@ -69,29 +69,32 @@ final class PostgresCluster: Sendable {
         "store: { engine: postgresql, url: \"\(url)\", secret_file: \(secret), node: \(node), flush_interval: \(flush), pool: 4 }\n"
     }
 
-    /// Runs a PostgreSQL program (as `postgres` when root), waits, and throws with its output when it fails.
+    /// Runs a PostgreSQL program (as `postgres` when root), waits, and throws with its output when it
+    /// fails. `posix_spawn` and `waitpid` rather than `Process`: `pg_ctl start` leaves the server running
+    /// as a grandchild, and `Process.waitUntilExit` was seen never to return for it.
     static func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws {
-        let process = Process()
-        if asPostgres && getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/usr/sbin/runuser") ? "/usr/sbin/runuser" : "/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("pg-run-" + UUID().uuidString).path
-        FileManager.default.createFile(atPath: output, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let handle = FileHandle(forWritingAtPath: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? handle?.close()
-        guard process.terminationStatus == 0 else {
+        let runuser = FileManager.default.fileExists(atPath: "/usr/sbin/runuser") ? "/usr/sbin/runuser" : "/sbin/runuser"
+        let argv = asPostgres && getuid() == 0 ? [runuser, "-u", "postgres", "--", program] + arguments : [program] + arguments
+        let output = "/tmp/pg-run-" + UUID().uuidString.prefix(8)
+        defer { unlink(output) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw Failed(description: "cannot run \(argv[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        let code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            throw Failed(description: "\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+            throw Failed(description: "\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
         }
     }
 }
