@@ -27,7 +27,8 @@ public protocol Store: Sendable {
     /// Stores a batch's counts; returns once they are durable.
     /// - Throws: ``StoreError`` when they could not be stored; then nothing of the batch counts,
     ///   and ``StoreError/retryAfter`` says when a retry may succeed.
-    func append(_ counts: [EventCountKey: Int]) async throws(StoreError)
+    /// `dismissals` (the batch's `dismiss` events naming a visitor) apply once the batch is durable.
+    func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet) async throws(StoreError)
 
     /// Sums the counts per journey, rule, variant and type over the days `from`…`until`
     /// (inclusive, `yyyy-MM-dd`, nil for open).

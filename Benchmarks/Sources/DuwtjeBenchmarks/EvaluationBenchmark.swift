@@ -1,4 +1,5 @@
 import DuwtjeRules
+import DuwtjeStore
 import Foundation
 
 /// Issue 3's figure: what one request costs as the rule set grows, and whether it stays flat.

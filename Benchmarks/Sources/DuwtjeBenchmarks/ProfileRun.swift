@@ -1,4 +1,5 @@
 import DuwtjeRules
+import DuwtjeStore
 import Foundation
 
 /// `profile RULES [PASSES]`: loads a generated set, then only evaluates the request mix, so a

@@ -20,6 +20,11 @@ public final class RuleSet: Sendable {
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
+    /// Each nudge's dismissal window in seconds (``NudgeDefinition/dismissWindow``), by nudge id.
+    let dismissWindows: [String: Int64]
+
+    /// How long a dismissal of nudge `id` holds, in seconds; nil for an unknown nudge.
+    public func dismissWindow(of id: String) -> Int64? { dismissWindows[id] }
 
     /// `sha256:…`: every answer carries it.
     public var version: String { definition.version }
@@ -40,16 +45,21 @@ public final class RuleSet: Sendable {
             if case .closed(let values) = key.kind { Set(values) } else { nil }
         }
         self.languageKey = contextKeyIndex["language"]
+        var dismissWindows: [String: Int64] = [:]
+        for rule in definition.rules {
+            for nudge in rule.allNudges { dismissWindows[nudge.id] = nudge.dismissWindow }
+        }
+        self.dismissWindows = dismissWindows
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
         let compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
                                 content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
                                 catalogue: ContentIndex(definition.content))
-        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        let byJourney = definition.ruleIndicesByJourney
         var journeyIndex: [String: Int] = [:]
         var journeys: [CompiledJourney] = []
         for (index, journey) in definition.journeys.enumerated() {
             journeyIndex[journey.id] = index
-            journeys.append(compiler.journey(journey, rules: byJourney[journey.id] ?? [], personaCount: definition.personas.count))
+            journeys.append(compiler.journey(journey, rules: definition.rules(of: journey.id, in: byJourney), personaCount: definition.personas.count))
         }
         self.journeys = journeys
         self.journeyIndex = journeyIndex

@@ -8,10 +8,17 @@ public struct RuleSetLoader: Sendable {
     public var limits: YAMLLimits
     /// The zone in which `active` dates start at midnight.
     public var timeZone: TimeZone
+    /// The store's retention in seconds: a cap window longer than this is an ethics warning.
+    public var retention: Int64
 
-    public init(limits: YAMLLimits = .default, timeZone: TimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .gmt) {
+    /// The store's default retention, 400 days (`store.retention`).
+    public static let defaultRetention: Int64 = 400 * 86_400
+
+    public init(limits: YAMLLimits = .default, timeZone: TimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .gmt,
+                retention: Int64 = defaultRetention) {
         self.limits = limits
         self.timeZone = timeZone
+        self.retention = retention
     }
 
     public struct Output: Sendable {
@@ -50,6 +57,7 @@ public struct RuleSetLoader: Sendable {
     public func load(files: [RuleFile]) -> Output {
         let served = files.filter { !$0.isTest }
         var pass = LoadPass(limits: limits, timeZone: timeZone)
+        pass.retention = retention
         let definition = pass.run(served)
         let version = RuleDirectory.version(of: served)
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
@@ -59,7 +67,7 @@ public struct RuleSetLoader: Sendable {
         var result = definition
         result?.version = version
         let counts = Counts(journeys: pass.journeys.count, personas: pass.personas.count,
-                            content: pass.contentNodes.count, rules: pass.ruleNodes.count)
+                            content: pass.contentCount, rules: pass.ruleCount)
         return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: served.count, version: version,
                       counts: counts)
     }

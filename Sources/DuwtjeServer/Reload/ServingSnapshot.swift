@@ -32,7 +32,7 @@ public final class ServingSnapshot: Sendable {
     /// - Throws: ``DaemonError/rulesDirectory(_:)`` or ``DaemonError/rules(directory:diagnostics:)``
     ///   with every error and its place.
     public static func load(_ configuration: DaemonConfiguration, now: Date = Date()) throws(DaemonError) -> ServingSnapshot {
-        let loader = RuleSetLoader(timeZone: configuration.timeZone)
+        let loader = RuleSetLoader(timeZone: configuration.timeZone, retention: Int64(configuration.store.retentionDays) * 86_400)
         let output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: configuration.rules)

@@ -33,6 +33,11 @@ final class PostgresCapStore: CapStore {
         self.timeout = timeout
     }
 
+    /// This server's memory only (dismissals are not shared yet, docs/api.md).
+    func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
+        memory.isDismissed(visitor: Hex.encode(hasher.hash(visitor)), nudge: nudge, now: now)
+    }
+
     func admit(visitor: String, nudge: String, cap: Cap, now: Date) async -> Bool {
         let hash = hasher.hash(visitor)
         let key = Hex.encode(hash)

@@ -119,7 +119,18 @@ public final class PostgresStore: Store {
         health(self.health.isDegraded)
     }
 
-    public func append(_ counts: [EventCountKey: Int]) async throws(StoreError) {
+    /// Dismissals: in this server's memory once the counts are committed (not yet in PostgreSQL,
+    /// docs/api.md).
+    public func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet) async throws(StoreError) {
+        try await append(counts)
+        for dismissal in dismissals {
+            guard let window = ruleSet.dismissWindow(of: dismissal.nudge) else { continue }
+            capStore.memory.dismiss(visitor: Hex.encode(hasher.hash(dismissal.visitor)), nudge: dismissal.nudge,
+                                    until: dismissal.at.addingTimeInterval(Double(window)))
+        }
+    }
+
+    func append(_ counts: [EventCountKey: Int]) async throws(StoreError) {
         if let reason = health.state.withLock({ $0.degradedSince == nil ? nil : ($0.keyMismatch ?? $0.reason ?? "unreachable") }) {
             throw StoreError(path: redacted, message: "PostgreSQL is unavailable (\(reason))", retryAfter: 2)
         }

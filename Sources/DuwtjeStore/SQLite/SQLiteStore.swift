@@ -33,8 +33,11 @@ public final class SQLiteStore: Store {
     public var retentionDays: Int { events.retentionDays }
     public var services: [any Service] { [] }
 
-    public func append(_ counts: [EventCountKey: Int]) async throws(StoreError) {
-        try await events.append(counts)
+    /// Dismissals are kept as keyed hashes, committed with the counts, and applied once durable.
+    public func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet) async throws(StoreError) {
+        let records = durableCaps.dismissals(dismissals, in: ruleSet)
+        try await events.append(counts, dismissals: records)
+        durableCaps.remember(records)
     }
 
     /// Read on a connection of its own, on the thread pool: a report never waits for the writer,
