@@ -10,7 +10,7 @@ import Synchronization
 import Testing
 import DuwtjeTestSupport
 
-@Suite("The store seam: the daemon's responder over any Store")
+@Suite("The store seam: the daemon's responder over any Store", .timeLimit(.minutes(1)))
 struct StoreSeamTests {
     /// A gate a commit waits at, inside its transaction, until the test opens it.
     final class Gate: Sendable {
