@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 
 /// A package of its own (as swift-nio and hummingbird do) so that benchmarks never slow down or
 /// complicate the main package's build and tests, and are always built in release mode on purpose.
-/// Its only dependency is the engine itself: the harness times with `ContinuousClock`, which is all
+/// Its only dependencies are the engine itself and its cap store: the harness times with `ContinuousClock`, which is all
 /// these figures need.
 let package = Package(
     name: "DuwtjeBenchmarks",
@@ -25,6 +25,7 @@ let package = Package(
             name: "DuwtjeBenchmarks",
             dependencies: [
                 .product(name: "DuwtjeRules", package: "duwtje"),
+                .product(name: "DuwtjeStore", package: "duwtje"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -1,4 +1,5 @@
 import DuwtjeRules
+import DuwtjeStore
 import Foundation
 
 /// `profile RULES [PASSES]`: loads a generated set, then only evaluates the request mix, so a
@@ -27,7 +28,7 @@ struct ProfileRun {
     static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [EvaluationRequest], _ caps: MemoryCapStore, _ passes: Int) throws -> Int {
         var sink = 0
         for _ in 0..<passes {
-            for request in requests { sink &+= try ruleSet.evaluate(request, caps: caps).recommendations.count }
+            for request in requests { sink &+= try ruleSet.answer(request, caps: caps).recommendations.count }
         }
         return sink
     }
