@@ -7,24 +7,63 @@ struct Facts {
     let stageName: String
     let stageSource: Answer.StageSource
     let persona: Int?
-    /// The request's context values by context key index.
-    let values: [ContextValue?]
-    let languages: [String]?
+    /// The request's context values by context key index, their texts resolved to value symbols.
+    let values: [ResolvedValue?]
+    /// The value of the `language` key, which content languages are compared with.
+    let language: ResolvedValue?
     let warnings: [String]
+}
+
+/// A request's context value with each text element's value symbol, resolved once per request.
+struct ResolvedValue {
+    /// The symbol of a text that no rule and no closed key names.
+    static let unknownText: Int32 = -1
+    /// The "symbol" of an element that is not text.
+    static let notText: Int32 = -2
+
+    let value: ContextValue
+    /// A scalar's symbol; unused for a list.
+    let symbol: Int32
+    /// A list's symbols, element by element; empty for a scalar.
+    let symbols: [Int32]
+
+    init(_ value: ContextValue, values: SymbolTable) {
+        self.value = value
+        func resolve(_ scalar: ContextScalar) -> Int32 {
+            guard case .string(let text) = scalar else { return Self.notText }
+            return values[text] ?? Self.unknownText
+        }
+        switch value {
+        case .scalar(let scalar):
+            symbol = resolve(scalar)
+            symbols = []
+        case .list(let scalars):
+            symbol = Self.notText
+            symbols = scalars.map(resolve)
+        }
+    }
+
+    /// Whether any element's symbol satisfies `predicate`.
+    @inline(__always)
+    func containsSymbol(where predicate: (Int32) -> Bool) -> Bool {
+        if case .scalar = value { return predicate(symbol) }
+        return symbols.contains(where: predicate)
+    }
 }
 
 /// Why a rule did not match, cheap to produce and only turned into text for an explanation.
 enum Failure {
     case stage
     case persona
-    case context(String)
+    /// The context key's index.
+    case context(Int)
     case active
 
-    var name: String {
+    func name(keys: [ContextKeyDefinition]) -> String {
         switch self {
         case .stage: return "stage"
         case .persona: return "persona"
-        case .context(let key): return "context." + key
+        case .context(let key): return "context." + keys[key].id
         case .active: return "active"
         }
     }
@@ -42,7 +81,7 @@ extension RuleSet {
         let limit = max(0, request.limit)
         var recommendations: [Recommendation] = []
         recommendations.reserveCapacity(limit)
-        var listed: [Int] = []
+        var listed = ListedItems()
         var candidates: [NudgeCandidate] = []
         /// A candidate that no cap can refuse was found: no later rule can change the nudge.
         var nudgeServed = false  // cheaper to test than the array
@@ -54,8 +93,10 @@ extension RuleSet {
             guard recommendations.count < limit, !listed.contains(item) else { return }
             let content = self.content[item]  // a class: no copy of its strings
             guard content.isActive(at: request.now) else { return }
-            if let language = content.language, let accepted = facts.languages, !accepted.contains(language) { return }
-            listed.append(item)
+            if let language = content.language, let accepted = facts.language, !accepted.containsSymbol(where: { $0 == language }) {
+                return
+            }
+            listed.insert(item)
             recommendations.append(Recommendation(content: content.id, type: content.type, title: content.title, url: content.url,
                                                   rule: rule?.id, variant: variant, why: rule?.why, fallback: fallback))
         }
@@ -70,11 +111,11 @@ extension RuleSet {
             let rule = journey.rules[position]
             let failure = self.failure(of: rule, facts, now: request.now, checkingStageAndPersona: !indexed)
             if let cut = cutBy {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name, cutBy: cut))
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name(keys: contextKeys), cutBy: cut))
                 return true
             }
             guard failure == nil else {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name))
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name(keys: contextKeys)))
                 return true
             }
             rank += 1
@@ -121,7 +162,7 @@ extension RuleSet {
         if request.explain {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
+            var positions = Candidates(journey.index, bucket: journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
             while let position = positions.next(), consider(position) {}
         }
         if recommendations.count < limit, let stage = facts.stage {
@@ -180,10 +221,10 @@ extension RuleSet {
     func resolve(_ request: EvaluationRequest) throws(EvaluationError) -> Facts {
         let journeyPosition: Int
         if let id = request.journey {
-            guard let index = journeyIndex[id] else {
-                throw .unknownJourney(id, suggestion: Suggestions.hint(for: id, in: journeyIndex.keys))
+            guard let index = journeyTable[id] else {
+                throw .unknownJourney(id, suggestion: Suggestions.hint(for: id, in: journeyTable.strings))
             }
-            journeyPosition = index
+            journeyPosition = Int(index)
         } else if journeys.count == 1 {
             journeyPosition = 0
         } else {
@@ -193,22 +234,25 @@ extension RuleSet {
         var warnings: [String] = []
         var persona: Int?
         if let id = request.persona {
-            persona = personaIndex[id]
-            if persona == nil { warnings.append(unknown("persona", id, in: personaIndex.keys)) }
+            persona = personaTable[id].map(Int.init)
+            if persona == nil { warnings.append(unknown("persona", id, in: personaTable.strings)) }
         }
-        var values = [ContextValue?](repeating: nil, count: contextKeys.count)
+        var values = [ResolvedValue?](repeating: nil, count: contextKeys.count)
         // A dictionary's order follows the process's hash seed: context warnings are put in the
         // order of their keys, so that every process answers the same bytes (api.md, Warnings).
         var contextWarnings: [(key: String, text: String)] = []
         for (key, value) in request.context {
-            guard let index = contextKeyIndex[key] else {
-                contextWarnings.append((key, unknown("context key", key, in: contextKeyIndex.keys)))
+            guard let symbol = contextKeyTable[key] else {
+                contextWarnings.append((key, unknown("context key", key, in: contextKeyTable.strings)))
                 continue
             }
-            values[index] = value
-            if let allowed = closedValues[index] {
+            let index = Int(symbol)
+            let resolved = ResolvedValue(value, values: valueTable)
+            values[index] = resolved
+            if let allowed = closedValues[index],
+               resolved.containsSymbol(where: { $0 == ResolvedValue.unknownText || ($0 >= 0 && !allowed[Int($0)]) }) {
                 value.forEach { element in
-                    guard case .string(let text) = element, !allowed.contains(text) else { return }
+                    guard case .string(let text) = element, valueTable[text].map({ allowed[Int($0)] }) != true else { return }
                     if case .closed(let declared) = contextKeys[index].kind {
                         contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
                     }
@@ -221,26 +265,18 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         warnings.append(contentsOf: contextWarnings.lazy.map(\.text))
-        var languages: [String]?
-        if let languageKey, let value = values[languageKey] {
-            switch value {
-            case .scalar(.string(let text)): languages = [text]
-            case .scalar: languages = []
-            case .list(let elements):
-                languages = elements.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
-            }
-        }
+        let language = languageKey.flatMap { values[$0] }
         let stage: Int?
         let stageName: String
         let source: Answer.StageSource
         if let id = request.stage {
-            stage = journey.stageIndex[id]
+            stage = journey.stageTable[id].map(Int.init)
             stageName = id
             source = .request
             if stage == nil { warnings.append(unknown("stage", id, in: journey.stageIDs, of: " in journey '\(journey.id)'")) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                values: values, languages: languages, warnings: [])
+                                values: values, language: language, warnings: [])
             let signalled = journey.stageWhens.indices.last { index in
                 journey.stageWhens[index].map { failure(of: $0, partial) == nil } ?? false
             }
@@ -249,7 +285,7 @@ extension RuleSet {
             source = signalled == nil ? .default : .signals
         }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
-                     values: values, languages: languages, warnings: warnings)
+                     values: values, language: language, warnings: warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
@@ -280,7 +316,7 @@ extension RuleSet {
             }
         }
         for condition in when.context where !Self.holds(condition.tests, facts.values[condition.key]) {
-            return .context(condition.name)
+            return .context(condition.key)
         }
         return nil
     }
@@ -288,13 +324,19 @@ extension RuleSet {
     /// Every test must hold. A missing key satisfies only `exists: false` and `not`; a list value
     /// satisfies a positive test when any element does, and `not` when no element is excluded.
     /// An element of the wrong type never satisfies a test.
-    static func holds(_ tests: [ValueTest], _ value: ContextValue?) -> Bool {
+    static func holds(_ tests: [CompiledTest], _ resolved: ResolvedValue?) -> Bool {
         for test in tests {
             switch test {
             case .exists(let expected):
-                if (value != nil) != expected { return false }
+                if (resolved != nil) != expected { return false }
+            case .equalsSymbols(let allowed):
+                guard let resolved, resolved.containsSymbol(where: allowed.contains) else { return false }
+            case .notSymbols(let excluded):
+                // An element that is not text is of another type than the excluded texts: a violation.
+                guard let resolved else { continue }
+                if resolved.containsSymbol(where: { $0 == ResolvedValue.notText || excluded.contains($0) }) { return false }
             case .not(let excluded):
-                guard let value else { continue }
+                guard let value = resolved?.value else { continue }
                 let violated = value.contains { element in
                     if excluded.contains(element) { return true }
                     if let first = excluded.first, !sameType(first, element) { return true }
@@ -302,13 +344,13 @@ extension RuleSet {
                 }
                 if violated { return false }
             case .equals(let allowed):
-                guard let value, value.contains(where: allowed.contains) else { return false }
+                guard let value = resolved?.value, value.contains(where: allowed.contains) else { return false }
             case .prefix(let prefix):
-                guard let value, value.contains(where: {
+                guard let value = resolved?.value, value.contains(where: {
                     if case .string(let text) = $0 { return text.hasPrefix(prefix) } else { return false }
                 }) else { return false }
             case .range(let range):
-                guard let value, value.contains(where: {
+                guard let value = resolved?.value, value.contains(where: {
                     if case .number(let number) = $0 { return range.contains(number) } else { return false }
                 }) else { return false }
             }
@@ -341,41 +383,85 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// The rank positions a request must look at, in rank order: the bucket's general rules merged
 /// with the rules filed under each context value the request carries.
 ///
-/// Most requests meet one or two lists; a single list is walked without allocating anything.
+/// Lists are bounds into the journey's flat `positions`; up to four value lists are kept inline
+/// (a request meets one or two), so that a walk allocates nothing.
 struct Candidates {
-    let general: [Int32]
-    var generalHead = 0
-    /// Lists filed under the request's values, each with its read position; empty for most buckets.
-    var byValue: [(list: [Int32], head: Int)] = []
+    let positions: [Int32]
+    /// Read position and end of the general list.
+    var general: SIMD2<Int32>
+    /// Up to four value lists: heads and ends.
+    var heads = SIMD4<Int32>(repeating: 0)
+    var ends = SIMD4<Int32>(repeating: 0)
+    var count = 0
+    /// Value lists beyond four, rarely needed.
+    var more: [SIMD2<Int32>] = []
 
-    init(_ bucket: Bucket, facts: Facts) {
-        general = bucket.general
-        guard !bucket.byValue.isEmpty else { return }
+    init(_ index: PositionIndex, bucket: Int, facts: Facts) {
+        positions = index.positions
+        general = index.general(bucket)
+        guard index.hasValueLists else { return }
         for (key, value) in facts.values.enumerated() {
             guard let value else { continue }
-            value.forEach { element in
-                guard case .string(let text) = element, let list = bucket.byValue[BucketKey(key: key, value: text)] else { return }
-                byValue.append((list, 0))
+            if case .scalar = value.value {
+                if value.symbol >= 0, let list = index.list(bucket: bucket, key: key, symbol: value.symbol) { append(list) }
+            } else {
+                for symbol in value.symbols where symbol >= 0 {
+                    if let list = index.list(bucket: bucket, key: key, symbol: symbol) { append(list) }
+                }
             }
         }
     }
 
-    mutating func next() -> Int? {
-        if byValue.isEmpty {
-            guard generalHead < general.count else { return nil }
-            defer { generalHead += 1 }
-            return Int(general[generalHead])
+    private mutating func append(_ list: SIMD2<Int32>) {
+        if count < 4 {
+            heads[count] = list[0]
+            ends[count] = list[1]
+            count += 1
+        } else {
+            more.append(list)
         }
-        var best: Int32 = generalHead < general.count ? general[generalHead] : .max
-        for index in byValue.indices where byValue[index].head < byValue[index].list.count {
-            best = min(best, byValue[index].list[byValue[index].head])
+    }
+
+    mutating func next() -> Int? {
+        if count == 0 {
+            guard general[0] < general[1] else { return nil }
+            defer { general[0] += 1 }
+            return Int(positions[Int(general[0])])
+        }
+        var best: Int32 = general[0] < general[1] ? positions[Int(general[0])] : .max
+        for index in 0..<count where heads[index] < ends[index] {
+            best = min(best, positions[Int(heads[index])])
+        }
+        for list in more where list[0] < list[1] {
+            best = min(best, positions[Int(list[0])])
         }
         guard best != .max else { return nil }
-        if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
-        for index in byValue.indices where byValue[index].head < byValue[index].list.count
-            && byValue[index].list[byValue[index].head] == best {
-            byValue[index].head += 1
+        if general[0] < general[1], positions[Int(general[0])] == best { general[0] += 1 }
+        for index in 0..<count where heads[index] < ends[index] && positions[Int(heads[index])] == best {
+            heads[index] += 1
+        }
+        for index in more.indices where more[index][0] < more[index][1] && positions[Int(more[index][0])] == best {
+            more[index][0] += 1
         }
         return Int(best)
+    }
+}
+
+/// The catalogue items an answer lists already, to list none twice: inline for the first eight
+/// (an answer's limit is 3 by default), so that the check allocates nothing.
+struct ListedItems {
+    private var inline = SIMD8<Int32>(repeating: -1)
+    private var count = 0
+    private var more: [Int] = []
+
+    func contains(_ item: Int) -> Bool {
+        let value = Int32(truncatingIfNeeded: item)
+        for index in 0..<min(count, 8) where inline[index] == value { return true }
+        return count > 8 && more.contains(item)
+    }
+
+    mutating func insert(_ item: Int) {
+        if count < 8 { inline[count] = Int32(truncatingIfNeeded: item) } else { more.append(item) }
+        count += 1
     }
 }

@@ -11,12 +11,16 @@ public final class RuleSet: Sendable {
     public let definition: RuleSetDefinition
     public let timeZone: TimeZone
     let journeys: [CompiledJourney]
-    let journeyIndex: [String: Int]
-    let personaIndex: [String: Int]
-    let contextKeyIndex: [String: Int]
+    /// Journey, persona and context key ids interned in declaration order: a symbol is the index.
+    let journeyTable: SymbolTable
+    let personaTable: SymbolTable
+    let contextKeyTable: SymbolTable
     let contextKeys: [ContextKeyDefinition]
-    /// Each closed context key's values as a set (nil for open keys), to check request values fast.
-    let closedValues: [Set<String>?]
+    /// Every text a condition compares with, every closed key's values and every content language,
+    /// interned once: a request's text values are resolved to these symbols once per request.
+    let valueTable: SymbolTable
+    /// Per closed context key, whether each value symbol is one of its values (nil for open keys).
+    let closedValues: [[Bool]?]
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
@@ -27,32 +31,55 @@ public final class RuleSet: Sendable {
     public init(_ definition: RuleSetDefinition, timeZone: TimeZone) {
         self.definition = definition
         self.timeZone = timeZone
-        var personaIndex: [String: Int] = [:]
-        for (index, persona) in definition.personas.enumerated() { personaIndex[persona.id] = index }
-        var contextKeyIndex: [String: Int] = [:]
-        for (index, key) in definition.contextKeys.enumerated() { contextKeyIndex[key.id] = index }
+        let personaTable = SymbolTable(definition.personas.map(\.id))
+        let contextKeyTable = SymbolTable(definition.contextKeys.map(\.id))
         var contentIndex: [String: Int] = [:]
         for (index, item) in definition.content.enumerated() { contentIndex[item.id] = index }
-        self.personaIndex = personaIndex
-        self.contextKeyIndex = contextKeyIndex
+        let valueTable = Self.values(of: definition)
+        self.personaTable = personaTable
+        self.contextKeyTable = contextKeyTable
+        self.valueTable = valueTable
+        self.journeyTable = SymbolTable(definition.journeys.map(\.id))
         self.contextKeys = definition.contextKeys
         self.closedValues = definition.contextKeys.map { key in
-            if case .closed(let values) = key.kind { Set(values) } else { nil }
+            guard case .closed(let values) = key.kind else { return nil }
+            var members = [Bool](repeating: false, count: valueTable.count)
+            for value in values { if let symbol = valueTable[value] { members[Int(symbol)] = true } }
+            return members
         }
-        self.languageKey = contextKeyIndex["language"]
-        self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
-        let compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
-                                content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
-                                catalogue: ContentIndex(definition.content))
+        self.languageKey = contextKeyTable["language"].map(Int.init)
+        self.content = definition.content.map { CompiledContent($0, timeZone: timeZone, values: valueTable) }
+        let compiler = Compiler(personaTable: personaTable, contextKeyTable: contextKeyTable, contentIndex: contentIndex,
+                                values: valueTable, timeZone: timeZone, catalogue: ContentIndex(definition.content))
         let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
-        var journeyIndex: [String: Int] = [:]
-        var journeys: [CompiledJourney] = []
-        for (index, journey) in definition.journeys.enumerated() {
-            journeyIndex[journey.id] = index
-            journeys.append(compiler.journey(journey, rules: byJourney[journey.id] ?? [], personaCount: definition.personas.count))
+        self.journeys = definition.journeys.map { journey in
+            compiler.journey(journey, rules: byJourney[journey.id] ?? [], personaCount: definition.personas.count)
         }
-        self.journeys = journeys
-        self.journeyIndex = journeyIndex
+    }
+
+    /// The value symbols: closed keys' values, content languages, and every text an `equals` or
+    /// `not` test of a rule or stage compares with.
+    static func values(of definition: RuleSetDefinition) -> SymbolTable {
+        var table = SymbolTable()
+        for key in definition.contextKeys {
+            if case .closed(let values) = key.kind { for value in values { table.intern(value) } }
+        }
+        for item in definition.content { if let language = item.language { table.intern(language) } }
+        func add(_ condition: Condition) {
+            for context in condition.context {
+                for test in context.tests {
+                    switch test {
+                    case .equals(let scalars), .not(let scalars):
+                        for case .string(let text) in scalars { table.intern(text) }
+                    default:
+                        break
+                    }
+                }
+            }
+        }
+        for journey in definition.journeys { for stage in journey.stages { stage.when.map(add) } }
+        for rule in definition.rules { add(rule.when) }
+        return table
     }
 }
 
@@ -62,16 +89,17 @@ final class CompiledContent: Sendable {
     let type: String
     let title: String
     let url: String
-    let language: String?
+    /// The language's value symbol, when the item has a language.
+    let language: Int32?
     let from: Date?
     let until: Date?
 
-    init(_ item: ContentItem, timeZone: TimeZone) {
+    init(_ item: ContentItem, timeZone: TimeZone, values: SymbolTable) {
         id = item.id
         type = item.type
         title = item.title
         url = item.url
-        language = item.language
+        language = item.language.flatMap { values[$0] }
         from = item.active?.from?.resolved(in: timeZone)
         until = item.active?.until?.resolved(in: timeZone)
     }
@@ -85,8 +113,38 @@ final class CompiledContent: Sendable {
 
 struct CompiledCondition: Sendable {
     let key: Int
-    let name: String
-    let tests: [ValueTest]
+    let tests: [CompiledTest]
+}
+
+/// A ``ValueTest`` with its texts as value symbols, so that a test compares integers.
+enum CompiledTest: Sendable {
+    /// `equals` whose values are all text.
+    case equalsSymbols([Int32])
+    case equals([ContextScalar])
+    /// `not` whose values are all text.
+    case notSymbols([Int32])
+    case not([ContextScalar])
+    case prefix(String)
+    case range(NumericRange)
+    case exists(Bool)
+
+    init(_ test: ValueTest, values: SymbolTable) {
+        func symbols(_ scalars: [ContextScalar]) -> [Int32]? {
+            var symbols: [Int32] = []
+            for scalar in scalars {
+                guard case .string(let text) = scalar, let symbol = values[text] else { return nil }
+                symbols.append(symbol)
+            }
+            return symbols
+        }
+        switch test {
+        case .equals(let scalars): self = symbols(scalars).map(Self.equalsSymbols) ?? .equals(scalars)
+        case .not(let scalars): self = scalars.isEmpty ? .not(scalars) : symbols(scalars).map(Self.notSymbols) ?? .not(scalars)
+        case .prefix(let prefix): self = .prefix(prefix)
+        case .range(let range): self = .range(range)
+        case .exists(let expected): self = .exists(expected)
+        }
+    }
 }
 
 struct CompiledWhen: Sendable {
@@ -165,24 +223,11 @@ final class CompiledRule: Sendable {
     }
 }
 
-/// Where one rule goes in a bucket: under one value of one context key it requires, or in general.
-struct BucketKey: Hashable, Sendable {
-    let key: Int
-    let value: String
-}
-
-struct Bucket: Sendable {
-    /// Rank positions of rules that do not require a particular value, ascending.
-    var general: [Int32] = []
-    /// Rank positions of rules that require one of these values of a context key, ascending.
-    var byValue: [BucketKey: [Int32]] = [:]
-}
-
 /// A class for the same reason as `CompiledRule`: every request reads one.
 final class CompiledJourney: Sendable {
     let id: String
     let stageIDs: [String]
-    let stageIndex: [String: Int]
+    let stageTable: SymbolTable
     /// Each stage's signals, in journey order.
     let stageWhens: [CompiledWhen?]
     let stageFallbacks: [[Int]]
@@ -197,38 +242,37 @@ final class CompiledJourney: Sendable {
     let effectOnceFull: [Bool]
     /// Buckets by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of persona and the last
     /// stage slot stand for "none or unknown".
-    let buckets: [Bucket]
+    let index: PositionIndex
     let personaSlots: Int
 
-    init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int) {
+    init(id: String, stageIDs: [String], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
+         fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], index: PositionIndex, personaSlots: Int) {
         self.id = id
         self.stageIDs = stageIDs
-        self.stageIndex = stageIndex
+        self.stageTable = SymbolTable(stageIDs)
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
         self.fallback = fallback
         self.rules = rules
         self.nudgeAtOrAfter = nudgeAtOrAfter
         self.effectOnceFull = rules.map { $0.mayNudge || $0.exclusive }
-        self.buckets = buckets
+        self.index = index
         self.personaSlots = personaSlots
     }
 
-    func bucket(stage: Int?, persona: Int?) -> Bucket {
+    func bucket(stage: Int?, persona: Int?) -> Int {
         let stageSlot = stage ?? stageIDs.count
         let personaSlot = persona.map { $0 + 1 } ?? 0
-        return buckets[stageSlot * personaSlots + personaSlot]
+        return stageSlot * personaSlots + personaSlot
     }
 }
 
 /// Turns checked definitions into the compiled form.
 struct Compiler {
-    let personaIndex: [String: Int]
-    let contextKeyIndex: [String: Int]
+    let personaTable: SymbolTable
+    let contextKeyTable: SymbolTable
     let contentIndex: [String: Int]
-    let content: [ContentItem]
-    let contextKeys: [ContextKeyDefinition]
+    let values: SymbolTable
     let timeZone: TimeZone
     let catalogue: ContentIndex
 
@@ -241,7 +285,10 @@ struct Compiler {
             nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
         }
         let personaSlots = personaCount + 1
-        var buckets = [Bucket](repeating: Bucket(), count: (journey.stages.count + 1) * personaSlots)
+        var general = [[Int32]](repeating: [], count: (journey.stages.count + 1) * personaSlots)
+        /// (bucket, key, symbol) → where its list is in `byValue`, in first-filed order.
+        var lists: [UInt64: Int] = [:]
+        var byValue: [(bucket: Int, key: Int, symbol: Int32, positions: [Int32])] = []
         for (position, rule) in ranked.enumerated() {
             let discriminator = self.discriminator(rule.when)
             for stageSlot in 0...journey.stages.count {
@@ -249,38 +296,40 @@ struct Compiler {
                 for personaSlot in 0..<personaSlots {
                     if let personas = rule.when.personas, personaSlot == 0 || !personas[personaSlot - 1] { continue }
                     let slot = stageSlot * personaSlots + personaSlot
-                    if let (key, values) = discriminator {
-                        for value in values {
-                            buckets[slot].byValue[BucketKey(key: key, value: value), default: []].append(Int32(position))
+                    if let (key, symbols) = discriminator {
+                        for symbol in symbols {
+                            let packed = PositionIndex.pack(bucket: slot, key: key, symbol: symbol, keyCount: UInt64(contextKeyTable.count))
+                            if let list = lists[packed] {
+                                byValue[list].positions.append(Int32(position))
+                            } else {
+                                lists[packed] = byValue.count
+                                byValue.append((slot, key, symbol, [Int32(position)]))
+                            }
                         }
                     } else {
-                        buckets[slot].general.append(Int32(position))
+                        general[slot].append(Int32(position))
                     }
                 }
             }
         }
         return CompiledJourney(
-            id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
+            id: journey.id, stageIDs: journey.stages.map(\.id),
             stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets, personaSlots: personaSlots)
+            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter,
+            index: PositionIndex(general: general, byValue: byValue, keyCount: contextKeyTable.count), personaSlots: personaSlots)
     }
 
     /// A context condition that requires one of a few text values: the rule need only be looked at
     /// for requests carrying one of them. The condition with the fewest values is chosen.
-    func discriminator(_ when: CompiledWhen) -> (Int, [String])? {
-        var best: (Int, [String])?
+    func discriminator(_ when: CompiledWhen) -> (Int, [Int32])? {
+        var best: (Int, [Int32])?
         for condition in when.context {
             for test in condition.tests {
-                guard case .equals(let values) = test else { continue }
-                let strings = values.compactMap { value -> String? in
-                    if case .string(let text) = value { return text }
-                    return nil
-                }
-                guard strings.count == values.count else { continue }
-                if let current = best, current.1.count <= strings.count { continue }
-                best = (condition.key, strings)
+                guard case .equalsSymbols(let symbols) = test else { continue }
+                if let current = best, current.1.count <= symbols.count { continue }
+                best = (condition.key, symbols)
             }
         }
         return best
@@ -295,13 +344,13 @@ struct Compiler {
         }
         var personas: [Bool]?
         if let ids = condition.personas {
-            var allowed = [Bool](repeating: false, count: personaIndex.count)
-            for id in ids { if let index = personaIndex[id.value] { allowed[index] = true } }
+            var allowed = [Bool](repeating: false, count: personaTable.count)
+            for id in ids { if let index = personaTable[id.value] { allowed[Int(index)] = true } }
             personas = allowed
         }
         let context = condition.context.compactMap { condition -> CompiledCondition? in
-            guard let key = contextKeyIndex[condition.key] else { return nil }
-            return CompiledCondition(key: key, name: condition.key, tests: condition.tests)
+            guard let key = contextKeyTable[condition.key] else { return nil }
+            return CompiledCondition(key: Int(key), tests: condition.tests.map { CompiledTest($0, values: values) })
         }
         return CompiledWhen(stages: stages, personas: personas, context: context)
     }
