@@ -7,6 +7,7 @@ import Synchronization
 struct LoadPass {
     let limits: YAMLLimits
     let timeZone: TimeZone
+    let parsesConcurrently: Bool
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
@@ -23,15 +24,16 @@ struct LoadPass {
     /// First place of every id, per kind, to report duplicates with both places.
     var declared: [String: [String: SourceLocation]] = [:]
 
-    init(limits: YAMLLimits, timeZone: TimeZone) {
+    init(limits: YAMLLimits, timeZone: TimeZone, parsesConcurrently: Bool = false) {
         self.limits = limits
         self.timeZone = timeZone
+        self.parsesConcurrently = parsesConcurrently
     }
 
     static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules"]
 
     mutating func run(_ files: [RuleFile]) -> RuleSetDefinition? {
-        for read in Self.readAll(files, limits: limits) {
+        for read in Self.readAll(files, limits: limits, concurrently: parsesConcurrently) {
             decoder.diagnostics += read.diagnostics
             guard let document = read.document else { continue }
             readDeclarations(document)
@@ -64,11 +66,11 @@ struct LoadPass {
         return definition
     }
 
-    /// Parses every file's YAML, several files at once: files are independent until their
-    /// declarations are read, and parsing is most of a load. Results keep the files' order, so
+    /// Parses every file's YAML, several files at once when the caller asked for it: files are
+    /// independent until their declarations are read. Results keep the files' order, so
     /// diagnostics and declarations come out exactly as a one-by-one read would give them.
-    static func readAll(_ files: [RuleFile], limits: YAMLLimits) -> [YAMLReader.Result] {
-        guard files.count > 1 else {
+    static func readAll(_ files: [RuleFile], limits: YAMLLimits, concurrently: Bool) -> [YAMLReader.Result] {
+        guard concurrently, files.count > 1 else {
             return files.map { YAMLReader.read($0.bytes, file: $0.path, limits: limits) }
         }
         let results = Mutex<[YAMLReader.Result?]>(Array(repeating: nil, count: files.count))

@@ -8,10 +8,17 @@ public struct RuleSetLoader: Sendable {
     public var limits: YAMLLimits
     /// The zone in which `active` dates start at midnight.
     public var timeZone: TimeZone
+    /// Whether files are parsed several at once, on threads of the caller's process (Dispatch's
+    /// concurrent queue): the caller's choice, since a daemon reloading beside its request loops may
+    /// not want a load to take every core, and the threads leave malloc arenas behind. Either way
+    /// the result is the same, in the same order.
+    public var parsesConcurrently: Bool
 
-    public init(limits: YAMLLimits = .default, timeZone: TimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .gmt) {
+    public init(limits: YAMLLimits = .default, timeZone: TimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .gmt,
+                parsesConcurrently: Bool = false) {
         self.limits = limits
         self.timeZone = timeZone
+        self.parsesConcurrently = parsesConcurrently
     }
 
     public struct Output: Sendable {
@@ -49,7 +56,7 @@ public struct RuleSetLoader: Sendable {
     /// Loads a rule set from files already in memory (test files among them are ignored).
     public func load(files: [RuleFile]) -> Output {
         let served = files.filter { !$0.isTest }
-        var pass = LoadPass(limits: limits, timeZone: timeZone)
+        var pass = LoadPass(limits: limits, timeZone: timeZone, parsesConcurrently: parsesConcurrently)
         let definition = pass.run(served)
         let version = RuleDirectory.version(of: served)
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
