@@ -20,7 +20,7 @@ struct GeneratedRuleSet {
 
     /// Loads and compiles the set, failing loudly if the generator ever produced an invalid one.
     func load() throws -> (RuleSet, RuleSetLoader.Output) {
-        let output = try RuleSetLoader().load(directory: directory)
+        let output = try RuleSetLoader(parsesConcurrently: true).load(directory: directory)
         guard let definition = output.definition else {
             let errors = output.diagnostics.errors
             throw BenchmarkError("generated \(shape.ruleCount)-rule set does not load: \(errors.count) errors, first: "
