@@ -21,12 +21,9 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
-        /// libyaml again, under a name of its own, for the loading floor: its bare event parser.
-        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .executableTarget(
             name: "DuwtjeBenchmarks",
             dependencies: [
-                "CYAML",
                 .product(name: "DuwtjeRules", package: "duwtje"),
                 .product(name: "DuwtjeStore", package: "duwtje"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -49,6 +49,28 @@ public enum YAMLReader {
         return builder.run(bytes)
     }
 
+    /// libyaml's bare event parser over `bytes`, every event pulled and dropped, nothing built: the
+    /// floor a load is measured against (`Benchmarks/`, issue 15). The number of events, or nil
+    /// when the YAML is malformed.
+    public static func eventCount(_ bytes: [UInt8]) -> Int? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) != 0 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return 0 }
+            yaml_parser_set_input_string(&parser, base, buffer.count)
+            var events = 0
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) != 0 else { return nil }
+                let done = event.type == YAML_STREAM_END_EVENT
+                yaml_event_delete(&event)
+                events += 1
+                if done { return events }
+            }
+        }
+    }
+
     static func fail(_ message: String, at location: SourceLocation, fix: String? = nil) -> Result {
         Result(document: nil, diagnostics: [Diagnostic(.error, message, at: location, fix: fix)])
     }

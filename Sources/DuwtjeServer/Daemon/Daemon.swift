@@ -74,7 +74,7 @@ public struct Daemon: Sendable {
     public func run() async throws(DaemonError) {
         let options = self.options
         let configuration = try options.loadConfiguration()
-        let snapshot = try ServingSnapshot.load(configuration)
+        let snapshot = try ServingSnapshot.load(configuration, parsesConcurrently: true)
         let logger = DaemonLogHandler.logger(level: configuration.logLevel, format: configuration.logFormat)
         for warning in snapshot.warnings {
             logger.debug("\(warning.formatted(directory: configuration.rules))")

@@ -96,7 +96,10 @@ public final class ReloadService: Service, Sendable {
     public func reloadOffThePool(trigger: ReloadTrigger) async -> ReloadReport {
         await withCheckedContinuation { continuation in
             Self.reloadQueue.async {
-                continuation.resume(returning: self.reload(trigger: trigger))
+                let report = self.reload(trigger: trigger)
+                // By now the old snapshot is released (unless a request still reads it): its pages go back too.
+                MemoryRelease.afterLoad()
+                continuation.resume(returning: report)
             }
         }
     }

@@ -31,8 +31,18 @@ public final class ServingSnapshot: Sendable {
     ///
     /// - Throws: ``DaemonError/rulesDirectory(_:)`` or ``DaemonError/rules(directory:diagnostics:)``
     ///   with every error and its place.
-    public static func load(_ configuration: DaemonConfiguration, now: Date = Date()) throws(DaemonError) -> ServingSnapshot {
-        let loader = RuleSetLoader(timeZone: configuration.timeZone)
+    /// - Parameter parsesConcurrently: parse the files on several threads (at start, when nothing
+    ///   is served yet); a reload leaves the other cores to the requests.
+    public static func load(_ configuration: DaemonConfiguration, now: Date = Date(),
+                            parsesConcurrently: Bool = false) throws(DaemonError) -> ServingSnapshot {
+        let snapshot = try compile(configuration, now: now, parsesConcurrently: parsesConcurrently)
+        // The loader's trees and definitions are freed by now: give their pages back.
+        MemoryRelease.afterLoad()
+        return snapshot
+    }
+
+    static func compile(_ configuration: DaemonConfiguration, now: Date, parsesConcurrently: Bool) throws(DaemonError) -> ServingSnapshot {
+        let loader = RuleSetLoader(timeZone: configuration.timeZone, parsesConcurrently: parsesConcurrently)
         let output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: configuration.rules)

@@ -1,4 +1,0 @@
-#ifndef DUWTJE_BENCHMARKS_CYAML_SHIM_H
-#define DUWTJE_BENCHMARKS_CYAML_SHIM_H
-#include <yaml.h>
-#endif
