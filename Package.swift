@@ -126,6 +126,8 @@ let package = Package(
         .testTarget(
             name: "DuwtjeReportTests",
             dependencies: ["DuwtjeReport", "DuwtjeRules", "DuwtjeTestSupport"],
+            // The reference figures are read by path (#filePath), not bundled.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

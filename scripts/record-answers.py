@@ -43,6 +43,8 @@ def context_values(rules_dir, vocabulary):
             context = node.get("context")
             if isinstance(context, dict):
                 for key, test in context.items():
+                    if isinstance(test, dict) and ({"description", "values", "type"} & set(test)):
+                        continue  # the vocabulary's definition of the key, not a condition on it
                     found = set()
                     scalars(test, found)
                     values.setdefault(key, set()).update(v for v in found if not isinstance(v, bool))

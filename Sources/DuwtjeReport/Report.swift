@@ -22,6 +22,11 @@ public struct Report: Sendable, Encodable {
     public var lastDay: String?
     public var rules: [RuleSection]
 
+    /// Every key of the report's JSON is snake_case, like the rest of the API.
+    enum CodingKeys: String, CodingKey {
+        case journey, from, until, firstDay = "first_day", lastDay = "last_day", rules
+    }
+
     /// A count as shown: the number, or `"<10"`.
     public struct Count: Sendable, Encodable, Equatable {
         public var value: Int
@@ -44,27 +49,53 @@ public struct Report: Sendable, Encodable {
 
     /// One variant against the reference: the difference of proportions (variant − reference) with
     /// its 95% Newcombe hybrid score interval (method 10, built from the two Wilson intervals), and
-    /// the pooled two-proportion z-test with its two-sided p.
+    /// the pooled two-proportion z-test with its two-sided p — figures for one look at a fixed
+    /// moment. Beside them the figures that survive looking every day and comparing many things at
+    /// once: the 95% anytime-valid confidence sequence of the difference and its always-valid p
+    /// (``ConfidenceSequence``), that p adjusted by Holm's method across the experiment's comparisons
+    /// (``HolmAdjustment``), and whether the difference holds.
     public struct Comparison: Sendable, Encodable, Equatable {
         public var difference: Double
         public var low: Double
         public var high: Double
         public var z: Double?
         public var p: Double?
+        /// The anytime-valid 95% confidence sequence of the difference.
+        public var sequenceLow: Double?
+        public var sequenceHigh: Double?
+        /// The always-valid p-value of "no difference" (the sequence's dual).
+        public var pAnytime: Double?
+        /// `pAnytime` adjusted by Holm's method across the experiment's comparisons (variants × rates).
+        public var pAdjusted: Double?
+        /// The difference holds: `pAdjusted` is below 0.05 and the split is not broken (sample ratio).
+        public var holds = false
+
+        enum CodingKeys: String, CodingKey {
+            case difference, low, high, z, p, sequenceLow = "sequence_low", sequenceHigh = "sequence_high",
+                 pAnytime = "p_anytime", pAdjusted = "p_adjusted", holds
+        }
+
+        public init(difference: Double, low: Double, high: Double, z: Double?, p: Double?) {
+            self.difference = difference
+            self.low = low
+            self.high = high
+            self.z = z
+            self.p = p
+        }
     }
 
     public struct Variant: Sendable, Encodable {
         /// The variant id; nil for a rule without variants.
-        public var variant: String?
+        @Nullable public var variant: String?
         public var impressions: Count
         public var clicks: Count
         public var conversions: Count
         public var dismissals: Count
-        public var clickRate: Rate?
-        public var conversionRate: Rate?
+        @Nullable public var clickRate: Rate?
+        @Nullable public var conversionRate: Rate?
         /// Against the reference variant; nil for the reference itself and for rules without variants.
-        public var clickComparison: Comparison?
-        public var conversionComparison: Comparison?
+        @Nullable public var clickComparison: Comparison?
+        @Nullable public var conversionComparison: Comparison?
         /// True when a rate or comparison is withheld because a count is below the threshold.
         public var suppressed: Bool
 
@@ -73,62 +104,74 @@ public struct Report: Sendable, Encodable {
                  conversionRate = "conversion_rate", clickComparison = "click_vs_reference",
                  conversionComparison = "conversion_vs_reference", suppressed
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(variant, forKey: .variant)
-            try container.encode(impressions, forKey: .impressions)
-            try container.encode(clicks, forKey: .clicks)
-            try container.encode(conversions, forKey: .conversions)
-            try container.encode(dismissals, forKey: .dismissals)
-            try container.encode(clickRate, forKey: .clickRate)
-            try container.encode(conversionRate, forKey: .conversionRate)
-            try container.encode(clickComparison, forKey: .clickComparison)
-            try container.encode(conversionComparison, forKey: .conversionComparison)
-            try container.encode(suppressed, forKey: .suppressed)
-        }
     }
 
     public struct RuleSection: Sendable, Encodable {
         public var journey: String
         public var rule: String
-        /// The variant the others are compared with: the holdout, else the first variant.
+        /// The variant the others are compared with, from the rules: the holdout, else the first
+        /// variant as declared. Never chosen from the data.
         public var reference: String?
+        /// Whether the comparisons could be made: nil for a rule without variants.
+        public var referenceStatus: ReferenceStatus?
         public var variants: [Variant]
+        /// The split against the variants' weights; nil for rules without variants, or when the
+        /// weights are unknown (no rule set).
+        public var sampleRatio: SampleRatio?
 
         public var isExperiment: Bool { variants.count > 1 || reference != nil }
+
+        enum CodingKeys: String, CodingKey {
+            case journey, rule, reference, referenceStatus = "reference_status", variants, sampleRatio = "sample_ratio"
+        }
+    }
+
+    /// Why an experiment's variants are, or are not, compared with its reference.
+    public enum ReferenceStatus: String, Sendable, Encodable {
+        /// The reference has events; every other variant is compared with it.
+        case ok
+        /// The reference (the rules' holdout) has no events in the range yet: nothing is compared,
+        /// rather than comparing against another variant.
+        case noData = "no-data"
+        /// The rules were not read, so the holdout is unknown: nothing is compared.
+        case rulesUnknown = "rules-unknown"
     }
 
     /// How a rule's variants are ordered and which is the holdout, from the rule set when known.
     public struct Experiment: Sendable {
         public var variants: [String]
         public var holdout: String?
+        /// The variants' weights, in the order of `variants`; empty when unknown (no split check then).
+        public var weights: [Int]
 
-        public init(variants: [String], holdout: String?) {
+        public init(variants: [String], holdout: String?, weights: [Int]) {
             self.variants = variants
             self.holdout = holdout
+            self.weights = weights
+        }
+
+        public init(variants: [String], holdout: String?) {
+            self.init(variants: variants, holdout: holdout, weights: [])
         }
 
         /// The experiments of `ruleSet`: a holdout is a variant that removes the nudge
-        /// (`nudge: null`) or is named `controle`, `control` or `holdout`.
+        /// (`nudge: null`) or is named `controle`, `control` or `holdout` (``RuleDefinition/holdout``).
         public static func all(in ruleSet: RuleSet) -> [String: Experiment] {
             var result: [String: Experiment] = [:]
             for rule in ruleSet.definition.rules where !rule.variants.isEmpty {
-                let holdout = rule.variants.first { variant in
-                    if case .remove = variant.nudge { return true }
-                    return Report.holdoutNames.contains(variant.id)
-                }
-                result[rule.id] = Experiment(variants: rule.variants.map(\.id), holdout: holdout?.id)
+                result[rule.id] = Experiment(variants: rule.variants.map(\.id), holdout: rule.holdout?.id,
+                                             weights: rule.variants.map(\.weight))
             }
             return result
         }
     }
 
-    static let holdoutNames: Set<String> = ["controle", "control", "holdout"]
+    static let holdoutNames = RuleDefinition.holdoutNames
 
-    /// Builds the report from the store's totals. `experiments` (from the rule set, when loaded)
-    /// orders variants and names holdouts; without it a variant named controle/control/holdout is
-    /// the holdout and variants are in alphabetical order.
+    /// Builds the report from the store's totals. `experiments` (from the rule set) orders variants
+    /// and names each experiment's reference: its holdout, else its first variant as declared. A
+    /// rule with variants missing from `experiments` (the rules were not read) gets no reference and
+    /// no comparisons (``ReferenceStatus/rulesUnknown``), and its variants are in alphabetical order.
     public init(totals: [EventTotal], days: (first: String, last: String)?, journey: String?, from: String?, until: String?,
                 experiments: [String: Experiment] = [:]) {
         self.journey = journey
@@ -152,9 +195,14 @@ public struct Report: Sendable, Encodable {
             order += byVariant.keys.filter { !order.contains($0) }.sorted()
             let hasVariants = order.contains { !$0.isEmpty }
             var reference: String?
+            var status: ReferenceStatus?
             if hasVariants {
-                reference = known?.holdout.flatMap { byVariant[$0] != nil ? $0 : nil }
-                    ?? order.first { Report.holdoutNames.contains($0) } ?? order.first { !$0.isEmpty }
+                if let known {
+                    reference = known.holdout ?? known.variants.first
+                    status = reference.flatMap { byVariant[$0] } == nil ? .noData : .ok
+                } else {
+                    status = .rulesUnknown
+                }
             }
             let referenceCounts = reference.flatMap { byVariant[$0] }
             let variants = order.map { id -> Variant in
@@ -162,7 +210,9 @@ public struct Report: Sendable, Encodable {
                 let isReference = id == reference
                 return Self.variant(id.isEmpty ? nil : id, counts, against: isReference ? nil : referenceCounts)
             }
-            return RuleSection(journey: journey, rule: rule, reference: reference, variants: variants)
+            var section = RuleSection(journey: journey, rule: rule, reference: reference, referenceStatus: status, variants: variants)
+            section.judge(counts: byVariant, experiment: known)
+            return section
         }
     }
 
@@ -188,7 +238,13 @@ public struct Report: Sendable, Encodable {
                     result.suppressed = true
                     return nil
                 }
-                return Statistics.compare(values[0], values[1], values[2], values[3])
+                var comparison = Statistics.compare(values[0], values[1], values[2], values[3])
+                if let sequence = ConfidenceSequence(values[0], values[1], values[2], values[3]) {
+                    comparison?.sequenceLow = sequence.low
+                    comparison?.sequenceHigh = sequence.high
+                    comparison?.pAnytime = sequence.p
+                }
+                return comparison
             }
             result.clickComparison = compare("click")
             result.conversionComparison = compare("conversion")

@@ -26,17 +26,52 @@ public struct ReportPage {
         return "\(percent(rate.value)) <span class=muted>(\(percent(rate.low)) – \(percent(rate.high)))</span>"
     }
 
+    static func points(_ value: Double) -> String {
+        String(format: "%+.1f", value * 100).replacingOccurrences(of: ".", with: ",")
+    }
+
     static func comparison(_ comparison: Report.Comparison?) -> String {
         guard let comparison else { return "<span class=muted>te weinig gegevens</span>" }
-        func points(_ value: Double) -> String {
-            String(format: "%+.1f", value * 100).replacingOccurrences(of: ".", with: ",")
-        }
         var text = "\(points(comparison.difference)) procentpunt <span class=muted>(\(points(comparison.low)) tot \(points(comparison.high)))</span>"
-        if let p = comparison.p, let z = comparison.z {
-            let verdict = p < 0.05 ? "<b>verschil is significant</b>" : "geen aantoonbaar verschil"
-            text += "<br><span class=muted>z = \(String(format: "%.2f", z)), p = \(String(format: "%.3g", p))</span> – \(verdict)"
+        if let low = comparison.sequenceLow, let high = comparison.sequenceHigh {
+            text += "<br><span class=muted>altijd geldig: \(points(low)) tot \(points(high))"
+            if let adjusted = comparison.pAdjusted {
+                text += ", p = \(String(format: "%.2g", adjusted).replacingOccurrences(of: ".", with: ",")) (gecorrigeerd)"
+            }
+            text += "</span>"
         }
+        text += comparison.holds ? "<br><b class=holds>houdt stand</b>" : "<br><span class=muted>houdt (nog) geen stand</span>"
         return text
+    }
+
+    /// The experiment's conclusion in plain Dutch: a broken split first, then every difference that holds.
+    static func conclusion(_ section: Report.RuleSection) -> String {
+        var html = ""
+        if let ratio = section.sampleRatio, ratio.mismatch {
+            html += "<div class=alarm><b>Let op: de verdeling klopt niet.</b> \(escape(ratio.warning ?? ""))"
+            if let p = ratio.p {
+                html += " <span class=muted>(chikwadraattoets, p = \(String(format: "%.2g", p).replacingOccurrences(of: ".", with: ",")))</span>"
+            }
+            html += "<br><b>Wat kunnen we concluderen?</b> Niets, zolang de verdeling niet klopt.</div>\n"
+            return html
+        }
+        var held: [String] = []
+        for variant in section.variants where variant.variant != section.reference {
+            for (name, comparison) in [("klikratio", variant.clickComparison), ("conversieratio", variant.conversionComparison)] {
+                guard let comparison, comparison.holds, let low = comparison.sequenceLow, let high = comparison.sequenceHigh else { continue }
+                let direction = comparison.difference > 0 ? "hoger" : "lager"
+                held.append("Variant <b>\(escape(variant.variant ?? "–"))</b>: de \(name) is \(points(abs(comparison.difference)).dropFirst()) procentpunt "
+                    + "\(direction) dan bij \(escape(section.reference ?? "de controlegroep")) (met zekerheid tussen \(points(low)) en \(points(high))).")
+            }
+        }
+        html += "<div class=conclusie><b>Wat kunnen we concluderen?</b> "
+        if held.isEmpty {
+            html += "Nog geen verschil houdt stand. U mag dit verslag elke dag bekijken: een verschil dat hier later wel standhoudt, is dan nog steeds betrouwbaar.</div>\n"
+        } else {
+            html += "Deze verschillen houden stand, ook als u het verslag elke dag bekijkt en alle varianten en ratio's tegelijk vergelijkt:<ul>"
+                + held.map { "<li>\($0)</li>" }.joined() + "</ul></div>\n"
+        }
+        return html
     }
 
     public var html: String {
@@ -50,14 +85,27 @@ public struct ReportPage {
             <b>geklikt</b> en hoe vaak dat tot een <b>conversie</b> leidde. Percentages zijn per keer getoond, met tussen
             haakjes het 95%-betrouwbaarheidsinterval (Wilson). Aantallen onder de 10 tonen we als &lt;10 en de
             percentages daarvan niet, zodat niemand herkenbaar wordt. Bij een experiment vergelijken we elke variant met
-            de controlegroep: het verschil in procentpunten met 95%-interval (Newcombe) en een z-toets.</p>
+            de controlegroep: het verschil in procentpunten met 95%-interval (Newcombe). Omdat u dit verslag vaak bekijkt en
+            veel verschillen tegelijk vergelijkt, zou toeval soms een "winnaar" aanwijzen. Daarom staat eronder een interval
+            dat altijd geldig blijft, hoe vaak u ook kijkt (een betrouwbaarheidsreeks, zoals GrowthBook die gebruikt), met een
+            p-waarde die gecorrigeerd is voor alle vergelijkingen van het experiment (Holm). Alleen een verschil dat
+            <b>standhoudt</b> telt. We controleren ook of de bezoekers verdeeld zijn zoals de regels zeggen: zo niet, dan is
+            er iets mis en geldt geen enkel verschil.</p>
 
             """
         if report.rules.isEmpty { body += "<p>Er zijn nog geen gebeurtenissen opgeslagen voor deze selectie.</p>\n" }
         for section in report.rules {
             body += "<section><h2>\(Self.escape(section.rule)) <span class=muted>· \(Self.escape(section.journey))</span></h2>\n"
-            if let reference = section.reference {
+            if section.referenceStatus == .noData, let reference = section.reference {
+                body += "<p class=meta>Experiment; de controlegroep <b>\(Self.escape(reference))</b> heeft in deze periode nog geen "
+                    + "gegevens, dus er wordt (nog) niets vergeleken.</p>\n"
+            } else if section.referenceStatus == .rulesUnknown {
+                body += "<p class=meta>Experiment; de regels zijn niet gelezen, dus de controlegroep is onbekend en er wordt niets "
+                    + "vergeleken.</p>\n"
+            }
+            if let reference = section.reference, section.referenceStatus == .ok {
                 body += "<p class=meta>Experiment; vergeleken met <b>\(Self.escape(reference))</b>.</p>\n"
+                body += Self.conclusion(section)
                 body += chart(section)
             }
             body += "<table><tr><th>Variant</th><th>Getoond</th><th>Kliks</th><th>Klikratio</th><th>Conversies</th><th>Conversieratio</th><th>Weggeklikt</th>"
@@ -88,6 +136,9 @@ public struct ReportPage {
             table { border-collapse: collapse; width: 100%; margin-top: .5em; font-size: .92em; }
             th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #ddd; vertical-align: top; }
             th { background: #eef1f4; } svg { display: block; margin: .5em 0; }
+            .alarm { background: #fdecea; border-left: 5px solid #c0392b; padding: .7em 1em; margin: .6em 0; border-radius: 4px; }
+            .conclusie { background: #eef6ee; border-left: 5px solid #2f7d32; padding: .7em 1em; margin: .6em 0; border-radius: 4px; }
+            .conclusie ul { margin: .3em 0 0; } .holds { color: #2f7d32; }
             </style></head><body>
             \(body)
             </body></html>

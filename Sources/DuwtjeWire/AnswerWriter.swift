@@ -18,6 +18,12 @@ public enum AnswerWriter {
         return buffer
     }
 
+    /// The same body as bytes, for `duwtje query --json` (which prints what the daemon would send).
+    public static func bytes(_ answer: Answer) -> [UInt8] {
+        var buffer = write(answer)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+
     static func write(_ answer: Answer, into out: inout ByteBuffer) {
         out.writeStaticString("{")
         if let explanation = answer.explanation {

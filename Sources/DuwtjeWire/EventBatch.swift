@@ -5,7 +5,8 @@ import Synchronization
 /// One `POST /v1/events` body, decoded and checked against the rule set being served, and turned
 /// into the aggregate cells it adds to. All or nothing: one bad event refuses the whole batch.
 ///
-/// The visitor id an event may carry is read and dropped here: aggregates never hold it.
+/// The visitor id an event may carry is read and dropped here: aggregates never hold it. Only a
+/// `dismiss` of a nudge keeps it, in ``dismissals``, for the cap store to hash before anything is stored.
 public struct EventBatch: Sendable {
     /// The event types, as the website sends them.
     public static let types = ["impression", "click", "conversion", "dismiss"]
@@ -15,6 +16,15 @@ public struct EventBatch: Sendable {
     public var count: Int
     /// What it adds to each cell.
     public var counts: [EventCountKey: Int]
+    /// The nudges visitors closed: `dismiss` events that name a `nudge` and a `visitor`.
+    public var dismissals: [Dismissal] = []
+
+    /// A visitor closed a nudge at a time.
+    public struct Dismissal: Sendable, Equatable {
+        public var visitor: String
+        public var nudge: String
+        public var at: Date
+    }
 
     /// Why a batch was refused: 400 for a malformed one, 413 for one too large, 422 for one that
     /// names ids the rule set does not have. `errors` lists every mistake, not only the first.
@@ -58,9 +68,7 @@ public struct EventBatch: Sendable {
         var malformed: [Problem.Mistake] = []
         var unknown: [Problem.Mistake] = []
         var counts: [EventCountKey: Int] = [:]
-        let formatter = ISO8601DateFormatter()
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var dismissals: [Dismissal] = []
         let today = EventCountKey.day(of: now, in: ruleSet.timeZone)
         let oldest = EventCountKey.day(of: now.addingTimeInterval(-Double(retentionDays) * 86_400), in: ruleSet.timeZone)
 
@@ -100,8 +108,10 @@ public struct EventBatch: Sendable {
                 bad = true
             }
             var day = today
+            var moment = now
             if let at = text["at"] {
-                guard let date = fractional.date(from: at) ?? formatter.date(from: at) else {
+                // The one RFC 3339 parser of `now` and the rules (rules.md section 9, Times).
+                guard let date = TimeParsing.rfc3339(at) else {
                     malformed.append(Problem.Mistake(index: index, field: "at", value: at, detail: "'at' must be an RFC 3339 time"))
                     continue
                 }
@@ -110,6 +120,7 @@ public struct EventBatch: Sendable {
                     continue
                 }
                 day = EventCountKey.day(of: date, in: ruleSet.timeZone)
+                moment = date
                 guard day >= oldest else {
                     malformed.append(Problem.Mistake(index: index, field: "at", value: at,
                                              detail: "'at' is older than store.retention (\(retentionDays)d)"))
@@ -129,6 +140,9 @@ public struct EventBatch: Sendable {
                                     itemKind: text["content"] != nil ? "content" : (text["nudge"] != nil ? "nudge" : ""),
                                     item: text["content"] ?? text["nudge"] ?? "", type: type)
             counts[key, default: 0] += 1
+            if type == "dismiss", let nudge = text["nudge"], let visitor = text["visitor"], !visitor.isEmpty {
+                dismissals.append(Dismissal(visitor: visitor, nudge: nudge, at: moment))
+            }
         }
         if !malformed.isEmpty {
             throw Self.refusal(slug: "invalid-event", title: "Invalid event", status: 400,
@@ -141,7 +155,7 @@ public struct EventBatch: Sendable {
                           detail: "the batch names ids the rule set being served does not have (\(names.joined(separator: ", "))\(unknown.count > 5 ? ", …" : "")); nothing was stored",
                           errors: unknown)
         }
-        return EventBatch(count: events.count, counts: counts)
+        return EventBatch(count: events.count, counts: counts, dismissals: dismissals)
     }
 }
 

@@ -5,17 +5,24 @@ import DuwtjeRules
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load and validate a rule set; print errors and warnings as path:line:col.",
-        discussion: "Exits 0 when the rule set has no errors, 1 otherwise."
+        discussion: """
+            Exits 0 when the rule set has no errors, 1 otherwise. The ethics checks (nudges without a cap or \
+            an alternative, vulnerable personas, norms without a source, experiments without a holdout, cap \
+            windows beyond the store's retention, a set without a register entry) are warnings; with --strict \
+            they are errors. The retention is read from --config when given, else the default 400d.
+            """
     )
 
-    @Argument(help: "The folder with the rule files.")
-    var directory: String = "Rules"
+    @OptionGroup var rules: RuleSetOptions
+    @OptionGroup var store: RetentionOptions
 
-    @Option(help: "The time zone in which 'active' dates start at midnight.")
-    var timezone: String = "Europe/Amsterdam"
+    @Flag(help: "Make the ethics checks errors (for CI).")
+    var strict = false
 
     func run() throws {
-        let loader = try RuleSetLoader(timeZone: TimeZoneOption.parse(timezone))
+        let directory = rules.directory
+        let retention = Int64(try store.retentionDays()) * 86_400
+        let loader = try RuleSetLoader(timeZone: TimeZoneOption.parse(rules.timezone), retention: retention)
         let output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: directory)
@@ -23,17 +30,29 @@ struct Check: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        for diagnostic in output.diagnostics {
+        let diagnostics = strict ? output.diagnostics.map(\.strict) : output.diagnostics
+        for diagnostic in diagnostics {
             print(diagnostic.formatted(directory: directory))
         }
         let counts = output.counts
-        let errors = output.diagnostics.errors.count
-        let warnings = output.diagnostics.warnings.count
+        let errors = diagnostics.errors.count
+        let warnings = diagnostics.warnings.count
         print("\(directory): \(plural(output.fileCount, "file")), \(plural(counts.journeys, "journey")), "
             + "\(plural(counts.personas, "persona")), \(plural(counts.content, "content item")), "
             + "\(plural(counts.rules, "rule")): \(plural(errors, "error")), \(plural(warnings, "warning"))"
             + (errors == 0 ? " (\(output.version))" : ""))
         if errors > 0 { throw ExitCode(1) }
+    }
+}
+
+extension Diagnostic {
+    /// An ethics warning made an error; every other finding as it is.
+    var strict: Diagnostic {
+        guard check != nil, severity == .warning else { return self }
+        var copy = self
+        copy.severity = .error
+        copy.message += " [\(check ?? "")]"
+        return copy
     }
 }
 

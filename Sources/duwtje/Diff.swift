@@ -12,7 +12,8 @@ struct Diff: ParsableCommand {
         discussion: "Both rule sets answer the same requests: those of --requests (one JSON request per line, the "
             + "shape of POST /v1/recommendations), or else every journey × stage × persona × combination of the closed "
             + "context values (each also absent; above \(RuleSetDiff.maxCombinations) an even sample). Requests carry "
-            + "no caps. Exit 0 whatever changed; 1 only when a rule set or the requests cannot be read."
+            + "no caps. On a terminal, a progress line on standard error. Exit 0 whatever changed; 1 only when a rule set "
+            + "or the requests cannot be read."
     )
 
     @Argument(help: "The rule folder as it is now.")
@@ -39,10 +40,16 @@ struct Diff: ParsableCommand {
         let after = try RuleSetOptions.load(directory: new, timezone: timezone).ruleSet
         let diff: RuleSetDiff
         if let requests {
-            diff = RuleSetDiff(before: before, after: after, requests: try Self.read(requests, now: moment), source: "sample")
+            let sample = try Self.read(requests, now: moment)
+            let progress = ProgressLine("Comparing answers", total: sample.count)
+            diff = RuleSetDiff(before: before, after: after, requests: sample, source: "sample", progress: progress?.advance)
+            progress?.finish()
         } else {
             let (sample, total) = RuleSetDiff.combinations(before, after, now: moment)
-            diff = RuleSetDiff(before: before, after: after, requests: sample, source: "combinations", combinations: total)
+            let progress = ProgressLine("Comparing answers", total: sample.count)
+            diff = RuleSetDiff(before: before, after: after, requests: sample, source: "combinations", combinations: total,
+                               progress: progress?.advance)
+            progress?.finish()
         }
         if json {
             let encoder = JSONEncoder()

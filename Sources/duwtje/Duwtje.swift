@@ -7,13 +7,15 @@ struct Duwtje: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "duwtje",
         abstract: "Rule-based content recommendations and nudges for municipal websites.",
-        subcommands: [Serve.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self, ReportCommand.self]
+        subcommands: [Serve.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self, ReportCommand.self, Register.self]
     )
 
     /// ArgumentParser's `main`, after putting Swift concurrency on the daemon's event loops for
-    /// `serve` (``Daemon/runTasksOnEventLoops()``: it must happen before any task runs).
+    /// `serve` (``Daemon/runTasksOnEventLoops()``: it must happen before any task runs), and after
+    /// making a SIGHUP harmless from the first instruction on (``Daemon/ignoreHangUpUntilTrapped()``).
     static func main() async {
         if CommandLine.arguments.dropFirst().first == "serve" {
+            Daemon.ignoreHangUpUntilTrapped()
             Daemon.runTasksOnEventLoops()
         }
         await main(nil)

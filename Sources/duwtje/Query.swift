@@ -1,5 +1,7 @@
 import ArgumentParser
 import DuwtjeRules
+import DuwtjeStore
+import DuwtjeWire
 import Foundation
 
 /// `duwtje query`: evaluates one request offline and shows the answer with its explanation, so a
@@ -34,13 +36,21 @@ struct Query: ParsableCommand {
     @Option(help: "The moment to evaluate at, RFC 3339 (default: now).")
     var now: String?
 
-    @Flag(help: "Print the answer as the API's JSON.")
+    @Flag(help: "Print the answer as the daemon's body: the bytes POST /v1/recommendations answers, then a newline.")
     var json = false
 
+    @Flag(help: "With --json: include the explanation, as a request with \"explain\": true gets it.")
+    var explain = false
+
+    @Flag(help: "With --json: indent the JSON for reading (keys still sorted).")
+    var pretty = false
+
     func run() throws {
+        guard json || !pretty && !explain else { throw ValidationError("--pretty and --explain go with --json") }
         let (ruleSet, _) = try options.load()
+        // The text form always explains; the JSON carries the explanation only when asked, as the daemon's does.
         var request = EvaluationRequest(journey: journey, stage: stage, persona: persona, visitor: visitor,
-                                        limit: limit, now: Date(), explain: true)
+                                        limit: limit, now: Date(), explain: !json || explain)
         if let now {
             guard let date = TimeParsing.rfc3339(now) else {
                 throw ValidationError("--now must be an RFC 3339 time such as 2026-11-22T10:00:00+01:00")
@@ -49,17 +59,22 @@ struct Query: ParsableCommand {
         }
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         request.context = try Self.context(contextPairs, definition: ruleSet.definition)
-        let answer: Answer
+        var answer: Answer
         do {
             answer = try ruleSet.evaluate(request)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        // As the daemon answers a visitor's first request: caps admit the first candidate.
+        answer.admitNudge(for: request, caps: MemoryCapStore(maxVisitors: 1))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+            var bytes = AnswerWriter.bytes(answer)
+            if pretty {
+                let tree = try JSONSerialization.jsonObject(with: Data(bytes))
+                bytes = Array(try JSONSerialization.data(withJSONObject: tree, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+            }
+            FileHandle.standardOutput.write(Data(bytes + [UInt8(ascii: "\n")]))
         } else {
             print(Self.render(answer))
         }

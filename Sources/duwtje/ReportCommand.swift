@@ -26,6 +26,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The store file (overrides the configuration's store.path).")
     var store: String?
 
+    @Option(help: "The rule directory that names each experiment's holdout (overrides the configuration's rules).")
+    var rules: String?
+
     @Option(help: "Only this journey.")
     var journey: String?
 
@@ -45,10 +48,13 @@ struct ReportCommand: ParsableCommand {
         for (name, value) in [("from", from), ("until", until)] {
             if let value, !ReportQuery.isDay(value) { throw ValidationError("--\(name) must be a day as yyyy-MM-dd, not '\(value)'") }
         }
+        if let problem = ReportQuery.rangeProblem(from: from, until: until) {
+            throw ValidationError(problem.replacingOccurrences(of: "'from'", with: "--from").replacingOccurrences(of: "'until'", with: "--until"))
+        }
     }
 
     func run() throws {
-        let options = DaemonOptions(configFile: config)
+        let options = DaemonOptions(configFile: config, rules: rules)
         let configuration: DaemonConfiguration
         do {
             configuration = try options.loadConfiguration()
@@ -58,6 +64,7 @@ struct ReportCommand: ParsableCommand {
         }
         let path = store.map { DaemonConfiguration.resolve($0, against: options.workingDirectory) } ?? configuration.store.path
         // The rule set, when it loads, orders variants and names holdouts; the report works without it.
+        // The rules name each experiment's holdout; without them nothing is compared (the report says so).
         let experiments = (try? ServingSnapshot.load(configuration)).map { Report.Experiment.all(in: $0.ruleSet) } ?? [:]
         let report: Report
         do {

@@ -26,11 +26,13 @@ struct Serve: AsyncParsableCommand {
     var socket: String?
 
     func run() async throws {
-        let daemon = Daemon(options: DaemonOptions(configFile: config, rules: rules, socket: socket))
+        let options = DaemonOptions(configFile: config, rules: rules, socket: socket)
         do {
-            try await daemon.run()
+            try await Daemon(options: options).run()
         } catch {
-            printError("duwtje: \(error.description)")
+            // In the configured log format when the configuration itself could be read.
+            let format = (try? options.loadConfiguration())?.logFormat ?? .text
+            printError(DaemonLogHandler.refusal(error.description, format: format))
             throw ExitCode(1)
         }
     }

@@ -33,7 +33,8 @@ struct ReportRenderingTests {
         let text = ReportText.render(Report(totals: [], days: nil, journey: "ov", from: nil, until: nil))
         #expect(text == """
             Campaign report, journey ov: no data
-            Rates per impression with 95% Wilson intervals; counts below 10 shown as <10.
+            Rates per impression with 95% Wilson intervals; counts below 10 shown as <10. A difference HOLDS when its
+            anytime-valid p, Holm-adjusted across the experiment, is below 0.05 and the split follows the weights.
 
             No events stored for this selection.
 

@@ -133,6 +133,43 @@ struct EngineTests {
         #expect(later.recommendations.map(\.content) == ["c-later"])
     }
 
+    @Test("a journey with fallbacks never answers an empty list: the language filter gives way as a last resort (issue 18, item 10)")
+    func fallbackInAnyLanguage() throws {
+        let rules = try compile("""
+        journeys: { j: { stages: [ { id: s, fallback: [later] } ], fallback: [alleen-nl] } }
+        content_types: { info: {} }
+        context: { language: { values: [nl, en] } }
+        content:
+          - { id: alleen-nl, type: info, title: NL, url: /nl, language: nl }
+          - { id: later, type: info, title: Later, url: /later, language: nl, active: { from: 2027-01-01 } }
+          - { id: en, type: info, title: EN, url: /en, language: en }
+        """)
+        let english = try rules.evaluate(EvaluationRequest(context: ["language": Self.text("en")], now: now))
+        #expect(english.recommendations.map(\.content) == ["alleen-nl"])
+        #expect(english.recommendations.map(\.fallback) == [.journey])
+        #expect(english.warnings == ["no content in language 'en'; the fallback is served in its own language"])
+        // Only when nothing is left: a Dutch request, or a request whose list is not empty, is unchanged.
+        let dutch = try rules.evaluate(EvaluationRequest(context: ["language": Self.text("nl")], now: now))
+        #expect(dutch.recommendations.map(\.content) == ["alleen-nl"])
+        #expect(dutch.warnings.isEmpty)
+        // Inactive items stay out even then; in January the stage's fallback comes first.
+        let january = try rules.evaluate(EvaluationRequest(context: ["language": Self.text("en")], now: date("2027-01-02T10:00:00+01:00")))
+        #expect(january.recommendations.map(\.content) == ["later", "alleen-nl"])
+        #expect(january.recommendations.map(\.fallback) == [.stage, .journey])
+    }
+
+    @Test("check warns when every fallback item of a journey has an active window (issue 18, item 10)")
+    func expiringFallbacksWarn() {
+        let output = load("""
+        journeys: { j: { stages: [ { id: s } ], fallback: [tijdelijk] } }
+        content_types: { info: {} }
+        content:
+          - { id: tijdelijk, type: info, title: T, url: /t, active: { until: 2027-01-01 } }
+        """)
+        #expect(finding(output, "every fallback item") ==
+            "1:52 every fallback item of journey 'j' has an active window: outside them the journey can answer an empty list")
+    }
+
     @Test("active windows: dates are midnight in the configured zone, until is exclusive")
     func activeWindows() throws {
         let rules = try ruleSet("""

@@ -294,5 +294,33 @@ struct LoaderTests {
         #expect(linked.map(\.path) == direct.map(\.path))
         #expect(RuleDirectory.version(of: linked) == RuleDirectory.version(of: direct))
     }
+
+    @Test("an invalid or missing id does not hide the entry's other mistakes (issue 18, item 11)")
+    func invalidIDKeepsChecking() {
+        let output = loadRules("""
+        rules:
+          - id: Bad_ID
+            when: { persona: oudr }
+            recommend: [ { content: nope } ]
+            variants: { Variant_A: { weight: 0 } }
+          - when: { stage: besluit }
+            recommend: [ { content: c1 } ]
+        content:
+          - { id: Item_1, type: actie, title: X }
+        """)
+        let errors = output.diagnostics.errors.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(errors == [
+            "2:9 invalid rule id 'Bad_ID'",
+            "3:22 unknown persona 'oudr'",
+            "4:29 unknown content 'nope'",
+            "5:17 invalid variant id 'Variant_A'",
+            "5:38 'weight' of variant 'Variant_A' of rule 'Bad_ID' must be a positive whole number",
+            "6:5 missing required field 'id' in a rule",
+            "6:20 unknown stage 'besluit' in journey 'bz'",
+            "9:5 missing required field 'url' in content item 'Item_1'",
+            "9:11 invalid content id 'Item_1'",
+        ])
+        #expect(output.definition == nil)
+    }
 }
 let expectedVersion = "ed4cc9bca22bea63f14986220761660502d13fd5050310bb5098c0d598858934"

@@ -1,11 +1,12 @@
 extension Answer {
-    /// Applies nudge caps to an evaluated answer: the one place where a showing is checked and
-    /// counted. Candidates are offered in rank order; the first one admitted (or one without a cap)
+    /// Applies dismissals and nudge caps to an evaluated answer: the one place where a showing is
+    /// checked and counted. A nudge the visitor dismissed is passed over like a capped one. Candidates are offered in rank order; the first one admitted (or one without a cap)
     /// is served, and no later candidate is counted. Without a visitor nothing is counted.
     public mutating func admitNudge(for request: EvaluationRequest, caps: any CapStore) {
         guard let visitor = request.visitor else { return }
         nudge = nil
         for candidate in nudgeCandidates {
+            if caps.isDismissed(visitor: visitor, nudge: candidate.nudge.id, now: request.now) { continue }
             if let cap = candidate.cap, !caps.admit(visitor: visitor, nudge: candidate.nudge.id, cap: cap, now: request.now) {
                 continue
             }

@@ -11,7 +11,7 @@ public struct Answer: Sendable, Encodable {
     public var stage: String
     public var stageSource: StageSource
     public var recommendations: [Recommendation]
-    public var nudge: ServedNudge?
+    @Nullable public var nudge: ServedNudge?
     /// Every nudge the walk found before one that no cap can refuse, in rank order; `nudge` is the
     /// first of them until ``admitNudge(for:caps:)`` applies the caps. Never encoded.
     public var nudgeCandidates: [NudgeCandidate]
@@ -35,18 +35,6 @@ public struct Answer: Sendable, Encodable {
     enum CodingKeys: String, CodingKey {
         case ruleset, journey, stage, stageSource = "stage_source", recommendations, nudge, warnings, explanation
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(ruleset, forKey: .ruleset)
-        try container.encode(journey, forKey: .journey)
-        try container.encode(stage, forKey: .stage)
-        try container.encode(stageSource, forKey: .stageSource)
-        try container.encode(recommendations, forKey: .recommendations)
-        try container.encode(nudge, forKey: .nudge)
-        try container.encode(warnings, forKey: .warnings)
-        try container.encodeIfPresent(explanation, forKey: .explanation)
-    }
 }
 
 public struct Recommendation: Sendable, Encodable, Hashable {
@@ -60,49 +48,26 @@ public struct Recommendation: Sendable, Encodable, Hashable {
     public var title: String
     public var url: String
     /// The rule that recommended it; nil for a fallback.
-    public var rule: String?
-    public var variant: String?
+    @Nullable public var rule: String?
+    @Nullable public var variant: String?
     /// The plain-language answer to "Waarom zie ik dit?".
-    public var why: String?
+    @Nullable public var why: String?
     /// Which fallback filled it in, when no rule did.
     public var fallback: FallbackLevel?
 
     enum CodingKeys: String, CodingKey { case content, type, title, url, rule, variant, why, fallback }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(content, forKey: .content)
-        try container.encode(type, forKey: .type)
-        try container.encode(title, forKey: .title)
-        try container.encode(url, forKey: .url)
-        try container.encode(rule, forKey: .rule)
-        try container.encode(variant, forKey: .variant)
-        try container.encode(why, forKey: .why)
-        try container.encodeIfPresent(fallback, forKey: .fallback)
-    }
 }
 
 public struct ServedNudge: Sendable, Encodable, Hashable {
     public var id: String
     public var message: String
-    public var cta: CallToAction?
-    public var alternative: String?
+    @Nullable public var cta: CallToAction?
+    @Nullable public var alternative: String?
     public var rule: String
-    public var variant: String?
-    public var why: String?
+    @Nullable public var variant: String?
+    @Nullable public var why: String?
 
     enum CodingKeys: String, CodingKey { case id, message, cta, alternative, rule, variant, why }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(message, forKey: .message)
-        try container.encode(cta, forKey: .cta)
-        try container.encode(alternative, forKey: .alternative)
-        try container.encode(rule, forKey: .rule)
-        try container.encode(variant, forKey: .variant)
-        try container.encode(why, forKey: .why)
-    }
 }
 
 

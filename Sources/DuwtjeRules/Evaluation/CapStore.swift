@@ -9,4 +9,8 @@ public import Foundation
 public protocol CapStore: Sendable {
     /// Whether `visitor` may be shown `nudge` at `now` under `cap`; when yes, the showing is counted.
     func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool
+
+    /// Whether `visitor` dismissed `nudge` and the dismissal still holds at `now` (a `dismiss` event;
+    /// rules.md 6, step 7). Checked for every nudge, capped or not.
+    func isDismissed(visitor: String, nudge: String, now: Date) -> Bool
 }

@@ -14,6 +14,18 @@ struct Facts {
     let warnings: [String]
 }
 
+extension Facts {
+    /// The texts of the `language` value, for the answer's warning (non-text elements left out).
+    var languages: [String]? {
+        guard let value = language?.value else { return nil }
+        switch value {
+        case .scalar(.string(let text)): return [text]
+        case .scalar: return []
+        case .list(let elements): return elements.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
+        }
+    }
+}
+
 /// A request's context value with each text element's value symbol, resolved once per request.
 struct ResolvedValue {
     /// The symbol of a text that no rule and no closed key names.
@@ -76,6 +88,24 @@ extension RuleSet {
     /// first as if no cap applied; ``Answer/admitNudge(for:caps:)`` is the one place where caps are
     /// checked and counted, after evaluation.
     public func evaluate(_ request: EvaluationRequest) throws(EvaluationError) -> Answer {
+        try evaluate(request, walk: request.explain ? .everyRule : .indexed)
+    }
+
+    /// Which rules the walk looks at, and what it explains.
+    enum Walk {
+        /// Only the rules the index hands over, stopping as soon as the answer cannot change; no
+        /// explanation (the request path).
+        case indexed
+        /// Every rule of the journey, each explained (`explain: true`).
+        case everyRule
+        /// Every rule the index hands over, to the end, each explained. A rule that can match is
+        /// always handed over, so every matched rule is explained with the rank, variant and cut
+        /// it has in the full walk; rules that cannot match are left out. For `duwtje diff` and
+        /// `duwtje matrix`.
+        case candidates
+    }
+
+    func evaluate(_ request: EvaluationRequest, walk: Walk) throws(EvaluationError) -> Answer {
         let facts = try resolve(request)
         let journey = journeys[facts.journey]
         let limit = max(0, request.limit)
@@ -85,15 +115,17 @@ extension RuleSet {
         var candidates: [NudgeCandidate] = []
         /// A candidate that no cap can refuse was found: no later rule can change the nudge.
         var nudgeServed = false  // cheaper to test than the array
-        var explanation: [ExplanationEntry]? = request.explain ? [] : nil
+        var explanation: [ExplanationEntry]? = walk == .indexed ? nil : []
         var rank = 0
         var cutBy: String?
 
-        func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?) {
+        func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?,
+                 anyLanguage: Bool = false) {
             guard recommendations.count < limit, !listed.contains(item) else { return }
             let content = self.content[item]  // a class: no copy of its strings
             guard content.isActive(at: request.now) else { return }
-            if let language = content.language, let accepted = facts.language, !accepted.containsSymbol(where: { $0 == language }) {
+            if !anyLanguage, let language = content.language, let accepted = facts.language,
+               !accepted.containsSymbol(where: { $0 == language }) {
                 return
             }
             listed.insert(item)
@@ -102,12 +134,13 @@ extension RuleSet {
         }
 
         // The index hands over only rules whose stage and persona conditions hold for this request;
-        // the full walk (for an explanation) must check them.
-        let indexed = !request.explain
+        // the full walk must check them.
+        let indexed = walk != .everyRule
 
         func consider(_ position: Int) -> Bool {
-            // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing.
-            if indexed, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
+            // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing
+            // (but an explanation lists it).
+            if explanation == nil, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
             let rule = journey.rules[position]
             let failure = self.failure(of: rule, facts, now: request.now, checkingStageAndPersona: !indexed)
             if let cut = cutBy {
@@ -159,21 +192,33 @@ extension RuleSet {
             return true
         }
 
-        if request.explain {
+        if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
             var positions = Candidates(journey.index, bucket: journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
             while let position = positions.next(), consider(position) {}
         }
-        if recommendations.count < limit, let stage = facts.stage {
-            for item in journey.stageFallbacks[stage] { add(item, rule: nil, variant: nil, fallback: .stage) }
+        func fillFromFallbacks(anyLanguage: Bool) {
+            guard recommendations.count < limit else { return }
+            if let stage = facts.stage {
+                for item in journey.stageFallbacks[stage] { add(item, rule: nil, variant: nil, fallback: .stage, anyLanguage: anyLanguage) }
+            }
+            for item in journey.fallback { add(item, rule: nil, variant: nil, fallback: .journey, anyLanguage: anyLanguage) }
         }
-        if recommendations.count < limit {
-            for item in journey.fallback { add(item, rule: nil, variant: nil, fallback: .journey) }
+        fillFromFallbacks(anyLanguage: false)
+        var warnings = facts.warnings
+        if recommendations.isEmpty, let languages = facts.languages {
+            // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
+            // the language filter left nothing, the fallbacks are walked again in any language.
+            fillFromFallbacks(anyLanguage: true)
+            if !recommendations.isEmpty {
+                warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
+                    + "the fallback is served in its own language")
+            }
         }
         return Answer(ruleset: version, journey: journey.id, stage: facts.stageName, stageSource: facts.stageSource,
                       recommendations: recommendations, nudge: candidates.first?.nudge, nudgeCandidates: candidates,
-                      warnings: facts.warnings, explanation: explanation)
+                      warnings: warnings, explanation: explanation)
     }
 
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared

@@ -24,6 +24,11 @@ public final class RuleSet: Sendable {
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
+    /// Each nudge's dismissal window in seconds (``NudgeDefinition/dismissWindow``), by nudge id.
+    let dismissWindows: [String: Int64]
+
+    /// How long a dismissal of nudge `id` holds, in seconds; nil for an unknown nudge.
+    public func dismissWindow(of id: String) -> Int64? { dismissWindows[id] }
 
     /// `sha256:…`: every answer carries it.
     public var version: String { definition.version }
@@ -48,12 +53,17 @@ public final class RuleSet: Sendable {
             return members
         }
         self.languageKey = contextKeyTable["language"].map(Int.init)
+        var dismissWindows: [String: Int64] = [:]
+        for rule in definition.rules {
+            for nudge in rule.allNudges { dismissWindows[nudge.id] = nudge.dismissWindow }
+        }
+        self.dismissWindows = dismissWindows
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone, values: valueTable) }
         let compiler = Compiler(personaTable: personaTable, contextKeyTable: contextKeyTable, contentIndex: contentIndex,
                                 values: valueTable, timeZone: timeZone, catalogue: ContentIndex(definition.content))
-        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        let byJourney = definition.ruleIndicesByJourney
         self.journeys = definition.journeys.map { journey in
-            compiler.journey(journey, rules: byJourney[journey.id] ?? [], personaCount: definition.personas.count)
+            compiler.journey(journey, rules: definition.rules(of: journey.id, in: byJourney), personaCount: definition.personas.count)
         }
     }
 

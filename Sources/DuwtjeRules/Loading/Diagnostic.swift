@@ -43,12 +43,16 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// How to fix it, when there is something useful to say.
     public var fix: String?
+    /// The ethics check that raised this warning (rules.md 7, "Ethics checks"), e.g. `no-cap`;
+    /// nil for every other finding. `duwtje check --strict` turns exactly these into errors.
+    public var check: String?
 
-    public init(_ severity: Severity, _ message: String, at location: SourceLocation, fix: String? = nil) {
+    public init(_ severity: Severity, _ message: String, at location: SourceLocation, fix: String? = nil, check: String? = nil) {
         self.severity = severity
         self.location = location
         self.message = message
         self.fix = fix
+        self.check = check
     }
 
     /// `file:line:col: error: message (fix)`, the format editors and CI annotate.

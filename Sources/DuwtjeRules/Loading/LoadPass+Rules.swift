@@ -159,11 +159,12 @@ extension LoadPass {
                              "exclusive", "active", "variants"]
 
     mutating func decodeRule(_ node: YAMLNode, order: Int) -> RuleDefinition? {
-        guard let fields = decoder.fields(node, of: "a rule", allowed: Self.ruleFields),
-              let idNode = decoder.required(fields, "id", in: "a rule"), let id = decoder.id(idNode, "rule")
-        else { return nil }
-        var ok = declare(id, kind: "rule")
-        let what = "rule '\(id.value)'"
+        guard let fields = decoder.fields(node, of: "a rule", allowed: Self.ruleFields) else { return nil }
+        // A missing or invalid id does not stop the check: the rest of the rule is read too, so
+        // that one run reports all its mistakes (rules.md 2: all errors of a load are reported).
+        let name = identify(fields, kind: "rule", in: "a rule")
+        var ok = name.id.map { declare($0, kind: "rule") } ?? false
+        let what = name.what
 
         var journeyDefinition: JourneyDefinition?
         if let journeyNode = fields.present("journey") {
@@ -176,10 +177,10 @@ extension LoadPass {
         } else if journeys.count == 1 {
             journeyDefinition = journeys[0]
         } else if journeys.isEmpty {
-            decoder.error("\(what) has no journey to belong to: no journey is declared", at: id.location, fix: "declare a journey under 'journeys'")
+            decoder.error("\(what) has no journey to belong to: no journey is declared", at: name.location, fix: "declare a journey under 'journeys'")
             ok = false
         } else {
-            decoder.error("missing required field 'journey' in \(what)", at: id.location,
+            decoder.error("missing required field 'journey' in \(what)", at: name.location,
                           fix: "there are \(journeys.count) journeys: " + journeys.map(\.id).joined(separator: ", "))
             ok = false
         }
@@ -220,7 +221,7 @@ extension LoadPass {
         if let variantsNode = fields.present("variants") {
             if let decoded = decodeVariants(variantsNode, what: what) { variants = decoded } else { ok = false }
         }
-        guard ok, let journeyDefinition else { return nil }
+        guard ok, let id = name.id, let journeyDefinition else { return nil }
         return RuleDefinition(id: id.value, description: description, journey: journeyDefinition.id, when: when,
                               recommend: recommend, why: why, nudge: nudge, priority: priority, exclusive: exclusive,
                               active: active, variants: variants, location: id.location, order: order)
@@ -280,7 +281,7 @@ extension LoadPass {
 
     mutating func decodeNudge(_ node: YAMLNode, what: String) -> NudgeDefinition? {
         let nudgeWhat = "the nudge of \(what)"
-        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: ["id", "message", "cta", "alternative", "cap"]) else { return nil }
+        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: ["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"]) else { return nil }
         let id = decoder.required(fields, "id", in: nudgeWhat).flatMap { decoder.id($0, "nudge") }
         let registered = id.map { declare($0, kind: "nudge") } ?? false
         let message = decoder.required(fields, "message", in: nudgeWhat).flatMap { decoder.text($0, "a message") }
@@ -297,6 +298,17 @@ extension LoadPass {
             }
         }
         let alternative = fields.present("alternative").flatMap { decoder.text($0, "an alternative") }
+        let source = fields.present("source").flatMap { decoder.text($0, "a source") }
+        var type: Located<String>?
+        if let typeNode = fields.present("type"), let name = decoder.text(typeNode, "a type") {
+            if known("content type").contains(name) {
+                type = Located(name, at: typeNode.location)
+            } else {
+                decoder.error("unknown content type '\(name)' for \(nudgeWhat)", at: typeNode.location,
+                              fix: Suggestions.hint(for: name, in: known("content type")) ?? "declare it under content_types")
+                ok = false
+            }
+        }
         var cap: Cap?
         if let capNode = fields.present("cap") {
             let capWhat = "the cap of \(nudgeWhat)"
@@ -318,8 +330,23 @@ extension LoadPass {
                 ok = false
             }
         }
+        var dismissFor: Int64?
+        if let node = fields.present("dismiss_for"), let text = decoder.text(node, "'dismiss_for'") {
+            if let seconds = TimeParsing.duration(text) {
+                dismissFor = seconds
+                if let cap, seconds < cap.per {
+                    decoder.error("'dismiss_for' (\(text)) is shorter than the cap window (\(TimeParsing.format(duration: cap.per))) of \(nudgeWhat)",
+                                  at: node.location, fix: "a dismissal must last at least as long as the cap's window")
+                    ok = false
+                }
+            } else {
+                decoder.error("'dismiss_for' is not a duration: '\(text)'", at: node.location, fix: "write a whole number and s, m, h or d, e.g. 30d")
+                ok = false
+            }
+        }
         guard ok, registered, let id, let message else { return nil }
-        return NudgeDefinition(id: id.value, message: message, cta: cta, alternative: alternative, cap: cap, location: id.location)
+        return NudgeDefinition(id: id.value, message: message, cta: cta, alternative: alternative, cap: cap, type: type,
+                               source: source, dismissFor: dismissFor, location: id.location)
     }
 
     mutating func decodeVariants(_ node: YAMLNode, what: String) -> [VariantDefinition]? {
@@ -330,8 +357,9 @@ extension LoadPass {
         var variants: [VariantDefinition] = []
         var ok = true
         for pair in pairs {
-            guard let id = decoder.id(pair.key, "variant") else { ok = false; continue }
-            let variantWhat = "variant '\(id.value)' of \(what)"
+            let id = decoder.id(pair.key, "variant")
+            if id == nil { ok = false }
+            let variantWhat = "variant '\(id?.value ?? pair.name)' of \(what)"
             guard let fields = decoder.fields(pair.value, of: variantWhat, allowed: ["weight", "recommend", "nudge"]),
                   let weightNode = decoder.required(fields, "weight", in: variantWhat),
                   let weight = decoder.integer(weightNode, "'weight'")
@@ -356,6 +384,7 @@ extension LoadPass {
                     ok = false
                 }
             }
+            guard let id else { continue }
             variants.append(VariantDefinition(id: id.value, weight: weight, recommend: recommend, nudge: nudge, location: id.location))
         }
         return ok ? variants : nil

@@ -13,11 +13,17 @@ public struct RuleSetLoader: Sendable {
     /// not want a load to take every core, and the threads leave malloc arenas behind. Either way
     /// the result is the same, in the same order.
     public var parsesConcurrently: Bool
+    /// The store's retention in seconds: a cap window longer than this is an ethics warning.
+    public var retention: Int64
+
+    /// The store's default retention, 400 days (`store.retention`).
+    public static let defaultRetention: Int64 = 400 * 86_400
 
     public init(limits: YAMLLimits = .default, timeZone: TimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .gmt,
-                parsesConcurrently: Bool = false) {
+                retention: Int64 = defaultRetention, parsesConcurrently: Bool = false) {
         self.limits = limits
         self.timeZone = timeZone
+        self.retention = retention
         self.parsesConcurrently = parsesConcurrently
     }
 
@@ -57,6 +63,7 @@ public struct RuleSetLoader: Sendable {
     public func load(files: [RuleFile]) -> Output {
         let served = files.filter { !$0.isTest }
         var pass = LoadPass(limits: limits, timeZone: timeZone, parsesConcurrently: parsesConcurrently)
+        pass.retention = retention
         let definition = pass.run(served)
         let version = RuleDirectory.version(of: served)
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
@@ -66,7 +73,7 @@ public struct RuleSetLoader: Sendable {
         var result = definition
         result?.version = version
         let counts = Counts(journeys: pass.journeys.count, personas: pass.personas.count,
-                            content: pass.contentNodes.count, rules: pass.ruleNodes.count)
+                            content: pass.contentCount, rules: pass.ruleCount)
         return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: served.count, version: version,
                       counts: counts)
     }

@@ -37,12 +37,17 @@ public struct PersonaDefinition: Sendable {
     public var id: String
     public var label: String?
     public var description: String?
+    /// People who need extra care (in debt, new to the country, unsure online): they get no
+    /// persuasive nudge and none more often than once a week (`duwtje check` warns otherwise).
+    public var vulnerable = false
     public var location: SourceLocation
 }
 
 public struct ContentTypeDefinition: Sendable {
     public var id: String
     public var label: String?
+    /// Content and nudges of this type try to change what people do (`persuasive: true`).
+    public var persuasive = false
     public var location: SourceLocation
 }
 
@@ -66,6 +71,8 @@ public struct ContextKeyDefinition: Sendable {
     public var id: String
     public var kind: ContextKeyKind
     public var location: SourceLocation
+    /// The key's `label` or `description`, for people (the register's public page uses it).
+    public var description: String?
 }
 
 /// A moment a window starts or ends: a calendar date (midnight in the configured time zone) or an
@@ -201,7 +208,26 @@ public struct NudgeDefinition: Sendable {
     public var cta: CallToAction?
     public var alternative: String?
     public var cap: Cap?
+    /// The content type of the message (`type:`); a nudge without one counts as persuasive.
+    public var type: Located<String>?
+    /// Where a share or norm the message states comes from (`source:`).
+    public var source: String?
+    /// How long a visitor who dismissed the nudge does not see it again (`dismiss_for:`), in seconds.
+    public var dismissFor: Int64?
     public var location: SourceLocation
+
+    /// The default `dismiss_for`: 30 days.
+    public static let defaultDismissFor: Int64 = 30 * 86_400
+
+    /// How long a dismissal holds: `dismiss_for`, else 30 days, and never shorter than the cap window
+    /// (a dismissal that ended before the cap's window would let the nudge back sooner than the cap).
+    public var dismissWindow: Int64 { dismissFor ?? max(Self.defaultDismissFor, cap?.per ?? 0) }
+
+    /// Whether the message tries to persuade: its type is marked `persuasive`, or it has no type.
+    public func isPersuasive(in definition: RuleSetDefinition) -> Bool {
+        guard let type else { return true }
+        return definition.contentTypes.first { $0.id == type.value }?.persuasive ?? true
+    }
 }
 
 /// What a variant does to its rule's nudge.
@@ -259,4 +285,6 @@ public struct RuleSetDefinition: Sendable {
     public var files: [String]
     /// `sha256:<hex>` over the served files' paths and bytes.
     public var version: String
+    /// The Algoritmeregister entry's human-written part (`register:`), when the set has one.
+    public var register: RegisterDeclaration?
 }

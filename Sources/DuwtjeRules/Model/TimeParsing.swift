@@ -12,15 +12,20 @@ public enum TimeParsing {
         return rfc3339(text).map(TimePoint.instant)
     }
 
-    /// An RFC 3339 time: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`, `z` and a space for `T` accepted.
+    /// An RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the one parser of every
+    /// time Duwtje reads (a request's `now`, an event's `at`, `active` bounds, `--now`).
+    ///
+    /// As RFC 3339's grammar says, and no more: `t` and `z` may be lower case (section 5.6); a space
+    /// instead of `T` is refused (the RFC only lets applications *print* one); second 60 is refused
+    /// (a leap second has no Unix time, and a client sending one has a broken clock).
     public static func rfc3339(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, let (year, month, day) = date(bytes[0..<10]) else { return nil }
-        guard [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(bytes[10]),
+        guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
               let hour = number(bytes[11..<13]), bytes[13] == UInt8(ascii: ":"),
               let minute = number(bytes[14..<16]), bytes[16] == UInt8(ascii: ":"),
               let second = number(bytes[17..<19]),
-              hour < 24, minute < 60, second < 61
+              hour < 24, minute < 60, second < 60
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -69,6 +74,14 @@ public enum TimeParsing {
         }
         let (seconds, overflow) = amount.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : seconds
+    }
+
+    /// Seconds written back in the largest whole unit: `604800` → `7d`, `5400` → `90m`.
+    public static func format(duration seconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds != 0 && seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
     }
 
     static func date(_ bytes: ArraySlice<UInt8>) -> (Int, Int, Int)? {

@@ -104,7 +104,9 @@ public struct JourneyMatrix: Sendable, Encodable {
                 for stage in journeyDefinition.stages {
                     let request = EvaluationRequest(journey: journeyDefinition.id, stage: stage.id, persona: persona,
                                                     context: context, limit: limit, now: now, explain: true)
-                    row.append(Self.cell(try ruleSet.evaluate(request), stage: stage.id, persona: persona))
+                    // The rules a cell lists are those that matched and were not cut: the candidates'
+                    // explanation has exactly those, without explaining every rule of the journey.
+                    row.append(Self.cell(try ruleSet.evaluate(request, walk: .candidates), stage: stage.id, persona: persona))
                 }
                 rows.append(row)
             }
@@ -150,9 +152,9 @@ struct RuleSetAnalysis {
 
     init(_ definition: RuleSetDefinition, timeZone: TimeZone, now: Date) {
         var dead = Set<String>()
-        let byJourney = Dictionary(grouping: definition.rules, by: \.journey)
+        let byJourney = definition.ruleIndicesByJourney
         for journey in definition.journeys {
-            let ranked = (byJourney[journey.id] ?? []).sorted { $0.ranks(before: $1) }
+            let ranked = definition.rules(of: journey.id, in: byJourney).sorted { $0.ranks(before: $1) }
             for (index, rule) in ranked.enumerated() {
                 if let contradiction = Contradiction.find(in: rule) {
                     dead.insert(rule.id)

@@ -29,18 +29,53 @@ public struct RuleTestResult: Sendable {
     public var passed: Bool { failures.isEmpty }
 }
 
+/// One test file as read: the cases that can run, and what could not be read, counted so that
+/// every case is one pass or one failure however many mistakes it has.
+public struct RuleTestFile: Sendable {
+    /// The cases without errors, in file order.
+    public var cases: [RuleTestCase]
+    /// Cases with at least one error: they are not run (an expectation with a typo must not pass
+    /// by checking nothing), and each counts as one failure.
+    public var invalidCases: Int
+    /// Errors outside any case (YAML, the `tests` list itself): the file counts as one failure.
+    public var hasFileErrors: Bool
+    /// Every error and warning, in order of place (line, then column).
+    public var diagnostics: [Diagnostic]
+
+    /// The failures this file adds to a run before its cases are run.
+    public var failuresBeforeRunning: Int { invalidCases + (hasFileErrors ? 1 : 0) }
+}
+
 /// Reads and runs rule tests against a loaded rule set.
 public enum RuleTests {
-    /// The cases of one test file; problems (unknown fields, unknown ids) are diagnostics with places.
+    /// One test file; problems (unknown fields, unknown ids) are diagnostics with places.
     ///
     /// - Parameter now: the time for cases that give no `now` (tests that must not depend on the
     ///   clock give one).
-    public static func parse(_ file: RuleFile, ruleSet: RuleSet, now: Date) -> (cases: [RuleTestCase], diagnostics: [Diagnostic]) {
+    public static func read(_ file: RuleFile, ruleSet: RuleSet, now: Date) -> RuleTestFile {
         let read = YAMLReader.read(file.bytes, file: file.path)
-        guard let document = read.document else { return ([], read.diagnostics) }
+        guard let document = read.document else {
+            return RuleTestFile(cases: [], invalidCases: 0, hasFileErrors: read.diagnostics.hasErrors,
+                                diagnostics: inOrder(read.diagnostics))
+        }
         var parser = TestFileParser(ruleSet: ruleSet, now: now)
-        let cases = parser.parse(document)
-        return (cases, read.diagnostics + parser.decoder.diagnostics)
+        let parsed = parser.parse(document)
+        let inCases = parsed.reduce(0) { $0 + $1.errors }
+        let diagnostics = read.diagnostics + parser.decoder.diagnostics
+        return RuleTestFile(cases: parsed.compactMap { $0.errors == 0 ? $0.testCase : nil },
+                            invalidCases: parsed.count(where: { $0.errors > 0 }),
+                            hasFileErrors: diagnostics.errors.count > inCases, diagnostics: inOrder(diagnostics))
+    }
+
+    /// The runnable cases of one test file and its diagnostics (see ``read(_:ruleSet:now:)``).
+    public static func parse(_ file: RuleFile, ruleSet: RuleSet, now: Date) -> (cases: [RuleTestCase], diagnostics: [Diagnostic]) {
+        let file = read(file, ruleSet: ruleSet, now: now)
+        return (file.cases, file.diagnostics)
+    }
+
+    /// Sorted by place; diagnostics at the same place keep the order they were found in.
+    static func inOrder(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated().sorted { ($0.element.location, $0.offset) < ($1.element.location, $1.offset) }.map(\.element)
     }
 
     /// Runs one case against `caps`; give every case fresh caps, so that each starts with no nudge counted.
@@ -89,7 +124,13 @@ struct TestFileParser {
     let now: Date
     var decoder = SchemaDecoder()
 
-    mutating func parse(_ document: YAMLNode) -> [RuleTestCase] {
+    /// A case as read, with the number of errors found inside it (a case with errors is not run).
+    struct ParsedCase {
+        var testCase: RuleTestCase?
+        var errors: Int
+    }
+
+    mutating func parse(_ document: YAMLNode) -> [ParsedCase] {
         guard let top = decoder.fields(document, of: "a test file", allowed: ["tests"]),
               let tests = decoder.required(top, "tests", in: "a test file")
         else { return [] }
@@ -97,7 +138,13 @@ struct TestFileParser {
             decoder.error("'tests' must be a list of cases", at: tests.location)
             return []
         }
-        return items.compactMap { testCase($0) }
+        return items.map { item in
+            let before = decoder.diagnostics.errors.count
+            let testCase = testCase(item)
+            // A case that could not be read without an error message still counts as one error.
+            let errors = max(decoder.diagnostics.errors.count - before, testCase == nil ? 1 : 0)
+            return ParsedCase(testCase: testCase, errors: errors)
+        }
     }
 
     mutating func testCase(_ node: YAMLNode) -> RuleTestCase? {

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import DuwtjeRules
 public import Foundation
 import Hummingbird
@@ -54,9 +61,11 @@ public struct DaemonOptions: Sendable {
 /// The daemon: loads rules, claims the socket, serves until SIGTERM/SIGINT, reloads on SIGHUP.
 ///
 /// The start-up order matters and is this:
-/// 1. configuration and rules load (a failure refuses to start; nothing is created);
-/// 2. SIGHUP is trapped (an untrapped SIGHUP would kill the process, and systemd may send one as
-///    soon as it hears `READY=1`);
+/// 1. SIGHUP is ignored from the process's first instruction (``ignoreHangUpUntilTrapped()``) and
+///    trapped before anything is read: its default action would kill the daemon, and an operator's
+///    `systemctl reload` may come at any moment. A SIGHUP during the first load is queued and
+///    reloads once as soon as the daemon serves;
+/// 2. configuration and rules load (a failure refuses to start; nothing is created);
 /// 3. the socket is claimed (``SocketFile``), bound and listening;
 /// 4. only then `READY=1` goes to systemd.
 /// On SIGTERM/SIGINT the service group stops accepting, lets requests in flight finish, and the
@@ -73,6 +82,8 @@ public struct Daemon: Sendable {
     /// Runs until a clean stop; throws only for start-up failures (one line each, see ``DaemonError``).
     public func run() async throws(DaemonError) {
         let options = self.options
+        // Trapped first: a SIGHUP from here on is queued for the reloader, not lost nor fatal.
+        let signals = await UnixSignalsSequence(trapping: .sighup)
         let configuration = try options.loadConfiguration()
         let snapshot = try ServingSnapshot.load(configuration, parsesConcurrently: true)
         let logger = DaemonLogHandler.logger(level: configuration.logLevel, format: configuration.logFormat)
@@ -84,7 +95,6 @@ public struct Daemon: Sendable {
         metrics.loaded(snapshot, reload: false)
         let notifier = SystemdNotifier(environment: environment)
 
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         let socket = try SocketFile.claim(configuration.socket)
         let store: EventStore
         let caps: DurableCapStore
@@ -146,6 +156,13 @@ public struct Daemon: Sendable {
         socket.remove()
         if let failure { throw failure }
         logger.info("stopped", metadata: ["socket": "\(configuration.socket.path)"])
+    }
+
+    /// Makes SIGHUP harmless until ``run()`` traps it: its default action ends the process, and
+    /// the first rule load can take seconds. Call it first thing in `main` (a signal that arrives
+    /// before this is beyond any program's reach).
+    public static func ignoreHangUpUntilTrapped() {
+        signal(SIGHUP, SIG_IGN)
     }
 
     /// NIO's errors, in words for an operator.

@@ -50,7 +50,7 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
         case .socketDirectory(let path, let reason):
             return "socket directory \(path) \(reason) (create it writable for this user, or pass --socket PATH)"
         case .socketPathTooLong(let path, let limit):
-            return "socket path \(path) is longer than \(limit) bytes, the limit of a Unix socket address (use a shorter path)"
+            return "socket path \(path) is \(path.utf8.count) bytes, longer than the \(limit) a Unix socket address holds (use a shorter path)"
         case .notASocket(let path):
             return "\(path) exists and is not a socket; refusing to replace it (remove it, or pass --socket PATH)"
         case .lockTimeout(let path):

@@ -37,7 +37,7 @@ public struct DaemonLogHandler: LogHandler {
         switch format {
         case .text:
             let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }.joined(separator: " ")
-            line = "\(time) \(event.level.rawValue) \(label): \(event.message)" + (fields.isEmpty ? "" : " " + fields)
+            line = "\(time) \(event.level.rawValue) \(label): \(Self.escaped(event.message.description))" + (fields.isEmpty ? "" : " " + fields)
         case .json:
             var object: [String: Any] = ["time": time, "level": event.level.rawValue, "logger": label,
                                          "message": event.message.description]
@@ -65,12 +65,45 @@ public struct DaemonLogHandler: LogHandler {
         }
     }
 
+    /// One start-up refusal as one line in `format`: `duwtje: …` as text, or a JSON line like every
+    /// other log line when the configuration asks for JSON (a log shipper must not choke on it).
+    public static func refusal(_ message: String, format: DaemonConfiguration.LogFormat) -> String {
+        switch format {
+        case .text:
+            return "duwtje: " + escaped(message)
+        case .json:
+            let object: [String: Any] = ["time": timestamp(), "level": Logger.Level.critical.rawValue, "logger": "duwtje",
+                                         "message": "refusing to start: " + message]
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// `text` with control characters written as escapes (`\n`, `\t`, `\u{1B}`), so that nothing in
+    /// a message (a rule file's name, say) can start a line that looks like a log line of its own.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.properties.generalCategory == .control:
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     static func text(_ value: Logger.MetadataValue) -> String {
         switch value {
         case .string(let string):
-            return string.contains(" ") || string.isEmpty ? "\"\(string)\"" : string
+            let safe = escaped(string)
+            return safe.contains(" ") || safe.isEmpty ? "\"\(safe)\"" : safe
         case .stringConvertible(let convertible):
-            return convertible.description
+            return escaped(convertible.description)
         case .array(let values):
             return "[" + values.map(text).joined(separator: ",") + "]"
         case .dictionary(let values):

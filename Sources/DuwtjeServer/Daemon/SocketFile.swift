@@ -40,8 +40,10 @@ public final class SocketFile: Sendable {
 
     private let state: Mutex<State>
 
-    /// The longest path a `sockaddr_un` holds, without the terminating NUL.
-    public static var maxPathLength: Int { MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1 }
+    /// The longest socket path the daemon can listen on, in bytes. Linux's `sockaddr_un` holds 107,
+    /// but SwiftNIO refuses more than 103 (the most every platform's `sun_path` holds), so 103 is the
+    /// real limit; checked before anything is created, so a refused start leaves nothing behind.
+    public static var maxPathLength: Int { 103 }
 
     init(path: String, mode: UInt32, groupID: gid_t?, groupName: String?) {
         self.path = path
@@ -64,6 +66,9 @@ public final class SocketFile: Sendable {
             groupID = id
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if let blocker = firstNonDirectory(on: directory) {
+            throw .socketDirectory(path: directory, reason: "cannot be created: \(blocker) is not a directory")
+        }
         if !FileManager.default.fileExists(atPath: directory) {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -88,6 +93,20 @@ public final class SocketFile: Sendable {
         let previous = umask(mode_t(0o777 & ~createMode))
         file.state.withLock { $0.savedUmask = previous }
         return file
+    }
+
+    /// The first existing path on the way from `/` to `directory` that is not a directory (a file
+    /// where a directory must be), or nil. `mkdir` would report it as "Permission denied" or
+    /// "File exists", which sends an operator looking in the wrong place.
+    static func firstNonDirectory(on directory: String) -> String? {
+        var prefix = ""
+        for component in directory.split(separator: "/") {
+            prefix += "/" + component
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory) else { return nil }
+            if !isDirectory.boolValue { return prefix }
+        }
+        return nil
     }
 
     /// Step 3: the socket listens; make it the configured group and mode, and let go of the lock.

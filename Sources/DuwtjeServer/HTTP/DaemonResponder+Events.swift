@@ -25,8 +25,12 @@ extension DaemonResponder {
             metrics.batchRejected(reason: error.reason)
             throw error
         }
+        // Dismissals are kept as keyed hashes, committed with the counts, and applied once durable.
+        let durableCaps = caps as? DurableCapStore
+        let dismissals = durableCaps?.dismissals(batch.dismissals, in: snapshot.ruleSet) ?? []
         do {
-            try await store.append(batch.counts)
+            try await store.append(batch.counts, dismissals: dismissals)
+            durableCaps?.remember(dismissals)
         } catch {
             metrics.batchRejected(reason: "store-failed")
             logger.critical("event store refuses writes", metadata: ["error": "\(error.description)"])
@@ -60,6 +64,9 @@ extension DaemonResponder {
                               instance: path)
             }
         }
+        if let problem = ReportQuery.rangeProblem(from: from, until: until) {
+            throw Problem(slug: "invalid-value", title: "Invalid value", status: 400, detail: problem, field: "from", instance: path)
+        }
         let snapshot = state.snapshot
         if let journey, !snapshot.ruleSet.definition.journeys.contains(where: { $0.id == journey }) {
             throw Problem(slug: "unknown-journey", title: "Unknown journey", status: 404, detail: "no journey '\(journey)'",
@@ -92,15 +99,4 @@ extension DaemonResponder {
 struct EventsAccepted: Encodable {
     var stored: Int
     var ruleset: String
-}
-
-/// Checks on report parameters shared by the daemon and `duwtje report`.
-public enum ReportQuery {
-    /// Whether `text` is a calendar day written `yyyy-MM-dd`.
-    public static func isDay(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
-        return year >= 1970 && (1...12).contains(month) && (1...31).contains(day)
-    }
 }

@@ -29,6 +29,8 @@ struct StatusBody: Encodable {
         var severity: String
         var message: String
         var fix: String?
+        /// The ethics check that raised it (rules.md 7), or null.
+        var check: String?
         var text: String
 
         init(_ diagnostic: Diagnostic, directory: String?) {
@@ -38,6 +40,7 @@ struct StatusBody: Encodable {
             severity = diagnostic.severity.rawValue
             message = diagnostic.message
             fix = diagnostic.fix
+            check = diagnostic.check
             text = diagnostic.formatted(directory: directory)
         }
 
@@ -49,10 +52,11 @@ struct StatusBody: Encodable {
             try container.encode(severity, forKey: .severity)
             try container.encode(message, forKey: .message)
             try container.encode(fix, forKey: .fix)
+            try container.encode(check, forKey: .check)
             try container.encode(text, forKey: .text)
         }
 
-        enum CodingKeys: String, CodingKey { case file, line, column, severity, message, fix, text }
+        enum CodingKeys: String, CodingKey { case file, line, column, severity, message, fix, check, text }
     }
 
     struct LastReload: Encodable {

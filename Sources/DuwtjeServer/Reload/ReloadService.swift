@@ -1,5 +1,6 @@
 import DuwtjeRules
 import Foundation
+import Synchronization
 public import Logging
 public import ServiceLifecycle
 public import UnixSignals
@@ -32,6 +33,9 @@ public final class ReloadService: Service, Sendable {
     let signals: UnixSignalsSequence?
     /// The settings the daemon started with: restart-only settings keep these values.
     let running: DaemonConfiguration
+    /// Set when graceful shutdown begins: a reload still loading then is abandoned (its result is
+    /// never installed), so that SIGTERM does not wait seconds for rules nobody will be served.
+    let stopping = Mutex(false)
 
     public init(loadConfiguration: @escaping @Sendable () throws(DaemonError) -> DaemonConfiguration, state: DaemonState,
                 metrics: DaemonMetrics, notifier: SystemdNotifier, logger: Logger, signals: UnixSignalsSequence?) {
@@ -59,6 +63,7 @@ public final class ReloadService: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
             self.notifier.stopping()
             continuation.finish()
         }
@@ -92,15 +97,25 @@ public final class ReloadService: Service, Sendable {
     static let reloadQueue = DispatchQueue(label: "duwtje.reload")
 
     /// ``reload(trigger:)`` on ``reloadQueue``, awaited without holding a cooperative thread.
+    ///
+    /// Returns nil at once when graceful shutdown begins while the reload runs: the load goes on
+    /// on its queue but is not installed, and the daemon stops without waiting for it.
     @discardableResult
-    public func reloadOffThePool(trigger: ReloadTrigger) async -> ReloadReport {
-        await withCheckedContinuation { continuation in
-            Self.reloadQueue.async {
-                let report = self.reload(trigger: trigger)
-                // By now the old snapshot is released (unless a request still reads it): its pages go back too.
-                MemoryRelease.afterLoad()
-                continuation.resume(returning: report)
+    public func reloadOffThePool(trigger: ReloadTrigger) async -> ReloadReport? {
+        let waiter = Mutex<CheckedContinuation<ReloadReport?, Never>?>(nil)
+        return await withGracefulShutdownHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ReloadReport?, Never>) in
+                waiter.withLock { $0 = continuation }
+                Self.reloadQueue.async {
+                    let report = self.reload(trigger: trigger)
+                    // By now the old snapshot is released (unless a request still reads it): its pages go back too.
+                    MemoryRelease.afterLoad()
+                    waiter.withLock { $0.take() }?.resume(returning: report)
+                }
             }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            waiter.withLock { $0.take() }?.resume(returning: nil)
         }
     }
 
@@ -120,6 +135,10 @@ public final class ReloadService: Service, Sendable {
             report.pendingRestart = loaded.restartOnlyDifferences(from: running)
             report.serving = snapshot.ruleSet.version
             report.duration = ContinuousClock.now - started
+            guard !stopping.withLock({ $0 }) else {
+                logger.info("reload abandoned: the daemon is stopping", metadata: ["ruleset": "\(snapshot.ruleSet.version)"])
+                return report
+            }
             state.install(snapshot, report: report)
             metrics.loaded(snapshot, reload: true)
             logger.info("reloaded rules", metadata: [

@@ -42,7 +42,8 @@ public final class ServingSnapshot: Sendable {
     }
 
     static func compile(_ configuration: DaemonConfiguration, now: Date, parsesConcurrently: Bool) throws(DaemonError) -> ServingSnapshot {
-        let loader = RuleSetLoader(timeZone: configuration.timeZone, parsesConcurrently: parsesConcurrently)
+        let loader = RuleSetLoader(timeZone: configuration.timeZone, retention: Int64(configuration.store.retentionDays) * 86_400,
+                                   parsesConcurrently: parsesConcurrently)
         let output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: configuration.rules)

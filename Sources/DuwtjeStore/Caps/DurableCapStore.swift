@@ -7,7 +7,9 @@ import Darwin
 #endif
 public import Crypto
 public import DuwtjeRules
+public import DuwtjeWire
 public import Foundation
+import Synchronization
 
 /// Turns a visitor id into a keyed hash (HMAC-SHA256), so that neither the store nor memory holds
 /// the id itself, and nobody without the secret can test a guessed id against the store.
@@ -69,17 +71,47 @@ public final class DurableCapStore: CapStore {
     let memory: MemoryCapStore
     let hasher: VisitorHasher
     let store: EventStore
+    private let lastDismissalPrune = Mutex(Date.distantPast)
 
     /// Rebuilds the counts from the store's showings newer than `window` seconds before `now`.
     public init(store: EventStore, hasher: VisitorHasher, maxVisitors: Int, window: Int64, now: Date = Date()) throws(StoreError) {
         self.memory = MemoryCapStore(maxVisitors: maxVisitors)
         self.hasher = hasher
         self.store = store
+        remember(try store.dismissals(holdingAfter: now.timeIntervalSince1970))
         guard window > 0 else { return }
         let replayCap = Cap(max: Int.max, per: window)
         for showing in try store.showings(since: now.timeIntervalSince1970 - Double(window)) {
             _ = memory.admit(visitor: Self.key(showing.visitor), nudge: showing.nudge, cap: replayCap,
                              now: Date(timeIntervalSince1970: showing.at))
+        }
+    }
+
+    public func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
+        memory.isDismissed(visitor: Self.key(hasher.hash(visitor)), nudge: nudge, now: now)
+    }
+
+    /// The batch's dismissals as the store keeps them: the visitor's keyed hash, the nudge, and the
+    /// end (`at` + the nudge's `dismiss_for`, rules.md 5).
+    public func dismissals(_ batch: [EventBatch.Dismissal], in ruleSet: RuleSet) -> [EventStore.Dismissal] {
+        batch.compactMap { dismissal in
+            guard let window = ruleSet.dismissWindow(of: dismissal.nudge) else { return nil }
+            return EventStore.Dismissal(visitor: hasher.hash(dismissal.visitor), nudge: dismissal.nudge,
+                                        until: dismissal.at.timeIntervalSince1970 + Double(window))
+        }
+    }
+
+    /// Applies dismissals once they are committed (and, at most hourly, forgets those that ended).
+    public func remember(_ dismissals: [EventStore.Dismissal], now: Date = Date()) {
+        let due = lastDismissalPrune.withLock { last -> Bool in
+            guard now.timeIntervalSince(last) >= 3_600 else { return false }
+            last = now
+            return true
+        }
+        if due { memory.pruneDismissals(now: now) }
+        for dismissal in dismissals {
+            memory.dismiss(visitor: Self.key(dismissal.visitor), nudge: dismissal.nudge,
+                           until: Date(timeIntervalSince1970: dismissal.until))
         }
     }
 

@@ -6,9 +6,35 @@ import Synchronization
 /// seen least recently is forgotten. Nothing but a pseudonymous id and times is kept.
 public final class MemoryCapStore: CapStore {
     private let state: Mutex<LRUState>
+    /// Visitor → nudge → until (Unix seconds). Kept apart from the caps' LRU: a dismissal is a
+    /// citizen's choice and is never forgotten to make room; ended ones are dropped by ``pruneDismissals(now:)``.
+    private let dismissed = Mutex<[String: [String: Double]]>([:])
 
     public init(maxVisitors: Int) {
         state = Mutex(LRUState(capacity: max(1, maxVisitors)))
+    }
+
+    public func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
+        dismissed.withLock { ($0[visitor]?[nudge] ?? -.infinity) > now.timeIntervalSince1970 }
+    }
+
+    /// Closes `nudge` for `visitor` until `until` (a later dismissal extends, an earlier one never shortens).
+    public func dismiss(visitor: String, nudge: String, until: Date) {
+        let time = until.timeIntervalSince1970
+        dismissed.withLock { dismissed in
+            dismissed[visitor, default: [:]][nudge] = max(time, dismissed[visitor]?[nudge] ?? -.infinity)
+        }
+    }
+
+    /// Drops the dismissals that ended by `now`.
+    public func pruneDismissals(now: Date) {
+        let time = now.timeIntervalSince1970
+        dismissed.withLock { dismissed in
+            dismissed = dismissed.compactMapValues { nudges in
+                let left = nudges.filter { $0.value > time }
+                return left.isEmpty ? nil : left
+            }
+        }
     }
 
     public func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool {

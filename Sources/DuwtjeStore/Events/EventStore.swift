@@ -33,7 +33,21 @@ public final class EventStore: Sendable {
 
     struct Waiter {
         var counts: [EventCountKey: Int]
+        var dismissals: [Dismissal]
         var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    /// A visitor (its keyed hash) closed a nudge until a time (Unix seconds).
+    public struct Dismissal: Sendable, Equatable {
+        public var visitor: [UInt8]
+        public var nudge: String
+        public var until: Double
+
+        public init(visitor: [UInt8], nudge: String, until: Double) {
+            self.visitor = visitor
+            self.nudge = nudge
+            self.until = until
+        }
     }
 
     struct Showing {
@@ -75,6 +89,8 @@ public final class EventStore: Sendable {
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS cap_showings (visitor BLOB NOT NULL, nudge TEXT NOT NULL, at REAL NOT NULL);
             CREATE INDEX IF NOT EXISTS cap_showings_at ON cap_showings (at);
+            CREATE TABLE IF NOT EXISTS dismissals (visitor BLOB NOT NULL, nudge TEXT NOT NULL, until REAL NOT NULL,
+              PRIMARY KEY (visitor, nudge)) WITHOUT ROWID;
             PRAGMA user_version = \(Self.schemaVersion);
             """)
         connection = Mutex(database)
@@ -90,15 +106,16 @@ public final class EventStore: Sendable {
         capWindow.withLock { $0 = body }
     }
 
-    /// Stores a batch's counts; returns once they are committed and fsynced.
+    /// Stores a batch's counts and the dismissals it carries; returns once they are committed and
+    /// fsynced, in one transaction.
     ///
     /// - Throws: ``StoreError`` when the commit failed; then nothing of the batch is stored.
-    public func append(_ counts: [EventCountKey: Int]) async throws(StoreError) {
+    public func append(_ counts: [EventCountKey: Int], dismissals: [Dismissal] = []) async throws(StoreError) {
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let (schedule, failure) = pending.withLock { pending -> (Bool, StoreError?) in
                     if let failure = pending.failure { return (false, failure) }
-                    pending.waiters.append(Waiter(counts: counts, continuation: continuation))
+                    pending.waiters.append(Waiter(counts: counts, dismissals: dismissals, continuation: continuation))
                     if pending.draining { return (false, nil) }
                     pending.draining = true
                     return (true, nil)
@@ -157,7 +174,7 @@ public final class EventStore: Sendable {
                 for (key, count) in waiter.counts { merged[key, default: 0] += count }
             }
             do {
-                try commit(merged, showings)
+                try commit(merged, showings, waiters.flatMap(\.dismissals))
             } catch {
                 fail(error)
                 for waiter in waiters { waiter.continuation.resume(throwing: error) }
@@ -191,7 +208,7 @@ public final class EventStore: Sendable {
     /// Why the store refuses writes, if it does.
     public var failure: StoreError? { pending.withLock { $0.failure } }
 
-    private func commit(_ counts: [EventCountKey: Int], _ showings: [Showing]) throws(StoreError) {
+    private func commit(_ counts: [EventCountKey: Int], _ showings: [Showing], _ dismissals: [Dismissal]) throws(StoreError) {
         try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) in
             try database.execute("BEGIN IMMEDIATE")
             do throws(StoreError) {
@@ -211,6 +228,16 @@ public final class EventStore: Sendable {
                     let insert = try database.prepare("INSERT INTO cap_showings (visitor, nudge, at) VALUES (?, ?, ?)")
                     for showing in showings {
                         try insert.run([.blob(showing.visitor), .text(showing.nudge), .real(showing.at)])
+                    }
+                }
+                if !dismissals.isEmpty {
+                    // A later dismissal of the same nudge extends it; an earlier one never shortens it.
+                    let upsert = try database.prepare("""
+                        INSERT INTO dismissals (visitor, nudge, until) VALUES (?, ?, ?)
+                        ON CONFLICT DO UPDATE SET until = max(until, excluded.until)
+                        """)
+                    for dismissal in dismissals {
+                        try upsert.run([.blob(dismissal.visitor), .text(dismissal.nudge), .real(dismissal.until)])
                     }
                 }
                 try database.execute("COMMIT")
@@ -233,7 +260,7 @@ public final class EventStore: Sendable {
     }
 
     /// Deletes what is past keeping: aggregates older than the retention, showings older than the
-    /// longest cap window in force.
+    /// longest cap window in force, dismissals that have ended.
     public func prune(now: Date = Date()) throws(StoreError) {
         let cutoffDay = EventCountKey.day(of: now.addingTimeInterval(-Double(retentionDays) * 86_400), in: timeZone)
         let window = capWindow.withLock { $0 }()
@@ -242,17 +269,34 @@ public final class EventStore: Sendable {
             try counts.run([.text(cutoffDay)])
             let showings = try database.prepare("DELETE FROM cap_showings WHERE at <= ?")
             try showings.run([.real(now.timeIntervalSince1970 - Double(window))])
+            let dismissals = try database.prepare("DELETE FROM dismissals WHERE until <= ?")
+            try dismissals.run([.real(now.timeIntervalSince1970)])
+        }
+    }
+
+    /// The dismissals that still hold after `since` (Unix seconds), to rebuild them at start.
+    func dismissals(holdingAfter since: Double) throws(StoreError) -> [Dismissal] {
+        try visitorRows("SELECT visitor, nudge, until FROM dismissals WHERE until > ?", after: since) {
+            Dismissal(visitor: $0, nudge: $1, until: $2)
         }
     }
 
     /// The showings newer than `since` (Unix seconds), oldest first, to rebuild caps at start.
     func showings(since: Double) throws(StoreError) -> [Showing] {
-        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> [Showing] in
-            let query = try database.prepare("SELECT visitor, nudge, at FROM cap_showings WHERE at > ? ORDER BY at")
+        try visitorRows("SELECT visitor, nudge, at FROM cap_showings WHERE at > ? ORDER BY at", after: since) {
+            Showing(visitor: $0, nudge: $1, at: $2)
+        }
+    }
+
+    /// Rows of (visitor hash, nudge, time) selected by `sql` with one time parameter.
+    private func visitorRows<Row>(_ sql: String, after since: Double,
+                                  _ make: ([UInt8], String, Double) -> Row) throws(StoreError) -> [Row] {
+        try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> [Row] in
+            let query = try database.prepare(sql)
             try query.bind([.real(since)])
-            var result: [Showing] = []
+            var result: [Row] = []
             while try query.step() {
-                result.append(Showing(visitor: query.blob(0), nudge: query.text(1) ?? "", at: query.real(2)))
+                result.append(make(query.blob(0), query.text(1) ?? "", query.real(2)))
             }
             return result
         }

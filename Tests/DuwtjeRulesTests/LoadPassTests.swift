@@ -1,0 +1,38 @@
+@testable import DuwtjeRules
+import Foundation
+import Testing
+
+/// A large rule set is read in phases that parse the files again instead of keeping every YAML
+/// tree; the result must be exactly what keeping the trees gives.
+@Suite("Loading in phases")
+struct LoadPassTests {
+    func run(_ files: [RuleFile], keepTreesUpTo: Int) -> (RuleSetDefinition?, [String]) {
+        var pass = LoadPass(limits: .default, timeZone: amsterdam)
+        pass.keepTreesUpTo = keepTreesUpTo
+        let definition = pass.run(files)
+        return (definition, pass.decoder.diagnostics.map(\.description))
+    }
+
+    @Test("parsing again per phase gives the same rules, content, order and diagnostics as keeping the trees")
+    func streamedEqualsKept() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Rules").path
+        let broken = RuleFile(path: "zz-broken.yaml", bytes: Array("""
+        rules:
+          - { id: Bad_ID, when: { persona: oudr }, recommend: [ { content: nope } ] }
+        content:
+          - { id: extra, type: informatief, title: X }
+        """.utf8))
+        for files in [try RuleDirectory.read(shipped).filter { !$0.isTest }, try RuleDirectory.read(shipped).filter { !$0.isTest } + [broken]] {
+            let (kept, keptDiagnostics) = run(files, keepTreesUpTo: .max)
+            let (streamed, streamedDiagnostics) = run(files, keepTreesUpTo: 0)
+            #expect(streamedDiagnostics == keptDiagnostics)
+            #expect(streamed?.rules.map(\.id) == kept?.rules.map(\.id))
+            #expect(streamed?.rules.map(\.order) == kept?.rules.map(\.order))
+            #expect(streamed?.rules.map(\.location) == kept?.rules.map(\.location))
+            #expect(streamed?.content.map(\.id) == kept?.content.map(\.id))
+            #expect(streamed?.journeys.map { $0.stages.map(\.fallback.count) } == kept?.journeys.map { $0.stages.map(\.fallback.count) })
+            #expect((kept?.rules.count ?? 0) > 10)
+        }
+    }
+}
