@@ -9,17 +9,14 @@ VmRSS and VmHWM from /proc/PID/status. Then N times (default 10): sends SIGHUP a
 afterwards reads VmRSS once more. Prints one line per step and a RESULT line for scripts.
 Goals: steady VmRSS <= 64 MiB after start and after the reloads; peak during a reload <= 2x steady.
 """
-import http.client, json, os, signal, socket, subprocess, sys, tempfile, time
+import importlib.util, json, os, signal, subprocess, sys, tempfile, time
 
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost")
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.unix_path)
+# The Unix-socket HTTP connection of the answer recorder, not a second copy of it.
+_spec = importlib.util.spec_from_file_location(
+    "record_answers", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "record-answers.py"))
+_recorder = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_recorder)
+UnixHTTPConnection = _recorder.UnixHTTPConnection
 
 
 def get(sock, path):
