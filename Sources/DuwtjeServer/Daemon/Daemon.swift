@@ -18,47 +18,6 @@ import UnixSignals
 import DuwtjeStore
 import DuwtjeWire
 
-/// How `duwtje serve` was started: which configuration file, and which settings the command line
-/// overrides. Kept whole so that a reload re-reads the same file with the same overrides.
-public struct DaemonOptions: Sendable {
-    /// `--config FILE`; nil means `Config/duwtje.yaml` if it exists, else the built-in defaults.
-    public var configFile: String?
-    /// `--rules DIR`, relative to the working directory.
-    public var rules: String?
-    /// `--socket PATH`, relative to the working directory.
-    public var socket: String?
-    /// The directory relative command-line paths are resolved against.
-    public var workingDirectory: String
-
-    public static let defaultConfigFile = "Config/duwtje.yaml"
-
-    public init(configFile: String? = nil, rules: String? = nil, socket: String? = nil,
-                workingDirectory: String = FileManager.default.currentDirectoryPath) {
-        self.configFile = configFile
-        self.rules = rules
-        self.socket = socket
-        self.workingDirectory = workingDirectory
-    }
-
-    /// Reads the configuration (the file, or the defaults) and applies the command-line overrides.
-    public func loadConfiguration() throws(DaemonError) -> DaemonConfiguration {
-        var configuration: DaemonConfiguration
-        if let configFile {
-            configuration = try DaemonConfiguration.load(file: DaemonConfiguration.resolve(configFile, against: workingDirectory))
-        } else {
-            let fallback = DaemonConfiguration.resolve(Self.defaultConfigFile, against: workingDirectory)
-            if FileManager.default.fileExists(atPath: fallback) {
-                configuration = try DaemonConfiguration.load(file: fallback)
-            } else {
-                configuration = .defaults(in: workingDirectory)
-            }
-        }
-        if let rules { configuration.rules = DaemonConfiguration.resolve(rules, against: workingDirectory) }
-        if let socket { configuration.socket.path = DaemonConfiguration.resolve(socket, against: workingDirectory) }
-        return configuration
-    }
-}
-
 /// The daemon: loads rules, claims the socket, serves until SIGTERM/SIGINT, reloads on SIGHUP.
 ///
 /// The start-up order matters and is this:
@@ -188,44 +147,6 @@ public struct Daemon: Sendable {
         let text = "\(error)"
         if let io = error as? IOError { return io.description }
         return text
-    }
-}
-
-/// Runs the diagnostics listener and names it in a failure to listen (a port in use), which
-/// would otherwise read as a failure of the socket.
-struct DiagnosticsListener: Service {
-    let application: any Service
-    let address: DiagnosticsSettings.Address
-
-    func run() async throws {
-        do {
-            try await application.run()
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw DaemonError.diagnostics(address: "\(address)", reason: Daemon.reason(error))
-        }
-    }
-}
-
-/// Whether the server came up, and a way to stop it from `onServerRunning` if the socket could
-/// not be finished (its group or mode not set).
-actor StartupOutcome {
-    var failure: DaemonError?
-    var succeeded = false
-    var group: ServiceGroup?
-
-    func attach(_ group: ServiceGroup) {
-        self.group = group
-    }
-
-    func succeed() {
-        succeeded = true
-    }
-
-    func fail(_ error: DaemonError) async {
-        failure = error
-        await group?.triggerGracefulShutdown()
     }
 }
 
