@@ -59,4 +59,7 @@ private final class CountingCaps: CapStore {
             return true
         }
     }
+
+    /// Nothing is dismissed: dismissals come from events, which the rules alone never send.
+    func isDismissed(visitor: String, nudge: String, now: Date) -> Bool { false }
 }
