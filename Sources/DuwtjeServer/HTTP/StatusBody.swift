@@ -28,9 +28,9 @@ struct StatusBody: Encodable {
         var column: Int
         var severity: String
         var message: String
-        var fix: String?
+        @Nullable var fix: String?
         /// The ethics check that raised it (rules.md 7), or null.
-        var check: String?
+        @Nullable var check: String?
         var text: String
 
         init(_ diagnostic: Diagnostic, directory: String?) {
@@ -44,17 +44,6 @@ struct StatusBody: Encodable {
             text = diagnostic.formatted(directory: directory)
         }
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(file, forKey: .file)
-            try container.encode(line, forKey: .line)
-            try container.encode(column, forKey: .column)
-            try container.encode(severity, forKey: .severity)
-            try container.encode(message, forKey: .message)
-            try container.encode(fix, forKey: .fix)
-            try container.encode(check, forKey: .check)
-            try container.encode(text, forKey: .text)
-        }
 
         enum CodingKeys: String, CodingKey { case file, line, column, severity, message, fix, check, text }
     }
@@ -65,7 +54,7 @@ struct StatusBody: Encodable {
         var result: String
         var durationMs: Double
         var serving: String
-        var message: String?
+        @Nullable var message: String?
         var errors: [Place]
         var pendingRestart: [String]
 
@@ -73,17 +62,6 @@ struct StatusBody: Encodable {
             case at, trigger, result, durationMs = "duration_ms", serving, message, errors, pendingRestart = "pending_restart"
         }
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(at, forKey: .at)
-            try container.encode(trigger, forKey: .trigger)
-            try container.encode(result, forKey: .result)
-            try container.encode(durationMs, forKey: .durationMs)
-            try container.encode(serving, forKey: .serving)
-            try container.encode(message, forKey: .message)
-            try container.encode(errors, forKey: .errors)
-            try container.encode(pendingRestart, forKey: .pendingRestart)
-        }
     }
 
     struct Reloads: Encodable {
@@ -94,13 +72,8 @@ struct StatusBody: Encodable {
     /// Which build answers: after an upgrade, proof that the new binary runs.
     struct Build: Encodable {
         var version = BuildInfo.version
-        var commit = BuildInfo.commit
+        @Nullable var commit: String? = BuildInfo.commit
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(version, forKey: .version)
-            try container.encode(commit, forKey: .commit)
-        }
 
         enum CodingKeys: String, CodingKey { case version, commit }
     }
@@ -108,12 +81,12 @@ struct StatusBody: Encodable {
     var status = "ok"
     var daemon = Build()
     var ruleset: Ruleset
-    var config: String?
+    @Nullable var config: String?
     var socket: String
     var startedAt: String
     var uptimeSeconds: Int
     var reloads: Reloads
-    var lastReload: LastReload?
+    @Nullable var lastReload: LastReload?
     /// The event store (path, size, oldest day kept), when the daemon has one.
     var store: EventStore.Status?
 
@@ -122,19 +95,6 @@ struct StatusBody: Encodable {
              lastReload = "last_reload", store
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(status, forKey: .status)
-        try container.encode(daemon, forKey: .daemon)
-        try container.encode(ruleset, forKey: .ruleset)
-        try container.encode(config, forKey: .config)
-        try container.encode(socket, forKey: .socket)
-        try container.encode(startedAt, forKey: .startedAt)
-        try container.encode(uptimeSeconds, forKey: .uptimeSeconds)
-        try container.encode(reloads, forKey: .reloads)
-        try container.encode(lastReload, forKey: .lastReload)
-        try container.encodeIfPresent(store, forKey: .store)
-    }
 
     init(snapshot: ServingSnapshot, state: DaemonState, store: EventStore.Status? = nil, now: Date = Date()) {
         self.store = store
