@@ -59,10 +59,10 @@ public struct Daemon: Sendable {
         let notifier = SystemdNotifier(environment: environment)
 
         let socket = try SocketFile.claim(configuration.socket)
-        let store: EventStore
-        let caps: DurableCapStore
+        let store: any Store
         do throws(DaemonError) {
-            (store, caps) = try Self.openStore(configuration, state: state, metrics: metrics)
+            store = try await Self.openStore(configuration, state: state, metrics: metrics, threadPool: .singleton,
+                                             logger: logger)
         } catch {
             socket.abandon()
             socket.remove()
@@ -70,7 +70,7 @@ public struct Daemon: Sendable {
         }
         let startup = StartupOutcome()
 
-        let responder = DaemonResponder(state: state, caps: caps, metrics: metrics, logger: logger, store: store)
+        let responder = DaemonResponder(state: state, metrics: metrics, logger: logger, store: store)
         let limits = configuration.limits
         let channelConfiguration = HTTP1Channel.Configuration(
             idleTimeout: TimeAmount(limits.idleTimeout),
@@ -104,8 +104,8 @@ public struct Daemon: Sendable {
         let reloader = ReloadService(loadConfiguration: { () throws(DaemonError) in try options.loadConfiguration() },
                                      state: state, metrics: metrics, notifier: notifier, logger: logger, signals: signals)
         // Shut down last first: the reloader marks the daemon draining (/readyz 503), the socket
-        // stops accepting and finishes its requests, and the diagnostics listener goes last, so a
-        // monitor sees the drain.
+        // stops accepting and finishes its requests, the diagnostics listener goes next, so a
+        // monitor sees the drain, and the store's services (PostgreSQL's client) go last.
         var services: [any Service] = [application, reloader]
         if let address = configuration.diagnostics.listen {
             let diagnostics = Application(
@@ -117,7 +117,7 @@ public struct Daemon: Sendable {
             services.insert(DiagnosticsListener(application: diagnostics, address: address), at: 0)
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: store.services + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         await startup.attach(group)
 
         var failure: DaemonError?
@@ -128,7 +128,7 @@ public struct Daemon: Sendable {
             failure = await startup.failure ?? (error as? DaemonError) ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
         }
         if let early = await startup.failure { failure = early }
-        await store.flush()
+        await store.close()
         socket.abandon()
         socket.remove()
         if let failure { throw failure }

@@ -1,0 +1,77 @@
+import DuwtjeRules
+@testable import DuwtjeServer
+@testable import DuwtjeStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+import DuwtjeTestSupport
+
+@Suite("The store seam: the daemon's responder over any Store", .timeLimit(.minutes(1)))
+struct StoreSeamTests {
+    /// A gate a commit waits at, inside its transaction, until the test opens it.
+    final class Gate: Sendable {
+        let entered = Mutex(false)
+        let open = DispatchSemaphore(value: 0)
+        /// Set once the held batch was answered.
+        let acknowledged = Mutex(false)
+
+        func hold() {
+            entered.withLock { $0 = true }
+            open.wait()
+        }
+    }
+
+    func request(_ method: HTTPRequest.Method, _ path: String, _ body: String = "") -> Request {
+        Request(head: HTTPRequest(method: method, scheme: nil, authority: nil, path: path),
+                body: RequestBody(buffer: ByteBuffer(string: body)))
+    }
+
+    @Test("a commit held open (through its fsync) holds up neither /v1/status nor recommendations")
+    func statusDuringCommit() async throws {
+        let fixture = try Fixture()
+        var configuration = DaemonConfiguration.defaults(in: fixture.directory)
+        configuration.rules = fixture.rulesDirectory
+        let state = DaemonState(try ServingSnapshot.load(configuration))
+        // A pool of its own with one thread: the held commit occupies it entirely.
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let store = try SQLiteStore(path: fixture.directory + "/var/d.db", secretPath: fixture.directory + "/var/d.secret",
+                                    retentionDays: 30, timeZone: .gmt, maxVisitors: 100, capWindow: 86_400, threadPool: pool)
+        let gate = Gate()
+        store.events.commitHook.withLock { $0 = { gate.hold() } }
+        let responder = DaemonResponder(state: state, metrics: DaemonMetrics(),
+                                        logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, store: store)
+        let event = #"{"events": [{"type": "impression", "journey": "bz", "stage": "bewustwording", "persona": "ouder", "rule": "r1", "content": "c1"}]}"#
+        let ingest = Task {
+            let code = try await responder.route(request(.post, "/v1/events", event), path: "/v1/events").status.code
+            gate.acknowledged.withLock { $0 = true }
+            return code
+        }
+
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !gate.entered.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(gate.entered.withLock { $0 }, "the commit never started")
+
+        // With the commit open: status and a recommendation (with a visitor, so a cap is admitted) answer.
+        let status = try await responder.route(request(.get, "/v1/status"), path: "/v1/status")
+        #expect(status.status.code == 200)
+        #expect(store.status().state == "ok")
+        let question = #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}, "visitor": "v"}"#
+        let answer = try await responder.route(request(.post, "/v1/recommendations", question), path: "/v1/recommendations")
+        #expect(answer.status.code == 200)
+        // The batch is not acknowledged while its commit is open.
+        #expect(!gate.acknowledged.withLock { $0 })
+
+        gate.open.signal()
+        #expect(try await ingest.value == 202)
+        store.events.commitHook.withLock { $0 = nil }
+        let totals = try await store.totals(journey: "bz", from: nil, until: nil)
+        #expect(totals.totals.map(\.count) == [1])
+        await store.close()
+        try await pool.shutdownGracefully()
+    }
+}

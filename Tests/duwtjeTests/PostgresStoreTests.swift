@@ -1,0 +1,281 @@
+import Foundation
+import Synchronization
+import Testing
+import DuwtjeTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The shared store, end to end: real `duwtje` binaries on their own sockets, one real PostgreSQL
+/// cluster per test (docs/api.md, "Decision: PostgreSQL"). Skipped only where PostgreSQL is not
+/// installed and `CI` is not `true`; in CI a missing server fails.
+@Suite("PostgreSQL: several servers, one truth", .serialized, .enabled(if: PostgresCluster.enabled), .timeLimit(.minutes(5)))
+struct PostgresStoreTests {
+    /// r1's nudge n1 capped at 3 a day.
+    static let rules = EventsFixture.rules.replacingOccurrences(of: "cap: { max: 2, per: 1d }", with: "cap: { max: 3, per: 1d }")
+
+    static func question(_ visitor: String) -> String {
+        #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}, "visitor": "\#(visitor)"}"#
+    }
+
+    /// One exchange on its own connection; status 0 when the daemon could not be reached.
+    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String = "") async -> PGReply {
+        await http(daemon.socketPath, method, path, body)
+    }
+
+    static func http(_ socket: String, _ method: String, _ path: String, _ body: String = "") async -> PGReply {
+        let text = try? await RawClient.exchange(socket, """
+            \(method) \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)
+            """)
+        return PGReply(text ?? "")
+    }
+
+    static func nudge(_ reply: PGReply) -> String? {
+        (reply.json?["nudge"] as? [String: Any])?["id"] as? String
+    }
+
+    static func impressions(_ reply: PGReply, rule: String = "r1") -> Int? {
+        let rules = reply.json?["rules"] as? [[String: Any]] ?? []
+        let variants = rules.first { $0["rule"] as? String == rule || $0["id"] as? String == rule }?["variants"] as? [[String: Any]]
+        return variants?.first?["impressions"] as? Int
+    }
+
+    static func storeStatus(_ daemon: DaemonProcess) async -> [String: Any] {
+        await http(daemon, "GET", "/v1/status").json?["store"] as? [String: Any] ?? [:]
+    }
+
+    @Test("two servers, one database: caps hold across servers and under concurrency, counts add up, nodes and skew are listed")
+    func sharedCapsCountsAndNodes() async throws {
+        let cluster = try PostgresCluster()
+        let secret = try cluster.secret("shared")
+        let a = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: Self.rules)
+        let b = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: Self.rules)
+        try await a.start()
+        try await b.start()
+        let (socketA, socketB) = (a.socketPath, b.socketPath)
+
+        // A visitor whose page views alternate between the servers sees the max-3 nudge exactly 3 times.
+        var shown = 0
+        for index in 0..<8 {
+            let reply = await Self.http(index % 2 == 0 ? a : b, "POST", "/v1/recommendations", Self.question("alternating"))
+            #expect(reply.status == 200)
+            if Self.nudge(reply) == "n1" { shown += 1 }
+        }
+        #expect(shown == 3)
+
+        // 8 clients, 4 on each server, 12 requests each, all for one visitor: never more than the cap.
+        let admitted = await withTaskGroup(of: (Int, Int).self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    var nudges = 0
+                    var failures = 0
+                    for _ in 0..<12 {
+                        let reply = await Self.http(client % 2 == 0 ? socketA : socketB, "POST", "/v1/recommendations", Self.question("hammered"))
+                        if reply.status != 200 { failures += 1 }
+                        if Self.nudge(reply) == "n1" { nudges += 1 }
+                    }
+                    return (nudges, failures)
+                }
+            }
+            var total = (0, 0)
+            for await (nudges, failures) in group { total = (total.0 + nudges, total.1 + failures) }
+            return total
+        }
+        #expect(admitted.1 == 0)
+        #expect(admitted.0 == 3)
+
+        // Events posted to both servers at once: one report, exact counts, from either server and the CLI.
+        let impression = EventsFixture.event("impression")
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    let reply = await Self.http(index % 2 == 0 ? socketA : socketB, "POST", "/v1/events",
+                                                EventsFixture.batch(EventsFixture.repeated(index % 2 == 0 ? 3 : 4, impression)))
+                    #expect(reply.status == 202)
+                }
+            }
+        }
+        for daemon in [a, b] {
+            #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 6 * 3 + 6 * 4)
+        }
+
+        // Both nodes are listed with the same version; a reload of one to other rules marks the skew.
+        try await eventually(seconds: 20, "both nodes listed") {
+            let nodes = await Self.storeStatus(a)["nodes"] as? [[String: Any]] ?? []
+            return nodes.compactMap { $0["name"] as? String } == ["a", "b"]
+        }
+        #expect(await Self.storeStatus(a)["version_skew"] as? Bool == false)
+        try b.write("rules/rules.yaml", Self.rules.replacingOccurrences(of: "why: A", with: "why: B"))
+        b.signal(SIGHUP)
+        try await eventually(seconds: 20, "the skew is marked") {
+            let status = await Self.storeStatus(a)
+            let nodes = status["nodes"] as? [[String: Any]] ?? []
+            return status["version_skew"] as? Bool == true && nodes.contains { $0["skewed"] as? Bool == true }
+        }
+        #expect(await a.stop() == 0)
+        #expect(await b.stop() == 0)
+    }
+
+    @Test("PostgreSQL stopped under load (immediate) and back 10 s later: 0 failed recommendations, every acknowledged event counted, 202 again within 5 s")
+    func outageUnderLoad() async throws {
+        let cluster = try PostgresCluster()
+        let daemon = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("s"), node: "solo"), rules: Self.rules)
+        try await daemon.start()
+        let socket = daemon.socketPath
+
+        struct Tally {
+            var recommendations = 0
+            var failedRecommendations = 0
+            var sent = 0
+            var acknowledged = 0
+            var refusedWithoutRetryAfter = 0
+            var lastAcknowledgement = ContinuousClock.now
+            var firstAcknowledgementAfterReturn: ContinuousClock.Instant?
+        }
+        let tally = Locked(Tally())
+        let returned = Locked<ContinuousClock.Instant?>(nil)
+        let running = Locked(true)
+        let impression = EventsFixture.batch([EventsFixture.event("impression")])
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for client in 0..<3 {
+                    group.addTask {
+                        var index = 0
+                        while running.withLock({ $0 }) {
+                            index += 1
+                            let reply = await Self.http(socket, "POST", "/v1/recommendations", Self.question("o\(client)-\(index % 20)"))
+                            tally.withLock {
+                                $0.recommendations += 1
+                                if reply.status != 200 { $0.failedRecommendations += 1 }
+                            }
+                        }
+                    }
+                }
+                for _ in 0..<2 {
+                    group.addTask {
+                        while running.withLock({ $0 }) {
+                            let reply = await Self.http(socket, "POST", "/v1/events", impression)
+                            let now = ContinuousClock.now
+                            let back = returned.withLock { $0 }
+                            tally.withLock {
+                                $0.sent += 1
+                                if reply.status == 202 {
+                                    $0.acknowledged += 1
+                                    $0.lastAcknowledgement = now
+                                    if let back, $0.firstAcknowledgementAfterReturn == nil { $0.firstAcknowledgementAfterReturn = now }
+                                    _ = back
+                                } else if reply.status != 503 || reply.header("retry-after") == nil {
+                                    $0.refusedWithoutRetryAfter += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        try await eventually(seconds: 30, "events acknowledged before the outage") { tally.withLock { $0.acknowledged } >= 20 }
+        try cluster.stop(mode: "immediate")
+        try await eventually(seconds: 10, "status degraded") { await Self.storeStatus(daemon)["state"] as? String == "degraded" }
+        #expect(String(decoding: (await Self.http(daemon, "GET", "/metrics")).body.utf8, as: UTF8.self)
+            .contains("duwtje_store_degraded 1"))
+        // The deliberate outage.
+        try await Task.sleep(for: .seconds(10))
+        try cluster.start()
+        returned.withLock { $0 = ContinuousClock.now }
+        try await eventually(seconds: 15, "acknowledgements resume") { tally.withLock { $0.firstAcknowledgementAfterReturn } != nil }
+        let resumedAfter = try #require(tally.withLock { $0.firstAcknowledgementAfterReturn }) - (returned.withLock { $0 } ?? .now)
+        #expect(resumedAfter <= .seconds(5), "acknowledgements resumed \(resumedAfter) after the database returned")
+        let before = tally.withLock { $0.acknowledged }
+        try await eventually(seconds: 30, "acknowledgements after the return") { tally.withLock { $0.acknowledged } >= before + 20 }
+        running.withLock { $0 = false }
+        await load.value
+
+        let final = tally.withLock { $0 }
+        #expect(final.failedRecommendations == 0, "of \(final.recommendations) recommendation requests")
+        #expect(final.refusedWithoutRetryAfter == 0)
+        let counted = try #require(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")))
+        // Every acknowledged event is counted; a batch whose commit succeeded as the connection broke
+        // was refused yet stored, so the count may exceed the acknowledgements, never what was sent.
+        #expect(counted >= final.acknowledged && counted <= final.sent, "counted \(counted), acknowledged \(final.acknowledged), sent \(final.sent)")
+        try await eventually(seconds: 10, "status ok again") { await Self.storeStatus(daemon)["state"] as? String == "ok" }
+        #expect(await daemon.stop() == 0)
+        // One log line per change of state, not one per request.
+        let degradedLines = daemon.stderr.components(separatedBy: "store degraded").count - 1
+        #expect((1...3).contains(degradedLines), "\(degradedLines) 'store degraded' lines")
+    }
+
+    @Test("a server with another secret refuses to start, naming the problem in one line")
+    func otherSecretRefused() async throws {
+        let cluster = try PostgresCluster()
+        let first = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("one"), node: "a"), rules: Self.rules)
+        try await first.start()
+        let second = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("two"), node: "b"), rules: Self.rules)
+        let process = try second.launch()
+        #expect(await DaemonProcess.waitForExit(process, seconds: 30) == 1)
+        let lines = second.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(second.stderr.contains("store.secret_file holds another key"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: second.socketPath))
+        #expect(await first.stop() == 0)
+    }
+
+    @Test("a daemon starts while PostgreSQL is down: recommendations answer, events 503, and all resumes when it comes up")
+    func startsWhileDown() async throws {
+        let cluster = try PostgresCluster()
+        try cluster.stop(mode: "fast")
+        let daemon = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("s"), node: "late"), rules: Self.rules)
+        try await daemon.start()
+        #expect(await Self.storeStatus(daemon)["state"] as? String == "degraded")
+        #expect(await Self.http(daemon, "GET", "/v1/status").json?["status"] as? String == "degraded")
+        #expect(Self.nudge(await Self.http(daemon, "POST", "/v1/recommendations", Self.question("v"))) == "n1")
+        let refused = await Self.http(daemon, "POST", "/v1/events", EventsFixture.batch([EventsFixture.event("impression")]))
+        #expect(refused.status == 503 && refused.header("retry-after") == "2")
+        try cluster.start()
+        // Counts below 10 are reported as "<10": a batch of 12.
+        let twelve = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
+        try await eventually(seconds: 15, "events accepted") {
+            await Self.http(daemon, "POST", "/v1/events", twelve).status == 202
+        }
+        #expect(await Self.storeStatus(daemon)["state"] as? String == "ok")
+        #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 12)
+        #expect(await daemon.stop() == 0)
+    }
+}
+
+/// A value shared by the test's tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
+}
+
+/// A raw HTTP answer: status, headers (lower-case names) and body, with the body as JSON when it is.
+struct PGReply: Sendable {
+    var status = 0
+    var headers: [String: String] = [:]
+    var body = ""
+
+    init(_ text: String) {
+        guard let split = text.range(of: "\r\n\r\n") else { return }
+        let head = text[..<split.lowerBound].split(separator: "\r\n")
+        status = head.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        body = String(text[split.upperBound...])
+    }
+
+    func header(_ name: String) -> String? { headers[name] }
+
+    var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+    }
+}
