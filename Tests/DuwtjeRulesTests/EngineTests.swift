@@ -364,7 +364,7 @@ struct EngineTests {
     }
 
     @Test("the index never changes an answer: indexed evaluation equals the full walk on random requests, with visitors, variants and caps")
-    func indexAgreesWithFullWalk() throws {
+    func indexAgreesWithFullWalk() async throws {
         let rules = try ruleSet("""
         rules:
           - { id: r1, when: { context: { process: paspoort } }, recommend: [ { content: c1 } ], why: w }
@@ -414,8 +414,8 @@ struct EngineTests {
             full.explanation = nil
             #expect(indexed.nudgeCandidates == full.nudgeCandidates, "step \(step)")
             let firstCandidate = indexed.nudgeCandidates.first?.nudge.id
-            indexed.admitNudge(for: request, caps: indexedCaps)
-            full.admitNudge(for: request, caps: fullCaps)
+            await indexed.admitNudge(for: request, caps: indexedCaps)
+            await full.admitNudge(for: request, caps: fullCaps)
             #expect(indexed.recommendations == full.recommendations, "step \(step)")
             #expect(indexed.nudge == full.nudge, "step \(step)")
             #expect(indexed.stage == full.stage && indexed.warnings == full.warnings, "step \(step)")
