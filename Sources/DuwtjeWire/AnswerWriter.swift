@@ -157,12 +157,9 @@ public enum AnswerWriter {
                 case 0x0C: out.writeStaticString("\\f")
                 case 0x0D: out.writeStaticString("\\r")
                 case 0x00..<0x20:
-                    let hex: StaticString = "0123456789abcdef"
                     out.writeStaticString("\\u00")
-                    hex.withUTF8Buffer { digits in
-                        out.writeInteger(digits[Int(byte >> 4)])
-                        out.writeInteger(digits[Int(byte & 0x0F)])
-                    }
+                    out.writeInteger(Hex.digits[Int(byte >> 4)])
+                    out.writeInteger(Hex.digits[Int(byte & 0x0F)])
                 default: out.writeInteger(byte)
                 }
             }
