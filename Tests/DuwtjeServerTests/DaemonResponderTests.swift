@@ -11,7 +11,7 @@ struct DaemonResponderTests {
 
     @Test("every endpoint answers with the documented body")
     func endpoints() async throws {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon()
         let health = try await daemon.get("/healthz")
         #expect(health.status == 200 && health.json?["status"] as? String == "ok")
 
@@ -86,7 +86,7 @@ struct DaemonResponderTests {
 
     @Test("every error status, as problem+json naming what to fix")
     func errors() async throws {
-        let daemon = try InProcessDaemon(config: "limits: { max_body_bytes: 1024 }\n")
+        let daemon = try await InProcessDaemon(config: "limits: { max_body_bytes: 1024 }\n")
         let malformed = try await daemon.post("/v1/recommendations", #"{"journey": "bz""#)
         expectProblem(malformed, 400, "malformed-json")
         #expect((malformed.json?["detail"] as? String)?.hasPrefix("the body is not valid JSON") == true)

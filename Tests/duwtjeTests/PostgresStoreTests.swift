@@ -9,7 +9,7 @@ import Glibc
 /// The shared store, end to end: real `duwtje` binaries on their own sockets, one real PostgreSQL
 /// cluster per test (docs/api.md, "Decision: PostgreSQL"). Skipped only where PostgreSQL is not
 /// installed and `CI` is not `true`; in CI a missing server fails.
-@Suite("PostgreSQL: several servers, one truth", .serialized, .enabled(if: PostgresCluster.enabled), .timeLimit(.minutes(5)))
+@Suite("PostgreSQL: several servers, one truth", .serialized, .enabled(if: PostgresCluster.enabled))
 struct PostgresStoreTests {
     /// r1's nudge n1 capped at 3 a day.
     static let rules = EventsFixture.rules.replacingOccurrences(of: "cap: { max: 2, per: 1d }", with: "cap: { max: 3, per: 1d }")
@@ -18,23 +18,21 @@ struct PostgresStoreTests {
         #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}, "visitor": "\#(visitor)"}"#
     }
 
-    /// One exchange on its own connection; status 0 when the daemon could not be reached.
-    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String = "") async -> PGReply {
+    /// One exchange on its own connection (the shared client); status 0 when the daemon could not be reached.
+    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
         await http(daemon.socketPath, method, path, body)
     }
 
-    static func http(_ socket: String, _ method: String, _ path: String, _ body: String = "") async -> PGReply {
-        let text = try? await RawClient.exchange(socket, """
-            \(method) \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)
-            """)
-        return PGReply(text ?? "")
+    static func http(_ socket: String, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
+        (try? await UnixHTTPClient(socketPath: socket).send(method: method, path: path, body: body))
+            ?? Reply(status: 0, headers: [:], body: "")
     }
 
-    static func nudge(_ reply: PGReply) -> String? {
+    static func nudge(_ reply: Reply) -> String? {
         (reply.json?["nudge"] as? [String: Any])?["id"] as? String
     }
 
-    static func impressions(_ reply: PGReply, rule: String = "r1") -> Int? {
+    static func impressions(_ reply: Reply, rule: String = "r1") -> Int? {
         let rules = reply.json?["rules"] as? [[String: Any]] ?? []
         let variants = rules.first { $0["rule"] as? String == rule || $0["id"] as? String == rule }?["variants"] as? [[String: Any]]
         return variants?.first?["impressions"] as? Int
@@ -100,14 +98,14 @@ struct PostgresStoreTests {
         }
 
         // Both nodes are listed with the same version; a reload of one to other rules marks the skew.
-        try await eventually(seconds: 20, "both nodes listed") {
+        try await eventually("both nodes listed", within: 20) {
             let nodes = await Self.storeStatus(a)["nodes"] as? [[String: Any]] ?? []
             return nodes.compactMap { $0["name"] as? String } == ["a", "b"]
         }
         #expect(await Self.storeStatus(a)["version_skew"] as? Bool == false)
         try b.write("rules/rules.yaml", Self.rules.replacingOccurrences(of: "why: A", with: "why: B"))
         b.signal(SIGHUP)
-        try await eventually(seconds: 20, "the skew is marked") {
+        try await eventually("the skew is marked", within: 20) {
             let status = await Self.storeStatus(a)
             let nodes = status["nodes"] as? [[String: Any]] ?? []
             return status["version_skew"] as? Bool == true && nodes.contains { $0["skewed"] as? Bool == true }
@@ -164,7 +162,7 @@ struct PostgresStoreTests {
                                     $0.lastAcknowledgement = now
                                     if let back, $0.firstAcknowledgementAfterReturn == nil { $0.firstAcknowledgementAfterReturn = now }
                                     _ = back
-                                } else if reply.status != 503 || reply.header("retry-after") == nil {
+                                } else if reply.status != 503 || reply.headers["retry-after"] == nil {
                                     $0.refusedWithoutRetryAfter += 1
                                 }
                             }
@@ -174,20 +172,19 @@ struct PostgresStoreTests {
             }
         }
 
-        try await eventually(seconds: 30, "events acknowledged before the outage") { tally.withLock { $0.acknowledged } >= 20 }
+        try await eventually("events acknowledged before the outage", within: 30) { tally.withLock { $0.acknowledged } >= 20 }
         try cluster.stop(mode: "immediate")
-        try await eventually(seconds: 10, "status degraded") { await Self.storeStatus(daemon)["state"] as? String == "degraded" }
-        #expect(String(decoding: (await Self.http(daemon, "GET", "/metrics")).body.utf8, as: UTF8.self)
-            .contains("duwtje_store_degraded 1"))
+        try await eventually("status degraded", within: 10) { await Self.storeStatus(daemon)["state"] as? String == "degraded" }
+        #expect((await Self.http(daemon, "GET", "/metrics")).body.contains("duwtje_store_degraded 1"))
         // The deliberate outage.
         try await Task.sleep(for: .seconds(10))
         try cluster.start()
         returned.withLock { $0 = ContinuousClock.now }
-        try await eventually(seconds: 15, "acknowledgements resume") { tally.withLock { $0.firstAcknowledgementAfterReturn } != nil }
+        try await eventually("acknowledgements resume", within: 15) { tally.withLock { $0.firstAcknowledgementAfterReturn } != nil }
         let resumedAfter = try #require(tally.withLock { $0.firstAcknowledgementAfterReturn }) - (returned.withLock { $0 } ?? .now)
         #expect(resumedAfter <= .seconds(5), "acknowledgements resumed \(resumedAfter) after the database returned")
         let before = tally.withLock { $0.acknowledged }
-        try await eventually(seconds: 30, "acknowledgements after the return") { tally.withLock { $0.acknowledged } >= before + 20 }
+        try await eventually("acknowledgements after the return", within: 30) { tally.withLock { $0.acknowledged } >= before + 20 }
         running.withLock { $0 = false }
         await load.value
 
@@ -198,11 +195,37 @@ struct PostgresStoreTests {
         // Every acknowledged event is counted; a batch whose commit succeeded as the connection broke
         // was refused yet stored, so the count may exceed the acknowledgements, never what was sent.
         #expect(counted >= final.acknowledged && counted <= final.sent, "counted \(counted), acknowledged \(final.acknowledged), sent \(final.sent)")
-        try await eventually(seconds: 10, "status ok again") { await Self.storeStatus(daemon)["state"] as? String == "ok" }
+        try await eventually("status ok again", within: 10) { await Self.storeStatus(daemon)["state"] as? String == "ok" }
         #expect(await daemon.stop() == 0)
         // One log line per change of state, not one per request.
         let degradedLines = daemon.stderr.components(separatedBy: "store degraded").count - 1
         #expect((1...3).contains(degradedLines), "\(degradedLines) 'store degraded' lines")
+    }
+
+    @Test("a nudge dismissed on one server is not shown on the other (dismissals in the shared database)")
+    func dismissalsShared() async throws {
+        let cluster = try PostgresCluster()
+        let secret = try cluster.secret("shared")
+        let a = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: Self.rules)
+        let b = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: Self.rules)
+        try await a.start()
+        try await b.start()
+        // Shown on both before (one showing each, under the cap of 3), then dismissed through A.
+        #expect(Self.nudge(await Self.http(a, "POST", "/v1/recommendations", Self.question("closer"))) == "n1")
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == "n1")
+        let dismiss = #"{"type": "dismiss", "journey": "bz", "stage": "bewustwording", "persona": "ouder", "rule": "r1", "nudge": "n1", "visitor": "closer"}"#
+        #expect(await Self.http(a, "POST", "/v1/events", EventsFixture.batch([dismiss])).status == 202)
+        // Once A acknowledged it, B (which never saw the event) does not show the nudge, nor does A;
+        // another visitor still gets it on B.
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
+        #expect(Self.nudge(await Self.http(a, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("someone else"))) == "n1")
+        // A restarted B still knows it (the database keeps it, not B's memory).
+        #expect(await b.stop() == 0)
+        try await b.start()
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
+        #expect(await a.stop() == 0)
+        #expect(await b.stop() == 0)
     }
 
     @Test("a server with another secret refuses to start, naming the problem in one line")
@@ -230,11 +253,11 @@ struct PostgresStoreTests {
         #expect(await Self.http(daemon, "GET", "/v1/status").json?["status"] as? String == "degraded")
         #expect(Self.nudge(await Self.http(daemon, "POST", "/v1/recommendations", Self.question("v"))) == "n1")
         let refused = await Self.http(daemon, "POST", "/v1/events", EventsFixture.batch([EventsFixture.event("impression")]))
-        #expect(refused.status == 503 && refused.header("retry-after") == "2")
+        #expect(refused.status == 503 && refused.headers["retry-after"] == "2")
         try cluster.start()
         // Counts below 10 are reported as "<10": a batch of 12.
         let twelve = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
-        try await eventually(seconds: 15, "events accepted") {
+        try await eventually("events accepted", within: 15) {
             await Self.http(daemon, "POST", "/v1/events", twelve).status == 202
         }
         #expect(await Self.storeStatus(daemon)["state"] as? String == "ok")
@@ -253,29 +276,5 @@ final class Locked<Value: Sendable>: Sendable {
 
     func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
         mutex.withLock { body(&$0) }
-    }
-}
-
-/// A raw HTTP answer: status, headers (lower-case names) and body, with the body as JSON when it is.
-struct PGReply: Sendable {
-    var status = 0
-    var headers: [String: String] = [:]
-    var body = ""
-
-    init(_ text: String) {
-        guard let split = text.range(of: "\r\n\r\n") else { return }
-        let head = text[..<split.lowerBound].split(separator: "\r\n")
-        status = head.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        body = String(text[split.upperBound...])
-    }
-
-    func header(_ name: String) -> String? { headers[name] }
-
-    var json: [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
     }
 }

@@ -6,7 +6,7 @@ extension Answer {
         guard let visitor = request.visitor else { return }
         nudge = nil
         for candidate in nudgeCandidates {
-            if caps.isDismissed(visitor: visitor, nudge: candidate.nudge.id, now: request.now) { continue }
+            if await caps.isDismissed(visitor: visitor, nudge: candidate.nudge.id, now: request.now) { continue }
             if let cap = candidate.cap, !(await caps.admit(visitor: visitor, nudge: candidate.nudge.id, cap: cap, now: request.now)) {
                 continue
             }

@@ -12,6 +12,7 @@ public protocol CapStore: Sendable {
     func admit(visitor: String, nudge: String, cap: Cap, now: Date) async -> Bool
 
     /// Whether `visitor` dismissed `nudge` and the dismissal still holds at `now` (a `dismiss` event;
-    /// rules.md 6, step 7). Checked for every nudge, capped or not.
-    func isDismissed(visitor: String, nudge: String, now: Date) -> Bool
+    /// rules.md 6, step 7). Checked for every nudge, capped or not. `async` for the same reason as
+    /// `admit`: a shared store keeps dismissals where every server sees them.
+    func isDismissed(visitor: String, nudge: String, now: Date) async -> Bool
 }

@@ -157,8 +157,9 @@ extension Daemon {
     /// Every request otherwise hops threads twice (event loop → cooperative pool for the
     /// responder → event loop for the write), which on a 2-core machine cost more CPU than the
     /// responder itself (context switches and wake-ups were ~20 % of the daemon's samples under
-    /// load). Safe here because nothing on a task blocks: reloads run on their own dispatch queue
-    /// (``ReloadService/reloadOffThePool(trigger:)``). Returns false when it could not be installed.
+    /// load). Safe here because nothing on a task blocks: reloads, store commits and report queries
+    /// run on `NIOThreadPool.singleton` (``ReloadService/reloadOffThePool(trigger:)``, ``SQLiteStore``),
+    /// and `/v1/status` reads the store's state from memory. Returns false when it could not be installed.
     ///
     /// It also sizes the event loop group by the CPUs this process may run on (its affinity mask,
     /// so `taskset` and systemd's `CPUAffinity=` count): NIO counts the machine's CPUs, and two
@@ -169,6 +170,11 @@ extension Daemon {
         if let allowed = allowedCPUCount(), allowed > 0, allowed < System.coreCount {
             NIOSingletons.groupLoopCountSuggestion = allowed
         }
+        // The one pool for blocking work (`NIOThreadPool.singleton`: the store's writer, reloads,
+        // report queries, Hummingbird's file I/O) is as wide as the CPUs by default: two here. The
+        // writer and a reload each take at most one thread at a time; with four, a commit (and its
+        // 202s) waits for a thread only while more than two report queries run at once.
+        NIOSingletons.blockingPoolThreadCountSuggestion = max(4, System.coreCount)
         return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }

@@ -62,6 +62,16 @@ public struct VisitorHasher: Sendable {
         }
         return VisitorHasher(key: key)
     }
+
+    /// A batch's dismissals as every engine keeps them: the visitor's keyed hash, the nudge, and the
+    /// end (`at` + the nudge's `dismiss_for`, rules.md 5); a nudge the rule set does not know is left out.
+    public func dismissals(_ batch: [EventBatch.Dismissal], in ruleSet: RuleSet) -> [EventStore.Dismissal] {
+        batch.compactMap { dismissal in
+            guard let window = ruleSet.dismissWindow(of: dismissal.nudge) else { return nil }
+            return EventStore.Dismissal(visitor: hash(dismissal.visitor), nudge: dismissal.nudge,
+                                        until: dismissal.at.timeIntervalSince1970 + Double(window))
+        }
+    }
 }
 
 /// Nudge caps kept in the event store, so that a restart does not reset them.
@@ -95,14 +105,9 @@ public final class DurableCapStore: CapStore {
         memory.isDismissed(visitor: Self.key(hasher.hash(visitor)), nudge: nudge, now: now)
     }
 
-    /// The batch's dismissals as the store keeps them: the visitor's keyed hash, the nudge, and the
-    /// end (`at` + the nudge's `dismiss_for`, rules.md 5).
+    /// The batch's dismissals as the store keeps them (see ``VisitorHasher/dismissals(_:in:)``).
     public func dismissals(_ batch: [EventBatch.Dismissal], in ruleSet: RuleSet) -> [EventStore.Dismissal] {
-        batch.compactMap { dismissal in
-            guard let window = ruleSet.dismissWindow(of: dismissal.nudge) else { return nil }
-            return EventStore.Dismissal(visitor: hasher.hash(dismissal.visitor), nudge: dismissal.nudge,
-                                        until: dismissal.at.timeIntervalSince1970 + Double(window))
-        }
+        hasher.dismissals(batch, in: ruleSet)
     }
 
     /// Applies dismissals once they are committed (and, at most hourly, forgets those that ended).
@@ -126,7 +131,7 @@ public final class DurableCapStore: CapStore {
         return true
     }
 
-    static func key(_ hash: [UInt8]) -> String { Hex.encode(hash) }
+    static func key(_ hash: [UInt8]) -> String { Hex.string(hash) }
 
     /// The longest cap window (`per`, in seconds) of any nudge in `ruleSet`, variants included.
     public static func longestWindow(in ruleSet: RuleSet) -> Int64 {

@@ -33,14 +33,38 @@ final class PostgresCapStore: CapStore {
         self.timeout = timeout
     }
 
-    /// This server's memory only (dismissals are not shared yet, docs/api.md).
-    func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
-        memory.isDismissed(visitor: Hex.encode(hasher.hash(visitor)), nudge: nudge, now: now)
+    /// Dismissals are shared: one lookup in `duwtje_dismissals` (what this server already knows to
+    /// hold is answered from memory, and what the database says is mirrored there, so that the
+    /// fallback while degraded still knows it).
+    func isDismissed(visitor: String, nudge: String, now: Date) async -> Bool {
+        let hash = hasher.hash(visitor)
+        let key = Hex.string(hash)
+        if memory.isDismissed(visitor: key, nudge: nudge, now: now) { return true }
+        guard !health.isDegraded else { return false }
+        do {
+            let client = self.client
+            let moment = now.timeIntervalSince1970
+            let until = try await withDeadline(timeout) { () async throws -> Double? in
+                var until: Double?
+                for try await value in try await client.query("""
+                    SELECT until FROM duwtje_dismissals WHERE visitor = \(ByteBuffer(bytes: hash)) AND nudge = \(nudge) AND until > \(moment)
+                    """).decode(Double.self) {
+                    until = value
+                }
+                return until
+            }
+            guard let until else { return false }
+            memory.dismiss(visitor: key, nudge: nudge, until: Date(timeIntervalSince1970: until))
+            return true
+        } catch {
+            health.markDegraded("dismissals: \(PostgresSchema.describe(error))")
+            return false
+        }
     }
 
     func admit(visitor: String, nudge: String, cap: Cap, now: Date) async -> Bool {
         let hash = hasher.hash(visitor)
-        let key = Hex.encode(hash)
+        let key = Hex.string(hash)
         guard !health.isDegraded else { return memory.admit(visitor: key, nudge: nudge, cap: cap, now: now) }
         do {
             let client = self.client

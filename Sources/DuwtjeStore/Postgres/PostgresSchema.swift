@@ -1,4 +1,5 @@
 import Crypto
+import DuwtjeRules
 public import Foundation
 public import Logging
 import PostgresNIO
@@ -35,6 +36,15 @@ public enum PostgresSchema {
             CREATE TABLE duwtje_nodes (
               name text PRIMARY KEY, ruleset text NOT NULL, loaded_at timestamptz NOT NULL, heartbeat_at timestamptz NOT NULL)
             """,
+        ],
+        // 2: dismissals, shared by every server: one row per visitor hash and nudge, until when
+        // (Unix seconds) the nudge stays closed.
+        [
+            """
+            CREATE TABLE duwtje_dismissals (
+              visitor bytea NOT NULL, nudge text NOT NULL, until double precision NOT NULL, PRIMARY KEY (visitor, nudge))
+            """,
+            "CREATE INDEX duwtje_dismissals_until ON duwtje_dismissals (until)",
         ],
     ]
 
@@ -87,7 +97,7 @@ public enum PostgresSchema {
     /// A fingerprint of the visitor-hash key: what the database keeps to find servers with another key.
     static func fingerprint(of hasher: VisitorHasher) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data("duwtje key fingerprint v1".utf8), using: hasher.key)
-        return Hex.encode(Array(code).prefix(12))
+        return Hex.string(Array(code).prefix(12))
     }
 
     /// Records the key's fingerprint if the database has none; returns the one it has.

@@ -47,6 +47,7 @@ public final class PostgresStore: Store {
 
     struct Waiter {
         var counts: [EventCountKey: Int]
+        var dismissals: [EventStore.Dismissal]
         var continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -119,18 +120,19 @@ public final class PostgresStore: Store {
         health(self.health.isDegraded)
     }
 
-    /// Dismissals: in this server's memory once the counts are committed (not yet in PostgreSQL,
-    /// docs/api.md).
+    /// Dismissals are committed in PostgreSQL with the counts, in the same statement, so every
+    /// server sees them (``PostgresCapStore/isDismissed(visitor:nudge:now:)``); once committed they
+    /// are also kept in this server's memory, for the fallback while degraded.
     public func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet) async throws(StoreError) {
-        try await append(counts)
-        for dismissal in dismissals {
-            guard let window = ruleSet.dismissWindow(of: dismissal.nudge) else { continue }
-            capStore.memory.dismiss(visitor: Hex.encode(hasher.hash(dismissal.visitor)), nudge: dismissal.nudge,
-                                    until: dismissal.at.addingTimeInterval(Double(window)))
+        let records = hasher.dismissals(dismissals, in: ruleSet)
+        try await append(counts, dismissals: records)
+        for record in records {
+            capStore.memory.dismiss(visitor: Hex.string(record.visitor), nudge: record.nudge,
+                                    until: Date(timeIntervalSince1970: record.until))
         }
     }
 
-    func append(_ counts: [EventCountKey: Int]) async throws(StoreError) {
+    func append(_ counts: [EventCountKey: Int], dismissals: [EventStore.Dismissal] = []) async throws(StoreError) {
         if let reason = health.state.withLock({ $0.degradedSince == nil ? nil : ($0.keyMismatch ?? $0.reason ?? "unreachable") }) {
             throw StoreError(path: redacted, message: "PostgreSQL is unavailable (\(reason))", retryAfter: 2)
         }
@@ -138,7 +140,7 @@ public final class PostgresStore: Store {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let closed = pending.withLock { pending -> Bool in
                     guard !pending.closed else { return true }
-                    pending.waiters.append(Waiter(counts: counts, continuation: continuation))
+                    pending.waiters.append(Waiter(counts: counts, dismissals: dismissals, continuation: continuation))
                     return false
                 }
                 if closed {
@@ -176,16 +178,28 @@ public final class PostgresStore: Store {
         }
         guard !waiters.isEmpty else { return }
         var merged: [EventCountKey: Int] = [:]
+        // One row per visitor and nudge (one statement may not update a row twice): the latest end.
+        var closed: [EventStore.Dismissal] = []
+        var closedIndex: [String: Int] = [:]
         for waiter in waiters {
             for (key, count) in waiter.counts { merged[key, default: 0] += count }
+            for dismissal in waiter.dismissals {
+                let key = Hex.string(dismissal.visitor) + "\u{0}" + dismissal.nudge
+                if let index = closedIndex[key] {
+                    closed[index].until = max(closed[index].until, dismissal.until)
+                } else {
+                    closedIndex[key] = closed.count
+                    closed.append(dismissal)
+                }
+            }
         }
         let started = ContinuousClock.now
         do {
-            if !merged.isEmpty {
+            if !merged.isEmpty || !closed.isEmpty {
                 let client = self.client
-                let rows = merged
+                let (rows, dismissals) = (merged, closed)
                 // Short enough to answer 503 well within a client's patience when the database vanished mid-commit.
-                try await withDeadline(.seconds(2)) { try await Self.upsert(rows, client) }
+                try await withDeadline(.seconds(2)) { try await Self.upsert(rows, dismissals: dismissals, client) }
             }
         } catch {
             let reason = PostgresSchema.describe(error)
@@ -205,7 +219,8 @@ public final class PostgresStore: Store {
         commitObserver.withLock { $0 }?(duration, byType)
     }
 
-    static func upsert(_ counts: [EventCountKey: Int], _ client: PostgresClient) async throws {
+    /// The counts and the dismissals in one statement (a data-modifying `WITH`), so one commit holds both.
+    static func upsert(_ counts: [EventCountKey: Int], dismissals: [EventStore.Dismissal], _ client: PostgresClient) async throws {
         var columns = [[String]](repeating: [], count: 9)
         var numbers: [Int64] = []
         for (key, count) in counts {
@@ -215,7 +230,14 @@ public final class PostgresStore: Store {
             }
             numbers.append(Int64(count))
         }
+        let visitors = dismissals.map { Hex.string($0.visitor) }
+        let nudges = dismissals.map(\.nudge)
+        let ends = dismissals.map(\.until)
         try await client.query("""
+            WITH closed AS (
+              INSERT INTO duwtje_dismissals AS d (visitor, nudge, until)
+              SELECT decode(v, 'hex'), n, u FROM unnest(\(visitors)::text[], \(nudges)::text[], \(ends)::float8[]) AS t (v, n, u)
+              ON CONFLICT (visitor, nudge) DO UPDATE SET until = GREATEST(d.until, excluded.until))
             INSERT INTO duwtje_event_counts AS e (day, journey, rule, variant, stage, persona, item_kind, item, type, count)
             SELECT * FROM unnest(\(columns[0])::text[], \(columns[1])::text[], \(columns[2])::text[], \(columns[3])::text[],
                                  \(columns[4])::text[], \(columns[5])::text[], \(columns[6])::text[], \(columns[7])::text[],
@@ -297,9 +319,7 @@ public final class PostgresStore: Store {
     public func close() async {}
 
     static func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        TimeFormatting.rfc3339(date, milliseconds: true)
     }
 }
 
@@ -405,7 +425,8 @@ extension PostgresStore {
         }
     }
 
-    /// Deletes counts past the retention and cap rows whose last showing is past the longest window.
+    /// Deletes counts past the retention, cap rows whose last showing is past the longest window,
+    /// and dismissals that have ended.
     func prune() async throws {
         let cutoffDay = EventCountKey.day(of: Date().addingTimeInterval(-Double(settings.retentionDays) * 86_400),
                                           in: settings.timeZone)
@@ -415,6 +436,7 @@ extension PostgresStore {
         try await withDeadline(.seconds(30)) { () async throws -> Void in
             try await client.query("DELETE FROM duwtje_event_counts WHERE day < \(cutoffDay)")
             try await client.query("DELETE FROM duwtje_cap_showings WHERE last_at <= \(before)")
+            try await client.query("DELETE FROM duwtje_dismissals WHERE until <= \(Date().timeIntervalSince1970)")
         }
     }
 }
