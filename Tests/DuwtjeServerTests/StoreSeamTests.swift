@@ -39,14 +39,14 @@ struct StoreSeamTests {
                 body: RequestBody(buffer: ByteBuffer(string: body)))
     }
 
-    @Test("a commit held open (through its fsync) holds up neither /v1/status nor recommendations")
+    @Test("a commit held open (through its fsync) holds up neither /v1/status, nor recommendations, nor a report")
     func statusDuringCommit() async throws {
         let fixture = try Fixture()
         var configuration = DaemonConfiguration.defaults(in: fixture.directory)
         configuration.rules = fixture.rulesDirectory
         let state = DaemonState(try ServingSnapshot.load(configuration))
-        // A pool of its own with one thread: the held commit occupies it entirely.
-        let pool = NIOThreadPool(numberOfThreads: 1)
+        // A pool of its own with two threads: the held commit occupies one, the report reads on the other.
+        let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         let store = try SQLiteStore(path: fixture.directory + "/var/d.db", secretPath: fixture.directory + "/var/d.secret",
                                     retentionDays: 30, timeZone: .gmt, maxVisitors: 100, capWindow: 86_400, threadPool: pool)
@@ -61,9 +61,7 @@ struct StoreSeamTests {
             return code
         }
 
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !gate.entered.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(gate.entered.withLock { $0 }, "the commit never started")
+        try #require(try await eventually("the commit started", within: 10) { gate.entered.withLock { $0 } })
 
         // With the commit open: status and a recommendation (with a visitor, so a cap is admitted) answer.
         let status = try await responder.route(request(.get, "/v1/status"), path: "/v1/status")
@@ -72,6 +70,12 @@ struct StoreSeamTests {
         let question = #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}, "visitor": "v"}"#
         let answer = try await responder.route(request(.post, "/v1/recommendations", question), path: "/v1/recommendations")
         #expect(answer.status.code == 200)
+        #expect(store.durableCaps.memory.admit(visitor: DurableCapStore.key(store.durableCaps.hasher.hash("v")), nudge: "n1",
+                                               cap: Cap(max: 1, per: 86_400), now: Date()) == false,
+                "the recommendation's nudge was admitted (counted) while the commit was open")
+        // A report query reads beside the open commit (WAL), on the pool's other thread.
+        let report = try await responder.route(request(.get, "/v1/report?journey=bz"), path: "/v1/report")
+        #expect(report.status.code == 200)
         // The batch is not acknowledged while its commit is open.
         #expect(!gate.acknowledged.withLock { $0 })
 

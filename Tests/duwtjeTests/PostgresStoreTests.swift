@@ -192,6 +192,8 @@ struct PostgresStoreTests {
         #expect(final.failedRecommendations == 0, "of \(final.recommendations) recommendation requests")
         #expect(final.refusedWithoutRetryAfter == 0)
         let counted = try #require(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")))
+        print("PostgreSQL outage: \(final.recommendations) recommendation requests, \(final.failedRecommendations) failed; "
+            + "\(final.acknowledged) of \(final.sent) event batches acknowledged, \(counted) counted; 202 again \(resumedAfter) after the return")
         // Every acknowledged event is counted; a batch whose commit succeeded as the connection broke
         // was refused yet stored, so the count may exceed the acknowledgements, never what was sent.
         #expect(counted >= final.acknowledged && counted <= final.sent, "counted \(counted), acknowledged \(final.acknowledged), sent \(final.sent)")
@@ -224,6 +226,44 @@ struct PostgresStoreTests {
         #expect(await b.stop() == 0)
         try await b.start()
         #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
+        #expect(await a.stop() == 0)
+        #expect(await b.stop() == 0)
+    }
+
+    @Test("an empty database: two daemons starting at once both migrate under the advisory lock; duwtje store migrate and duwtje report")
+    func migrationsAndCommands() async throws {
+        let cluster = try PostgresCluster()
+        let secret = try cluster.secret("shared")
+        let a = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: Self.rules)
+        let b = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: Self.rules)
+        // Launched together, before either has created a table: neither may fail on the other's half-made schema.
+        a.process = try a.launch()
+        b.process = try b.launch()
+        try await eventually("both daemons answer", within: 30) {
+            let upA = try await a.probeHealth()
+            let upB = try await b.probeHealth()
+            let up = upA && upB
+            return up || !(a.process?.isRunning ?? false) || !(b.process?.isRunning ?? false)
+        }
+        #expect(a.process?.isRunning == true && b.process?.isRunning == true, "\(a.stderr)\(b.stderr)")
+        #expect(await Self.storeStatus(a)["state"] as? String == "ok")
+
+        let migrate = try DaemonProcess.run(["store", "migrate", "--config", a.configPath])
+        #expect(migrate.status == 0)
+        #expect(migrate.output.contains("schema version 2, up to date"), "\(migrate.output)")
+        #expect(!migrate.output.contains("postgres:"), "no password or secret in the output")
+
+        // Counts from both servers, read by the command line from the database (no daemon asked).
+        #expect(await Self.http(a, "POST", "/v1/events", EventsFixture.batch(EventsFixture.repeated(7, EventsFixture.event("impression")))).status == 202)
+        #expect(await Self.http(b, "POST", "/v1/events", EventsFixture.batch(EventsFixture.repeated(6, EventsFixture.event("impression")))).status == 202)
+        let report = try DaemonProcess.run(["report", "--config", b.configPath, "--journey", "bz", "--json"])
+        #expect(report.status == 0)
+        let json = (try? JSONSerialization.jsonObject(with: Data(report.output.utf8))) as? [String: Any]
+        #expect(Self.impressions(Reply(status: 200, headers: [:], body: report.output)) == 13, "\(String(describing: json))")
+
+        // Another key: the command refuses too (exit 1), and changes nothing.
+        let other = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("other"), node: "c"), rules: Self.rules)
+        #expect(try DaemonProcess.run(["store", "migrate", "--config", other.configPath]).status == 1)
         #expect(await a.stop() == 0)
         #expect(await b.stop() == 0)
     }

@@ -145,6 +145,15 @@ public enum PostgresSchema {
         }
     }
 
+    /// Connects once and closes again, within a second: whether the database answers.
+    static func probe(_ location: PostgresLocation, logger: Logger) async throws {
+        let configuration = try location.connectionConfiguration()
+        try await withDeadline(.seconds(1)) {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+        }
+    }
+
     struct KeyMismatch: Error, CustomStringConvertible {
         var mine: String
         var theirs: String

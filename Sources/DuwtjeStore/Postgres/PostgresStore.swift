@@ -355,9 +355,11 @@ extension PostgresStore {
                     health.state.withLock { $0.prepared = true }
                 }
                 if degraded {
-                    // Healthy only once the pool itself has a connection again (not just the migration's).
+                    // First a connection of its own, so that the pool is not asked (and does not back off
+                    // further) while the database is away; then healthy only once the pool itself answers.
+                    try await PostgresSchema.probe(settings.location, logger: logger)
                     let client = self.client
-                    try await withDeadline(.seconds(1)) { _ = try await client.query("SELECT 1") }
+                    try await withDeadline(.seconds(2)) { _ = try await client.query("SELECT 1") }
                 }
                 health.markHealthy()
                 backoff = .milliseconds(100)
