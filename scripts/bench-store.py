@@ -2,7 +2,9 @@
 """Store throughput through a running daemon: recommendations without a visitor (no cap admission),
 recommendations each with a new visitor and a capped nudge (one cap admission each), and events.
 
-Usage: scripts/bench-store.py SOCKET [SECONDS] [CLIENTS]
+Usage: scripts/bench-store.py SOCKET [SECONDS] [CLIENTS] [ROUNDS]
+Each kind is measured ROUNDS times (default 3) for SECONDS each; the rate printed is the median round,
+the latencies are percentiles over all rounds.
 The daemon must serve scripts/bench-store.sh's rule set (rule r1 in journey bz, nudge n1 capped).
 Each client is a process with one keep-alive HTTP/1.1 connection over the Unix socket.
 """
@@ -11,6 +13,7 @@ import http.client, json, multiprocessing as mp, socket, statistics, sys, time, 
 SOCKET = sys.argv[1]
 SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 CLIENTS = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+ROUNDS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 BATCH = 100
 EVENT = {"type": "impression", "journey": "bz", "stage": "bewustwording", "persona": "ouder", "rule": "r1", "content": "c1"}
 
@@ -66,15 +69,21 @@ def measure(kind, clients, seconds):
     done = sum(r[0] for r in results)
     failed = sum(r[1] for r in results)
     nudged = sum(r[2] for r in results)
-    latencies = sorted(l for r in results for l in r[3])
-    p50 = statistics.median(latencies) * 1000 if latencies else 0
-    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0
-    return done / seconds, failed, nudged, p50, p99
+    latencies = [l for r in results for l in r[3]]
+    return done / seconds, failed, nudged, latencies
 
 
 if __name__ == "__main__":
     for kind in ["recommendations", "admissions", "events"]:
-        rate, failed, nudged, p50, p99 = measure(kind, CLIENTS, SECONDS)
+        rounds = [measure(kind, CLIENTS, SECONDS) for _ in range(ROUNDS)]
+        rate = statistics.median(r[0] for r in rounds)
+        failed = sum(r[1] for r in rounds)
+        nudged = sum(r[2] for r in rounds)
+        latencies = sorted(l for r in rounds for l in r[3])
+        p50 = statistics.median(latencies) * 1000 if latencies else 0
+        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0
+        scale = BATCH if kind == "events" else 1
+        spread = "rounds " + "/".join(f"{r[0] * scale:.0f}" for r in rounds)
         unit = f"{rate * BATCH:.0f} events/s ({rate:.0f} batches/s of {BATCH})" if kind == "events" else f"{rate:.0f} requests/s"
         extra = f", {nudged} nudges admitted" if kind == "admissions" else ""
-        print(f"{kind:16} {unit}, p50 {p50:.2f} ms, p99 {p99:.2f} ms, {failed} failed{extra}")
+        print(f"{kind:16} {unit} (median of {ROUNDS}; {spread}), p50 {p50:.2f} ms, p99 {p99:.2f} ms, {failed} failed{extra}", flush=True)

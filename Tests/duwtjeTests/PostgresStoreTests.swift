@@ -38,6 +38,20 @@ struct PostgresStoreTests {
         return variants?.first?["impressions"] as? Int
     }
 
+    /// Two servers, `a` and `b`, on `cluster` with one shared secret (not started).
+    static func pair(_ cluster: PostgresCluster) throws -> (DaemonProcess, DaemonProcess) {
+        let secret = try cluster.secret("shared")
+        return (try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: rules),
+                try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: rules))
+    }
+
+    /// Stops each daemon with SIGTERM and expects a clean exit.
+    static func stop(_ daemons: DaemonProcess..., sourceLocation: SourceLocation = #_sourceLocation) async {
+        for daemon in daemons {
+            #expect(await daemon.stop() == 0, sourceLocation: sourceLocation)
+        }
+    }
+
     static func storeStatus(_ daemon: DaemonProcess) async -> [String: Any] {
         await http(daemon, "GET", "/v1/status").json?["store"] as? [String: Any] ?? [:]
     }
@@ -45,9 +59,7 @@ struct PostgresStoreTests {
     @Test("two servers, one database: caps hold across servers and under concurrency, counts add up, nodes and skew are listed")
     func sharedCapsCountsAndNodes() async throws {
         let cluster = try PostgresCluster()
-        let secret = try cluster.secret("shared")
-        let a = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: Self.rules)
-        let b = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: Self.rules)
+        let (a, b) = try Self.pair(cluster)
         try await a.start()
         try await b.start()
         let (socketA, socketB) = (a.socketPath, b.socketPath)
@@ -110,8 +122,12 @@ struct PostgresStoreTests {
             let nodes = status["nodes"] as? [[String: Any]] ?? []
             return status["version_skew"] as? Bool == true && nodes.contains { $0["skewed"] as? Bool == true }
         }
-        #expect(await a.stop() == 0)
-        #expect(await b.stop() == 0)
+        // The operator's view: duwtje status lists both nodes and says there is a skew.
+        let printed = try DaemonProcess.run(["status", "--socket", a.socketPath])
+        #expect(printed.status == 0)
+        #expect(printed.output.contains("nodes   2 live, VERSION SKEW"), "\(printed.output)")
+        #expect(printed.output.contains("  <- other version"), "\(printed.output)")
+        await Self.stop(a, b)
     }
 
     @Test("PostgreSQL stopped under load (immediate) and back 10 s later: 0 failed recommendations, every acknowledged event counted, 202 again within 5 s")
@@ -207,9 +223,7 @@ struct PostgresStoreTests {
     @Test("a nudge dismissed on one server is not shown on the other (dismissals in the shared database)")
     func dismissalsShared() async throws {
         let cluster = try PostgresCluster()
-        let secret = try cluster.secret("shared")
-        let a = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: Self.rules)
-        let b = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: Self.rules)
+        let (a, b) = try Self.pair(cluster)
         try await a.start()
         try await b.start()
         // Shown on both before (one showing each, under the cap of 3), then dismissed through A.
@@ -226,16 +240,13 @@ struct PostgresStoreTests {
         #expect(await b.stop() == 0)
         try await b.start()
         #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
-        #expect(await a.stop() == 0)
-        #expect(await b.stop() == 0)
+        await Self.stop(a, b)
     }
 
     @Test("an empty database: two daemons starting at once both migrate under the advisory lock; duwtje store migrate and duwtje report")
     func migrationsAndCommands() async throws {
         let cluster = try PostgresCluster()
-        let secret = try cluster.secret("shared")
-        let a = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: Self.rules)
-        let b = try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: Self.rules)
+        let (a, b) = try Self.pair(cluster)
         // Launched together, before either has created a table: neither may fail on the other's half-made schema.
         a.process = try a.launch()
         b.process = try b.launch()
@@ -264,8 +275,7 @@ struct PostgresStoreTests {
         // Another key: the command refuses too (exit 1), and changes nothing.
         let other = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("other"), node: "c"), rules: Self.rules)
         #expect(try DaemonProcess.run(["store", "migrate", "--config", other.configPath]).status == 1)
-        #expect(await a.stop() == 0)
-        #expect(await b.stop() == 0)
+        await Self.stop(a, b)
     }
 
     @Test("a server with another secret refuses to start, naming the problem in one line")
