@@ -34,7 +34,7 @@ struct ReportStoreAccessTests {
         let entry = try #require(getpwnam("nobody"))
         let nobody = (uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
         let run = try DaemonProcess.run(["report", "--store", daemon.databasePath, "--json"], as: nobody)
-        #expect(run.status == 0, "\(run.output)")
+        #expect(run.status == 0, "\(run.errors)")
         #expect(run.output.contains("\"controle\""), "\(run.output)")
         let listing = try FileManager.default.contentsOfDirectory(atPath: store)
         #expect(listing.allSatisfy { !$0.hasPrefix("duwtje.db-") }, "\(listing)")
@@ -44,7 +44,7 @@ struct ReportStoreAccessTests {
     func rootLeavesNothing() async throws {
         let daemon = try await stoppedStore()
         let run = try DaemonProcess.run(["report", "--store", daemon.databasePath])
-        #expect(run.status == 0, "\(run.output)")
+        #expect(run.status == 0, "\(run.errors)")
         for suffix in Self.sidecars {
             #expect(!FileManager.default.fileExists(atPath: daemon.databasePath + suffix), "the report left \(suffix)")
         }
