@@ -22,7 +22,7 @@ BINARY=${DUWTJE_BINARY:-$ROOT/.build/debug/duwtje}
 VENV=$ROOT/.build-ci/venv
 SCHEMATHESIS=4.32.5
 VALIDATOR=0.9.0
-EXAMPLES=${CONTRACT_EXAMPLES:-30}
+EXAMPLES=${CONTRACT_EXAMPLES:-100}
 SEED=${CONTRACT_SEED:-$(( (RANDOM << 15) | RANDOM ))}
 
 say() { echo "test-contract: $*"; }
