@@ -15,6 +15,8 @@
 # leaves its input in Fuzz/.work/artifacts/ and makes the script exit 1.
 # FUZZ_CONFIGURATION=debug builds without optimisation (quicker to build, slower to run);
 # FUZZ_BUILD=0 runs what is built (SwiftPM locks the scratch path while another build runs).
+# Each run prints libFuzzer's random seed; FUZZ_SEED=N reruns with that seed (libFuzzer runs one
+# process, so with the same corpus and binary the same seed takes the same path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -116,20 +118,23 @@ run() {
   log=$work/$target.log
   echo "fuzz: $target for ${seconds}s: $(binary "$target") $work/$target $(dictionary "$target") -max_len=$(max_len "$target") -max_total_time=$seconds" >&2
   set +e
+  local seed_flag=()
+  [ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
   # shellcheck disable=SC2046
-  fuzzer "$target" "$work/$target" $(dictionary "$target") -max_len="$(max_len "$target")" \
+  fuzzer "$target" "$work/$target" "${seed_flag[@]}" $(dictionary "$target") -max_len="$(max_len "$target")" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/$target-" > "$log" 2>&1
   status=$?
   set -e
-  local executions features crashes=0
+  local executions features seed crashes=0
+  seed=$(sed -n 's/^INFO: Seed: *//p' "$log" | head -1 || true)
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
   features=$(grep -oE ' ft: [0-9]+' "$log" | tail -1 | tr -dc 0-9 || true)
   if [ $status -ne 0 ]; then
     crashes=1
     grep -E 'ERROR|Fatal error|SUMMARY|Test unit written' "$log" >&2 || tail -40 "$log" >&2
   fi
-  echo "fuzz: $target executions=${executions:-0} features=${features:-0} crashes=$crashes seconds=$seconds"
+  echo "fuzz: $target executions=${executions:-0} features=${features:-0} crashes=$crashes seconds=$seconds seed=${seed:-?}"
   return $status
 }
 

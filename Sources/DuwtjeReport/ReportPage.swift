@@ -1,4 +1,5 @@
 public import Foundation
+import DuwtjeRules
 
 /// The report as one self-contained HTML file for marketeers: Dutch labels, a table per rule and,
 /// for each experiment, an inline SVG bar chart of click and conversion rates with their 95%
@@ -76,10 +77,9 @@ public struct ReportPage {
 
     public var html: String {
         var body = ""
-        let formatter = ISO8601DateFormatter()
         let span = report.firstDay.map { "\($0) t/m \(report.lastDay ?? $0)" } ?? "geen gegevens"
         body += "<h1>Campagne-evaluatie\(report.journey.map { ": " + Self.escape($0) } ?? "")</h1>\n"
-        body += "<p class=meta>Periode: \(Self.escape(span)) · gemaakt \(formatter.string(from: generatedAt))</p>\n"
+        body += "<p class=meta>Periode: \(Self.escape(span)) · gemaakt \(TimeFormatting.rfc3339(generatedAt))</p>\n"
         body += """
             <p class=uitleg>Per regel en variant: hoe vaak de inhoud of nudge is <b>getoond</b>, hoe vaak erop is
             <b>geklikt</b> en hoe vaak dat tot een <b>conversie</b> leidde. Percentages zijn per keer getoond, met tussen

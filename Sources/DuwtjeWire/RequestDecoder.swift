@@ -169,7 +169,9 @@ public struct RequestDecoder: Sendable {
                 throw RequestError(.wrongType, field: "context",
                                    detail: "'context' must be an object of keys and values, not \(context.kindDescription)")
             }
-            for (key, entry) in entries {
+            // In key order, so that of several bad values the same one is named in every process
+            // (a dictionary's order follows the per-process hash seed).
+            for (key, entry) in entries.sorted(by: { $0.key < $1.key }) {
                 let name = "context.\(key)"
                 switch entry {
                 case .null:

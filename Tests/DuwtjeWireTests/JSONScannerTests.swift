@@ -27,6 +27,7 @@ struct JSONScannerTests {
     @Test("bodies it leaves to JSONDecoder", arguments: [
         "", " ", "{", #"{"a":}"#, #"{"a":1,}"#, "[1,]", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul", #"{"a" 1}"#,
         #"{"a":1}x"#, #"{'a':1}"#, #"{"a":1,"a":2}"#, #""\ud800""#, #""\udc00""#, #""\x""#, "\"a\u{01}b\"", "1e400",
+        "1.7976931348623159e308", "-1e300", "1e-301",
         "\"\u{FF}\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
     ])
     func declines(_ text: String) {

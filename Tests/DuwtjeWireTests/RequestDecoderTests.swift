@@ -95,4 +95,28 @@ struct RequestDecoderTests {
             #expect(error(body) == error(body, reference), "\(body)")
         }
     }
+
+    /// Found by the request fuzzer in CI: `Double("1.7976931348623159e308")` rounds to the largest
+    /// Double, JSONDecoder refuses the number, so a list holding it got "must be a JSON object"
+    /// from one path and "not valid JSON" from the other.
+    @Test("a number at the edge of a Double's range gets the same answer from both paths", arguments: [
+        "[1.7976931348623159e308]", #"{"context": {"x": 1.7976931348623159e308}}"#, #"{"limit": -1.7976931348623157e308}"#,
+        #"{"context": {"x": 2.2250738585072014e-308}}"#, #"{"limit": 0e400}"#, "[1e299, -1e-299]",
+    ])
+    func rangeEdgesAgree(_ body: String) {
+        var reference = recommendations
+        reference.usesScanner = false
+        #expect(error(body) == error(body, reference))
+    }
+
+    /// Found by the request fuzzer: with two bad context values, which one the error named followed
+    /// the dictionary's per-process order. The first in key order is named, in every process.
+    @Test("of several bad context values the first by key is named")
+    func contextErrorsInKeyOrder() {
+        let body = #"{"context": {"zz": {}, "c": {"a": 1}, "context": [{}], "b": "ok"}}"#
+        #expect(error(body)?.field == "context.c")
+        var reference = recommendations
+        reference.usesScanner = false
+        #expect(error(body, reference)?.field == "context.c")
+    }
 }

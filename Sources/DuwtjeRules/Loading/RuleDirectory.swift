@@ -97,9 +97,6 @@ public enum RuleDirectory {
             hasher.update(data: file.bytes)
         }
         let digest = hasher.finalize()
-        return "sha256:" + digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return "sha256:" + Hex.string(digest)
     }
 }

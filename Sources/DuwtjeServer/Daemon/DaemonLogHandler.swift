@@ -1,4 +1,5 @@
 import Foundation
+import DuwtjeRules
 public import Logging
 import Synchronization
 
@@ -121,8 +122,6 @@ public struct DaemonLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        TimeFormatting.rfc3339(Date(), milliseconds: true)
     }
 }

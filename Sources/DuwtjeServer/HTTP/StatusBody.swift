@@ -121,9 +121,7 @@ struct StatusBody: Encodable {
     }
 
     static func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        TimeFormatting.rfc3339(date, milliseconds: true)
     }
 }
 
