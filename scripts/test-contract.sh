@@ -34,7 +34,8 @@ fail() { echo "test-contract: $*" >&2; exit 1; }
 missing=()
 command -v socat >/dev/null || missing+=(socat)
 command -v php >/dev/null || missing+=(php-cli)
-{ command -v php >/dev/null && php -m | grep -qx curl; } || missing+=(php-curl)
+# (Captured whole, not piped to grep -q, which would end php with SIGPIPE and fail under pipefail.)
+[[ $'\n'$(php -m 2>/dev/null || true)$'\n' == *$'\ncurl\n'* ]] || missing+=(php-curl)
 /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if (( ${#missing[@]} )); then
   [[ $(id -u) == 0 ]] || fail "missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
@@ -43,7 +44,6 @@ if (( ${#missing[@]} )); then
   apt-get update
   apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
 fi
-# Captured whole and matched by bash: `| grep -q` would end the tool with SIGPIPE, failing under pipefail.
 installed() { local tool=$1; shift; "$VENV/bin/$tool" "$@" 2>/dev/null || true; }
 if [[ $(installed schemathesis --version) != *" $SCHEMATHESIS" ]] \
    || [[ $(installed pip show openapi-spec-validator) != *"Version: $VALIDATOR"* ]]; then
