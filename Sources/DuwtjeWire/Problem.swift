@@ -17,6 +17,8 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
     public var errors: [Mistake]?
     /// For 405: the methods the path takes, sent as the `Allow` header (not in the body).
     public var allow: String?
+    /// For 503: the seconds after which to try again, sent as the `Retry-After` header (not in the body).
+    public var retryAfter: Int?
 
     /// One mistake of several: which item (0-based), which field, the value at fault, what to fix.
     public struct Mistake: Sendable, Encodable, Equatable {

@@ -68,6 +68,7 @@ struct FaultInjectionTests {
         }
         let problem = try #require(refused, "no 503 within 30 s of a full disk")
         #expect(problem.json?["type"] as? String == "urn:duwtje:problem:store-unavailable")
+        #expect(problem.headers["retry-after"] == "30", "a client keeping the batch is told when to send it again")
 
         // Recommendations do not touch the disk's free space.
         let answer = try await client.post("/v1/recommendations", #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}}"#)
