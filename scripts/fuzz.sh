@@ -63,6 +63,9 @@ build() {
   [ "${FUZZ_BUILD:-1}" = 1 ] || return 0
   # One product at a time, the cheapest first: only the configuration target needs the server's
   # dependencies (Hummingbird), so the others can run while it builds.
+  # SwiftPM keeps the build plan of the daemon's package (a path dependency) and misses source
+  # files added to it since; planning again costs seconds and rebuilds only what changed.
+  rm -f "$scratch/$configuration.yaml"
   local target
   for target in "$@"; do
     env -u ASAN_OPTIONS -u SWIFT_BACKTRACE swift build -c "$configuration" --package-path "$fuzz" \

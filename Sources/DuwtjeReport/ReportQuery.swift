@@ -1,11 +1,13 @@
+import DuwtjeRules
+
 /// Checks on report parameters shared by the daemon and `duwtje report`.
 public enum ReportQuery {
-    /// Whether `text` is a calendar day written `yyyy-MM-dd`.
+    /// Whether `text` is a calendar day written `yyyy-MM-dd`, 1970 or later: the one date parser of
+    /// the rules (``TimeParsing``), so `2026-02-30` and `2026-+1-01` are no days (docs/openapi.yaml,
+    /// `Day`, says the same to clients).
     public static func isDay(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
-        return year >= 1970 && (1...12).contains(month) && (1...31).contains(day)
+        guard case .date(let year, _, _) = TimeParsing.timePoint(text) else { return false }
+        return year >= 1970
     }
 
     /// Why `from`…`until` selects nothing by construction (`from` after `until`), or nil when the

@@ -27,109 +27,86 @@ public enum AnswerWriter {
     static func write(_ answer: Answer, into out: inout ByteBuffer) {
         out.writeStaticString("{")
         if let explanation = answer.explanation {
-            out.writeStaticString("\"explanation\":[")
-            for (index, entry) in explanation.enumerated() {
-                if index > 0 { out.writeStaticString(",") }
-                write(entry, into: &out)
-            }
-            out.writeStaticString("],")
+            list("\"explanation\":[", explanation, into: &out) { write($0, into: &$1) }
+            out.writeStaticString(",")
         }
-        out.writeStaticString("\"journey\":")
-        string(answer.journey, into: &out)
+        member("\"journey\":", answer.journey, into: &out)
         out.writeStaticString(",\"nudge\":")
         if let nudge = answer.nudge { write(nudge, into: &out) } else { out.writeStaticString("null") }
-        out.writeStaticString(",\"recommendations\":[")
-        for (index, recommendation) in answer.recommendations.enumerated() {
-            if index > 0 { out.writeStaticString(",") }
-            write(recommendation, into: &out)
-        }
-        out.writeStaticString("],\"ruleset\":")
-        string(answer.ruleset, into: &out)
-        out.writeStaticString(",\"stage\":")
-        string(answer.stage, into: &out)
-        out.writeStaticString(",\"stage_source\":")
-        string(answer.stageSource.rawValue, into: &out)
-        out.writeStaticString(",\"warnings\":[")
-        for (index, warning) in answer.warnings.enumerated() {
-            if index > 0 { out.writeStaticString(",") }
-            string(warning, into: &out)
-        }
-        out.writeStaticString("]}")
+        list(",\"recommendations\":[", answer.recommendations, into: &out) { write($0, into: &$1) }
+        member(",\"ruleset\":", answer.ruleset, into: &out)
+        member(",\"stage\":", answer.stage, into: &out)
+        member(",\"stage_source\":", answer.stageSource.rawValue, into: &out)
+        list(",\"warnings\":[", answer.warnings, into: &out) { string($0, into: &$1) }
+        out.writeStaticString("}")
     }
 
     static func write(_ recommendation: Recommendation, into out: inout ByteBuffer) {
-        out.writeStaticString("{\"content\":")
-        string(recommendation.content, into: &out)
-        if let fallback = recommendation.fallback {
-            out.writeStaticString(",\"fallback\":")
-            string(fallback.rawValue, into: &out)
-        }
-        out.writeStaticString(",\"rule\":")
-        optional(recommendation.rule, into: &out)
-        out.writeStaticString(",\"title\":")
-        string(recommendation.title, into: &out)
-        out.writeStaticString(",\"type\":")
-        string(recommendation.type, into: &out)
-        out.writeStaticString(",\"url\":")
-        string(recommendation.url, into: &out)
-        out.writeStaticString(",\"variant\":")
-        optional(recommendation.variant, into: &out)
-        out.writeStaticString(",\"why\":")
-        optional(recommendation.why, into: &out)
+        member("{\"content\":", recommendation.content, into: &out)
+        if let fallback = recommendation.fallback { member(",\"fallback\":", fallback.rawValue, into: &out) }
+        member(",\"rule\":", recommendation.rule, into: &out)
+        member(",\"title\":", recommendation.title, into: &out)
+        member(",\"type\":", recommendation.type, into: &out)
+        member(",\"url\":", recommendation.url, into: &out)
+        member(",\"variant\":", recommendation.variant, into: &out)
+        member(",\"why\":", recommendation.why, into: &out)
         out.writeStaticString("}")
     }
 
     static func write(_ nudge: ServedNudge, into out: inout ByteBuffer) {
-        out.writeStaticString("{\"alternative\":")
-        optional(nudge.alternative, into: &out)
+        member("{\"alternative\":", nudge.alternative, into: &out)
         out.writeStaticString(",\"cta\":")
         if let cta = nudge.cta {
-            out.writeStaticString("{\"label\":")
-            string(cta.label, into: &out)
-            out.writeStaticString(",\"url\":")
-            string(cta.url, into: &out)
+            member("{\"label\":", cta.label, into: &out)
+            member(",\"url\":", cta.url, into: &out)
             out.writeStaticString("}")
         } else {
             out.writeStaticString("null")
         }
-        out.writeStaticString(",\"id\":")
-        string(nudge.id, into: &out)
-        out.writeStaticString(",\"message\":")
-        string(nudge.message, into: &out)
-        out.writeStaticString(",\"rule\":")
-        string(nudge.rule, into: &out)
-        out.writeStaticString(",\"variant\":")
-        optional(nudge.variant, into: &out)
-        out.writeStaticString(",\"why\":")
-        optional(nudge.why, into: &out)
+        member(",\"id\":", nudge.id, into: &out)
+        member(",\"message\":", nudge.message, into: &out)
+        member(",\"rule\":", nudge.rule, into: &out)
+        member(",\"variant\":", nudge.variant, into: &out)
+        member(",\"why\":", nudge.why, into: &out)
         out.writeStaticString("}")
     }
 
     /// Synthesised `Encodable`: absent optionals are left out, not `null`.
     static func write(_ entry: ExplanationEntry, into out: inout ByteBuffer) {
         out.writeStaticString("{")
-        if let cutBy = entry.cutBy {
-            out.writeStaticString("\"cut_by\":")
-            string(cutBy, into: &out)
-            out.writeStaticString(",")
-        }
-        if let failed = entry.failed {
-            out.writeStaticString("\"failed\":")
-            string(failed, into: &out)
-            out.writeStaticString(",")
-        }
+        if let cutBy = entry.cutBy { member("\"cut_by\":", cutBy, into: &out); out.writeStaticString(",") }
+        if let failed = entry.failed { member("\"failed\":", failed, into: &out); out.writeStaticString(",") }
         out.writeStaticString(entry.matched ? "\"matched\":true" : "\"matched\":false")
         if let rank = entry.rank {
             out.writeStaticString(",\"rank\":")
             out.writeString(String(rank))
         }
-        out.writeStaticString(",\"rule\":")
-        string(entry.rule, into: &out)
-        if let variant = entry.variant {
-            out.writeStaticString(",\"variant\":")
-            string(variant, into: &out)
-        }
+        member(",\"rule\":", entry.rule, into: &out)
+        if let variant = entry.variant { member(",\"variant\":", variant, into: &out) }
         out.writeStaticString("}")
+    }
+
+    /// `key` (with its comma and colon) and a string value.
+    static func member(_ key: StaticString, _ text: String, into out: inout ByteBuffer) {
+        out.writeStaticString(key)
+        string(text, into: &out)
+    }
+
+    /// `key` and a string value, `null` when there is none (the answer's explicit nulls).
+    static func member(_ key: StaticString, _ text: String?, into out: inout ByteBuffer) {
+        out.writeStaticString(key)
+        optional(text, into: &out)
+    }
+
+    /// `opening` (a key and `[`), the items separated by commas, and `]`.
+    static func list<Item>(_ opening: StaticString, _ items: [Item], into out: inout ByteBuffer,
+                           _ write: (Item, inout ByteBuffer) -> Void) {
+        out.writeStaticString(opening)
+        for (index, item) in items.enumerated() {
+            if index > 0 { out.writeStaticString(",") }
+            write(item, &out)
+        }
+        out.writeStaticString("]")
     }
 
     static func optional(_ text: String?, into out: inout ByteBuffer) {

@@ -10,6 +10,8 @@ public enum Endpoint: Int, CaseIterable, Sendable {
     case metrics
     case events
     case report
+    /// The contract, docs/openapi.yaml as JSON (``OpenAPIDocument``).
+    case openapi
 
     /// The request path, exactly as it must be sent.
     public var path: String {
@@ -23,6 +25,7 @@ public enum Endpoint: Int, CaseIterable, Sendable {
         case .metrics: return "/metrics"
         case .events: return "/v1/events"
         case .report: return "/v1/report"
+        case .openapi: return "/v1/openapi.json"
         }
     }
 
@@ -30,7 +33,7 @@ public enum Endpoint: Int, CaseIterable, Sendable {
     public var method: String {
         switch self {
         case .recommendations, .nudges, .events: return "POST"
-        case .journeys, .status, .healthz, .readyz, .metrics, .report: return "GET"
+        case .journeys, .status, .healthz, .readyz, .metrics, .report, .openapi: return "GET"
         }
     }
 
@@ -57,6 +60,7 @@ public enum Endpoint: Int, CaseIterable, Sendable {
         case .metrics: return "metrics"
         case .events: return "events"
         case .report: return "report"
+        case .openapi: return "openapi"
         }
     }
 

@@ -17,7 +17,7 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
     public var errors: [Mistake]?
     /// For 405: the methods the path takes, sent as the `Allow` header (not in the body).
     public var allow: String?
-    /// For 503 from a store that is unreachable for now: seconds, sent as `Retry-After` (not in the body).
+    /// For 503: the seconds after which to try again, sent as the `Retry-After` header (not in the body).
     public var retryAfter: Int?
 
     /// One mistake of several: which item (0-based), which field, the value at fault, what to fix.

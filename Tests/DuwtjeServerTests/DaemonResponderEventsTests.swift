@@ -109,4 +109,19 @@ struct DaemonResponderEventsTests {
         #expect(refused.body.contains("'from' (2026-11-20) is after 'until' (2026-11-01)"))
         #expect(try await daemon.get("/v1/report?from=2026-11-01&until=2026-11-01").status == 200)
     }
+
+    /// The contract's `Day` (format `date`) refuses these; the daemon used to take them (Schemathesis
+    /// found `until=9578-09-31`, answered 200 with the non-day echoed back).
+    @Test("GET /v1/report takes only calendar days: no 30 February, no signs, nothing before 1970")
+    func reportDays() async throws {
+        let daemon = try InProcessDaemon()
+        for day in ["9578-09-31", "2026-02-30", "2025-02-29", "2026-+1-01", "2026-1-01", "1969-12-31", "2026-11-01T00:00:00Z"] {
+            let reply = try await daemon.get("/v1/report?until=" + day)
+            #expect(reply.status == 400 && reply.json?["type"] as? String == "urn:duwtje:problem:invalid-value", "\(day)")
+            #expect(reply.json?["field"] as? String == "until", "\(day)")
+        }
+        for day in ["2024-02-29", "1970-01-01", "2026-12-31"] {
+            #expect(try await daemon.get("/v1/report?until=" + day).status == 200, "\(day)")
+        }
+    }
 }

@@ -1,6 +1,8 @@
 @testable import DuwtjeServer
 import DuwtjeTestSupport
+import DuwtjeWire
 import Foundation
+import HTTPTypes
 import Testing
 
 /// Every route and status of api.md, through the daemon's responder in this process (no socket, no
@@ -119,5 +121,36 @@ struct DaemonResponderTests {
         #expect(metrics.contains(#"duwtje_http_requests_total{endpoint="other",status="404"} 1"#))
         #expect(metrics.contains(#"duwtje_http_requests_total{endpoint="events",status="405"} 1"#))
         #expect(metrics.contains(#"duwtje_http_requests_total{endpoint="recommendations",status="413"} 1"#))
+    }
+
+    @Test("GET /v1/openapi.json serves the contract of docs/openapi.yaml: every endpoint of the table with its methods, no other")
+    func contract() async throws {
+        let daemon = try InProcessDaemon()
+        let reply = try await daemon.get("/v1/openapi.json")
+        #expect(reply.status == 200 && reply.headers["content-type"] == "application/json")
+        let document = try #require(reply.json)
+        #expect((document["openapi"] as? String)?.hasPrefix("3.1.") == true)
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        #expect(Set(paths.keys) == Set(Endpoint.allCases.map(\.path)))
+        for endpoint in Endpoint.allCases {
+            let methods = Set((paths[endpoint.path] ?? [:]).keys.map { $0.uppercased() })
+            #expect(methods == Set(endpoint.allowed.components(separatedBy: ", ")), "\(endpoint.path)")
+        }
+        let head = try await daemon.get("/v1/openapi.json", method: .head)
+        #expect(head.status == 200 && head.body.isEmpty && head.headers["content-type"] == "application/json")
+        let post = try await daemon.post("/v1/openapi.json", "{}")
+        expectProblem(post, 405, "method-not-allowed")
+        #expect(post.headers["allow"] == "GET, HEAD")
+        #expect(try await daemon.metricsText().contains(#"duwtje_http_requests_total{endpoint="openapi",status="200"} 2"#), "GET and HEAD")
+    }
+
+    @Test("/readyz while draining is 503 with Retry-After, as the contract says")
+    func drainingRetryAfter() async throws {
+        let daemon = try InProcessDaemon()
+        daemon.state.beginDraining()
+        let reply = try await daemon.get("/readyz")
+        #expect(reply.status == 503 && reply.json?["status"] as? String == "draining")
+        #expect(reply.headers["retry-after"] == "5")
+        #expect(try await daemon.get("/healthz").status == 200)
     }
 }

@@ -140,16 +140,8 @@ public final class DaemonProcess {
         return await waitForExit()
     }
 
-    /// Runs the `duwtje` binary (not a daemon) to the end and returns its status and standard output.
-    public static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs the `duwtje` binary (not a daemon) to the end, as `user` when given.
+    public static func run(_ arguments: [String], as user: (uid: uid_t, gid: gid_t)? = nil) throws -> CommandResult {
+        try CommandResult.run(binary, arguments, as: user)
     }
 }

@@ -155,25 +155,16 @@ struct OperationsTests {
     }
 
     /// Runs `duwtje ARGUMENTS`, returning its exit status, standard output and standard error.
-    static func run(_ arguments: [String]) async throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    static func run(_ arguments: [String]) throws -> (Int32, String, String) {
+        let result = try DaemonProcess.run(arguments)
+        return (result.status, result.output, result.errors)
     }
 
     @Test("duwtje status: version, rules, last reload and its errors, store, in a few lines; exit 1 when nobody answers")
     func status() async throws {
         let daemon = try DaemonProcess()
         try await daemon.start()
-        let (code, text, _) = try await Self.run(["status", "--socket", daemon.socketPath])
+        let (code, text, _) = try Self.run(["status", "--socket", daemon.socketPath])
         let lines = text.split(separator: "\n")
         #expect(code == 0)
         #expect(lines.first?.hasPrefix("duwtje dev (commit unknown") == true)
@@ -185,16 +176,16 @@ struct OperationsTests {
         try daemon.write("rules/rules.yaml", Fixture.brokenRules)
         daemon.signal(SIGHUP)
         try await eventually("the failed reload is reported") {
-            try await Self.run(["status", "--config", daemon.configPath]).1.contains("failed, still serving")
+            try Self.run(["status", "--config", daemon.configPath]).1.contains("failed, still serving")
         }
-        let failed = try await Self.run(["status", "--config", daemon.configPath]).1
+        let failed = try Self.run(["status", "--config", daemon.configPath]).1
         #expect(failed.contains("\(daemon.rulesDirectory)/rules.yaml:4:23: error: unknown persona 'oudr'"))
         #expect(failed.contains("(reloads: 0 ok, 1 failed)"))
 
         #expect(await daemon.stop() == 0)
-        let (gone, out, err) = try await Self.run(["status", "--socket", daemon.socketPath])
+        let (gone, out, err) = try Self.run(["status", "--socket", daemon.socketPath])
         #expect(gone == 1 && out.isEmpty)
         #expect(err == "duwtje: no answer from the daemon at \(daemon.socketPath): No such file or directory (is the daemon running? systemctl status duwtje)\n")
-        #expect(try await Self.run(["--version"]).1.hasPrefix("dev (commit unknown"))
+        #expect(try Self.run(["--version"]).1.hasPrefix("dev (commit unknown"))
     }
 }

@@ -19,34 +19,8 @@ struct ToolCommandsTests {
         deinit { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    struct Run {
-        var status: Int32
-        var output: String
-        var errors: String
-        var lines: [Substring] { output.split(separator: "\n") }
-    }
-
     /// Runs `duwtje ARGUMENTS` to completion.
-    static func duwtje(_ arguments: [String]) throws -> Run { try run(DaemonProcess.binary, arguments) }
-
-    /// Standard error goes to a file, so that neither pipe can fill up while the other is read.
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> Run {
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-stderr-\(UUID().uuidString)").path
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: errorPath)
-        try process.run()
-        let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
-                   errors: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
-    }
+    static func duwtje(_ arguments: [String]) throws -> CommandResult { try DaemonProcess.run(arguments) }
 
     // MARK: - duwtje test (issue 18, item 15)
 
@@ -136,7 +110,7 @@ struct ToolCommandsTests {
         let script = "/usr/bin/script"
         try #require(FileManager.default.isExecutableFile(atPath: script))
         let command = [DaemonProcess.binary, "diff", before.path, after.path, "--now", "2026-11-22T10:00:00+01:00", ">/dev/null"]
-        let terminal = try Self.run(script, ["-qec", command.joined(separator: " "), "/dev/null"])
+        let terminal = try CommandResult.run(script, ["-qec", command.joined(separator: " "), "/dev/null"])
         #expect(terminal.status == 0)
         #expect(terminal.output.contains("\rComparing answers: 100% (12 of 12)"))
         #expect(terminal.output.hasSuffix("\r\u{1B}[2K"))

@@ -5,23 +5,6 @@ import Testing
 /// `duwtje check --strict` and `duwtje register`, run as the real binary.
 @Suite("Ethics and register commands")
 struct TrustCommandTests {
-    /// Runs the binary to completion; returns its status, standard output and standard error.
-    static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting, so a full pipe cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-
     static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Rules").path
 
@@ -47,27 +30,27 @@ struct TrustCommandTests {
     func strict() throws {
         let directory = try Self.nagging()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let relaxed = try Self.run(["check", directory])
+        let relaxed = try DaemonProcess.run(["check", directory])
         #expect(relaxed.status == 0)
-        #expect(relaxed.out.contains("rules.yaml:8:18: warning: nudge 'n1' has no cap (nudges must not nag)"))
-        let strict = try Self.run(["check", "--strict", directory])
+        #expect(relaxed.output.contains("rules.yaml:8:18: warning: nudge 'n1' has no cap (nudges must not nag)"))
+        let strict = try DaemonProcess.run(["check", "--strict", directory])
         #expect(strict.status == 1)
-        #expect(strict.out.contains("rules.yaml:8:18: error: nudge 'n1' has no cap (nudges must not nag) [no-cap]"))
-        #expect(strict.out.contains("error: the rule set has no 'register:' entry for the Algoritmeregister [no-register]"))
+        #expect(strict.output.contains("rules.yaml:8:18: error: nudge 'n1' has no cap (nudges must not nag) [no-cap]"))
+        #expect(strict.output.contains("error: the rule set has no 'register:' entry for the Algoritmeregister [no-register]"))
     }
 
     @Test("the shipped Rules/ are clean under duwtje check --strict")
     func shippedStrict() throws {
-        let result = try Self.run(["check", "--strict", Self.shipped])
-        #expect(result.status == 0, "\(result.out)")
-        #expect(result.out.contains(": 0 errors, 0 warnings (sha256:"))
+        let result = try DaemonProcess.run(["check", "--strict", Self.shipped])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains(": 0 errors, 0 warnings (sha256:"))
     }
 
     @Test("duwtje register Rules --json gives a complete entry with the standard's keys")
     func registerJSON() throws {
-        let result = try Self.run(["register", Self.shipped, "--json"])
-        #expect(result.status == 0, "\(result.err)")
-        let entry = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        let result = try DaemonProcess.run(["register", Self.shipped, "--json"])
+        #expect(result.status == 0, "\(result.errors)")
+        let entry = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         for key in ["name", "description_short", "organization", "status", "contact_email", "publication_category", "goal",
                     "proportionality", "human_intervention", "risks", "methods_and_models", "source_data", "lang",
                     "standard_version", "source_id", "tags"] {
@@ -80,10 +63,10 @@ struct TrustCommandTests {
     func registerMissing() throws {
         let directory = try Self.nagging()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try Self.run(["register", directory, "--json"])
+        let result = try DaemonProcess.run(["register", directory, "--json"])
         #expect(result.status == 1)
-        #expect(result.out.isEmpty)
-        #expect(result.err.contains("error: the rule set has no 'register:' entry"))
+        #expect(result.output.isEmpty)
+        #expect(result.errors.contains("error: the rule set has no 'register:' entry"))
     }
 
     @Test("duwtje check --config checks cap windows against that configuration's store.retention (default 400d)")
@@ -98,13 +81,13 @@ struct TrustCommandTests {
         let config = directory + "-duwtje.yaml"
         defer { try? FileManager.default.removeItem(atPath: config) }
         try "store: { retention: 5d }\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let without = try Self.run(["check", directory])
-        #expect(!without.out.contains("[cap-beyond-retention]") && !without.out.contains("longer than the store's retention"))
-        let with = try Self.run(["check", "--config", config, directory])
+        let without = try DaemonProcess.run(["check", directory])
+        #expect(!without.output.contains("[cap-beyond-retention]") && !without.output.contains("longer than the store's retention"))
+        let with = try DaemonProcess.run(["check", "--config", config, directory])
         #expect(with.status == 0)
-        #expect(with.out.contains("warning: the cap window of nudge 'n1' (10d) is longer than the store's retention (5d)"))
-        let broken = try Self.run(["check", "--config", directory + "-missing.yaml", directory])
+        #expect(with.output.contains("warning: the cap window of nudge 'n1' (10d) is longer than the store's retention (5d)"))
+        let broken = try DaemonProcess.run(["check", "--config", directory + "-missing.yaml", directory])
         #expect(broken.status == 1)
-        #expect(broken.err.hasPrefix("duwtje: "))
+        #expect(broken.errors.hasPrefix("duwtje: "))
     }
 }

@@ -6,8 +6,8 @@ extension Answer {
         guard let visitor = request.visitor else { return }
         nudge = nil
         for candidate in nudgeCandidates {
-            if await caps.isDismissed(visitor: visitor, nudge: candidate.nudge.id, now: request.now) { continue }
-            if let cap = candidate.cap, !(await caps.admit(visitor: visitor, nudge: candidate.nudge.id, cap: cap, now: request.now)) {
+            if await caps.isDismissed(visitor: visitor, nudge: candidate.id, now: request.now) { continue }
+            if let cap = candidate.cap, !(await caps.admit(visitor: visitor, nudge: candidate.id, cap: cap, now: request.now)) {
                 continue
             }
             nudge = candidate.nudge

@@ -121,10 +121,7 @@ extension RuleSet {
             }
             if !nudgeServed, let candidate = variant?.nudge ?? rule.nudge {
                 let cap = request.visitor == nil ? nil : candidate.cap
-                candidates.append(NudgeCandidate(
-                    nudge: ServedNudge(id: candidate.id, message: candidate.message, cta: candidate.cta,
-                                       alternative: candidate.alternative, rule: rule.id, variant: variant?.id, why: rule.why),
-                    cap: cap))
+                candidates.append(NudgeCandidate(rule: rule, nudge: candidate, variant: variant?.id, cap: cap))
                 if cap == nil { nudgeServed = true }
             }
             explanation?.append(ExplanationEntry(rule: rule.id, matched: true, rank: rank, variant: variant?.id))

@@ -85,9 +85,16 @@ extension DaemonResponder {
         }
     }
 
+    /// 503 with `Retry-After`: the client keeps the batch and sends it again then. A full disk
+    /// clears by itself once space returns; other I/O errors last until a restart, which operations
+    /// see in `/v1/status` and the log, so half a minute neither floods the daemon nor loses much time.
     static func storeUnavailable(path: String, reason: String) -> Problem {
-        Problem(slug: "store-unavailable", title: "Store unavailable", status: 503, detail: reason, instance: path)
+        var problem = Problem(slug: "store-unavailable", title: "Store unavailable", status: 503, detail: reason, instance: path)
+        problem.retryAfter = storeRetryAfter
+        return problem
     }
+
+    static let storeRetryAfter = 30
 }
 
 /// The answer to an accepted batch.

@@ -87,7 +87,9 @@ public struct DaemonResponder: HTTPResponder {
         case .readyz:
             let version = state.snapshot.ruleSet.version
             if state.isDraining {
-                return try Self.json(["status": "draining", "ruleset": version], status: .serviceUnavailable)
+                var response = try Self.json(["status": "draining", "ruleset": version], status: .serviceUnavailable)
+                response.headers[.retryAfter] = String(Self.drainingRetryAfter)
+                return response
             }
             return try Self.json(["status": "ready", "ruleset": version])
         case .metrics:
@@ -97,6 +99,9 @@ public struct DaemonResponder: HTTPResponder {
             return try await ingest(request)
         case .report:
             return try await report(request)
+        case .openapi:
+            return Response(status: .ok, headers: Self.jsonHeaders,
+                            body: ResponseBody(byteBuffer: ByteBuffer(staticString: OpenAPIDocument.json)))
         }
     }
 
@@ -159,6 +164,10 @@ public struct DaemonResponder: HTTPResponder {
         return bytes
     }
 
+    /// `Retry-After` of `/readyz` while draining: about what a restart takes, so a load balancer looks
+    /// again soon (the daemon may be coming back under systemd) without polling a stopping process.
+    static let drainingRetryAfter = 5
+
     /// Made once: `HTTPFields` literals are built anew on every use.
     static let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 
@@ -173,8 +182,8 @@ public struct DaemonResponder: HTTPResponder {
         let problem = (error as? Problem) ?? .internalError(path: "")
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let allowed = problem.allow { headers[.allow] = allowed }
-        if problem.status == 413 { headers[.connection] = "close" }
         if let seconds = problem.retryAfter { headers[.retryAfter] = String(seconds) }
+        if problem.status == 413 { headers[.connection] = "close" }
         return Response(status: HTTPResponse.Status(code: problem.status), headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.body)))
     }

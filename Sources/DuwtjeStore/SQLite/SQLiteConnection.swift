@@ -34,11 +34,26 @@ final class SQLiteConnection {
     let path: String
 
     /// Opens (and with `readOnly: false` creates) the database at `path`.
+    ///
+    /// Read-only, the file is opened so that nothing is created beside it: a WAL database's
+    /// readers normally create `-shm` and `-wal`, which fails for a user who may read the store but
+    /// not write its directory ("attempt to write a readonly database"), and where it succeeds
+    /// leaves files owned by that user that the daemon's own user then cannot open. Without a
+    /// `-wal` file no process has the database open (SQLite keeps it while any connection is
+    /// open and removes it at the last close), so the file cannot change under the reader and is
+    /// opened `immutable`: no locks, no shared memory, no files. With a `-wal` file a daemon is
+    /// running (or crashed with changes not yet checkpointed): that reader needs SQLite's locks
+    /// and its committed WAL frames, and the files are already there.
     init(path: String, readOnly: Bool) throws(StoreError) {
         self.path = path
-        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var name = path
+        if readOnly, !FileManager.default.fileExists(atPath: path + "-wal") {
+            name = "file:" + Self.uriPath(path) + "?immutable=1"
+            flags |= SQLITE_OPEN_URI
+        }
         var pointer: OpaquePointer?
-        let code = sqlite3_open_v2(path, &pointer, flags | SQLITE_OPEN_NOMUTEX, nil)
+        let code = sqlite3_open_v2(name, &pointer, flags | SQLITE_OPEN_NOMUTEX, nil)
         handle = pointer
         guard code == SQLITE_OK else {
             let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -52,6 +67,20 @@ final class SQLiteConnection {
 
     deinit {
         sqlite3_close_v2(handle)
+    }
+
+    /// `path` as the path of a `file:` URI: `%`, `?` and `#` escaped (SQLite's URI rules), all else as is.
+    static func uriPath(_ path: String) -> String {
+        var escaped = ""
+        for character in path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3F"
+            case "#": escaped += "%23"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     func error(_ step: String, _ code: Int32) -> StoreError {
