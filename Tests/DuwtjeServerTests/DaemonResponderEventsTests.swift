@@ -114,7 +114,7 @@ struct DaemonResponderEventsTests {
     /// found `until=9578-09-31`, answered 200 with the non-day echoed back).
     @Test("GET /v1/report takes only calendar days: no 30 February, no signs, nothing before 1970")
     func reportDays() async throws {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon()
         for day in ["9578-09-31", "2026-02-30", "2025-02-29", "2026-+1-01", "2026-1-01", "1969-12-31", "2026-11-01T00:00:00Z"] {
             let reply = try await daemon.get("/v1/report?until=" + day)
             #expect(reply.status == 400 && reply.json?["type"] as? String == "urn:duwtje:problem:invalid-value", "\(day)")
