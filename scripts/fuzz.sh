@@ -16,7 +16,10 @@
 # FUZZ_CONFIGURATION=debug builds without optimisation (quicker to build, slower to run);
 # FUZZ_BUILD=0 runs what is built (SwiftPM locks the scratch path while another build runs).
 # Each run prints libFuzzer's random seed; FUZZ_SEED=N reruns with that seed (libFuzzer runs one
-# process, so with the same corpus and binary the same seed takes the same path).
+# process, so with the same corpus and binary the same seed takes the same path). FUZZ_RUNS=N stops
+# each target after N inputs instead of SECONDS (SECONDS stays the limit): with a fixed FUZZ_SEED the
+# run is then the same on every machine, which is what CI does (a finding there is reproducible,
+# never a matter of luck; the long random runs are for people, `scripts/fuzz.sh --all 600`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -123,6 +126,7 @@ run() {
   set +e
   local seed_flag=()
   [ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
+  [ -n "${FUZZ_RUNS:-}" ] && seed_flag+=(-runs="$FUZZ_RUNS")
   # shellcheck disable=SC2046
   fuzzer "$target" "$work/$target" "${seed_flag[@]}" $(dictionary "$target") -max_len="$(max_len "$target")" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
