@@ -18,13 +18,13 @@ BATCH = 100
 EVENT = {"type": "impression", "journey": "bz", "stage": "bewustwording", "persona": "ouder", "rule": "r1", "content": "c1"}
 
 
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("localhost", timeout=30)
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(SOCKET)
+def unix_connection():
+    """One keep-alive HTTP/1.1 connection over the daemon's socket (http.client on a socket made here)."""
+    connection = http.client.HTTPConnection("localhost", timeout=30)
+    connection.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.sock.settimeout(30)
+    connection.sock.connect(SOCKET)
+    return connection
 
 
 def body(kind, index, prefix):
@@ -37,7 +37,7 @@ def body(kind, index, prefix):
 
 
 def client(kind, seconds, out):
-    connection = UnixConnection()
+    connection = unix_connection()
     prefix = uuid.uuid4().hex[:8]
     path, expect = ("/v1/events", 202) if kind == "events" else ("/v1/recommendations", 200)
     done = failed = nudged = 0

@@ -45,6 +45,11 @@ struct PostgresStoreTests {
                 try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: rules))
     }
 
+    /// One server on `cluster` with a key of its own, named `secret` (not started).
+    static func server(_ cluster: PostgresCluster, secret: String, node: String) throws -> DaemonProcess {
+        try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret(secret), node: node), rules: rules)
+    }
+
     /// Stops each daemon with SIGTERM and expects a clean exit.
     static func stop(_ daemons: DaemonProcess..., sourceLocation: SourceLocation = #_sourceLocation) async {
         for daemon in daemons {
@@ -133,7 +138,7 @@ struct PostgresStoreTests {
     @Test("PostgreSQL stopped under load (immediate) and back 10 s later: 0 failed recommendations, every acknowledged event counted, 202 again within 5 s")
     func outageUnderLoad() async throws {
         let cluster = try PostgresCluster()
-        let daemon = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("s"), node: "solo"), rules: Self.rules)
+        let daemon = try Self.server(cluster, secret: "s", node: "solo")
         try await daemon.start()
         let socket = daemon.socketPath
 
@@ -273,7 +278,7 @@ struct PostgresStoreTests {
         #expect(Self.impressions(Reply(status: 200, headers: [:], body: report.output)) == 13, "\(String(describing: json))")
 
         // Another key: the command refuses too (exit 1), and changes nothing.
-        let other = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("other"), node: "c"), rules: Self.rules)
+        let other = try Self.server(cluster, secret: "other", node: "c")
         #expect(try DaemonProcess.run(["store", "migrate", "--config", other.configPath]).status == 1)
         await Self.stop(a, b)
     }
@@ -281,9 +286,9 @@ struct PostgresStoreTests {
     @Test("a server with another secret refuses to start, naming the problem in one line")
     func otherSecretRefused() async throws {
         let cluster = try PostgresCluster()
-        let first = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("one"), node: "a"), rules: Self.rules)
+        let first = try Self.server(cluster, secret: "one", node: "a")
         try await first.start()
-        let second = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("two"), node: "b"), rules: Self.rules)
+        let second = try Self.server(cluster, secret: "two", node: "b")
         let process = try second.launch()
         #expect(await DaemonProcess.waitForExit(process, seconds: 30) == 1)
         let lines = second.stderr.split(separator: "\n")
@@ -297,7 +302,7 @@ struct PostgresStoreTests {
     func startsWhileDown() async throws {
         let cluster = try PostgresCluster()
         try cluster.stop(mode: "fast")
-        let daemon = try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret("s"), node: "late"), rules: Self.rules)
+        let daemon = try Self.server(cluster, secret: "s", node: "late")
         try await daemon.start()
         #expect(await Self.storeStatus(daemon)["state"] as? String == "degraded")
         #expect(await Self.http(daemon, "GET", "/v1/status").json?["status"] as? String == "degraded")
