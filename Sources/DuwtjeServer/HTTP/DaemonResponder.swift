@@ -21,14 +21,14 @@ public struct DaemonResponder: HTTPResponder {
     let caps: any CapStore
     let metrics: DaemonMetrics
     let logger: Logger
-    /// Where `POST /v1/events` writes and `GET /v1/report` reads; nil answers them with 503.
-    let store: EventStore?
+    /// Where `POST /v1/events` writes, `GET /v1/report` reads and caps are admitted: any engine.
+    let store: any Store
     /// The endpoints answered; any other path is 404 (the diagnostics listener serves three).
     var endpoints: Set<Endpoint> = Set(Endpoint.allCases)
 
-    public init(state: DaemonState, caps: any CapStore, metrics: DaemonMetrics, logger: Logger, store: EventStore? = nil) {
+    public init(state: DaemonState, metrics: DaemonMetrics, logger: Logger, store: any Store) {
         self.state = state
-        self.caps = caps
+        self.caps = store.caps
         self.metrics = metrics
         self.logger = logger
         self.store = store
@@ -81,7 +81,7 @@ public struct DaemonResponder: HTTPResponder {
         case .journeys:
             return try Self.json(JourneysBody(state.snapshot))
         case .status:
-            return try Self.json(StatusBody(snapshot: state.snapshot, state: state, store: store?.status()))
+            return try Self.json(StatusBody(snapshot: state.snapshot, state: state, store: store.status()))
         case .healthz:
             return try Self.json(["status": "ok"])
         case .readyz:
@@ -120,7 +120,7 @@ public struct DaemonResponder: HTTPResponder {
             switch endpoint {
             case .recommendations:
                 var answer = try snapshot.ruleSet.evaluate(question)
-                answer.admitNudge(for: question, caps: caps)
+                await answer.admitNudge(for: question, caps: caps)
                 if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
                 return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: AnswerWriter.write(answer)))
             case .nudges:
