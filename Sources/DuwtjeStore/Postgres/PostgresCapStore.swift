@@ -56,6 +56,10 @@ final class PostgresCapStore: CapStore {
             guard let until else { return false }
             memory.dismiss(visitor: key, nudge: nudge, until: Date(timeIntervalSince1970: until))
             return true
+        } catch is TimedOut {
+            // A slow answer is not an outage (the heartbeat judges that): this request does without
+            // the nudge rather than risk showing one the visitor closed.
+            return true
         } catch {
             health.markDegraded("dismissals: \(PostgresSchema.describe(error))")
             return false
@@ -73,6 +77,13 @@ final class PostgresCapStore: CapStore {
             }
             if admitted { _ = memory.admit(visitor: key, nudge: nudge, cap: Cap(max: .max, per: cap.per), now: now) }
             return admitted
+        } catch is TimedOut {
+            // Not within `admissionTimeout`: this request does without the nudge (a cap is never
+            // exceeded for want of an answer), and the store stays healthy. Row locks on one busy
+            // visitor, or a loaded machine, make an admission slow without PostgreSQL being away;
+            // marking the store degraded here would move every server's caps into its own memory
+            // and refuse events, which is what the heartbeat decides on a connection of its own.
+            return false
         } catch {
             health.markDegraded("caps: \(PostgresSchema.describe(error))")
             return memory.admit(visitor: key, nudge: nudge, cap: cap, now: now)
