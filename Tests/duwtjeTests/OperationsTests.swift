@@ -116,6 +116,9 @@ struct OperationsTests {
         let healthy = await RawSocket.onThread { Self.readOneAnswer(descriptor) }
         #expect(healthy.hasPrefix("HTTP/1.1 200"))
         #expect(RawSocket.send(descriptor, head + String(body.prefix(10))))
+        // The daemon has read the head: the request is in flight, not a connection that merely idles
+        // (a SIGTERM before that read closes it as idle; on a loaded machine that happened).
+        try await eventually("the daemon has read the request's head") { RawSocket.unread(descriptor) == 0 }
         daemon.signal(SIGTERM)
         try await eventually("/readyz says 503 while draining") {
             let (status, text) = (try? await get("/readyz")) ?? (0, "")
