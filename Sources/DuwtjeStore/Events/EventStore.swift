@@ -164,6 +164,17 @@ public final class EventStore: Sendable {
 
     /// Waits until everything queued so far is committed (for a clean stop): an empty batch rides
     /// the next group commit, which takes everything queued before it.
+    /// Commits what is queued, then closes the database, so that a stopped daemon leaves one file
+    /// and no `-wal`/`-shm` (which `duwtje report` then opens without creating anything). Writes
+    /// after it are refused.
+    public func closeDatabase() async {
+        await flush()
+        pending.withLock { pending in
+            if pending.failure == nil { pending.failure = StoreError(path: path, message: "the store is closed: the daemon is stopping") }
+        }
+        connection.withLock { $0.close() }
+    }
+
     public func flush() async {
         try? await append([:])
     }

@@ -69,6 +69,13 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
+    /// Closes the database now: at the last close SQLite checkpoints the WAL into the file and
+    /// removes `-wal` and `-shm`. Every later call fails (SQLite's "misuse").
+    func close() {
+        sqlite3_close_v2(handle)
+        handle = nil
+    }
+
     /// `path` as the path of a `file:` URI: `%`, `?` and `#` escaped (SQLite's URI rules), all else as is.
     static func uriPath(_ path: String) -> String {
         var escaped = ""

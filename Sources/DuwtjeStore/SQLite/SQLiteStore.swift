@@ -73,6 +73,6 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async {
-        await events.flush()
+        await events.closeDatabase()
     }
 }
