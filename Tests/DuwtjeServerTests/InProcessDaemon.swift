@@ -30,9 +30,9 @@ final class InProcessDaemon {
         state = DaemonState(snapshot)
         metrics = DaemonMetrics()
         metrics.loaded(snapshot, reload: false)
-        let (store, caps) = try Daemon.openStore(configuration, state: state, metrics: metrics)
-        responder = DaemonResponder(state: state, caps: caps, metrics: metrics,
-                                    logger: Logger(label: "duwtje-test") { _ in SwiftLogNoOpLogHandler() }, store: store)
+        let logger = Logger(label: "duwtje-test") { _ in SwiftLogNoOpLogHandler() }
+        let (store, caps) = try Daemon.openStore(configuration, state: state, metrics: metrics, logger: logger)
+        responder = DaemonResponder(state: state, caps: caps, metrics: metrics, logger: logger, store: store)
     }
 
     func get(_ path: String, method: HTTPRequest.Method = .get) async throws -> Reply {

@@ -62,7 +62,7 @@ public struct Daemon: Sendable {
         let store: EventStore
         let caps: DurableCapStore
         do throws(DaemonError) {
-            (store, caps) = try Self.openStore(configuration, state: state, metrics: metrics)
+            (store, caps) = try Self.openStore(configuration, state: state, metrics: metrics, logger: logger)
         } catch {
             socket.abandon()
             socket.remove()

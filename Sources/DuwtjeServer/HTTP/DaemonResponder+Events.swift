@@ -32,9 +32,11 @@ extension DaemonResponder {
             try await store.append(batch.counts, dismissals: dismissals)
             durableCaps?.remember(dismissals)
         } catch {
+            // The store tells the log once when it starts failing (``Daemon/openStore``), not here per batch.
             metrics.batchRejected(reason: "store-failed")
-            logger.critical("event store refuses writes", metadata: ["error": "\(error.description)"])
-            throw Self.storeUnavailable(path: path, reason: "the event store could not commit; the log says why")
+            throw Self.storeUnavailable(path: path, reason: store.failure == nil
+                ? "the event store could not commit (the disk is full?); the batch is not stored; retry later"
+                : "the event store refuses writes until the daemon is restarted; /v1/status says why")
         }
         return try Self.json(EventsAccepted(stored: batch.count, ruleset: snapshot.ruleSet.version), status: .accepted)
     }

@@ -96,7 +96,7 @@ struct StatusBody: Encodable {
     }
 
 
-    init(snapshot: ServingSnapshot, state: DaemonState, store: EventStore.Status? = nil, now: Date = Date()) {
+    init(snapshot: ServingSnapshot, state: DaemonState, store: EventStore.Status? = nil) {
         self.store = store
         let directory = snapshot.configuration.rules
         ruleset = Ruleset(
@@ -107,7 +107,7 @@ struct StatusBody: Encodable {
         config = snapshot.configuration.file
         socket = snapshot.configuration.socket.path
         startedAt = Self.time(state.startedAt)
-        uptimeSeconds = max(0, Int(now.timeIntervalSince(state.startedAt)))
+        uptimeSeconds = state.uptimeSeconds
         let (last, ok, failed) = state.reloads
         reloads = Reloads(ok: ok, failed: failed)
         lastReload = last.map { report in
