@@ -4,9 +4,9 @@
 Usage: scripts/cap-memory.py [--binary .build/release/duwtje] [--visitors 2000000] [--max-visitors 1000000]
                              [--clients 2] [--pipeline 100]
 
-Starts the daemon (a release build: `swift build -c release --product duwtje`) on a rule set of its
-own in a temporary directory: one rule whose nudge is capped once a week, `caps.max_visitors` as given,
-the event store beside it. Each of `--clients` processes holds one keep-alive connection over the Unix
+Starts the daemon (a release build: `swift build -c release --product duwtje`) on the shipped Rules/
+with `caps.max_visitors` as given and the event store in a temporary directory; every request is
+answered with a nudge capped 3 per 7 days (but for the rule's 10% holdout). Each of `--clients` processes holds one keep-alive connection over the Unix
 socket and sends `--pipeline` requests at a time, every request with a new visitor id, until
 `--visitors` visitors have been served. Resident memory is read from /proc/PID/status (VmRSS, and
 VmHWM, the peak) at the start and after each tenth; at the end the script checks caps.max_visitors'
@@ -15,29 +15,11 @@ A measurement, not a test: it prints figures; run it on a quiet machine for figu
 """
 import argparse, json, multiprocessing as mp, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
-RULES_VOCABULARY = """journeys:
-  bz:
-    label: Burgerzaken
-    stages: [ { id: bewustwording } ]
-    fallback: [f1]
-personas:
-  ouder: { label: Ouder }
-content_types:
-  informatief: { label: Informatief }
-context:
-  process: { values: [paspoort, rijbewijs] }
-content:
-  - { id: c1, type: informatief, title: C1, url: /c1 }
-  - { id: f1, type: informatief, title: F1, url: /f1 }
-"""
-RULES = """rules:
-  - id: r1
-    journey: bz
-    when: { persona: [ouder], context: { process: paspoort } }
-    recommend: [ { content: c1 } ]
-    why: A
-    nudge: { id: n1, message: Maak online een afspraak., alternative: Bel 14 020., cap: { max: 1, per: 7d } }
-"""
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A request the shipped rules answer with a nudge capped 3 per 7 days (paspoort-online-afspraak; the
+# 10% of visitors in its holdout variant get none and never reach the caps).
+QUESTION = {"journey": "burgerzaken", "stage": "besluitvorming", "persona": "drukke-ouder",
+            "context": {"process": "paspoort", "channel": "web", "page": "/paspoort", "visits": 3}}
 
 # The promise in docs/api.md: resident memory at most the daemon's start-up footprint plus this many
 # bytes per remembered visitor (caps.max_visitors of them at most), whatever the number of visitors.
@@ -56,7 +38,7 @@ def memory(pid):
 
 
 def request(visitor):
-    body = json.dumps({"journey": "bz", "persona": "ouder", "visitor": visitor, "context": {"process": "paspoort"}})
+    body = json.dumps(dict(QUESTION, visitor=visitor))
     return (f"POST /v1/recommendations HTTP/1.1\r\nHost: d\r\nContent-Length: {len(body)}\r\n\r\n{body}").encode()
 
 
@@ -82,20 +64,20 @@ def read_answers(sock, buffer, count):
 
 
 def client(socket_path, first, last, pipeline, done):
-    """Serves visitors first..<last, `pipeline` requests in flight; counts answers into `done`."""
+    """Serves visitors first..<last, `pipeline` requests in flight; counts into `done` (a shared
+    array: answered, not 200, nudged)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(socket_path)
-    buffer, bad, nudged = b"", 0, 0
+    buffer = b""
     for start in range(first, last, pipeline):
         stop = min(start + pipeline, last)
         sock.sendall(b"".join(request(f"visitor-{index}") for index in range(start, stop)))
-        statuses, count, buffer = read_answers(sock, buffer, stop - start)
-        bad += sum(status != 200 for status in statuses)
-        nudged += count
+        statuses, nudged, buffer = read_answers(sock, buffer, stop - start)
         with done.get_lock():
-            done.value += stop - start
+            done[0] += stop - start
+            done[1] += sum(status != 200 for status in statuses)
+            done[2] += nudged
     sock.close()
-    return bad, nudged
 
 
 def run_client(args):
@@ -128,14 +110,9 @@ def main():
         sys.exit(f"cap-memory: {args.binary} is not an executable; build it: swift build -c release --product duwtje")
 
     directory = tempfile.mkdtemp(prefix="dw-capmem-", dir="/tmp")
-    os.makedirs(f"{directory}/rules")
-    with open(f"{directory}/rules/vocabulary.yaml", "w") as file:
-        file.write(RULES_VOCABULARY)
-    with open(f"{directory}/rules/rules.yaml", "w") as file:
-        file.write(RULES)
     socket_path = f"{directory}/d.sock"
     with open(f"{directory}/duwtje.yaml", "w") as file:
-        file.write(f"rules: rules\nsocket: {{ path: d.sock }}\ncaps: {{ max_visitors: {args.max_visitors} }}\n"
+        file.write(f"rules: {REPOSITORY}/Rules\nsocket: {{ path: d.sock }}\ncaps: {{ max_visitors: {args.max_visitors} }}\n"
                    f"store: {{ path: var/duwtje.db }}\nlog: {{ level: warning }}\n")
     daemon = subprocess.Popen([args.binary, "serve", "--config", f"{directory}/duwtje.yaml"])
     try:
@@ -145,14 +122,14 @@ def main():
                 sys.exit("cap-memory: the daemon did not start")
             time.sleep(0.05)
         # Warm up: the first answers allocate what every later one reuses (not counted as visitors).
-        client(socket_path, 0, 1000, 100, mp.Value("q", 0))
+        client(socket_path, 0, 1000, 100, mp.Array("q", 3))
         base_rss, base_hwm = memory(daemon.pid)
         print(f"binary {args.binary}; caps.max_visitors {args.max_visitors:,}; {args.visitors:,} visitors; "
               f"{args.clients} clients x {args.pipeline} pipelined")
         print(f"{'visitors':>10} {'seconds':>8} {'VmRSS MiB':>10} {'VmHWM MiB':>10}")
         print(f"{0:>10,} {0:>8.1f} {base_rss:>10.1f} {base_hwm:>10.1f}")
 
-        done = mp.Value("q", 0)
+        done = mp.Array("q", 3)
         share = args.visitors // args.clients
         ranges = [(socket_path, 1000 + i * share, 1000 + (i + 1) * share if i < args.clients - 1 else 1000 + args.visitors,
                    args.pipeline, done) for i in range(args.clients)]
@@ -163,9 +140,9 @@ def main():
         step, next_report = args.visitors // 10, args.visitors // 10
         while any(process.is_alive() for process in processes):
             time.sleep(0.2)
-            if done.value >= next_report:
+            if done[0] >= next_report:
                 rss, hwm = memory(daemon.pid)
-                print(f"{done.value:>10,} {time.time() - started:>8.1f} {rss:>10.1f} {hwm:>10.1f}", flush=True)
+                print(f"{done[0]:>10,} {time.time() - started:>8.1f} {rss:>10.1f} {hwm:>10.1f}", flush=True)
                 next_report += step
         for process in processes:
             process.join()
@@ -177,13 +154,13 @@ def main():
         evicted = metric(socket_path, "duwtje_cap_visitors_evicted_total")
         size = sum(os.path.getsize(f"{directory}/var/duwtje.db{suffix}") for suffix in ("", "-wal", "-shm")
                    if os.path.exists(f"{directory}/var/duwtje.db{suffix}"))
-        print(f"{done.value:,} visitors in {elapsed:.0f} s ({done.value / elapsed:,.0f}/s); "
-              f"remembered {remembered:,.0f}, evicted {evicted:,.0f}; store {size / 2**20:.0f} MiB")
+        print(f"{done[0]:,} visitors in {elapsed:.0f} s ({done[0] / elapsed:,.0f}/s), {done[1]} not answered 200, "
+              f"{done[2]:,} nudged; remembered {remembered:,.0f}, evicted {evicted:,.0f}; store {size / 2**20:.0f} MiB")
         per_visitor = (hwm - base_hwm) * 2**20 / max(1, min(args.visitors, args.max_visitors))
         limit = base_hwm + PROMISED_BYTES_PER_VISITOR * min(args.visitors, args.max_visitors) / 2**20
         print(f"peak {hwm:.1f} MiB = start {base_hwm:.1f} MiB + {per_visitor:.0f} bytes per remembered visitor; "
               f"promised at most {limit:.1f} MiB ({PROMISED_BYTES_PER_VISITOR} bytes per visitor)")
-        if hwm > limit:
+        if done[1] or hwm > limit:
             print("cap-memory: the promise of caps.max_visitors is broken")
             return 1
         return 0
