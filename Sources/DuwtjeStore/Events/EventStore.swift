@@ -29,13 +29,22 @@ public final class EventStore: Sendable {
     private let pending = Mutex(Pending())
     private let queue = DispatchQueue(label: "duwtje.event-store.writer")
     /// Called after each commit with its duration and the events it stored, by type (for metrics).
-    private let observer: Mutex<(@Sendable (Duration, [String: Int]) -> Void)?> = Mutex(nil)
+    private let observer: Mutex<CommitObserver?> = Mutex(nil)
     /// The longest cap window in force, in seconds: hashes of showings older than this are pruned.
-    private let capWindow: Mutex<@Sendable () -> Int64> = Mutex({ 0 })
+    private let capWindow = Mutex(WindowSource { 0 })
     private let lastPrune = Mutex(Date.distantPast)
     /// Told once when the store starts refusing writes for good, and once each time a full disk
     /// starts refusing commits (not for every refused batch: clients retrying would flood the log).
-    private let failureObserver: Mutex<(@Sendable (StoreError, _ lasting: Bool) -> Void)?> = Mutex(nil)
+    private let failureObserver: Mutex<FailureObserver?> = Mutex(nil)
+
+    // The closures are kept in `Mutex`es inside small structs, never as bare function types: reading a
+    // bare closure out with `withLock { $0 }` (an `inout` access through the generic `Mutex`) wrote a
+    // re-abstracted copy back each time, so every read added a thunk around the last one. The chain
+    // grew by one per commit and per cap look-up, until one look-up took milliseconds of CPU
+    // (found by scripts/cap-memory.py: 44,000 visitors in, 4 ms of CPU a request, 80% in the thunks).
+    struct CommitObserver: Sendable { let call: @Sendable (Duration, [String: Int]) -> Void }
+    struct FailureObserver: Sendable { let call: @Sendable (StoreError, _ lasting: Bool) -> Void }
+    struct WindowSource: Sendable { let read: @Sendable () -> Int64 }
 
     struct Waiter {
         var counts: [EventCountKey: Int]
@@ -107,17 +116,17 @@ public final class EventStore: Sendable {
 
     /// Sets what is told about each commit (the daemon's metrics).
     public func observe(_ body: @escaping @Sendable (Duration, [String: Int]) -> Void) {
-        observer.withLock { $0 = body }
+        observer.withLock { $0 = CommitObserver(call: body) }
     }
 
     /// Sets what is told when commits start failing (the daemon's log).
     public func observeFailures(_ body: @escaping @Sendable (StoreError, _ lasting: Bool) -> Void) {
-        failureObserver.withLock { $0 = body }
+        failureObserver.withLock { $0 = FailureObserver(call: body) }
     }
 
     /// Sets where the longest cap window in force is read (it changes with reloads).
     public func capWindow(_ body: @escaping @Sendable () -> Int64) {
-        capWindow.withLock { $0 = body }
+        capWindow.withLock { $0 = WindowSource(read: body) }
     }
 
     /// Stores a batch's counts and the dismissals it carries; returns once they are committed and
@@ -200,7 +209,7 @@ public final class EventStore: Sendable {
                     defer { pending.diskFull = true }
                     return !pending.diskFull
                 }
-                if first, let observer = failureObserver.withLock({ $0 }) { observer(error, false) }
+                if first, let observer = failureObserver.withLock({ $0 }) { observer.call(error, false) }
                 for waiter in waiters { waiter.continuation.resume(throwing: error) }
                 continue
             } catch {
@@ -213,7 +222,7 @@ public final class EventStore: Sendable {
             for waiter in waiters { waiter.continuation.resume() }
             var byType: [String: Int] = [:]
             for (key, count) in merged { byType[key.type, default: 0] += count }
-            if let observer = observer.withLock({ $0 }) { observer(duration, byType) }
+            if let observer = observer.withLock({ $0 }) { observer.call(duration, byType) }
             pruneIfDue()
         }
     }
@@ -233,7 +242,7 @@ public final class EventStore: Sendable {
             return taken
         }
         for waiter in stranded { waiter.continuation.resume(throwing: error) }
-        if let observer = failureObserver.withLock({ $0 }) { observer(error, true) }
+        if let observer = failureObserver.withLock({ $0 }) { observer.call(error, true) }
     }
 
     /// Why the store refuses writes, if it does.
@@ -301,7 +310,7 @@ public final class EventStore: Sendable {
     /// longest cap window in force, dismissals that have ended.
     public func prune(now: Date = Date()) throws(StoreError) {
         let cutoffDay = EventCountKey.day(of: now.addingTimeInterval(-Double(retentionDays) * 86_400), in: timeZone)
-        let window = capWindow.withLock { $0 }()
+        let window = capWindow.withLock { $0 }.read()
         try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) in
             let counts = try database.prepare("DELETE FROM event_counts WHERE day < ?")
             try counts.run([.text(cutoffDay)])
@@ -320,7 +329,7 @@ public final class EventStore: Sendable {
     }
 
     /// The longest cap window in force, in seconds (as set by ``capWindow(_:)``).
-    var longestCapWindow: Int64 { capWindow.withLock { $0 }() }
+    var longestCapWindow: Int64 { capWindow.withLock { $0 }.read() }
 
     /// The showings of one visitor (their keyed hash) newer than `since` (Unix seconds), by nudge:
     /// those committed and those still queued or being committed. For a visitor the caps' memory
