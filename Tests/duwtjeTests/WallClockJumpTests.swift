@@ -55,14 +55,15 @@ struct WallClockJumpTests {
         try await client.get("/v1/status").json?["uptime_seconds"] as? Int
     }
 
-    /// Whether this build runs under ThreadSanitizer (the daemon beside it is built the same way). TSan
-    /// intercepts `clock_gettime` as libfaketime does; together the daemon hangs at start ("libfaketime:
-    /// Unexpected recursive calls to clock_gettime()"), so the test runs in the normal builds only.
-    static let underThreadSanitizer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+    /// Whether this build runs under ThreadSanitizer or AddressSanitizer (the daemon beside it is built
+    /// the same way). Both intercept `clock_gettime` as libfaketime does; together the daemon hangs at
+    /// start ("libfaketime: Unexpected recursive calls to clock_gettime()"), so the test runs in the
+    /// normal builds only.
+    static let underSanitizer = ["__tsan_init", "__asan_init"].contains { (name: String) in dlsym(nil, name) != nil }
 
     @Test("jumps of the wall clock forwards and backwards: caps and active windows follow it, a backwards jump never re-allows a capped nudge, timers and uptime do not jump",
           .enabled(if: library != nil, "needs libfaketime (apt-get install faketime)"),
-          .disabled(if: underThreadSanitizer, "libfaketime and ThreadSanitizer both intercept clock_gettime"))
+          .disabled(if: underSanitizer, "libfaketime and the sanitizers both intercept clock_gettime"))
     func jumps() async throws {
         let day: TimeInterval = 86_400
         let formatter = DateFormatter()
