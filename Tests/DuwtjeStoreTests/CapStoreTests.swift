@@ -28,8 +28,21 @@ struct CapStoreTests {
         #expect(!store.admit(visitor: "a", nudge: "n", cap: one, now: start))  // a is now the most recent
         #expect(store.admit(visitor: "c", nudge: "n", cap: one, now: start))   // evicts b
         #expect(store.count == 2)
+        #expect(store.evictions == 1)
         #expect(!store.admit(visitor: "a", nudge: "n", cap: one, now: start))  // a was kept
         #expect(store.admit(visitor: "b", nudge: "n", cap: one, now: start))   // b was forgotten
+        #expect(store.evictions == 2)
+    }
+
+    @Test("a showing later than now still counts (the wall clock went back, or a request with an earlier now)")
+    func showingAfterNowCounts() {
+        let store = MemoryCapStore(maxVisitors: 10)
+        let one = Cap(max: 1, per: 86_400)
+        #expect(store.admit(visitor: "v", nudge: "n", cap: one, now: start))
+        #expect(!store.admit(visitor: "v", nudge: "n", cap: one, now: start.addingTimeInterval(-3_600)))
+        // Asking with an earlier time did not forget the later showing.
+        #expect(!store.admit(visitor: "v", nudge: "n", cap: one, now: start.addingTimeInterval(60)))
+        #expect(store.admit(visitor: "v", nudge: "n", cap: one, now: start.addingTimeInterval(86_400)))
     }
 
     @Test("safe under concurrent requests: exactly max showings are admitted")

@@ -30,7 +30,7 @@ struct DismissalStoreTests {
         }
         // A new process: the cap store is rebuilt from the file.
         let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
-        let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 10, window: 0, now: start)
+        let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 10, now: start)
         #expect(caps.isDismissed(visitor: "v", nudge: "n1", now: start.addingTimeInterval(99)))
         #expect(!caps.isDismissed(visitor: "v", nudge: "n1", now: start.addingTimeInterval(100)))
         #expect(caps.isDismissed(visitor: "v", nudge: "n2", now: start.addingTimeInterval(399)))

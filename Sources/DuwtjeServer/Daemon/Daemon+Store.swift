@@ -22,9 +22,20 @@ extension Daemon {
             let window = DurableCapStore.longestWindow(in: state.snapshot.ruleSet)
             switch settings.engine {
             case .sqlite:
-                store = try SQLiteStore(path: settings.path, secretPath: settings.secretPath, retentionDays: settings.retentionDays,
-                                        timeZone: configuration.timeZone, maxVisitors: configuration.maxVisitors,
-                                        capWindow: window, threadPool: threadPool)
+                let sqlite = try SQLiteStore(path: settings.path, secretPath: settings.secretPath, retentionDays: settings.retentionDays,
+                                             timeZone: configuration.timeZone, maxVisitors: configuration.maxVisitors,
+                                             capWindow: window, threadPool: threadPool)
+                // Once per failure, not per refused batch (clients retrying would flood the log).
+                sqlite.events.observeFailures { error, lasting in
+                    if lasting {
+                        logger.critical("event store refuses writes until the daemon is restarted; recommendations go on",
+                                        metadata: ["error": "\(error.description)"])
+                    } else {
+                        logger.error("event store is out of space; batches get 503 until a commit succeeds again",
+                                     metadata: ["error": "\(error.description)"])
+                    }
+                }
+                store = sqlite
             case .postgresql:
                 store = try await PostgresStore.open(try postgresSettings(configuration),
                                                      hasher: try VisitorHasher.load(secretAt: settings.secretPath, create: false),

@@ -27,6 +27,7 @@ extension DaemonResponder {
         do {
             try await store.append(batch.counts, dismissals: batch.dismissals, ruleSet: snapshot.ruleSet)
         } catch {
+            // The store tells the log once when it starts failing (``Daemon/openStore``), not here per batch.
             metrics.batchRejected(reason: "store-failed")
             if let seconds = error.retryAfter {
                 // A shared store that is unreachable: logged once per change of state by the store.
@@ -34,8 +35,9 @@ extension DaemonResponder {
                 problem.retryAfter = seconds
                 throw problem
             }
-            logger.critical("event store refuses writes", metadata: ["error": "\(error.description)"])
-            throw Self.storeUnavailable(path: path, reason: "the event store could not commit; the log says why")
+            throw Self.storeUnavailable(path: path, reason: store.status().failure == nil
+                ? "the event store could not commit (the disk is full?); the batch is not stored; retry later"
+                : "the event store refuses writes until the daemon is restarted; /v1/status says why")
         }
         return try Self.json(EventsAccepted(stored: batch.count, ruleset: snapshot.ruleSet.version), status: .accepted)
     }

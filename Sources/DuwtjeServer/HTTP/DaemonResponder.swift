@@ -93,6 +93,9 @@ public struct DaemonResponder: HTTPResponder {
             }
             return try Self.json(["status": "ready", "ruleset": version])
         case .metrics:
+            if let durable = caps as? DurableCapStore {
+                metrics.capVisitors(remembered: durable.remembered, evicted: durable.evictions)
+            }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         case .events:

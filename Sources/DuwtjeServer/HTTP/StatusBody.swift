@@ -97,7 +97,7 @@ struct StatusBody: Encodable {
     }
 
 
-    init(snapshot: ServingSnapshot, state: DaemonState, store: StoreStatus? = nil, now: Date = Date()) {
+    init(snapshot: ServingSnapshot, state: DaemonState, store: StoreStatus? = nil) {
         self.store = store
         if let state = store?.state, state != "ok" { status = "degraded" }
         let directory = snapshot.configuration.rules
@@ -109,7 +109,7 @@ struct StatusBody: Encodable {
         config = snapshot.configuration.file
         socket = snapshot.configuration.socket.path
         startedAt = Self.time(state.startedAt)
-        uptimeSeconds = max(0, Int(now.timeIntervalSince(state.startedAt)))
+        uptimeSeconds = state.uptimeSeconds
         let (last, ok, failed) = state.reloads
         reloads = Reloads(ok: ok, failed: failed)
         lastReload = last.map { report in

@@ -17,6 +17,8 @@ public final class DaemonMetrics: Sendable {
     private let reloadErrors: Counter
     /// The counters and histograms the request path uses, made once each (see ``RequestInstruments``).
     private let instruments = Mutex(RequestInstruments())
+    /// The cap store's eviction count as last added to `duwtje_cap_visitors_evicted_total`.
+    let capEvictionsReported = Mutex(0)
 
     /// Request latency buckets, in seconds: the engine answers in microseconds, the socket in well under a millisecond.
     static let latencyBuckets: [Duration] = [

@@ -14,14 +14,22 @@ public final class DaemonState: Sendable {
     }
 
     private let storage: Mutex<Storage>
+    /// The wall-clock time of the start, as `/v1/status` shows it.
     public let startedAt: Date
     /// Told about each snapshot installed by a reload (the store records the version served).
     private let installObservers: Mutex<[@Sendable (ServingSnapshot) -> Void]> = Mutex([])
+    /// The start on the monotonic clock: uptime is measured from here, so a wall-clock jump (an NTP
+    /// step, a VM resumed) never makes it jump or go negative.
+    let startedInstant: ContinuousClock.Instant
 
     public init(_ snapshot: ServingSnapshot, startedAt: Date = Date()) {
         storage = Mutex(Storage(snapshot: snapshot))
         self.startedAt = startedAt
+        startedInstant = .now
     }
+
+    /// Whole seconds since the start, on the monotonic clock.
+    var uptimeSeconds: Int { Int((ContinuousClock.now - startedInstant).components.seconds) }
 
     /// The snapshot to answer one request from; read it once per request.
     public var snapshot: ServingSnapshot { storage.withLock { $0.snapshot } }

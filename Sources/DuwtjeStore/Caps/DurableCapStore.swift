@@ -9,6 +9,7 @@ public import Crypto
 public import DuwtjeRules
 public import DuwtjeWire
 public import Foundation
+import NIOPosix
 import Synchronization
 
 /// Turns a visitor id into a keyed hash (HMAC-SHA256), so that neither the store nor memory holds
@@ -78,27 +79,24 @@ public struct VisitorHasher: Sendable {
 ///
 /// Checking stays in memory (a ``MemoryCapStore`` keyed by the visitor's hash), so `admit` costs
 /// one HMAC and one lock, never a disk write on the request path; each admitted showing is handed
-/// to the store's writer and committed with the next group commit. At start the showings within
-/// the longest cap window are read back. A crash can lose the showings of the last commit interval
-/// (milliseconds): at worst a visitor sees a nudge once more than its cap.
+/// to the store's writer and committed with the next group commit. A visitor memory does not hold
+/// (after a start, or forgotten to make room) is read from the store when they return
+/// (``admit(visitor:nudge:cap:now:)``), so neither a restart nor `maxVisitors` loses a cap.
+/// A crash can lose the showings of the last commit interval (milliseconds): at worst a visitor sees a
+/// nudge once more than its cap.
 public final class DurableCapStore: CapStore {
     let memory: MemoryCapStore
     let hasher: VisitorHasher
     let store: EventStore
     private let lastDismissalPrune = Mutex(Date.distantPast)
 
-    /// Rebuilds the counts from the store's showings newer than `window` seconds before `now`.
-    public init(store: EventStore, hasher: VisitorHasher, maxVisitors: Int, window: Int64, now: Date = Date()) throws(StoreError) {
+    /// Starts with no visitor in memory (each is read from the store on their first capped nudge,
+    /// see ``admit(visitor:nudge:cap:now:)``) and the dismissals that still hold at `now`.
+    public init(store: EventStore, hasher: VisitorHasher, maxVisitors: Int, now: Date = Date()) throws(StoreError) {
         self.memory = MemoryCapStore(maxVisitors: maxVisitors)
         self.hasher = hasher
         self.store = store
         remember(try store.dismissals(holdingAfter: now.timeIntervalSince1970))
-        guard window > 0 else { return }
-        let replayCap = Cap(max: Int.max, per: window)
-        for showing in try store.showings(since: now.timeIntervalSince1970 - Double(window)) {
-            _ = memory.admit(visitor: Self.key(showing.visitor), nudge: showing.nudge, cap: replayCap,
-                             now: Date(timeIntervalSince1970: showing.at))
-        }
     }
 
     public func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
@@ -124,12 +122,35 @@ public final class DurableCapStore: CapStore {
         }
     }
 
-    public func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool {
+    /// A visitor in memory costs one HMAC and one lock. A visitor memory does not hold (never seen,
+    /// forgotten to make room under `caps.max_visitors`, or not read back at start) is read from the
+    /// store first (one indexed look-up on a reader connection that never waits for a commit), so
+    /// the memory bound never weakens a cap. When that read fails, the capped nudge is not shown:
+    /// not showing a nudge is always allowed, showing it past its cap is not.
+    public func admit(visitor: String, nudge: String, cap: Cap, now: Date) async -> Bool {
         let hash = hasher.hash(visitor)
-        guard memory.admit(visitor: Self.key(hash), nudge: nudge, cap: cap, now: now) else { return false }
+        let key = Self.key(hash)
+        let admitted: Bool
+        if let remembered = memory.admitIfRemembered(visitor: key, nudge: nudge, cap: cap, now: now) {
+            admitted = remembered
+        } else {
+            // The read is file I/O: on the pool for blocking work, never on an event loop.
+            let (store, since) = (self.store, now.timeIntervalSince1970 - Double(max(store.longestCapWindow, cap.per)))
+            let earlier = try? await store.threadPool.runIfActive { try? store.showings(of: hash, since: since) }
+            guard let earlier = earlier ?? nil else { return false }
+            admitted = memory.admit(visitor: key, nudge: nudge, cap: cap, now: now, restoring: earlier)
+        }
+        guard admitted else { return false }
         store.recordShowing(visitor: hash, nudge: nudge, at: now.timeIntervalSince1970)
         return true
     }
+
+    /// Visitors forgotten to make room under `caps.max_visitors` since start (read back from the store
+    /// when they return).
+    public var evictions: Int { memory.evictions }
+
+    /// Visitors whose showings are in memory now.
+    public var remembered: Int { memory.count }
 
     static func key(_ hash: [UInt8]) -> String { Hex.string(hash) }
 

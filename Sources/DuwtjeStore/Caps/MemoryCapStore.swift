@@ -3,7 +3,9 @@ public import Foundation
 import Synchronization
 
 /// Counts nudge showings in memory, for at most `maxVisitors` visitors: when full, the visitor
-/// seen least recently is forgotten. Nothing but a pseudonymous id and times is kept.
+/// seen least recently is forgotten (and counted in ``evictions``). On its own, forgetting weakens the
+/// cap for that visitor; the daemon's ``DurableCapStore`` therefore reads a visitor it does not
+/// remember back from the store before admitting. Nothing but a pseudonymous id and times is kept.
 public final class MemoryCapStore: CapStore {
     private let state: Mutex<LRUState>
     /// Visitor → nudge → until (Unix seconds). Kept apart from the caps' LRU: a dismissal is a
@@ -38,19 +40,41 @@ public final class MemoryCapStore: CapStore {
     }
 
     public func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool {
-        let time = now.timeIntervalSince1970
-        let windowStart = time - Double(cap.per)
-        // Mutated in place (an inout subscript), so the times are never copied.
-        func admit(_ times: inout [Double]) -> Bool {
-            times.removeAll { $0 <= windowStart || $0 > time }
-            guard times.count < cap.max else { return false }
-            times.append(time)
-            return true
-        }
-        return state.withLock { state in
-            state.withShowings(of: visitor) { showings in admit(&showings[nudge, default: []]) }
+        admit(visitor: visitor, nudge: nudge, cap: cap, now: now, restoring: [:])
+    }
+
+    /// Like ``admit(visitor:nudge:cap:now:)``, but only for a visitor remembered now: nil (and nothing
+    /// changed) when the visitor is not in memory, so the caller can read their showings elsewhere first.
+    public func admitIfRemembered(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? {
+        state.withLock { state in
+            state.withShowings(of: visitor, restoring: nil) { Self.admit(&$0[nudge, default: []], cap: cap, now: now) }
         }
     }
+
+    /// Admits a visitor who was not in memory, remembering them with `earlier` (their showings read
+    /// from the store: nudge → times). When another request put the visitor back in the meantime, the
+    /// showings in memory are the newer and `earlier` is ignored.
+    public func admit(visitor: String, nudge: String, cap: Cap, now: Date, restoring earlier: [String: [Double]]) -> Bool {
+        state.withLock { state in
+            state.withShowings(of: visitor, restoring: earlier) { Self.admit(&$0[nudge, default: []], cap: cap, now: now) }
+        } ?? false
+    }
+
+    /// Counts a showing at `now` when fewer than `cap.max` fall in the window. A showing counts from its
+    /// time until `per` later, and one recorded *after* `now` counts too: after the wall clock jumped
+    /// back (or for a request with an earlier `now`) a nudge already shown is never shown again because
+    /// of it. Mutated in place (an inout subscript), so the times are never copied.
+    static func admit(_ times: inout [Double], cap: Cap, now: Date) -> Bool {
+        let time = now.timeIntervalSince1970
+        let windowStart = time - Double(cap.per)
+        times.removeAll { $0 <= windowStart }
+        guard times.count < cap.max else { return false }
+        times.append(time)
+        return true
+    }
+
+    /// Visitors forgotten to make room (``count`` reached `maxVisitors`).
+    public var evictions: Int { state.withLock { $0.evictions } }
 
     /// How many visitors are remembered now.
     public var count: Int { state.withLock { $0.index.count } }
@@ -72,27 +96,37 @@ struct LRUState: Sendable {
     var head = -1
     /// Least recently used.
     var tail = -1
+    /// Visitors forgotten to make room.
+    var evictions = 0
 
     init(capacity: Int) {
         self.capacity = capacity
     }
 
-    mutating func withShowings<R>(of visitor: String, _ body: (inout [String: [Double]]) -> R) -> R {
+    /// Runs `body` on the showings of `visitor`, made most recently used. A visitor not remembered is
+    /// added with `restoring` as their showings (the least recently used is forgotten when full), or,
+    /// with `restoring` nil, left out: then nothing changes and the result is nil.
+    mutating func withShowings<R>(of visitor: String, restoring: [String: [Double]]?,
+                                  _ body: (inout [String: [Double]]) -> R) -> R? {
         let slot: Int
         if let existing = index[visitor] {
             slot = existing
             unlink(slot)
-        } else if nodes.count < capacity {
-            slot = nodes.count
-            nodes.append(Node(visitor: visitor, showings: [:], previous: -1, next: -1))
+        } else if let restoring {
+            if nodes.count < capacity {
+                slot = nodes.count
+                nodes.append(Node(visitor: visitor, showings: restoring, previous: -1, next: -1))
+            } else {
+                slot = tail
+                unlink(slot)
+                index[nodes[slot].visitor] = nil
+                nodes[slot].visitor = visitor
+                nodes[slot].showings = restoring
+                evictions += 1
+            }
             index[visitor] = slot
         } else {
-            slot = tail
-            unlink(slot)
-            index[nodes[slot].visitor] = nil
-            nodes[slot].visitor = visitor
-            nodes[slot].showings = [:]
-            index[visitor] = slot
+            return nil
         }
         pushFront(slot)
         return body(&nodes[slot].showings)

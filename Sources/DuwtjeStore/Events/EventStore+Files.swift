@@ -46,3 +46,40 @@ extension EventStore {
         StoreError(path: path, message: "\(what): \(String(cString: strerror(errno))); check that the directory is writable by the daemon's user (set store.path to a writable place)")
     }
 }
+
+extension EventStore {
+    /// Removes the `-wal` and `-shm` files at `path` when they are the ones this process has open: after
+    /// the database file was deleted or replaced they belong to the old file, and left at the path the
+    /// next opener would replay the old WAL into whatever file is there now (SQLite cannot tell them
+    /// apart), resurrecting or corrupting data. Files at those paths this process does not hold are
+    /// someone else's and are left alone.
+    static func removeOwnSidecars(of path: String) {
+        let open = openFiles()
+        for suffix in ["-wal", "-shm"] {
+            var status = stat()
+            guard stat(path + suffix, &status) == 0, open.contains(FileIdentity(status)) else { continue }
+            unlink(path + suffix)
+        }
+    }
+
+    struct FileIdentity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+
+        init(_ status: stat) {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+        }
+    }
+
+    /// The files this process has open, by device and inode (from /proc/self/fd).
+    private static func openFiles() -> Set<FileIdentity> {
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        var identities = Set<FileIdentity>()
+        for descriptor in descriptors.compactMap({ Int32($0) }) {
+            var status = stat()
+            if fstat(descriptor, &status) == 0 { identities.insert(FileIdentity(status)) }
+        }
+        return identities
+    }
+}

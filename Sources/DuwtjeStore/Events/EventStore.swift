@@ -33,6 +33,9 @@ public final class EventStore: Sendable {
     public let retentionDays: Int
     let timeZone: TimeZone
     private let connection: Mutex<SQLiteConnection>
+    /// A read-only connection of its own for the caps' look-ups on the request path: in WAL mode a
+    /// reader never waits for the writer's commit (nor its fsync).
+    private let reader: Mutex<SQLiteConnection>
     private let pending = Mutex(Pending())
     /// Where the writer and the report's reads run.
     public let threadPool: NIOThreadPool
@@ -41,10 +44,22 @@ public final class EventStore: Sendable {
     /// Called inside each commit, before `COMMIT` (tests hold a commit open with it).
     let commitHook: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
     /// Called after each commit with its duration and the events it stored, by type (for metrics).
-    private let observer: Mutex<(@Sendable (Duration, [String: Int]) -> Void)?> = Mutex(nil)
+    private let observer: Mutex<CommitObserver?> = Mutex(nil)
     /// The longest cap window in force, in seconds: hashes of showings older than this are pruned.
-    private let capWindow: Mutex<@Sendable () -> Int64> = Mutex({ 0 })
+    private let capWindow = Mutex(WindowSource { 0 })
     private let lastPrune = Mutex(Date.distantPast)
+    /// Told once when the store starts refusing writes for good, and once each time a full disk
+    /// starts refusing commits (not for every refused batch: clients retrying would flood the log).
+    private let failureObserver: Mutex<FailureObserver?> = Mutex(nil)
+
+    // The closures are kept in `Mutex`es inside small structs, never as bare function types: reading a
+    // bare closure out with `withLock { $0 }` (an `inout` access through the generic `Mutex`) wrote a
+    // re-abstracted copy back each time, so every read added a thunk around the last one. The chain
+    // grew by one per commit and per cap look-up, until one look-up took milliseconds of CPU
+    // (found by scripts/cap-memory.py: 44,000 visitors in, 4 ms of CPU a request, 80% in the thunks).
+    struct CommitObserver: Sendable { let call: @Sendable (Duration, [String: Int]) -> Void }
+    struct FailureObserver: Sendable { let call: @Sendable (StoreError, _ lasting: Bool) -> Void }
+    struct WindowSource: Sendable { let read: @Sendable () -> Int64 }
 
     struct Waiter {
         var counts: [EventCountKey: Int]
@@ -74,7 +89,11 @@ public final class EventStore: Sendable {
     struct Pending {
         var waiters: [Waiter] = []
         var showings: [Showing] = []
+        /// The showings of the commit under way: no longer queued, not yet in the file.
+        var committing: [Showing] = []
         var draining = false
+        /// Set while commits fail for a full disk; cleared by the next good one.
+        var diskFull = false
         /// Set after a failed commit: the store refuses further writes (see ``fail(_:)``).
         var failure: StoreError?
     }
@@ -103,6 +122,7 @@ public final class EventStore: Sendable {
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS cap_showings (visitor BLOB NOT NULL, nudge TEXT NOT NULL, at REAL NOT NULL);
             CREATE INDEX IF NOT EXISTS cap_showings_at ON cap_showings (at);
+            CREATE INDEX IF NOT EXISTS cap_showings_visitor ON cap_showings (visitor, at);
             CREATE TABLE IF NOT EXISTS dismissals (visitor BLOB NOT NULL, nudge TEXT NOT NULL, until REAL NOT NULL,
               PRIMARY KEY (visitor, nudge)) WITHOUT ROWID;
             PRAGMA user_version = \(Self.schemaVersion);
@@ -110,16 +130,22 @@ public final class EventStore: Sendable {
         let oldest = try database.rows("SELECT MIN(day) FROM event_counts").first?.first ?? nil
         oldestDay.withLock { $0 = oldest }
         connection = Mutex(database)
+        reader = Mutex(try SQLiteConnection(path: path, readOnly: true))
     }
 
     /// Sets what is told about each commit (the daemon's metrics).
     public func observe(_ body: @escaping @Sendable (Duration, [String: Int]) -> Void) {
-        observer.withLock { $0 = body }
+        observer.withLock { $0 = CommitObserver(call: body) }
+    }
+
+    /// Sets what is told when commits start failing (the daemon's log).
+    public func observeFailures(_ body: @escaping @Sendable (StoreError, _ lasting: Bool) -> Void) {
+        failureObserver.withLock { $0 = FailureObserver(call: body) }
     }
 
     /// Sets where the longest cap window in force is read (it changes with reloads).
     public func capWindow(_ body: @escaping @Sendable () -> Int64) {
-        capWindow.withLock { $0 = body }
+        capWindow.withLock { $0 = WindowSource(read: body) }
     }
 
     /// Stores a batch's counts and the dismissals it carries; returns once they are committed and
@@ -193,6 +219,7 @@ public final class EventStore: Sendable {
                 let taken = (pending.waiters, pending.showings)
                 pending.waiters = []
                 pending.showings = []
+                pending.committing = taken.1
                 if taken.0.isEmpty && taken.1.isEmpty { pending.draining = false }
                 return taken
             }
@@ -203,12 +230,18 @@ public final class EventStore: Sendable {
                 for (key, count) in waiter.counts { merged[key, default: 0] += count }
             }
             do {
+                defer { pending.withLock { $0.committing = [] } }
                 try commit(merged, showings, waiters.flatMap(\.dismissals))
             } catch let error where error.isDiskFull {
                 // The transaction was rolled back before anything reached an fsync: refuse only this
                 // group (503, so clients retry) and try the next one, so writing resumes by itself
                 // when space returns. The showings of this group are lost (at worst one nudge over
                 // its cap for those visitors).
+                let first = pending.withLock { pending in
+                    defer { pending.diskFull = true }
+                    return !pending.diskFull
+                }
+                if first, let observer = failureObserver.withLock({ $0 }) { observer.call(error, false) }
                 for waiter in waiters { waiter.continuation.resume(throwing: error) }
                 continue
             } catch {
@@ -223,18 +256,19 @@ public final class EventStore: Sendable {
                     oldest = earliest
                 }
             }
+            pending.withLock { $0.diskFull = false }
             for waiter in waiters { waiter.continuation.resume() }
             var byType: [String: Int] = [:]
             for (key, count) in merged { byType[key.type, default: 0] += count }
-            if let observer = observer.withLock({ $0 }) { observer(duration, byType) }
+            if let observer = observer.withLock({ $0 }) { observer.call(duration, byType) }
             pruneIfDue()
         }
     }
 
-    /// After a failed commit (an I/O error, an fsync error; not a full disk, see ``drain()``) nothing
-    /// more is acknowledged: a retried fsync may falsely succeed after the kernel dropped dirty pages
-    /// ("fsyncgate"), so the store stays failed until the daemon is restarted and SQLite recovers
-    /// from the WAL.
+    /// After a failed commit (an I/O error, an fsync error, the file deleted or replaced; not a full
+    /// disk, see ``drain()``) nothing more is acknowledged: a retried fsync may falsely succeed after
+    /// the kernel dropped dirty pages ("fsyncgate"), so the store stays failed until the daemon is
+    /// restarted and SQLite recovers from the WAL.
     private func fail(_ error: StoreError) {
         pending.withLock { pending in
             pending.failure = error
@@ -246,6 +280,7 @@ public final class EventStore: Sendable {
             return taken
         }
         for waiter in stranded { waiter.continuation.resume(throwing: error) }
+        if let observer = failureObserver.withLock({ $0 }) { observer.call(error, true) }
     }
 
     /// Why the store refuses writes, if it does.
@@ -285,6 +320,13 @@ public final class EventStore: Sendable {
                 }
                 commitHook.withLock { $0 }?()
                 try database.execute("COMMIT")
+                // Committed into a file that is no longer at the path is committed into nothing a
+                // restart would find: not acknowledged (see ``fail(_:)``).
+                if database.hasMoved {
+                    Self.removeOwnSidecars(of: path)
+                    throw StoreError(path: path, message: "the database file was deleted or replaced while the daemon had it open; nothing more is written to it; restart the daemon to open what is at the path now",
+                                     code: StoreError.movedCode)
+                }
             } catch {
                 try? database.execute("ROLLBACK")
                 throw error
@@ -307,7 +349,7 @@ public final class EventStore: Sendable {
     /// longest cap window in force, dismissals that have ended.
     public func prune(now: Date = Date()) throws(StoreError) {
         let cutoffDay = EventCountKey.day(of: now.addingTimeInterval(-Double(retentionDays) * 86_400), in: timeZone)
-        let window = capWindow.withLock { $0 }()
+        let window = capWindow.withLock { $0 }.read()
         try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) in
             let counts = try database.prepare("DELETE FROM event_counts WHERE day < ?")
             try counts.run([.text(cutoffDay)])
@@ -327,11 +369,28 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// The showings newer than `since` (Unix seconds), oldest first, to rebuild caps at start.
-    func showings(since: Double) throws(StoreError) -> [Showing] {
-        try visitorRows("SELECT visitor, nudge, at FROM cap_showings WHERE at > ? ORDER BY at", after: since) {
-            Showing(visitor: $0, nudge: $1, at: $2)
+    /// The longest cap window in force, in seconds (as set by ``capWindow(_:)``).
+    var longestCapWindow: Int64 { capWindow.withLock { $0 }.read() }
+
+    /// The showings of one visitor (their keyed hash) newer than `since` (Unix seconds), by nudge:
+    /// those committed and those still queued or being committed. For a visitor the caps' memory
+    /// no longer holds. Read on the reader connection, so it never waits for a commit.
+    func showings(of visitor: [UInt8], since: Double) throws(StoreError) -> [String: [Double]] {
+        // The unwritten ones first: one that is committed while the file is read is then in one of
+        // the two (or both: a time already there is not added twice).
+        let unwritten = pending.withLock { $0.committing + $0.showings }
+        var result: [String: [Double]] = [:]
+        try reader.withLock { (database: inout SQLiteConnection) throws(StoreError) in
+            let query = try database.prepare("SELECT nudge, at FROM cap_showings WHERE visitor = ? AND at > ? ORDER BY at")
+            try query.bind([.blob(visitor), .real(since)])
+            while try query.step() {
+                result[query.text(0) ?? "", default: []].append(query.real(1))
+            }
         }
+        for showing in unwritten where showing.visitor == visitor && showing.at > since {
+            if result[showing.nudge]?.contains(showing.at) != true { result[showing.nudge, default: []].append(showing.at) }
+        }
+        return result
     }
 
     /// Rows of (visitor hash, nudge, time) selected by `sql` with one time parameter.

@@ -23,6 +23,13 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// `SQLITE_FULL`: a write found no space (`ENOSPC` from `write`, before any fsync). SQLite rolls
     /// the transaction back, so the store stays sound and may simply try again later.
     public var isDiskFull: Bool { code & 0xFF == SQLITE_FULL }
+
+    /// `SQLITE_READONLY_DBMOVED` (a macro Swift does not import): the database file was deleted or
+    /// replaced while open.
+    static let movedCode: Int32 = SQLITE_READONLY | (4 << 8)
+
+    /// The database file was deleted or replaced while open.
+    public var isMoved: Bool { code == Self.movedCode }
 }
 
 /// A thin, typed wrapper over one SQLite connection: the few calls the event store needs.
@@ -120,6 +127,15 @@ final class SQLiteConnection {
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Whether the database file this connection has open is no longer the one at its path: deleted
+    /// (unlinked) or replaced (another file renamed over it). SQLite's unix VFS compares the inode it
+    /// opened with the one at the path now (`SQLITE_FCNTL_HAS_MOVED`).
+    var hasMoved: Bool {
+        var moved: Int32 = 0
+        let code = sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved)
+        return code == SQLITE_OK && moved != 0
+    }
 }
 
 /// A value bound to a statement parameter.

@@ -14,8 +14,8 @@ public final class SQLiteStore: Store {
     /// The longest cap window of the rule set being served: showings older than it are pruned.
     private let capWindow: Mutex<Int64>
 
-    /// Opens the file (creating it), prunes what is past keeping, and rebuilds the caps from the
-    /// showings within `capWindow` seconds. Blocking: call before serving.
+    /// Opens the file (creating it) and prunes what is past keeping; caps are read from the store
+    /// per visitor when first needed (``DurableCapStore``). Blocking: call before serving.
     public init(path: String, secretPath: String, retentionDays: Int, timeZone: TimeZone, maxVisitors: Int,
                 capWindow: Int64, threadPool: NIOThreadPool) throws(StoreError) {
         let events = try EventStore(path: path, retentionDays: retentionDays, timeZone: timeZone, threadPool: threadPool)
@@ -25,7 +25,7 @@ public final class SQLiteStore: Store {
         try events.prune()
         self.events = events
         self.capWindow = Mutex(capWindow)
-        durableCaps = try DurableCapStore(store: events, hasher: hasher, maxVisitors: maxVisitors, window: capWindow)
+        durableCaps = try DurableCapStore(store: events, hasher: hasher, maxVisitors: maxVisitors)
         events.capWindow { [weak self] in self?.capWindow.withLock { $0 } ?? capWindow }
     }
 

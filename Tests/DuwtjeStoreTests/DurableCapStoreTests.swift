@@ -1,0 +1,48 @@
+import Crypto
+import DuwtjeRules
+@testable import DuwtjeStore
+import Foundation
+import Testing
+
+/// The durable caps under a memory bound: a visitor forgotten to make room is read back from the
+/// store (committed showings and those still queued), so `caps.max_visitors` never weakens a cap.
+@Suite("Durable caps under max visitors")
+struct DurableCapStoreTests {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    let week = Cap(max: 1, per: 7 * 86_400)
+
+    @Test("an evicted visitor is read back from the store, before and after the commit, and in a new process")
+    func evictedVisitorReadBack() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dc-" + UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/d.db"
+        let hasher = VisitorHasher(key: SymmetricKey(size: .bits256))
+        do {
+            let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
+            let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 2, now: start)
+            #expect(await caps.admit(visitor: "a", nudge: "n", cap: week, now: start))
+            #expect(await caps.admit(visitor: "b", nudge: "n", cap: week, now: start))
+            #expect(await caps.admit(visitor: "c", nudge: "n", cap: week, now: start))  // a is forgotten
+            #expect(caps.evictions == 1)
+            // Read back whether or not a's showing is committed yet (queued ones count too).
+            #expect(await !caps.admit(visitor: "a", nudge: "n", cap: week, now: start.addingTimeInterval(1)))
+            await store.flush()
+            #expect(await !caps.admit(visitor: "b", nudge: "n", cap: week, now: start.addingTimeInterval(2)))
+            #expect(await !caps.admit(visitor: "c", nudge: "n", cap: week, now: start.addingTimeInterval(3)))
+            #expect(caps.remembered == 2)
+            // Another nudge of a read-back visitor is counted on its own.
+            #expect(await caps.admit(visitor: "a", nudge: "other", cap: week, now: start.addingTimeInterval(4)))
+            await store.flush()
+        }
+        // A new process with room for one visitor: all three still capped, from the file.
+        let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
+        let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 1, now: start.addingTimeInterval(10))
+        #expect(caps.remembered == 0, "memory starts empty; visitors are read back when they return")
+        for visitor in ["a", "b", "c"] {
+            #expect(await !caps.admit(visitor: visitor, nudge: "n", cap: week, now: start.addingTimeInterval(20)), "\(visitor)")
+        }
+        #expect(await !caps.admit(visitor: "a", nudge: "other", cap: week, now: start.addingTimeInterval(20)))
+        // A week later the cap allows it again.
+        #expect(await caps.admit(visitor: "a", nudge: "n", cap: week, now: start.addingTimeInterval(7 * 86_400 + 1)))
+    }
+}
