@@ -73,8 +73,13 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private var scheduled: Scheduled<Void>?
     private var finished = false
 
+    /// When the first request was (meant to be) sent, if earlier than the connection's activation:
+    /// a new connection per request measures from its planned connect.
+    private let firstIntended: UInt64?
+
     init(requests: [ByteBuffer], firstRequest: Int, plan: SendPlan, measureFrom: UInt64, stopAt: UInt64, budget: Int?,
-         done: EventLoopPromise<ConnectionResult>) {
+         done: EventLoopPromise<ConnectionResult>, firstIntended: UInt64? = nil) {
+        self.firstIntended = firstIntended
         self.requests = requests
         self.nextRequest = firstRequest % requests.count
         self.plan = plan
@@ -87,7 +92,11 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
     func channelActive(context: ChannelHandlerContext) {
-        sendNext(context: context)
+        if let intended = firstIntended {
+            send(context: context, intended: intended)
+        } else {
+            sendNext(context: context)
+        }
         context.fireChannelActive()
     }
 
