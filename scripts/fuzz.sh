@@ -16,7 +16,10 @@
 # FUZZ_CONFIGURATION=debug builds without optimisation (quicker to build, slower to run);
 # FUZZ_BUILD=0 runs what is built (SwiftPM locks the scratch path while another build runs).
 # Each run prints libFuzzer's random seed; FUZZ_SEED=N reruns with that seed (libFuzzer runs one
-# process, so with the same corpus and binary the same seed takes the same path).
+# process, so with the same corpus and binary the same seed takes the same path). FUZZ_RUNS=N stops
+# each target after N inputs instead of SECONDS (SECONDS stays the limit): with a fixed FUZZ_SEED the
+# run is then the same on every machine, which is what CI does (a finding there is reproducible,
+# never a matter of luck; the long random runs are for people, `scripts/fuzz.sh --all 600`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -64,6 +67,9 @@ build() {
   [ "${FUZZ_BUILD:-1}" = 1 ] || return 0
   # One product at a time, the cheapest first: only the configuration target needs the server's
   # dependencies (Hummingbird), so the others can run while it builds.
+  # SwiftPM keeps the build plan of the daemon's package (a path dependency) and misses source
+  # files added to it since; planning again costs seconds and rebuilds only what changed.
+  rm -f "$scratch/$configuration.yaml"
   local target
   for target in "$@"; do
     env -u ASAN_OPTIONS -u SWIFT_BACKTRACE swift build -c "$configuration" --package-path "$fuzz" \
@@ -121,6 +127,7 @@ run() {
   set +e
   local seed_flag=()
   [ -n "${FUZZ_SEED:-}" ] && seed_flag=(-seed="$FUZZ_SEED")
+  [ -n "${FUZZ_RUNS:-}" ] && seed_flag+=(-runs="$FUZZ_RUNS")
   # shellcheck disable=SC2046
   fuzzer "$target" "$work/$target" "${seed_flag[@]}" $(dictionary "$target") -max_len="$(max_len "$target")" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -18,6 +18,8 @@ public struct EventBatch: Sendable {
     public var counts: [EventCountKey: Int]
     /// The nudges visitors closed: `dismiss` events that name a `nudge` and a `visitor`.
     public var dismissals: [Dismissal] = []
+    /// The client's id for this batch (the body's `batch`), so that a retry is counted once.
+    public var key: String?
 
     /// A visitor closed a nudge at a time.
     public struct Dismissal: Sendable, Equatable {
@@ -50,10 +52,18 @@ public struct EventBatch: Sendable {
             throw Self.refusal(slug: "malformed-json", title: "Malformed JSON", status: 400,
                           detail: "the body must be a JSON object: {\"events\": [ … ]}")
         }
-        if let unknown = object.keys.sorted().first(where: { $0 != "events" }) {
+        if let unknown = object.keys.sorted().first(where: { $0 != "events" && $0 != "batch" }) {
             throw Self.refusal(slug: "unknown-field", title: "Unknown field", status: 400,
-                          detail: "'\(unknown)' is not a field of an event batch; the only one is 'events'",
+                          detail: "'\(unknown)' is not a field of an event batch; the fields are 'events' and 'batch'",
                           errors: [Problem.Mistake(field: unknown, detail: "unknown field")])
+        }
+        var key: String?
+        if let batch = object["batch"], !(batch is NSNull) {
+            guard let text = batch as? String, let valid = BatchKey.check(text) else {
+                throw Self.refusal(slug: "invalid-value", title: "Invalid value", status: 400, detail: BatchKey.rule,
+                                   errors: [Problem.Mistake(field: "batch", detail: BatchKey.rule)])
+            }
+            key = valid
         }
         guard let events = object["events"] as? [Any] else {
             throw Self.refusal(slug: object["events"] == nil ? "missing-field" : "wrong-type",
@@ -160,7 +170,7 @@ public struct EventBatch: Sendable {
                           detail: "the batch names ids the rule set being served does not have (\(names.joined(separator: ", "))\(unknown.count > 5 ? ", …" : "")); nothing was stored",
                           errors: unknown)
         }
-        return EventBatch(count: events.count, counts: counts, dismissals: dismissals)
+        return EventBatch(count: events.count, counts: counts, dismissals: dismissals, key: key)
     }
 }
 

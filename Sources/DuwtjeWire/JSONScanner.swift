@@ -229,9 +229,10 @@ struct JSONScanner: ~Copyable {
         // answering differently there. No request field needs such a number; JSONDecoder judges it.
         guard let value = Double(String(decoding: text, as: UTF8.self)), value.magnitude < 1e300 else { return nil }
         if value == 0 {
-            let mantissa = text.prefix { $0 | 0x20 != UInt8(ascii: "e") }
-            // 0e400 is zero; 1e-400 underflows to zero and is JSONDecoder's to judge.
-            if mantissa.contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) { return nil }
+            // A zero with an exponent is JSONDecoder's to judge: it refuses `0e4` and `0E4` (valid
+            // JSON) while it takes `0e0` and `0e400`, and `1e-400` underflows to zero. No request
+            // field needs one; the fuzzer found both differences.
+            if text.contains(where: { $0 | 0x20 == UInt8(ascii: "e") }) { return nil }
         } else if value.magnitude < 1e-300 {
             return nil
         }

@@ -9,7 +9,7 @@ struct Duwtje: AsyncParsableCommand {
         abstract: "Rule-based content recommendations and nudges for municipal websites.",
         version: BuildInfo.summary,
         subcommands: [Serve.self, StatusCommand.self, Check.self, RunTests.self, Query.self, Matrix.self, Diff.self, ReportCommand.self,
-                      Register.self]
+                      Register.self, StoreCommand.self]
     )
 
     /// ArgumentParser's `main`, after putting Swift concurrency on the daemon's event loops for

@@ -6,7 +6,7 @@ import Foundation
 
 /// `duwtje query`: evaluates one request offline and shows the answer with its explanation, so a
 /// marketeer or operator can see what the website would get and why.
-struct Query: ParsableCommand {
+struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate one request offline and explain the answer.",
         discussion: "Context values take their key's type: --context visits=3 is a number when 'visits' is declared "
@@ -45,7 +45,7 @@ struct Query: ParsableCommand {
     @Flag(help: "With --json: indent the JSON for reading (keys still sorted).")
     var pretty = false
 
-    func run() throws {
+    func run() async throws {
         guard json || !pretty && !explain else { throw ValidationError("--pretty and --explain go with --json") }
         let (ruleSet, _) = try options.load()
         // The text form always explains; the JSON carries the explanation only when asked, as the daemon's does.
@@ -67,7 +67,7 @@ struct Query: ParsableCommand {
             throw ExitCode(1)
         }
         // As the daemon answers a visitor's first request: caps admit the first candidate.
-        answer.admitNudge(for: request, caps: MemoryCapStore(maxVisitors: 1))
+        await answer.admitNudge(for: request, caps: MemoryCapStore(maxVisitors: 1))
         if json {
             var bytes = AnswerWriter.bytes(answer)
             if pretty {

@@ -5,16 +5,18 @@ import Foundation
 import DuwtjeStore
 import DuwtjeReport
 import DuwtjeWire
+import Logging
 
 /// `duwtje report`: the campaign report, read straight from the store file (the daemon need not run).
 ///
 /// Reads on a read-only connection, so it can run beside a live daemon without holding up its writes.
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Campaign evaluation per rule and variant, with 95% intervals and tests against the holdout.",
         discussion: """
-            Reads the event store named by the configuration's store.path (or --store). Counts below 10 are \
+            Reads the store the configuration names: the SQLite file of store.path (or --store), or the PostgreSQL \
+            database of store.url with store.engine: postgresql. Counts below 10 are \
             shown as <10; a rate or comparison that would reveal such a count is withheld. Without --json or \
             --html, prints a table.
             """
@@ -53,7 +55,7 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let options = DaemonOptions(configFile: config, rules: rules)
         let configuration: DaemonConfiguration
         do {
@@ -68,8 +70,16 @@ struct ReportCommand: ParsableCommand {
         let experiments = (try? ServingSnapshot.load(configuration)).map { Report.Experiment.all(in: $0.ruleSet) } ?? [:]
         let report: Report
         do {
-            let (totals, days) = try EventStore.totals(path: path, journey: journey, from: from, until: until)
-            report = Report(totals: totals, days: days, journey: journey, from: from, until: until, experiments: experiments)
+            let totals: StoreTotals
+            if configuration.store.engine == .postgresql && store == nil {
+                totals = try await PostgresStore.totals(try Daemon.postgresSettings(configuration).location, journey: journey,
+                                                        from: from, until: until, logger: Logger(label: "duwtje.report"))
+            } else {
+                let (sums, days) = try EventStore.totals(path: path, journey: journey, from: from, until: until)
+                totals = StoreTotals(totals: sums, days: days)
+            }
+            report = Report(totals: totals.totals, days: totals.days, journey: journey, from: from, until: until,
+                            experiments: experiments)
         } catch {
             printError("duwtje: \(error.description)")
             throw ExitCode(1)

@@ -4,7 +4,7 @@ import DuwtjeStore
 import Foundation
 
 /// `duwtje test [DIR]`: runs every `*_test.yaml` case below DIR against the rule set of DIR.
-struct RunTests: ParsableCommand {
+struct RunTests: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run the *_test.yaml cases of a rule set.",
@@ -16,7 +16,7 @@ struct RunTests: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Also list the cases that pass.")
     var verbose = false
 
-    func run() throws {
+    func run() async throws {
         let (ruleSet, testFiles) = try options.load()
         let directory = options.directory
         // Each case counts once, as passed or failed, however many mistakes it has; a case with
@@ -30,7 +30,7 @@ struct RunTests: ParsableCommand {
             }
             failed += testFile.failuresBeforeRunning
             for testCase in testFile.cases {
-                let result = RuleTests.run(testCase, on: ruleSet, caps: MemoryCapStore(maxVisitors: 1_000))
+                let result = await RuleTests.run(testCase, on: ruleSet, caps: MemoryCapStore(maxVisitors: 1_000))
                 let place = testCase.location.formatted(directory: directory)
                 if result.passed {
                     passed += 1

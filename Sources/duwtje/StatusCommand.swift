@@ -97,12 +97,32 @@ struct StatusText {
             lines.append("reload  none since the start")
         }
         if let store = json["store"] as? [String: Any] {
-            let size = ByteCountFormatter.string(fromByteCount: Int64(store["size_bytes"] as? Int ?? 0), countStyle: .file)
-            var line = "store   \(store["path"] as? String ?? "?"), \(size), "
-            line += (store["oldest_day"] as? String).map { "counts since \($0)" } ?? "no counts yet"
-            line += ", kept \(store["retention_days"] as? Int ?? 0) days"
-            if let failure = store["failure"] as? String { line += "; REFUSING WRITES: \(failure)" }
-            lines.append(line)
+            lines += Self.store(store)
+        }
+        return lines
+    }
+
+    /// The store's line and, for a shared store, its live nodes with their versions (a skew marked).
+    static func store(_ store: [String: Any]) -> [String] {
+        var line = "store   \(store["path"] as? String ?? "?"), "
+        // The file's size for SQLite; a shared database has none to show.
+        if let size = store["size_bytes"] as? Int {
+            line += ByteCountFormatter.string(fromByteCount: Int64(size), countStyle: .file) + ", "
+        }
+        line += (store["oldest_day"] as? String).map { "counts since \($0)" } ?? "no counts yet"
+        line += ", kept \(store["retention_days"] as? Int ?? 0) days"
+        if store["state"] as? String == "degraded" {
+            line += "; DEGRADED since \(store["degraded_since"] as? String ?? "?") (caps in this server's memory, events refused)"
+            if let failure = store["failure"] as? String { line += ": \(failure)" }
+        } else if let failure = store["failure"] as? String {
+            line += "; REFUSING WRITES: \(failure)"
+        }
+        guard let nodes = store["nodes"] as? [[String: Any]] else { return [line] }
+        let skew = store["version_skew"] as? Bool == true
+        var lines = [line, "nodes   \(nodes.count) live, " + (skew ? "VERSION SKEW: they serve different rule sets" : "all on one rule set")]
+        for node in nodes {
+            lines.append("        \(node["name"] as? String ?? "?")  \(node["ruleset"] as? String ?? "?")  loaded \(node["loaded_at"] as? String ?? "?"), "
+                + "heartbeat \(node["heartbeat_at"] as? String ?? "?")" + (node["skewed"] as? Bool == true ? "  <- other version" : ""))
         }
         return lines
     }

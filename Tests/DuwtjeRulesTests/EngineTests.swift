@@ -13,11 +13,16 @@ struct EngineTests {
     }
 
     func ask(_ ruleSet: RuleSet, stage: String? = nil, persona: String? = nil, context: [String: ContextValue] = [:],
-             visitor: String? = nil, limit: Int = 3, at time: Date? = nil, caps: (any CapStore)? = nil) throws -> Answer {
-        let request = EvaluationRequest(journey: "bz", stage: stage, persona: persona, context: context, visitor: visitor,
-                                        limit: limit, now: time ?? now)
+             visitor: String? = nil, limit: Int = 3, at time: Date? = nil) throws -> Answer {
+        try ruleSet.evaluate(EvaluationRequest(journey: "bz", stage: stage, persona: persona, context: context, visitor: visitor,
+                                               limit: limit, now: time ?? now))
+    }
+
+    /// Asks as a visitor (or nobody) and admits the answer's nudge against `caps`, as the daemon does.
+    func ask(_ ruleSet: RuleSet, visitor: String? = nil, at time: Date? = nil, caps: any CapStore) async throws -> Answer {
+        let request = EvaluationRequest(journey: "bz", visitor: visitor, now: time ?? now)
         var answer = try ruleSet.evaluate(request)
-        if let caps { answer.admitNudge(for: request, caps: caps) }
+        await answer.admitNudge(for: request, caps: caps)
         return answer
     }
 
@@ -259,7 +264,7 @@ struct EngineTests {
     }
 
     @Test("caps: the 4th nudge of max 3 is refused, the next rule's nudge is offered, and the window frees it")
-    func caps() throws {
+    func caps() async throws {
         let rules = try ruleSet("""
         rules:
           - id: first
@@ -275,16 +280,16 @@ struct EngineTests {
         let caps = MemoryCapStore(maxVisitors: 10)
         var served: [String?] = []
         for hour in 0..<5 {
-            served.append(try ask(rules, visitor: "v", at: now.addingTimeInterval(Double(hour) * 3_600), caps: caps).nudge?.id)
+            served.append(try await ask(rules, visitor: "v", at: now.addingTimeInterval(Double(hour) * 3_600), caps: caps).nudge?.id)
         }
         #expect(served == ["capped", "capped", "capped", "backup", nil])
         // Another visitor has their own count; no visitor means no caps.
-        #expect(try ask(rules, visitor: "w", caps: caps).nudge?.id == "capped")
-        #expect(try ask(rules, caps: caps).nudge?.id == "capped")
+        #expect(try await ask(rules, visitor: "w", caps: caps).nudge?.id == "capped")
+        #expect(try await ask(rules, caps: caps).nudge?.id == "capped")
         // Seven days after the first showing, one showing is free again.
         let week = now.addingTimeInterval(7 * 86_400 + 1)
-        #expect(try ask(rules, visitor: "v", at: week, caps: caps).nudge?.id == "capped")
-        #expect(try ask(rules, visitor: "v", at: week, caps: caps).nudge?.id == "backup")
+        #expect(try await ask(rules, visitor: "v", at: week, caps: caps).nudge?.id == "capped")
+        #expect(try await ask(rules, visitor: "v", at: week, caps: caps).nudge?.id == "backup")
     }
 
     @Test("unknown persona, stage, context key and closed value are warnings, and conditions on them are false")
@@ -359,7 +364,7 @@ struct EngineTests {
     }
 
     @Test("the index never changes an answer: indexed evaluation equals the full walk on random requests, with visitors, variants and caps")
-    func indexAgreesWithFullWalk() throws {
+    func indexAgreesWithFullWalk() async throws {
         let rules = try ruleSet("""
         rules:
           - { id: r1, when: { context: { process: paspoort } }, recommend: [ { content: c1 } ], why: w }
@@ -409,8 +414,8 @@ struct EngineTests {
             full.explanation = nil
             #expect(indexed.nudgeCandidates == full.nudgeCandidates, "step \(step)")
             let firstCandidate = indexed.nudgeCandidates.first?.nudge.id
-            indexed.admitNudge(for: request, caps: indexedCaps)
-            full.admitNudge(for: request, caps: fullCaps)
+            await indexed.admitNudge(for: request, caps: indexedCaps)
+            await full.admitNudge(for: request, caps: fullCaps)
             #expect(indexed.recommendations == full.recommendations, "step \(step)")
             #expect(indexed.nudge == full.nudge, "step \(step)")
             #expect(indexed.stage == full.stage && indexed.warnings == full.warnings, "step \(step)")

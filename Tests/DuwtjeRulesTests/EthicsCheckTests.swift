@@ -164,21 +164,21 @@ struct DismissalTests {
     }
 
     @Test("admission passes over a dismissed nudge, capped or not, until the dismissal ends; other visitors are not affected")
-    func admission() throws {
+    func admission() async throws {
         let text = EthicsCheckTests.ruleSet(nudge: EthicsCheckTests.fair.replacingOccurrences(of: "cap: { max: 1, per: 7d }\n", with: ""))
         let rules = try compile(["rules.yaml": text])
         let caps = MemoryCapStore(maxVisitors: 10)
         let start = date("2026-11-29T10:00:00Z")
         caps.dismiss(visitor: "v", nudge: "n1", until: start.addingTimeInterval(3_600))
-        func nudge(_ visitor: String, _ offset: Double) -> String? {
+        func nudge(_ visitor: String, _ offset: Double) async -> String? {
             let request = EvaluationRequest(journey: "bz", persona: "ouder", visitor: visitor, now: start.addingTimeInterval(offset))
             guard var answer = try? rules.evaluate(request) else { return "no answer" }
-            answer.admitNudge(for: request, caps: caps)
+            await answer.admitNudge(for: request, caps: caps)
             return answer.nudge?.id
         }
-        #expect(nudge("v", 0) == nil)
-        #expect(nudge("v", 3_599) == nil)
-        #expect(nudge("other", 0) == "n1")
-        #expect(nudge("v", 3_600) == "n1")
+        #expect(await nudge("v", 0) == nil)
+        #expect(await nudge("v", 3_599) == nil)
+        #expect(await nudge("other", 0) == "n1")
+        #expect(await nudge("v", 3_600) == "n1")
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite("Rule tests (*_test.yaml)")
 struct RuleTestRunnerTests {
     @Test("a failing case reports its expectation, what came back and its place")
-    func failingCase() throws {
+    func failingCase() async throws {
         let rules = try compile(["a.yaml": vocabulary, "b.yaml": """
         rules:
           - { id: r, recommend: [ { content: c1 } ], nudge: { id: n, message: m, alternative: a, cap: { max: 1, per: 1d } }, why: w }
@@ -27,7 +27,8 @@ struct RuleTestRunnerTests {
         """.utf8))
         let (cases, diagnostics) = RuleTests.parse(file, ruleSet: rules, now: Date())
         #expect(diagnostics.isEmpty)
-        let results = cases.map { RuleTests.run($0, on: rules, caps: MemoryCapStore(maxVisitors: 1_000)) }
+        var results: [RuleTestResult] = []
+        for testCase in cases { results.append(await RuleTests.run(testCase, on: rules, caps: MemoryCapStore(maxVisitors: 1_000))) }
         #expect(results.map(\.passed) == [true, false, true])
         #expect(results[1].testCase.location.description == "t/x_test.yaml:5:5")
         #expect(results[1].failures == [
@@ -57,7 +58,7 @@ struct RuleTestRunnerTests {
     }
 
     @Test("the shipped Rules/ pass their own tests")
-    func shippedRulesPass() throws {
+    func shippedRulesPass() async throws {
         let files = try RuleDirectory.read(repositoryRoot + "/Rules")
         let definition = try #require(RuleSetLoader().load(files: files).definition)
         let rules = RuleSet(definition, timeZone: amsterdam)
@@ -67,7 +68,7 @@ struct RuleTestRunnerTests {
             #expect(diagnostics.isEmpty)
             for testCase in cases {
                 total += 1
-                let result = RuleTests.run(testCase, on: rules, caps: MemoryCapStore(maxVisitors: 1_000))
+                let result = await RuleTests.run(testCase, on: rules, caps: MemoryCapStore(maxVisitors: 1_000))
                 #expect(result.passed, "\(testCase.location): \(testCase.name): \(result.failures)")
             }
         }

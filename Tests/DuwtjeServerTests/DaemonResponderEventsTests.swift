@@ -10,7 +10,7 @@ import Testing
 struct DaemonResponderEventsTests {
     @Test("a batch is acknowledged once stored, counted in the report, the metrics and the status")
     func acknowledgedAndCounted() async throws {
-        let daemon = try InProcessDaemon(rules: EventsFixture.rules)
+        let daemon = try await InProcessDaemon(rules: EventsFixture.rules)
         // Every event carries its time, two days back: the day it is counted on is then fixed by the
         // test, not by when the test happens to run (a test near midnight saw two different days).
         let at = Date().addingTimeInterval(-2 * 86_400)
@@ -47,7 +47,7 @@ struct DaemonResponderEventsTests {
 
     @Test("a batch with one unknown id is refused whole with 422 naming it and its index; nothing is stored")
     func unknownIdStoresNothing() async throws {
-        let daemon = try InProcessDaemon(rules: EventsFixture.rules)
+        let daemon = try await InProcessDaemon(rules: EventsFixture.rules)
         var events = EventsFixture.repeated(5, EventsFixture.event("impression"))
         events[3] = EventsFixture.event("impression", rule: "nope")
         let refused = try await daemon.post("/v1/events", EventsFixture.batch(events))
@@ -78,7 +78,7 @@ struct DaemonResponderEventsTests {
 
     @Test("the report's figures match hand-computed ones")
     func reportFigures() async throws {
-        let daemon = try InProcessDaemon(rules: EventsFixture.rules)
+        let daemon = try await InProcessDaemon(rules: EventsFixture.rules)
         let control = EventsFixture.experiment("controle", impressions: 200, clicks: 20, conversions: 10)
         let variant = EventsFixture.experiment("a", impressions: 220, clicks: 44, conversions: 15)
         #expect(try await daemon.post("/v1/events", EventsFixture.batch(control)).status == 202)
@@ -93,7 +93,7 @@ struct DaemonResponderEventsTests {
 
     @Test("a /v1/events body over events.max_body_bytes gets 413 naming that setting, and counts as a rejected batch")
     func eventsBodyTooLarge() async throws {
-        let daemon = try InProcessDaemon(config: "events: { max_body_bytes: 1024 }\n")
+        let daemon = try await InProcessDaemon(config: "events: { max_body_bytes: 1024 }\n")
         let reply = try await daemon.post("/v1/events", "{\"events\":[" + String(repeating: " ", count: 2_000) + "]}")
         #expect(reply.status == 413)
         #expect(reply.body.contains("(events.max_body_bytes)"), "\(reply.body)")
@@ -103,7 +103,7 @@ struct DaemonResponderEventsTests {
 
     @Test("GET /v1/report with from after until is 400 naming from; the same day for both is a range")
     func reportRange() async throws {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon()
         let refused = try await daemon.get("/v1/report?from=2026-11-20&until=2026-11-01")
         #expect(refused.status == 400 && refused.json?["field"] as? String == "from")
         #expect(refused.body.contains("'from' (2026-11-20) is after 'until' (2026-11-01)"))
@@ -114,7 +114,7 @@ struct DaemonResponderEventsTests {
     /// found `until=9578-09-31`, answered 200 with the non-day echoed back).
     @Test("GET /v1/report takes only calendar days: no 30 February, no signs, nothing before 1970")
     func reportDays() async throws {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon()
         for day in ["9578-09-31", "2026-02-30", "2025-02-29", "2026-+1-01", "2026-1-01", "1969-12-31", "2026-11-01T00:00:00Z"] {
             let reply = try await daemon.get("/v1/report?until=" + day)
             #expect(reply.status == 400 && reply.json?["type"] as? String == "urn:duwtje:problem:invalid-value", "\(day)")

@@ -13,7 +13,7 @@ struct DaemonResponderTests {
 
     @Test("every endpoint answers with the documented body")
     func endpoints() async throws {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon()
         let health = try await daemon.get("/healthz")
         #expect(health.status == 200 && health.json?["status"] as? String == "ok")
 
@@ -88,7 +88,7 @@ struct DaemonResponderTests {
 
     @Test("every error status, as problem+json naming what to fix")
     func errors() async throws {
-        let daemon = try InProcessDaemon(config: "limits: { max_body_bytes: 1024 }\n")
+        let daemon = try await InProcessDaemon(config: "limits: { max_body_bytes: 1024 }\n")
         let malformed = try await daemon.post("/v1/recommendations", #"{"journey": "bz""#)
         expectProblem(malformed, 400, "malformed-json")
         #expect((malformed.json?["detail"] as? String)?.hasPrefix("the body is not valid JSON") == true)
@@ -125,7 +125,7 @@ struct DaemonResponderTests {
 
     @Test("GET /v1/openapi.json serves the contract of docs/openapi.yaml: every endpoint of the table with its methods, no other")
     func contract() async throws {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon()
         let reply = try await daemon.get("/v1/openapi.json")
         #expect(reply.status == 200 && reply.headers["content-type"] == "application/json")
         let document = try #require(reply.json)
@@ -146,7 +146,7 @@ struct DaemonResponderTests {
 
     @Test("/readyz while draining is 503 with Retry-After, as the contract says")
     func drainingRetryAfter() async throws {
-        let daemon = try InProcessDaemon()
+        let daemon = try await InProcessDaemon()
         daemon.state.beginDraining()
         let reply = try await daemon.get("/readyz")
         #expect(reply.status == 503 && reply.json?["status"] as? String == "draining")

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOEmbedded
+import NIOPosix
 import Synchronization
 
 /// The daemon's responder with its real state, metrics and store, wired as `Daemon.run` wires them,
@@ -21,7 +22,7 @@ final class InProcessDaemon {
 
     /// - Parameters:
     ///   - extra: lines appended to the configuration file (which names `rules` and nothing else).
-    init(config extra: String = "", rules: String = Fixture.rules(why: "A")) throws {
+    init(config extra: String = "", rules: String = Fixture.rules(why: "A")) async throws {
         fixture = try Fixture()
         try fixture.write("rules/rules.yaml", rules)
         try fixture.write("duwtje.yaml", "rules: rules\n" + extra)
@@ -30,9 +31,9 @@ final class InProcessDaemon {
         state = DaemonState(snapshot)
         metrics = DaemonMetrics()
         metrics.loaded(snapshot, reload: false)
-        let (store, caps) = try Daemon.openStore(configuration, state: state, metrics: metrics)
-        responder = DaemonResponder(state: state, caps: caps, metrics: metrics,
-                                    logger: Logger(label: "duwtje-test") { _ in SwiftLogNoOpLogHandler() }, store: store)
+        let logger = Logger(label: "duwtje-test") { _ in SwiftLogNoOpLogHandler() }
+        let store = try await Daemon.openStore(configuration, state: state, metrics: metrics, threadPool: .singleton, logger: logger)
+        responder = DaemonResponder(state: state, metrics: metrics, logger: logger, store: store)
     }
 
     func get(_ path: String, method: HTTPRequest.Method = .get) async throws -> Reply {

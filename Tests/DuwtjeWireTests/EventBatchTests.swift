@@ -23,6 +23,24 @@ struct EventBatchTests {
         try EventBatch.decode(Array(body.utf8), ruleSet: ruleSet, maxBatch: 500, retentionDays: 400, now: now)
     }
 
+    @Test("a batch may carry its id; a bad id is refused naming 'batch'")
+    func batchKey() throws {
+        let events = #"[{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1"}]"#
+        #expect(try decode(#"{"batch": "8e03978e-40d5-43e8-bc93-6894a57f9324", "events": \#(events)}"#).key
+            == "8e03978e-40d5-43e8-bc93-6894a57f9324")
+        #expect(try decode(#"{"batch": null, "events": \#(events)}"#).key == nil)
+        for bad in [#""""#, #""a b""#, #""ü""#, "42", "\"" + String(repeating: "x", count: 256) + "\""] {
+            do {
+                _ = try decode(#"{"batch": \#(bad), "events": \#(events)}"#)
+                Issue.record("batch \(bad) was accepted")
+            } catch {
+                #expect(error.status == 400 && error.errors?.map(\.field) == ["batch"], "\(bad)")
+            }
+        }
+        #expect(BatchKey.header("\"k-1\"") == "k-1" && BatchKey.header("k-1") == "k-1" && BatchKey.header("") == nil)
+        #expect(BatchKey.header("\"a b\"") == nil && BatchKey.header(String(repeating: "x", count: 255)) != nil)
+    }
+
     @Test("an accepted batch counts each of its events")
     func countsEveryEvent() throws {
         let batch = try decode(#"{"events": [{"type": "impression", "journey": "bz", "stage": "bewustwording", "rule": "r1", "content": "c1"}, {"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "persona": null}]}"#)

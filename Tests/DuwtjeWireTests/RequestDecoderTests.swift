@@ -102,6 +102,8 @@ struct RequestDecoderTests {
     @Test("a number at the edge of a Double's range gets the same answer from both paths", arguments: [
         "[1.7976931348623159e308]", #"{"context": {"x": 1.7976931348623159e308}}"#, #"{"limit": -1.7976931348623157e308}"#,
         #"{"context": {"x": 2.2250738585072014e-308}}"#, #"{"limit": 0e400}"#, "[1e299, -1e-299]",
+        // Found by the request fuzzer: JSONDecoder refuses `0e4` (valid JSON), takes `0e0`.
+        "0e4", "[0E4]", #"{"limit": 0e4}"#, #"{"context": {"x": -0e4}}"#, "0e0", "0.0e4",
     ])
     func rangeEdgesAgree(_ body: String) {
         var reference = recommendations

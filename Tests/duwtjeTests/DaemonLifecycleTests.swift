@@ -91,6 +91,7 @@ struct DaemonLifecycleTests {
                                 tally.versions.insert(version)
                             } else {
                                 tally.failed += 1
+                                tally.errors.append("status \(reply.status), ruleset \(version ?? "none")")
                             }
                         } catch {
                             tally.failed += 1

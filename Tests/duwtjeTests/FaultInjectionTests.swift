@@ -234,11 +234,15 @@ struct FaultInjectionTests {
             for _ in 0..<8 {
                 group.addTask {
                     while tally.running.load(ordering: .acquiring) {
-                        let status = (try? await client.post("/v1/recommendations", Self.body))?.status
-                        if status == 200 {
-                            tally.answered.add(1, ordering: .relaxed)
-                        } else {
-                            tally.failed.add(1, ordering: .relaxed)
+                        do {
+                            let reply = try await client.post("/v1/recommendations", Self.body)
+                            if reply.status == 200 {
+                                tally.answered.add(1, ordering: .relaxed)
+                            } else {
+                                tally.fail("status \(reply.status)")
+                            }
+                        } catch {
+                            tally.fail("\(error)")
                         }
                     }
                 }
@@ -256,7 +260,7 @@ struct FaultInjectionTests {
             try await group.waitForAll()
         }
         print("SIGSTOP/SIGCONT: \(tally.answered.load(ordering: .relaxed)) answered, \(tally.failed.load(ordering: .relaxed)) failed")
-        #expect(tally.failed.load(ordering: .relaxed) == 0)
+        #expect(tally.failed.load(ordering: .relaxed) == 0, "first failures: \(tally.reasons.withLock { $0 })")
         #expect(await daemon.stop() == 0)
     }
 
@@ -282,4 +286,11 @@ final class LoadTally: Sendable {
     let answered = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
     let running = Atomic<Bool>(true)
+    /// The first few reasons a request failed, for the expectation's message.
+    let reasons = Mutex<[String]>([])
+
+    func fail(_ reason: String) {
+        failed.add(1, ordering: .relaxed)
+        reasons.withLock { if $0.count < 3 { $0.append(reason) } }
+    }
 }

@@ -18,7 +18,7 @@ enum DuwtjeBenchmarks {
       socket [OPTIONS]  HTTP/1.1 load over a Unix socket (duwtje serve, or the nginx baseline); `socket --help`
     """
 
-    static func main() {
+    static func main() async {
         #if DEBUG
         print("warning: a debug build; the figures mean nothing. Use `swift run -c release DuwtjeBenchmarks`.")
         #endif
@@ -28,7 +28,7 @@ enum DuwtjeBenchmarks {
             case nil:
                 try LoadBenchmark().run()
                 print()
-                try EvaluationBenchmark().run()
+                try await EvaluationBenchmark().run()
             case "load":
                 var benchmark = LoadBenchmark()
                 if arguments.count > 1 { benchmark.ruleCount = try count(arguments[1]) }
@@ -36,7 +36,7 @@ enum DuwtjeBenchmarks {
             case "eval":
                 var benchmark = EvaluationBenchmark()
                 if arguments.count > 1 { benchmark.sizes = try arguments.dropFirst().map(count) }
-                try benchmark.run()
+                try await benchmark.run()
             case "generate":
                 guard arguments.count == 3 else { throw BenchmarkError(usage) }
                 let generator = RuleSetGenerator(ruleCount: try count(arguments[2]))
@@ -47,11 +47,11 @@ enum DuwtjeBenchmarks {
                 var run = ProfileRun()
                 if arguments.count > 1 { run.ruleCount = try count(arguments[1]) }
                 if arguments.count > 2 { run.passes = try count(arguments[2]) }
-                try run.run()
+                try await run.run()
             case "wire":
                 var benchmark = WireBenchmark()
                 if arguments.count > 1 { benchmark.rules = arguments[1] }
-                try benchmark.run()
+                try await benchmark.run()
             case "socket":
                 if arguments.dropFirst().contains(where: { $0 == "-h" || $0 == "--help" }) {
                     print(SocketLoad.usage)

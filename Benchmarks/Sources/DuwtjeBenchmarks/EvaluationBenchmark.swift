@@ -26,7 +26,7 @@ struct EvaluationBenchmark {
         let clockOverhead: Double
     }
 
-    func run() throws {
+    func run() async throws {
         var rows: [Row] = []
         var sink = 0
         for size in sizes {
@@ -40,7 +40,7 @@ struct EvaluationBenchmark {
             let clock = ContinuousClock()
 
             for _ in 0..<warmUpPasses {
-                for request in requests { sink &+= try ruleSet.evaluate(request, caps: caps).recommendations.count }
+                for request in requests { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendations.count }
             }
 
             // How many rules the walk looks at (see CandidateCounter), from one explained pass.
@@ -48,7 +48,7 @@ struct EvaluationBenchmark {
             var total = CandidateCounter.Counts()
             for var request in requests {
                 request.explain = true
-                let counts = counter.counts(request, explained: try ruleSet.evaluate(request, caps: caps))
+                let counts = counter.counts(request, explained: try await ruleSet.evaluate(request, caps: caps))
                 total.journey += counts.journey
                 total.pool += counts.pool
                 total.consulted += counts.consulted
@@ -61,7 +61,7 @@ struct EvaluationBenchmark {
             for _ in 0..<timedPasses {
                 for request in requests {
                     let start = clock.now
-                    let answer = try ruleSet.evaluate(request, caps: caps)
+                    let answer = try await ruleSet.evaluate(request, caps: caps)
                     let end = clock.now
                     single.append((end - start).seconds * 1e6)
                     sink &+= answer.recommendations.count
@@ -69,7 +69,7 @@ struct EvaluationBenchmark {
                 for first in stride(from: 0, to: requests.count, by: batchSize) {
                     let slice = requests[first..<min(requests.count, first + batchSize)]
                     let start = clock.now
-                    for request in slice { sink &+= try ruleSet.evaluate(request, caps: caps).recommendations.count }
+                    for request in slice { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendations.count }
                     batch.append((clock.now - start).seconds * 1e6 / Double(slice.count))
                 }
             }

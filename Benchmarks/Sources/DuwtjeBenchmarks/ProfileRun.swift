@@ -10,7 +10,7 @@ struct ProfileRun {
     var ruleCount = 10_000
     var passes = 200
 
-    func run() throws {
+    func run() async throws {
         let set = try GeneratedRuleSet(ruleCount: ruleCount)
         defer { set.remove() }
         let (ruleSet, _) = try set.load()
@@ -18,17 +18,17 @@ struct ProfileRun {
         let caps = MemoryCapStore(maxVisitors: 100_000)
         print("profile: \(set.description); evaluating \(passes) × \(requests.count) requests")
         let start = ContinuousClock.now
-        let sink = try Self.evaluatePasses(ruleSet, requests, caps, passes)
+        let sink = try await Self.evaluatePasses(ruleSet, requests, caps, passes)
         let elapsed = (ContinuousClock.now - start).seconds
         print("done: \(format(elapsed / Double(passes * requests.count) * 1e6, 3)) µs per evaluation (checksum \(sink))")
     }
 
     /// Not inlined, so profilers can find (and callgrind can toggle collection on) exactly this loop.
     @inline(never)
-    static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [EvaluationRequest], _ caps: MemoryCapStore, _ passes: Int) throws -> Int {
+    static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [EvaluationRequest], _ caps: MemoryCapStore, _ passes: Int) async throws -> Int {
         var sink = 0
         for _ in 0..<passes {
-            for request in requests { sink &+= try ruleSet.evaluate(request, caps: caps).recommendations.count }
+            for request in requests { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendations.count }
         }
         return sink
     }

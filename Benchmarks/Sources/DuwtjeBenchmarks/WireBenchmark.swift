@@ -16,7 +16,7 @@ struct WireBenchmark {
     var passes = 50
     let batchSize = 100
 
-    func run() throws {
+    func run() async throws {
         let loader = RuleSetLoader()
         let loaded = try loader.load(directory: rules)
         guard let definition = loaded.definition, !definition.journeys.isEmpty else {
@@ -28,7 +28,8 @@ struct WireBenchmark {
         let now = Date()
         let caps = MemoryCapStore(maxVisitors: 100_000)
         let requests = try bodies.map { try decoder.decode($0, now: now) }
-        let answers = try requests.map { try ruleSet.evaluate($0, caps: caps) }
+        var answers: [Answer] = []
+        for request in requests { answers.append(try await ruleSet.evaluate(request, caps: caps)) }
         let clock = ContinuousClock()
         var sink = 0
         var decoding: [Double] = []

@@ -32,7 +32,13 @@ public func fuzzRules(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         for stage in [nil] + journey.stages.map(\.id) {
             let request = EvaluationRequest(journey: journey.id, stage: stage, persona: definition.personas.first?.id,
                                             visitor: "v", now: now, explain: true)
-            if var answer = try? ruleSet.evaluate(request) { answer.admitNudge(for: request, caps: caps) }
+            if let answer = try? ruleSet.evaluate(request) {
+                _ = runBlocking { () -> String? in
+                    var admitted = answer
+                    await admitted.admitNudge(for: request, caps: caps)
+                    return admitted.nudge?.id
+                }
+            }
             _ = try? ruleSet.nudges(for: request)
         }
     }
@@ -40,7 +46,7 @@ public func fuzzRules(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let parsed = RuleTests.parse(file, ruleSet: ruleSet, now: now)
         // A case may repeat a request many times; a few are enough to reach the caps.
         for testCase in parsed.cases.prefix(20) where testCase.repeatCount <= 20 {
-            _ = RuleTests.run(testCase, on: ruleSet, caps: CountingCaps())
+            _ = runBlocking { await RuleTests.run(testCase, on: ruleSet, caps: CountingCaps()).passed }
         }
     }
     return 0

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// What every fuzz target needs around libFuzzer's raw buffer.
 public enum FuzzInput {
     /// The input as an array: the buffer libFuzzer passes is not NUL-terminated and is only valid
@@ -20,4 +23,20 @@ public enum FuzzInput {
 /// An invariant a target checks is a promise to users (every refusal names a place), not a detail.
 public func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
     if !condition() { fatalError("fuzz invariant: " + message()) }
+}
+
+/// Runs `body` to its end and returns its result, from libFuzzer's synchronous callback: nudge
+/// admission is `async` (a shared store answers over the network), the fuzzers' caps answer at once.
+public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let result = Mutex<T?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let value = await body()
+        result.withLock { $0 = value }
+        done.signal()
+    }
+    done.wait()
+    // Set before the signal; the semaphore orders the two.
+    guard let value = result.withLock({ $0.take() }) else { preconditionFailure("the task signalled without a result") }
+    return value
 }

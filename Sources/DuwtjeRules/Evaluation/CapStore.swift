@@ -5,12 +5,14 @@ public import Foundation
 /// does, once per answer.
 ///
 /// `admit` checks and records in one step, so that concurrent requests for the same visitor can
-/// never both take the last showing.
+/// never both take the last showing. It is `async` because a shared store answers over the
+/// network; an implementation in memory simply returns.
 public protocol CapStore: Sendable {
     /// Whether `visitor` may be shown `nudge` at `now` under `cap`; when yes, the showing is counted.
-    func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool
+    func admit(visitor: String, nudge: String, cap: Cap, now: Date) async -> Bool
 
     /// Whether `visitor` dismissed `nudge` and the dismissal still holds at `now` (a `dismiss` event;
-    /// rules.md 6, step 7). Checked for every nudge, capped or not.
-    func isDismissed(visitor: String, nudge: String, now: Date) -> Bool
+    /// rules.md 6, step 7). Checked for every nudge, capped or not. `async` for the same reason as
+    /// `admit`: a shared store keeps dismissals where every server sees them.
+    func isDismissed(visitor: String, nudge: String, now: Date) async -> Bool
 }

@@ -79,12 +79,12 @@ public enum RuleTests {
     }
 
     /// Runs one case against `caps`; give every case fresh caps, so that each starts with no nudge counted.
-    public static func run(_ testCase: RuleTestCase, on ruleSet: RuleSet, caps: any CapStore) -> RuleTestResult {
+    public static func run(_ testCase: RuleTestCase, on ruleSet: RuleSet, caps: any CapStore) async -> RuleTestResult {
         var answer: Answer?
         do {
             for _ in 0..<testCase.repeatCount {
                 var next = try ruleSet.evaluate(testCase.request)
-                next.admitNudge(for: testCase.request, caps: caps)
+                await next.admitNudge(for: testCase.request, caps: caps)
                 answer = next
             }
         } catch {

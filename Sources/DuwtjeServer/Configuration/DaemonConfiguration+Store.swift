@@ -1,13 +1,30 @@
 import DuwtjeRules
 import Foundation
 
-/// Where and for how long feedback events are kept (`store:` in the configuration file).
+/// Where and for how long feedback events and caps are kept (`store:` in the configuration file).
 public struct StoreSettings: Sendable, Equatable {
-    /// The SQLite database (absolute). Its secret for visitor hashes lives beside it as `<path>.secret`.
+    /// `sqlite` (embedded, one server; the default) or `postgresql` (shared by several servers).
+    public enum Engine: String, Sendable { case sqlite, postgresql }
+
+    public var engine: Engine = .sqlite
+    /// The SQLite database (absolute). Its secret for visitor hashes lives beside it as `<path>.secret`
+    /// unless `secret_file` says otherwise.
     public var path: String
     /// Daily aggregates older than this many days are deleted (default 400: a year and a season
     /// to compare with).
     public var retentionDays: Int
+    /// `store.url`: the PostgreSQL database (see `PostgresLocation`).
+    public var url: String?
+    /// `store.password_file`: a file holding the database password (one line), read at start.
+    public var passwordFile: String?
+    /// `store.pool`: the most connections to PostgreSQL.
+    public var pool = 8
+    /// `store.flush_interval`: at most one write of the summed counts per interval (PostgreSQL).
+    public var flushInterval: Duration = .seconds(1)
+    /// `store.secret_file`: the visitor-hash key; every server sharing a PostgreSQL database uses the same file.
+    public var secretFile: String?
+    /// `store.node`: this server's name in the cluster (default: the host name).
+    public var node: String?
 
     public init(path: String, retentionDays: Int = 400) {
         self.path = path
@@ -15,7 +32,7 @@ public struct StoreSettings: Sendable, Equatable {
     }
 
     /// The HMAC secret's file.
-    public var secretPath: String { path + ".secret" }
+    public var secretPath: String { secretFile ?? path + ".secret" }
 }
 
 /// Bounds on `POST /v1/events` (`events:` in the configuration file).
@@ -31,8 +48,36 @@ public struct EventSettings: Sendable, Equatable {
 
 extension ConfigurationParser {
     mutating func store(_ node: YAMLNode, into store: inout StoreSettings) {
-        for (key, value) in pairs(node, section: "store", known: ["path", "retention"]) {
+        let known = ["engine", "path", "retention", "url", "password_file", "pool", "flush_interval", "secret_file", "node"]
+        for (key, value) in pairs(node, section: "store", known: known) {
             switch key {
+            case "engine":
+                guard let text = string(value, name: "store.engine") else { continue }
+                guard let engine = StoreSettings.Engine(rawValue: text) else {
+                    error("'store.engine' must be sqlite or postgresql, not '\(text)'", at: value)
+                    continue
+                }
+                store.engine = engine
+            case "url":
+                store.url = string(value, name: "store.url")
+            case "password_file", "secret_file":
+                if let path = string(value, name: "store.\(key)") {
+                    let resolved = DaemonConfiguration.resolve(path, against: directory)
+                    if key == "password_file" { store.passwordFile = resolved } else { store.secretFile = resolved }
+                }
+            case "node":
+                store.node = string(value, name: "store.node")
+            case "pool":
+                if let number = integer(value, name: "store.pool", in: 1...200) { store.pool = number }
+            case "flush_interval":
+                let text = value.scalar?.text ?? ""
+                let milliseconds = text.hasSuffix("ms") ? Int64(text.dropLast(2)) : TimeParsing.duration(text).map { $0 * 1_000 }
+                guard let milliseconds, (10...60_000).contains(milliseconds), !value.isNull else {
+                    error("'store.flush_interval' must be a duration between 10ms and 60s, such as 1s or 200ms, not \(describe(value))",
+                          at: value)
+                    continue
+                }
+                store.flushInterval = .milliseconds(milliseconds)
             case "path":
                 if let path = string(value, name: "store.path") {
                     store.path = DaemonConfiguration.resolve(path, against: directory)
@@ -48,6 +93,14 @@ extension ConfigurationParser {
                 store.retentionDays = Int(seconds / 86_400)
             default:
                 break
+            }
+        }
+        if store.engine == .postgresql {
+            if store.url == nil {
+                error("'store.engine: postgresql' needs 'store.url', such as postgresql://duwtje@/duwtje?host=/run/postgresql", at: node)
+            }
+            if store.secretFile == nil {
+                error("'store.engine: postgresql' needs 'store.secret_file', the same 32-byte key file on every server", at: node)
             }
         }
     }

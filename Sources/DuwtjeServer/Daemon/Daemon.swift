@@ -59,10 +59,10 @@ public struct Daemon: Sendable {
         let notifier = SystemdNotifier(environment: environment)
 
         let socket = try SocketFile.claim(configuration.socket)
-        let store: EventStore
-        let caps: DurableCapStore
+        let store: any Store
         do throws(DaemonError) {
-            (store, caps) = try Self.openStore(configuration, state: state, metrics: metrics)
+            store = try await Self.openStore(configuration, state: state, metrics: metrics, threadPool: .singleton,
+                                             logger: logger)
         } catch {
             socket.abandon()
             socket.remove()
@@ -70,7 +70,7 @@ public struct Daemon: Sendable {
         }
         let startup = StartupOutcome()
 
-        let responder = DaemonResponder(state: state, caps: caps, metrics: metrics, logger: logger, store: store)
+        let responder = DaemonResponder(state: state, metrics: metrics, logger: logger, store: store)
         let limits = configuration.limits
         let channelConfiguration = HTTP1Channel.Configuration(
             idleTimeout: TimeAmount(limits.idleTimeout),
@@ -112,8 +112,8 @@ public struct Daemon: Sendable {
         let reloader = ReloadService(loadConfiguration: { () throws(DaemonError) in try options.loadConfiguration() },
                                      state: state, metrics: metrics, notifier: notifier, logger: logger, signals: signals)
         // Shut down last first: the reloader marks the daemon draining (/readyz 503), the socket
-        // stops accepting and finishes its requests, and the diagnostics listener goes last, so a
-        // monitor sees the drain.
+        // stops accepting and finishes its requests, the diagnostics listener goes next, so a
+        // monitor sees the drain, and the store's services (PostgreSQL's client) go last.
         var services: [any Service] = [application, reloader]
         if let address = configuration.diagnostics.listen {
             let diagnostics = Application(
@@ -125,7 +125,7 @@ public struct Daemon: Sendable {
             services.insert(DiagnosticsListener(application: diagnostics, address: address), at: 0)
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: store.services + services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         await startup.attach(group)
 
         var failure: DaemonError?
@@ -136,7 +136,7 @@ public struct Daemon: Sendable {
             failure = await startup.failure ?? (error as? DaemonError) ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
         }
         if let early = await startup.failure { failure = early }
-        await store.flush()
+        await store.close()
         socket.abandon()
         socket.remove()
         if let failure { throw failure }
@@ -165,8 +165,9 @@ extension Daemon {
     /// Every request otherwise hops threads twice (event loop → cooperative pool for the
     /// responder → event loop for the write), which on a 2-core machine cost more CPU than the
     /// responder itself (context switches and wake-ups were ~20 % of the daemon's samples under
-    /// load). Safe here because nothing on a task blocks: reloads run on their own dispatch queue
-    /// (``ReloadService/reloadOffThePool(trigger:)``). Returns false when it could not be installed.
+    /// load). Safe here because nothing on a task blocks: reloads, store commits and report queries
+    /// run on `NIOThreadPool.singleton` (``ReloadService/reloadOffThePool(trigger:)``, ``SQLiteStore``),
+    /// and `/v1/status` reads the store's state from memory. Returns false when it could not be installed.
     ///
     /// It also sizes the event loop group by the CPUs this process may run on (its affinity mask,
     /// so `taskset` and systemd's `CPUAffinity=` count): NIO counts the machine's CPUs, and two
@@ -177,6 +178,11 @@ extension Daemon {
         if let allowed = allowedCPUCount(), allowed > 0, allowed < System.coreCount {
             NIOSingletons.groupLoopCountSuggestion = allowed
         }
+        // The one pool for blocking work (`NIOThreadPool.singleton`: the store's writer, reloads,
+        // report queries, Hummingbird's file I/O) is as wide as the CPUs by default: two here. The
+        // writer and a reload each take at most one thread at a time; with four, a commit (and its
+        // 202s) waits for a thread only while more than two report queries run at once.
+        NIOSingletons.blockingPoolThreadCountSuggestion = max(4, System.coreCount)
         return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }

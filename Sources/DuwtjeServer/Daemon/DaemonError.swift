@@ -66,7 +66,9 @@ public enum DaemonError: Error, Sendable, CustomStringConvertible {
         case .bind(let path, let reason):
             return "cannot listen on \(path): \(reason)"
         case .store(let error):
-            return "\(error.description) (set store.path to a writable place)"
+            // A PostgreSQL error says its own fix; a SQLite file's is to point store.path elsewhere.
+            return error.retryAfter != nil || error.path.hasPrefix("postgresql://") || error.path.hasPrefix("store.")
+                ? error.description : "\(error.description) (set store.path to a writable place)"
         case .diagnostics(let address, let reason):
             return "cannot listen on \(address) (diagnostics.listen): \(reason); under systemd, TCP also needs RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 (systemctl edit duwtje)"
         }

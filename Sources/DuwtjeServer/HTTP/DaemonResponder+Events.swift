@@ -10,10 +10,9 @@ import NIOCore
 
 extension DaemonResponder {
     /// `POST /v1/events`: checks the whole batch against the rule set being served, then answers
-    /// 202 only once the batch is committed and fsynced (group commit, see ``EventStore``).
+    /// 202 only once the batch is durable in the store (group commit, see ``Store/append(_:)``).
     func ingest(_ request: Request) async throws(Problem) -> Response {
         let path = "/v1/events"
-        guard let store else { throw Self.storeUnavailable(path: path, reason: "the daemon runs without an event store") }
         let snapshot = state.snapshot
         let settings = snapshot.configuration.events
         let batch: EventBatch
@@ -25,14 +24,16 @@ extension DaemonResponder {
             metrics.batchRejected(reason: error.reason)
             throw error
         }
-        // Dismissals are kept as keyed hashes, committed with the counts, and applied once durable.
-        let durableCaps = caps as? DurableCapStore
-        let dismissals = durableCaps?.dismissals(batch.dismissals, in: snapshot.ruleSet) ?? []
         do {
-            try await store.append(batch.counts, dismissals: dismissals)
-            durableCaps?.remember(dismissals)
+            try await store.append(batch.counts, dismissals: batch.dismissals, ruleSet: snapshot.ruleSet)
         } catch {
             metrics.batchRejected(reason: "store-failed")
+            if let seconds = error.retryAfter {
+                // A shared store that is unreachable: logged once per change of state by the store.
+                var problem = Self.storeUnavailable(path: path, reason: "the store is unavailable for now; nothing was stored, retry later")
+                problem.retryAfter = seconds
+                throw problem
+            }
             logger.critical("event store refuses writes", metadata: ["error": "\(error.description)"])
             throw Self.storeUnavailable(path: path, reason: "the event store could not commit; the log says why")
         }
@@ -43,7 +44,6 @@ extension DaemonResponder {
     /// never holds up ingestion.
     func report(_ request: Request) async throws(Problem) -> Response {
         let path = "/v1/report"
-        guard let store else { throw Self.storeUnavailable(path: path, reason: "the daemon runs without an event store") }
         var journey: String?
         var from: String?
         var until: String?
@@ -72,20 +72,15 @@ extension DaemonResponder {
             throw Problem(slug: "unknown-journey", title: "Unknown journey", status: 404, detail: "no journey '\(journey)'",
                           field: "journey", instance: path)
         }
-        let storePath = store.path
-        let result = await Task.detached { () -> Result<Report, StoreError> in
-            do throws(StoreError) {
-                let (totals, days) = try EventStore.totals(path: storePath, journey: journey, from: from, until: until)
-                return .success(Report(totals: totals, days: days, journey: journey, from: from, until: until,
-                                       experiments: Report.Experiment.all(in: snapshot.ruleSet)))
-            } catch {
-                return .failure(error)
-            }
-        }.value
-        switch result {
-        case .success(let report): return try Self.json(report)
-        case .failure(let error):
-            logger.error("cannot read the event store", metadata: ["error": "\(error.description)"])
+        do {
+            // The store reads off the event loops (SQLite on the blocking pool, PostgreSQL over the network).
+            let result = try await store.totals(journey: journey, from: from, until: until)
+            return try Self.json(Report(totals: result.totals, days: result.days, journey: journey, from: from, until: until,
+                                        experiments: Report.Experiment.all(in: snapshot.ruleSet)))
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            logger.error("cannot read the event store", metadata: ["error": "\(error)"])
             throw Self.storeUnavailable(path: path, reason: "the event store could not be read; the log says why")
         }
     }

@@ -21,14 +21,14 @@ public struct DaemonResponder: HTTPResponder {
     let caps: any CapStore
     let metrics: DaemonMetrics
     let logger: Logger
-    /// Where `POST /v1/events` writes and `GET /v1/report` reads; nil answers them with 503.
-    let store: EventStore?
+    /// Where `POST /v1/events` writes, `GET /v1/report` reads and caps are admitted: any engine.
+    let store: any Store
     /// The endpoints answered; any other path is 404 (the diagnostics listener serves three).
     var endpoints: Set<Endpoint> = Set(Endpoint.allCases)
 
-    public init(state: DaemonState, caps: any CapStore, metrics: DaemonMetrics, logger: Logger, store: EventStore? = nil) {
+    public init(state: DaemonState, metrics: DaemonMetrics, logger: Logger, store: any Store) {
         self.state = state
-        self.caps = caps
+        self.caps = store.caps
         self.metrics = metrics
         self.logger = logger
         self.store = store
@@ -85,7 +85,7 @@ public struct DaemonResponder: HTTPResponder {
         case .journeys:
             return try Self.json(JourneysBody(state.snapshot))
         case .status:
-            return try Self.json(StatusBody(snapshot: state.snapshot, state: state, store: store?.status()))
+            return try Self.json(StatusBody(snapshot: state.snapshot, state: state, store: store.status()))
         case .healthz:
             return try Self.json(["status": "ok"])
         case .readyz:
@@ -112,14 +112,25 @@ public struct DaemonResponder: HTTPResponder {
     func evaluate(_ request: Request, path: String, endpoint: DuwtjeWire.RequestDecoder.Endpoint) async throws(Problem) -> Response {
         let snapshot = state.snapshot
         let body = try await Self.collect(request, limit: snapshot.configuration.limits.maxBodyBytes, path: path)
-        return Response(status: .ok, headers: Self.jsonHeaders,
-                        body: ResponseBody(byteBuffer: try evaluate(body: body, snapshot: snapshot, path: path, endpoint: endpoint)))
+        let bytes: ByteBuffer
+        switch try evaluate(body: body, snapshot: snapshot, path: path, endpoint: endpoint) {
+        case .written(let written): bytes = written
+        case .admitting(let answer, let question): bytes = await admitted(answer, for: question)
+        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: bytes))
     }
 
-    /// The answer to a whole body, synchronously: what both transports run (the lean one on the
-    /// event loop, see ``LeanResponder``).
+    /// An evaluated body: written, or an answer whose nudge the caps must admit first.
+    enum Evaluation {
+        case written(ByteBuffer)
+        case admitting(Answer, EvaluationRequest)
+    }
+
+    /// Decodes and evaluates a whole body, synchronously: what both transports run (the lean one on
+    /// the event loop, see ``LeanResponder``). Admission, which may wait for a shared store, is left
+    /// to ``admitted(_:for:)`` when the answer needs it.
     func evaluate(body: some Collection<UInt8>, snapshot: ServingSnapshot, path: String,
-                  endpoint: DuwtjeWire.RequestDecoder.Endpoint) throws(Problem) -> ByteBuffer {
+                  endpoint: DuwtjeWire.RequestDecoder.Endpoint) throws(Problem) -> Evaluation {
         let decoder = DuwtjeWire.RequestDecoder(endpoint: endpoint, maxLimit: snapshot.configuration.limits.maxLimit)
         let question: EvaluationRequest
         do {
@@ -130,13 +141,13 @@ public struct DaemonResponder: HTTPResponder {
         do throws(EvaluationError) {
             switch endpoint {
             case .recommendations:
-                var answer = try snapshot.ruleSet.evaluate(question)
-                answer.admitNudge(for: question, caps: caps)
+                let answer = try snapshot.ruleSet.evaluate(question)
+                guard !answer.needsAdmission(for: question) else { return .admitting(answer, question) }
                 if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
-                return AnswerWriter.write(answer)
+                return .written(AnswerWriter.write(answer))
             case .nudges:
                 // Finite numbers and strings only: encoding cannot fail, and an empty body would be caught by any client.
-                return ByteBuffer(bytes: WireJSON.encode(try snapshot.ruleSet.nudges(for: question)) ?? [])
+                return .written(ByteBuffer(bytes: WireJSON.encode(try snapshot.ruleSet.nudges(for: question)) ?? []))
             }
         } catch {
             switch error {
@@ -148,6 +159,14 @@ public struct DaemonResponder: HTTPResponder {
                               field: "journey", instance: path)
             }
         }
+    }
+
+    /// The answer once the caps admitted its nudge (``Answer/admitNudge(for:caps:)``), written.
+    func admitted(_ answer: Answer, for question: EvaluationRequest) async -> ByteBuffer {
+        var answer = answer
+        await answer.admitNudge(for: question, caps: caps)
+        if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
+        return AnswerWriter.write(answer)
     }
 
     /// The body, up to `limit` bytes: a declared or actual length over it is 413 before more is read.

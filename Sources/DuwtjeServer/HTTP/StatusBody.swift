@@ -78,6 +78,7 @@ struct StatusBody: Encodable {
         enum CodingKeys: String, CodingKey { case version, commit }
     }
 
+    /// `ok`, or `degraded` while the store is (recommendations go on either way).
     var status = "ok"
     var daemon = Build()
     var ruleset: Ruleset
@@ -88,7 +89,7 @@ struct StatusBody: Encodable {
     var reloads: Reloads
     @Nullable var lastReload: LastReload?
     /// The event store (path, size, oldest day kept), when the daemon has one.
-    var store: EventStore.Status?
+    var store: StoreStatus?
 
     enum CodingKeys: String, CodingKey {
         case status, daemon, ruleset, config, socket, startedAt = "started_at", uptimeSeconds = "uptime_seconds", reloads,
@@ -96,8 +97,9 @@ struct StatusBody: Encodable {
     }
 
 
-    init(snapshot: ServingSnapshot, state: DaemonState, store: EventStore.Status? = nil, now: Date = Date()) {
+    init(snapshot: ServingSnapshot, state: DaemonState, store: StoreStatus? = nil, now: Date = Date()) {
         self.store = store
+        if let state = store?.state, state != "ok" { status = "degraded" }
         let directory = snapshot.configuration.rules
         ruleset = Ruleset(
             version: snapshot.ruleSet.version, loadedAt: Self.time(snapshot.loadedAt), directory: directory,

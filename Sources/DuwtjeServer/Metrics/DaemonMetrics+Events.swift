@@ -33,6 +33,14 @@ extension DaemonMetrics {
                              labels: [("reason", reason)]).increment()
     }
 
+    /// Whether the store is degraded (1: a shared store unreachable, caps in this server's memory,
+    /// events refused) or not (0).
+    public func storeDegraded(_ degraded: Bool) {
+        registry.makeGauge(descriptor: Self.name("store_degraded", unit: "",
+                                                 "1 while the store is degraded (caps in memory, events refused), else 0."))
+            .set(Double(degraded ? 1 : 0))
+    }
+
     /// Makes the event series visible at zero from the start.
     public func eventsReady() {
         for type in EventBatch.types { _ = eventsStored(type) }

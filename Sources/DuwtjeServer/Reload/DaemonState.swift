@@ -15,6 +15,8 @@ public final class DaemonState: Sendable {
 
     private let storage: Mutex<Storage>
     public let startedAt: Date
+    /// Told about each snapshot installed by a reload (the store records the version served).
+    private let installObservers: Mutex<[@Sendable (ServingSnapshot) -> Void]> = Mutex([])
 
     public init(_ snapshot: ServingSnapshot, startedAt: Date = Date()) {
         storage = Mutex(Storage(snapshot: snapshot))
@@ -31,6 +33,12 @@ public final class DaemonState: Sendable {
             $0.lastReload = report
             $0.reloadsOK += 1
         }
+        for observer in installObservers.withLock({ $0 }) { observer(snapshot) }
+    }
+
+    /// Calls `observer` after each install.
+    public func onInstall(_ observer: @escaping @Sendable (ServingSnapshot) -> Void) {
+        installObservers.withLock { $0.append(observer) }
     }
 
     /// Records a failed reload; the snapshot stays as it was.

@@ -1,5 +1,6 @@
 import DuwtjeRules
 import Foundation
+public import NIOPosix
 import Synchronization
 public import Logging
 public import ServiceLifecycle
@@ -36,9 +37,13 @@ public final class ReloadService: Service, Sendable {
     /// Set when graceful shutdown begins: a reload still loading then is abandoned (its result is
     /// never installed), so that SIGTERM does not wait seconds for rules nobody will be served.
     let stopping = Mutex(false)
+    /// The daemon's one pool for blocking work, where the reload reads, parses and compiles.
+    let threadPool: NIOThreadPool
 
     public init(loadConfiguration: @escaping @Sendable () throws(DaemonError) -> DaemonConfiguration, state: DaemonState,
-                metrics: DaemonMetrics, notifier: SystemdNotifier, logger: Logger, signals: UnixSignalsSequence?) {
+                metrics: DaemonMetrics, notifier: SystemdNotifier, logger: Logger, signals: UnixSignalsSequence?,
+                threadPool: NIOThreadPool = .singleton) {
+        self.threadPool = threadPool
         self.loadConfiguration = loadConfiguration
         self.state = state
         self.metrics = metrics
@@ -90,16 +95,15 @@ public final class ReloadService: Service, Sendable {
         }
     }
 
-    /// A queue of its own for the reload's blocking work (reading files, parsing YAML, compiling).
+    /// ``reload(trigger:)`` on ``threadPool``, the daemon's one pool for blocking work (as Hummingbird's
+    /// file I/O and the store's commits and report queries), awaited without holding an event loop.
     ///
     /// Run on a task instead, a reload holds a thread of Swift's cooperative pool for as long as
-    /// the load takes (a second or more at 10,000 rules); the pool is as wide as the CPUs (one
-    /// under `taskset -c 1`), so every request waiting for that thread stalls. Measured with
-    /// `Benchmarks/Scripts/compare.sh`: SIGHUPs every 100 ms stopped the daemon answering for
-    /// seconds at a time. A serial dispatch queue runs on a thread outside that pool.
-    static let reloadQueue = DispatchQueue(label: "duwtje.reload")
-
-    /// ``reload(trigger:)`` on ``reloadQueue``, awaited without holding a cooperative thread.
+    /// the load takes (a second or more at 10,000 rules); `serve` runs tasks on the event loops,
+    /// as many as the CPUs (one under `taskset -c 1`), so every request waiting for that loop stalls.
+    /// Measured with `Benchmarks/Scripts/compare.sh`: SIGHUPs every 100 ms stopped the daemon
+    /// answering for seconds at a time. Reloads never overlap (``run(triggers:)`` awaits each), so
+    /// a reload takes at most one of the pool's threads.
     ///
     /// Returns nil at once when graceful shutdown begins while the reload runs: the load goes on
     /// on its queue but is not installed, and the daemon stops without waiting for it.
@@ -109,7 +113,8 @@ public final class ReloadService: Service, Sendable {
         return await withGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ReloadReport?, Never>) in
                 waiter.withLock { $0 = continuation }
-                Self.reloadQueue.async {
+                // `submit` runs the work even on a pool that is stopping (as cancelled): the waiter is resumed either way.
+                threadPool.submit { _ in
                     let report = self.reload(trigger: trigger)
                     waiter.withLock { $0.take() }?.resume(returning: report)
                 }

@@ -28,13 +28,17 @@ public struct VisitorHasher: Sendable {
     }
 
     /// Reads the secret at `path`, creating it (temporary file, fsync, rename, fsync of the
-    /// directory; mode 0600 from the start) when missing.
-    public static func load(secretAt path: String) throws(StoreError) -> VisitorHasher {
+    /// directory; mode 0600 from the start) when missing and `create` is true. A shared store
+    /// passes false: every server must use the same file, so a missing one is an error.
+    public static func load(secretAt path: String, create: Bool = true) throws(StoreError) -> VisitorHasher {
         if let data = FileManager.default.contents(atPath: path) {
             guard data.count == 32 else {
                 throw StoreError(path: path, message: "the secret must be 32 bytes, not \(data.count); delete it to make a new one (caps restart from zero)")
             }
             return VisitorHasher(key: SymmetricKey(data: data))
+        }
+        guard create else {
+            throw StoreError(path: path, message: "store.secret_file does not exist; make it once (head -c 32 /dev/urandom > FILE, mode 0600) and copy the same file to every server")
         }
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Array($0) }
@@ -57,6 +61,16 @@ public struct VisitorHasher: Sendable {
             close(directory)
         }
         return VisitorHasher(key: key)
+    }
+
+    /// A batch's dismissals as every engine keeps them: the visitor's keyed hash, the nudge, and the
+    /// end (`at` + the nudge's `dismiss_for`, rules.md 5); a nudge the rule set does not know is left out.
+    public func dismissals(_ batch: [EventBatch.Dismissal], in ruleSet: RuleSet) -> [EventStore.Dismissal] {
+        batch.compactMap { dismissal in
+            guard let window = ruleSet.dismissWindow(of: dismissal.nudge) else { return nil }
+            return EventStore.Dismissal(visitor: hash(dismissal.visitor), nudge: dismissal.nudge,
+                                        until: dismissal.at.timeIntervalSince1970 + Double(window))
+        }
     }
 }
 
@@ -91,14 +105,9 @@ public final class DurableCapStore: CapStore {
         memory.isDismissed(visitor: Self.key(hasher.hash(visitor)), nudge: nudge, now: now)
     }
 
-    /// The batch's dismissals as the store keeps them: the visitor's keyed hash, the nudge, and the
-    /// end (`at` + the nudge's `dismiss_for`, rules.md 5).
+    /// The batch's dismissals as the store keeps them (see ``VisitorHasher/dismissals(_:in:)``).
     public func dismissals(_ batch: [EventBatch.Dismissal], in ruleSet: RuleSet) -> [EventStore.Dismissal] {
-        batch.compactMap { dismissal in
-            guard let window = ruleSet.dismissWindow(of: dismissal.nudge) else { return nil }
-            return EventStore.Dismissal(visitor: hasher.hash(dismissal.visitor), nudge: dismissal.nudge,
-                                        until: dismissal.at.timeIntervalSince1970 + Double(window))
-        }
+        hasher.dismissals(batch, in: ruleSet)
     }
 
     /// Applies dismissals once they are committed (and, at most hourly, forgets those that ended).
@@ -122,12 +131,7 @@ public final class DurableCapStore: CapStore {
         return true
     }
 
-    static func key(_ hash: [UInt8]) -> String {
-        String(decoding: hash.map { byte in UInt8(truncatingIfNeeded: byte) }.flatMap { byte -> [UInt8] in
-            let digits = Array("0123456789abcdef".utf8)
-            return [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]]
-        }, as: UTF8.self)
-    }
+    static func key(_ hash: [UInt8]) -> String { Hex.string(hash) }
 
     /// The longest cap window (`per`, in seconds) of any nudge in `ruleSet`, variants included.
     public static func longestWindow(in ruleSet: RuleSet) -> Int64 {

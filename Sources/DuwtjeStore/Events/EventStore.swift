@@ -1,9 +1,14 @@
 public import DuwtjeWire
 public import DuwtjeReport
 import CSQLite
-import Dispatch
 public import Foundation
+public import NIOPosix
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The durable event store: aggregated counts and the keyed hashes caps need, in one SQLite file.
 ///
@@ -13,9 +18,14 @@ import Synchronization
 /// loss, which would break the promise "answered only after it is durable".)
 ///
 /// **Group commit.** Callers never touch SQLite. ``append(_:)`` queues a batch and suspends;
-/// one writer (a serial dispatch queue, off Swift's cooperative pool, so a slow fsync never takes a
-/// thread the recommendations need) takes *everything* queued, commits it in one transaction with one
-/// fsync, and then resumes all its waiters. Under load, many batches share one fsync.
+/// one writer (at most one drain at a time, on the daemon's `NIOThreadPool` for blocking work, never
+/// on an event loop or Swift's cooperative pool, so a slow fsync never takes a thread the
+/// recommendations need) takes *everything* queued, commits it in one transaction with one fsync,
+/// and then resumes all its waiters. Under load, many batches share one fsync.
+///
+/// **Status without waiting.** ``status()`` reads only values the writer leaves in memory (the
+/// oldest day after each commit and prune) and the files' sizes, never the connection, so it
+/// answers while a commit holds the connection through its fsync.
 public final class EventStore: Sendable {
     /// The database file.
     public let path: String
@@ -24,7 +34,12 @@ public final class EventStore: Sendable {
     let timeZone: TimeZone
     private let connection: Mutex<SQLiteConnection>
     private let pending = Mutex(Pending())
-    private let queue = DispatchQueue(label: "duwtje.event-store.writer")
+    /// Where the writer and the report's reads run.
+    public let threadPool: NIOThreadPool
+    /// The oldest day with counts as of the last commit or prune (for ``status()``).
+    private let oldestDay: Mutex<String?> = Mutex(nil)
+    /// Called inside each commit, before `COMMIT` (tests hold a commit open with it).
+    let commitHook: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
     /// Called after each commit with its duration and the events it stored, by type (for metrics).
     private let observer: Mutex<(@Sendable (Duration, [String: Int]) -> Void)?> = Mutex(nil)
     /// The longest cap window in force, in seconds: hashes of showings older than this are pruned.
@@ -67,8 +82,10 @@ public final class EventStore: Sendable {
     static let schemaVersion = 1
 
     /// Opens (creating when missing) the store at `path`, in WAL mode with full syncs.
-    public init(path: String, retentionDays: Int, timeZone: TimeZone) throws(StoreError) {
+    public init(path: String, retentionDays: Int, timeZone: TimeZone,
+                threadPool: NIOThreadPool = .singleton) throws(StoreError) {
         self.path = path
+        self.threadPool = threadPool
         self.retentionDays = retentionDays
         self.timeZone = timeZone
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -90,6 +107,8 @@ public final class EventStore: Sendable {
               PRIMARY KEY (visitor, nudge)) WITHOUT ROWID;
             PRAGMA user_version = \(Self.schemaVersion);
             """)
+        let oldest = try database.rows("SELECT MIN(day) FROM event_counts").first?.first ?? nil
+        oldestDay.withLock { $0 = oldest }
         connection = Mutex(database)
     }
 
@@ -120,7 +139,7 @@ public final class EventStore: Sendable {
                 if let failure {
                     continuation.resume(throwing: failure)
                 } else if schedule {
-                    queue.async { self.drain() }
+                    startDrain()
                 }
             }
         } catch let error as StoreError {
@@ -140,17 +159,19 @@ public final class EventStore: Sendable {
             pending.draining = true
             return true
         }
-        if schedule { queue.async { self.drain() } }
+        if schedule { startDrain() }
     }
 
-    /// Waits until everything queued so far is committed (for a clean stop).
+    /// Waits until everything queued so far is committed (for a clean stop): an empty batch rides
+    /// the next group commit, which takes everything queued before it.
     public func flush() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async {
-                self.drain()
-                continuation.resume()
-            }
-        }
+        try? await append([:])
+    }
+
+    /// Runs the writer on the thread pool (the caller has set `draining`, so only one runs).
+    private func startDrain() {
+        // A stopped pool hands the work back as cancelled; the commit must still happen.
+        threadPool.submit { _ in self.drain() }
     }
 
     /// The writer: commits everything queued in one transaction, resumes its waiters, and goes on
@@ -185,6 +206,12 @@ public final class EventStore: Sendable {
                 return
             }
             let duration = ContinuousClock.now - started
+            if let earliest = merged.keys.map(\.day).min() {
+                oldestDay.withLock { oldest in
+                    if let current = oldest, current <= earliest { return }
+                    oldest = earliest
+                }
+            }
             for waiter in waiters { waiter.continuation.resume() }
             var byType: [String: Int] = [:]
             for (key, count) in merged { byType[key.type, default: 0] += count }
@@ -245,6 +272,7 @@ public final class EventStore: Sendable {
                         try upsert.run([.blob(dismissal.visitor), .text(dismissal.nudge), .real(dismissal.until)])
                     }
                 }
+                commitHook.withLock { $0 }?()
                 try database.execute("COMMIT")
             } catch {
                 try? database.execute("ROLLBACK")
@@ -274,6 +302,8 @@ public final class EventStore: Sendable {
             try counts.run([.text(cutoffDay)])
             let showings = try database.prepare("DELETE FROM cap_showings WHERE at <= ?")
             try showings.run([.real(now.timeIntervalSince1970 - Double(window))])
+            let oldest = try database.rows("SELECT MIN(day) FROM event_counts").first?.first ?? nil
+            oldestDay.withLock { $0 = oldest }
             let dismissals = try database.prepare("DELETE FROM dismissals WHERE until <= ?")
             try dismissals.run([.real(now.timeIntervalSince1970)])
         }
@@ -307,41 +337,17 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// The store as `/v1/status` shows it.
-    public struct Status: Sendable, Encodable {
-        public var path: String
-        /// The database, its WAL and shared-memory file together.
-        public var sizeBytes: Int
-        /// The oldest day with counts, or nil when none are stored.
-        public var oldestDay: String?
-        public var retentionDays: Int
-        /// Why writes are refused, when they are.
-        public var failure: String?
-
-        enum CodingKeys: String, CodingKey {
-            case path, sizeBytes = "size_bytes", oldestDay = "oldest_day", retentionDays = "retention_days", failure
+    /// The store as `/v1/status` shows it: from memory and `stat`, never from the connection.
+    public func status() -> StoreStatus {
+        var size = 0
+        for suffix in ["", "-wal", "-shm"] {
+            var info = stat()
+            if stat(path + suffix, &info) == 0 { size += Int(info.st_size) }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(path, forKey: .path)
-            try container.encode(sizeBytes, forKey: .sizeBytes)
-            try container.encode(oldestDay, forKey: .oldestDay)
-            try container.encode(retentionDays, forKey: .retentionDays)
-            try container.encode(failure, forKey: .failure)
-        }
-    }
-
-    public func status() -> Status {
-        let size = ["", "-wal", "-shm"].reduce(0) { total, suffix in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix)
-            return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
-        }
-        let oldest = try? connection.withLock { (database: inout SQLiteConnection) throws(StoreError) -> String? in
-            try database.rows("SELECT MIN(day) FROM event_counts").first?.first ?? nil
-        }
-        return Status(path: path, sizeBytes: size, oldestDay: oldest ?? nil, retentionDays: retentionDays,
-                      failure: failure?.description)
+        let failure = self.failure
+        return StoreStatus(engine: "sqlite", state: failure == nil ? "ok" : "failed", path: path, sizeBytes: size,
+                           oldestDay: oldestDay.withLock { $0 }, retentionDays: retentionDays,
+                           failure: failure?.description)
     }
 }
 

@@ -7,11 +7,15 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// SQLite's result code, or 0 when the error did not come from SQLite.
     public var code: Int32
+    /// Seconds after which a retry may succeed (a shared store that is unreachable), or nil when
+    /// retrying will not help before an operator acts.
+    public var retryAfter: Int?
 
-    public init(path: String, message: String, code: Int32 = 0) {
+    public init(path: String, message: String, code: Int32 = 0, retryAfter: Int? = nil) {
         self.path = path
         self.message = message
         self.code = code
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "event store \(path): \(message)" }

@@ -81,8 +81,19 @@ struct LeanResponder: Sendable {
         var answer: Answer
         do throws(Problem) {
             let snapshot = responder.state.snapshot
-            let bytes = try responder.evaluate(body: body.readableBytesView, snapshot: snapshot, path: path, endpoint: evaluated)
-            answer = Answer(status: 200, contentType: "application/json", body: bytes)
+            switch try responder.evaluate(body: body.readableBytesView, snapshot: snapshot, path: path, endpoint: evaluated) {
+            case .written(let bytes):
+                answer = Answer(status: 200, contentType: "application/json", body: bytes)
+            case .admitting(let evaluatedAnswer, let question):
+                // The caps may be a shared store that answers over the network: off the event loop.
+                let responder = self.responder
+                let promise = channel.eventLoop.makePromise(of: Answer.self)
+                promise.completeWithTask {
+                    let bytes = await responder.admitted(evaluatedAnswer, for: question)
+                    return self.finish(Answer(status: 200, contentType: "application/json", body: bytes), head, started)
+                }
+                return .later(promise.futureResult)
+            }
         } catch {
             answer = Answer(error)
         }

@@ -1,0 +1,335 @@
+import Foundation
+import Synchronization
+import Testing
+import DuwtjeTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The shared store, end to end: real `duwtje` binaries on their own sockets, one real PostgreSQL
+/// cluster per test (docs/api.md, "Decision: PostgreSQL"). Skipped only where PostgreSQL is not
+/// installed and `CI` is not `true`; in CI a missing server fails.
+@Suite("PostgreSQL: several servers, one truth", .serialized, .enabled(if: PostgresCluster.enabled))
+struct PostgresStoreTests {
+    /// r1's nudge n1 capped at 3 a day.
+    static let rules = EventsFixture.rules.replacingOccurrences(of: "cap: { max: 2, per: 1d }", with: "cap: { max: 3, per: 1d }")
+
+    static func question(_ visitor: String) -> String {
+        #"{"journey": "bz", "persona": "ouder", "context": {"process": "paspoort"}, "visitor": "\#(visitor)"}"#
+    }
+
+    /// One exchange on its own connection (the shared client); status 0 when the daemon could not be reached.
+    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
+        await http(daemon.socketPath, method, path, body)
+    }
+
+    static func http(_ socket: String, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
+        (try? await UnixHTTPClient(socketPath: socket).send(method: method, path: path, body: body))
+            ?? Reply(status: 0, headers: [:], body: "")
+    }
+
+    static func nudge(_ reply: Reply) -> String? {
+        (reply.json?["nudge"] as? [String: Any])?["id"] as? String
+    }
+
+    static func impressions(_ reply: Reply, rule: String = "r1") -> Int? {
+        let rules = reply.json?["rules"] as? [[String: Any]] ?? []
+        let variants = rules.first { $0["rule"] as? String == rule || $0["id"] as? String == rule }?["variants"] as? [[String: Any]]
+        return variants?.first?["impressions"] as? Int
+    }
+
+    /// Two servers, `a` and `b`, on `cluster` with one shared secret (not started).
+    static func pair(_ cluster: PostgresCluster) throws -> (DaemonProcess, DaemonProcess) {
+        let secret = try cluster.secret("shared")
+        return (try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: rules),
+                try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: rules))
+    }
+
+    /// One server on `cluster` with a key of its own, named `secret` (not started).
+    static func server(_ cluster: PostgresCluster, secret: String, node: String) throws -> DaemonProcess {
+        try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret(secret), node: node), rules: rules)
+    }
+
+    /// Stops each daemon with SIGTERM and expects a clean exit.
+    static func stop(_ daemons: DaemonProcess..., sourceLocation: SourceLocation = #_sourceLocation) async {
+        for daemon in daemons {
+            #expect(await daemon.stop() == 0, sourceLocation: sourceLocation)
+        }
+    }
+
+    static func storeStatus(_ daemon: DaemonProcess) async -> [String: Any] {
+        await http(daemon, "GET", "/v1/status").json?["store"] as? [String: Any] ?? [:]
+    }
+
+    @Test("two servers, one database: caps hold across servers and under concurrency, counts add up, nodes and skew are listed")
+    func sharedCapsCountsAndNodes() async throws {
+        let cluster = try PostgresCluster()
+        let (a, b) = try Self.pair(cluster)
+        try await a.start()
+        try await b.start()
+        let (socketA, socketB) = (a.socketPath, b.socketPath)
+
+        // A visitor whose page views alternate between the servers sees the max-3 nudge exactly 3 times.
+        var shown = 0
+        for index in 0..<8 {
+            let reply = await Self.http(index % 2 == 0 ? a : b, "POST", "/v1/recommendations", Self.question("alternating"))
+            #expect(reply.status == 200)
+            if Self.nudge(reply) == "n1" { shown += 1 }
+        }
+        #expect(shown == 3)
+
+        // 8 clients, 4 on each server, 12 requests each, all for one visitor: never more than the cap.
+        let admitted = await withTaskGroup(of: (Int, Int).self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    var nudges = 0
+                    var failures = 0
+                    for _ in 0..<12 {
+                        let reply = await Self.http(client % 2 == 0 ? socketA : socketB, "POST", "/v1/recommendations", Self.question("hammered"))
+                        if reply.status != 200 { failures += 1 }
+                        if Self.nudge(reply) == "n1" { nudges += 1 }
+                    }
+                    return (nudges, failures)
+                }
+            }
+            var total = (0, 0)
+            for await (nudges, failures) in group { total = (total.0 + nudges, total.1 + failures) }
+            return total
+        }
+        #expect(admitted.1 == 0)
+        #expect(admitted.0 == 3)
+
+        // Events posted to both servers at once: one report, exact counts, from either server and the CLI.
+        let impression = EventsFixture.event("impression")
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    let reply = await Self.http(index % 2 == 0 ? socketA : socketB, "POST", "/v1/events",
+                                                EventsFixture.batch(EventsFixture.repeated(index % 2 == 0 ? 3 : 4, impression)))
+                    #expect(reply.status == 202)
+                }
+            }
+        }
+        for daemon in [a, b] {
+            #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 6 * 3 + 6 * 4)
+        }
+
+        // Both nodes are listed with the same version; a reload of one to other rules marks the skew.
+        try await eventually("both nodes listed", within: 20) {
+            let nodes = await Self.storeStatus(a)["nodes"] as? [[String: Any]] ?? []
+            return nodes.compactMap { $0["name"] as? String } == ["a", "b"]
+        }
+        #expect(await Self.storeStatus(a)["version_skew"] as? Bool == false)
+        try b.write("rules/rules.yaml", Self.rules.replacingOccurrences(of: "why: A", with: "why: B"))
+        b.signal(SIGHUP)
+        try await eventually("the skew is marked", within: 20) {
+            let status = await Self.storeStatus(a)
+            let nodes = status["nodes"] as? [[String: Any]] ?? []
+            return status["version_skew"] as? Bool == true && nodes.contains { $0["skewed"] as? Bool == true }
+        }
+        // The operator's view: duwtje status lists both nodes and says there is a skew.
+        let printed = try DaemonProcess.run(["status", "--socket", a.socketPath])
+        #expect(printed.status == 0)
+        #expect(printed.output.contains("nodes   2 live, VERSION SKEW"), "\(printed.output)")
+        #expect(printed.output.contains("  <- other version"), "\(printed.output)")
+        await Self.stop(a, b)
+    }
+
+    @Test("PostgreSQL stopped under load (immediate) and back 10 s later: 0 failed recommendations, every acknowledged event counted, 202 again within 5 s")
+    func outageUnderLoad() async throws {
+        let cluster = try PostgresCluster()
+        let daemon = try Self.server(cluster, secret: "s", node: "solo")
+        try await daemon.start()
+        let socket = daemon.socketPath
+
+        struct Tally {
+            var recommendations = 0
+            var failedRecommendations = 0
+            var sent = 0
+            var acknowledged = 0
+            var refusedWithoutRetryAfter = 0
+            var lastAcknowledgement = ContinuousClock.now
+            var firstAcknowledgementAfterReturn: ContinuousClock.Instant?
+        }
+        let tally = Locked(Tally())
+        let returned = Locked<ContinuousClock.Instant?>(nil)
+        let running = Locked(true)
+        let impression = EventsFixture.batch([EventsFixture.event("impression")])
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for client in 0..<3 {
+                    group.addTask {
+                        var index = 0
+                        while running.withLock({ $0 }) {
+                            index += 1
+                            let reply = await Self.http(socket, "POST", "/v1/recommendations", Self.question("o\(client)-\(index % 20)"))
+                            tally.withLock {
+                                $0.recommendations += 1
+                                if reply.status != 200 { $0.failedRecommendations += 1 }
+                            }
+                        }
+                    }
+                }
+                for _ in 0..<2 {
+                    group.addTask {
+                        while running.withLock({ $0 }) {
+                            let reply = await Self.http(socket, "POST", "/v1/events", impression)
+                            let now = ContinuousClock.now
+                            let back = returned.withLock { $0 }
+                            tally.withLock {
+                                $0.sent += 1
+                                if reply.status == 202 {
+                                    $0.acknowledged += 1
+                                    $0.lastAcknowledgement = now
+                                    if let back, $0.firstAcknowledgementAfterReturn == nil { $0.firstAcknowledgementAfterReturn = now }
+                                    _ = back
+                                } else if reply.status != 503 || reply.headers["retry-after"] == nil {
+                                    $0.refusedWithoutRetryAfter += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        try await eventually("events acknowledged before the outage", within: 30) { tally.withLock { $0.acknowledged } >= 20 }
+        try cluster.stop(mode: "immediate")
+        try await eventually("status degraded", within: 10) { await Self.storeStatus(daemon)["state"] as? String == "degraded" }
+        #expect((await Self.http(daemon, "GET", "/metrics")).body.contains("duwtje_store_degraded 1"))
+        // The deliberate outage.
+        try await Task.sleep(for: .seconds(10))
+        try cluster.start()
+        returned.withLock { $0 = ContinuousClock.now }
+        try await eventually("acknowledgements resume", within: 15) { tally.withLock { $0.firstAcknowledgementAfterReturn } != nil }
+        let resumedAfter = try #require(tally.withLock { $0.firstAcknowledgementAfterReturn }) - (returned.withLock { $0 } ?? .now)
+        #expect(resumedAfter <= .seconds(5), "acknowledgements resumed \(resumedAfter) after the database returned")
+        let before = tally.withLock { $0.acknowledged }
+        try await eventually("acknowledgements after the return", within: 30) { tally.withLock { $0.acknowledged } >= before + 20 }
+        running.withLock { $0 = false }
+        await load.value
+
+        let final = tally.withLock { $0 }
+        #expect(final.failedRecommendations == 0, "of \(final.recommendations) recommendation requests")
+        #expect(final.refusedWithoutRetryAfter == 0)
+        let counted = try #require(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")))
+        print("PostgreSQL outage: \(final.recommendations) recommendation requests, \(final.failedRecommendations) failed; "
+            + "\(final.acknowledged) of \(final.sent) event batches acknowledged, \(counted) counted; 202 again \(resumedAfter) after the return")
+        // Every acknowledged event is counted; a batch whose commit succeeded as the connection broke
+        // was refused yet stored, so the count may exceed the acknowledgements, never what was sent.
+        #expect(counted >= final.acknowledged && counted <= final.sent, "counted \(counted), acknowledged \(final.acknowledged), sent \(final.sent)")
+        try await eventually("status ok again", within: 10) { await Self.storeStatus(daemon)["state"] as? String == "ok" }
+        #expect(await daemon.stop() == 0)
+        // One log line per change of state, not one per request.
+        let degradedLines = daemon.stderr.components(separatedBy: "store degraded").count - 1
+        #expect((1...3).contains(degradedLines), "\(degradedLines) 'store degraded' lines")
+    }
+
+    @Test("a nudge dismissed on one server is not shown on the other (dismissals in the shared database)")
+    func dismissalsShared() async throws {
+        let cluster = try PostgresCluster()
+        let (a, b) = try Self.pair(cluster)
+        try await a.start()
+        try await b.start()
+        // Shown on both before (one showing each, under the cap of 3), then dismissed through A.
+        #expect(Self.nudge(await Self.http(a, "POST", "/v1/recommendations", Self.question("closer"))) == "n1")
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == "n1")
+        let dismiss = #"{"type": "dismiss", "journey": "bz", "stage": "bewustwording", "persona": "ouder", "rule": "r1", "nudge": "n1", "visitor": "closer"}"#
+        #expect(await Self.http(a, "POST", "/v1/events", EventsFixture.batch([dismiss])).status == 202)
+        // Once A acknowledged it, B (which never saw the event) does not show the nudge, nor does A;
+        // another visitor still gets it on B.
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
+        #expect(Self.nudge(await Self.http(a, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("someone else"))) == "n1")
+        // A restarted B still knows it (the database keeps it, not B's memory).
+        #expect(await b.stop() == 0)
+        try await b.start()
+        #expect(Self.nudge(await Self.http(b, "POST", "/v1/recommendations", Self.question("closer"))) == nil)
+        await Self.stop(a, b)
+    }
+
+    @Test("an empty database: two daemons starting at once both migrate under the advisory lock; duwtje store migrate and duwtje report")
+    func migrationsAndCommands() async throws {
+        let cluster = try PostgresCluster()
+        let (a, b) = try Self.pair(cluster)
+        // Launched together, before either has created a table: neither may fail on the other's half-made schema.
+        a.process = try a.launch()
+        b.process = try b.launch()
+        try await eventually("both daemons answer", within: 30) {
+            let upA = try await a.probeHealth()
+            let upB = try await b.probeHealth()
+            let up = upA && upB
+            return up || !(a.process?.isRunning ?? false) || !(b.process?.isRunning ?? false)
+        }
+        #expect(a.process?.isRunning == true && b.process?.isRunning == true, "\(a.stderr)\(b.stderr)")
+        #expect(await Self.storeStatus(a)["state"] as? String == "ok")
+
+        let migrate = try DaemonProcess.run(["store", "migrate", "--config", a.configPath])
+        #expect(migrate.status == 0)
+        #expect(migrate.output.contains("schema version 2, up to date"), "\(migrate.output)")
+        #expect(!migrate.output.contains("postgres:"), "no password or secret in the output")
+
+        // Counts from both servers, read by the command line from the database (no daemon asked).
+        #expect(await Self.http(a, "POST", "/v1/events", EventsFixture.batch(EventsFixture.repeated(7, EventsFixture.event("impression")))).status == 202)
+        #expect(await Self.http(b, "POST", "/v1/events", EventsFixture.batch(EventsFixture.repeated(6, EventsFixture.event("impression")))).status == 202)
+        let report = try DaemonProcess.run(["report", "--config", b.configPath, "--journey", "bz", "--json"])
+        #expect(report.status == 0)
+        let json = (try? JSONSerialization.jsonObject(with: Data(report.output.utf8))) as? [String: Any]
+        #expect(Self.impressions(Reply(status: 200, headers: [:], body: report.output)) == 13, "\(String(describing: json))")
+
+        // Another key: the command refuses too (exit 1), and changes nothing.
+        let other = try Self.server(cluster, secret: "other", node: "c")
+        #expect(try DaemonProcess.run(["store", "migrate", "--config", other.configPath]).status == 1)
+        await Self.stop(a, b)
+    }
+
+    @Test("a server with another secret refuses to start, naming the problem in one line")
+    func otherSecretRefused() async throws {
+        let cluster = try PostgresCluster()
+        let first = try Self.server(cluster, secret: "one", node: "a")
+        try await first.start()
+        let second = try Self.server(cluster, secret: "two", node: "b")
+        let process = try second.launch()
+        #expect(await DaemonProcess.waitForExit(process, seconds: 30) == 1)
+        let lines = second.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(second.stderr.contains("store.secret_file holds another key"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: second.socketPath))
+        #expect(await first.stop() == 0)
+    }
+
+    @Test("a daemon starts while PostgreSQL is down: recommendations answer, events 503, and all resumes when it comes up")
+    func startsWhileDown() async throws {
+        let cluster = try PostgresCluster()
+        try cluster.stop(mode: "fast")
+        let daemon = try Self.server(cluster, secret: "s", node: "late")
+        try await daemon.start()
+        #expect(await Self.storeStatus(daemon)["state"] as? String == "degraded")
+        #expect(await Self.http(daemon, "GET", "/v1/status").json?["status"] as? String == "degraded")
+        #expect(Self.nudge(await Self.http(daemon, "POST", "/v1/recommendations", Self.question("v"))) == "n1")
+        let refused = await Self.http(daemon, "POST", "/v1/events", EventsFixture.batch([EventsFixture.event("impression")]))
+        #expect(refused.status == 503 && refused.headers["retry-after"] == "2")
+        try cluster.start()
+        // Counts below 10 are reported as "<10": a batch of 12.
+        let twelve = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
+        try await eventually("events accepted", within: 15) {
+            await Self.http(daemon, "POST", "/v1/events", twelve).status == 202
+        }
+        #expect(await Self.storeStatus(daemon)["state"] as? String == "ok")
+        #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 12)
+        #expect(await daemon.stop() == 0)
+    }
+}
+
+/// A value shared by the test's tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
+}
