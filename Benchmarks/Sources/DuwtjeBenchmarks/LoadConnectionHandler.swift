@@ -42,6 +42,27 @@ enum SendPlan: Sendable {
     case closedLoop
     /// One request every `interval` nanoseconds on this connection, the first at `firstAt`.
     case openLoop(interval: UInt64, firstAt: UInt64)
+
+    /// What to do next: send now (with the time it was meant for), at a later time, or stop (with the
+    /// requests planned in the window that could not be sent by its end).
+    enum Step {
+        case now(intended: UInt64)
+        case at(UInt64)
+        case stop(unsent: Int)
+    }
+
+    /// The next step at `now`, advancing an open-loop plan; `budgeted` (a request count) ignores `stopAt`.
+    mutating func next(now: UInt64, stopAt: UInt64, budgeted: Bool) -> Step {
+        switch self {
+        case .closedLoop:
+            return now < stopAt || budgeted ? .now(intended: now) : .stop(unsent: 0)
+        case .openLoop(let interval, let at):
+            guard at < stopAt || budgeted else { return .stop(unsent: 0) }
+            if !budgeted, now >= stopAt { return .stop(unsent: Int((stopAt - at + interval - 1) / interval)) }
+            self = .openLoop(interval: interval, firstAt: at + interval)
+            return at <= now ? .now(intended: at) : .at(at)
+        }
+    }
 }
 
 /// One keep-alive HTTP/1.1 connection of the load generator: writes pre-encoded requests one at a
@@ -104,28 +125,19 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private func sendNext(context: ChannelHandlerContext) {
         guard !finished else { return }
         if let left = remaining, left <= 0 { return finish(context: context) }
-        let now = Self.now()
-        switch plan {
-        case .closedLoop:
-            guard now < stopAt || remaining != nil else { return finish(context: context) }
-            send(context: context, intended: now)
-        case .openLoop(let interval, let at):
-            guard at < stopAt || remaining != nil else { return finish(context: context) }
-            if remaining == nil, now >= stopAt {
-                result.unsent += Int((stopAt - at + interval - 1) / interval)
-                return finish(context: context)
+        switch plan.next(now: Self.now(), stopAt: stopAt, budgeted: remaining != nil) {
+        case .now(let intended):
+            send(context: context, intended: intended)
+        case .at(let at):
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            scheduled = context.eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(at)) {
+                let (handler, context) = loopBound.value
+                handler.scheduled = nil
+                handler.send(context: context, intended: at)
             }
-            plan = .openLoop(interval: interval, firstAt: at + interval)
-            if at <= now {
-                send(context: context, intended: at)
-            } else {
-                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                scheduled = context.eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(at)) {
-                    let (handler, context) = loopBound.value
-                    handler.scheduled = nil
-                    handler.send(context: context, intended: at)
-                }
-            }
+        case .stop(let unsent):
+            result.unsent += unsent
+            finish(context: context)
         }
     }
 

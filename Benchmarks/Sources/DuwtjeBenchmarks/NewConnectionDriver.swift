@@ -45,24 +45,15 @@ final class NewConnectionDriver {
     /// Connects now (closed loop, or open loop when behind schedule), at the next planned time, or ends.
     private func next() {
         if let left = remaining, left <= 0 { return done.succeed(total) }
-        let now = LoadConnectionHandler.now()
-        switch plan {
-        case .closedLoop:
-            guard now < stopAt || remaining != nil else { return done.succeed(total) }
-            connect(intended: now)
-        case .openLoop(let interval, let at):
-            guard at < stopAt || remaining != nil else { return done.succeed(total) }
-            if remaining == nil, now >= stopAt {
-                total.unsent += Int((stopAt - at + interval - 1) / interval)
-                return done.succeed(total)
-            }
-            plan = .openLoop(interval: interval, firstAt: at + interval)
-            if at <= now {
-                connect(intended: at)
-            } else {
-                let bound = NIOLoopBound(self, eventLoop: loop)
-                loop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(at)) { bound.value.connect(intended: at) }
-            }
+        switch plan.next(now: LoadConnectionHandler.now(), stopAt: stopAt, budgeted: remaining != nil) {
+        case .now(let intended):
+            connect(intended: intended)
+        case .at(let at):
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            loop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(at)) { bound.value.connect(intended: at) }
+        case .stop(let unsent):
+            total.unsent += unsent
+            done.succeed(total)
         }
     }
 
