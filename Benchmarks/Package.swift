@@ -26,6 +26,7 @@ let package = Package(
             dependencies: [
                 .product(name: "DuwtjeRules", package: "duwtje"),
                 .product(name: "DuwtjeStore", package: "duwtje"),
+                .product(name: "DuwtjeWire", package: "duwtje"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -34,6 +34,7 @@ let package = Package(
         fuzzTarget("FuzzRules", rules),
         fuzzTarget("FuzzRequest", rules, .product(name: "DuwtjeWire", package: "duwtje"),
                    .product(name: "NIOCore", package: "swift-nio")),
+        fuzzTarget("FuzzHTTP", .product(name: "DuwtjeWire", package: "duwtje"), .product(name: "NIOCore", package: "swift-nio")),
         fuzzTarget("FuzzEvents", rules, .product(name: "DuwtjeWire", package: "duwtje")),
         fuzzTarget("FuzzConfig", rules, .product(name: "DuwtjeServer", package: "duwtje")),
     ]

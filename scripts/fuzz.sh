@@ -29,7 +29,7 @@ scratch=$fuzz/.build-fuzz
 work=$fuzz/.work
 
 # name → executable; the order is the order of --all.
-TARGETS=(yaml rules request events config)
+TARGETS=(yaml rules request events config http)
 executable() {
   case "$1" in
     yaml) echo FuzzYAML ;;
@@ -37,6 +37,7 @@ executable() {
     request) echo FuzzRequest ;;
     events) echo FuzzEvents ;;
     config) echo FuzzConfig ;;
+    http) echo FuzzHTTP ;;
     *) echo "fuzz: unknown target '$1' (one of: ${TARGETS[*]})" >&2; exit 2 ;;
   esac
 }

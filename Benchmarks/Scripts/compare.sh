@@ -5,7 +5,9 @@
 #
 # Environment (all optional):
 #   DURATION=10 WARMUP=2     measured and warm-up seconds per run
-#   CONNECTIONS=16           keep-alive connections
+#   CONNECTIONS=16           keep-alive connections (or, in the new-connection mode, clients)
+#   MODES="keepalive new"    keep-alive connections, and/or a new connection per request (PHP-FPM's way)
+#   DUWTJE_ARGS=             extra arguments for `duwtje serve` (e.g. another transport)
 #   SERVER_CPU=1 GEN_CPU=0   taskset CPUs for the server (duwtje or nginx, the same for both) and the generator
 #   RULE_COUNT=10000         the generated set's size
 #   RELOAD_SECONDS=30        length of the reload-under-load run (0 skips it)
@@ -24,6 +26,8 @@ GEN_CPU=${GEN_CPU:-0}
 RULE_COUNT=${RULE_COUNT:-10000}
 RELOAD_SECONDS=${RELOAD_SECONDS:-30}
 SETS=${SETS:-"shipped generated"}
+MODES=${MODES:-"keepalive new"}
+DUWTJE_ARGS=${DUWTJE_ARGS:-}
 WORK=${WORK:-/tmp/duwtje-compare}
 SOCKET=$WORK/bench.sock
 
@@ -61,7 +65,8 @@ wait_for_socket() {
 }
 
 start_duwtje() {  # RULES_DIR
-  taskset -c "$SERVER_CPU" "$DUWTJE" serve --rules "$1" --socket "$SOCKET" 2>>"$WORK/duwtje.log" &
+  # shellcheck disable=SC2086
+  taskset -c "$SERVER_CPU" "$DUWTJE" serve --rules "$1" --socket "$SOCKET" $DUWTJE_ARGS 2>>"$WORK/duwtje.log" &
   SERVER_PID=$!
   wait_for_socket
 }
@@ -92,22 +97,39 @@ EOF
   wait_for_socket
 }
 
+MODE_ARGS=()  # the generator's options for the mode being run
 load() {  # LABEL RULES_DIR [extra generator options]
   local label=$1 rules=$2
   shift 2
   taskset -c "$GEN_CPU" "$GEN" socket --socket "$SOCKET" --rules "$rules" --connections "$CONNECTIONS" \
-    --duration "$DURATION" --warmup "$WARMUP" --label "$label" "$@" | tee -a "$WORK/report.txt"
+    --duration "$DURATION" --warmup "$WARMUP" --label "$label" "${MODE_ARGS[@]}" "$@" | tee -a "$WORK/report.txt"
 }
 
 field() {  # NAME RESULT-LINE
   sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
 }
 
+# CPU time (user + system, clock ticks) of the server and its children (nginx's worker): a figure the
+# other processes on a shared machine disturb far less than requests/s.
+cpu_ticks() {
+  local total=0 pid
+  for pid in $SERVER_PID $(pgrep -P "$SERVER_PID" || true); do
+    total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") ))
+  done
+  echo "$total"
+}
+# CPU µs per answered request: TICKS-BEFORE TICKS-AFTER RESULT-LINE
+cpu_per_answer() {
+  # The answers of the warm-up are not counted by the generator: prorated at the measured rate.
+  awk -v a="$1" -v b="$2" -v n="$(field answered "$3")" -v hz="$(getconf CLK_TCK)" -v w="$WARMUP" -v d="$DURATION" \
+    'BEGIN {if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / (n * (w + d) / d); else print "-"}'
+}
+
 hwm() { awk '/VmHWM/ {h = $2} /VmRSS/ {r = $2} END {printf "%d kB (VmRSS now %d kB)", h, r}' "/proc/$SERVER_PID/status"; }
 
 SUMMARY=$WORK/summary.txt
 echo "duwtje vs nginx over a Unix socket, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$SUMMARY"
-echo "server on CPU $SERVER_CPU, generator on CPU $GEN_CPU, $CONNECTIONS connections, ${WARMUP}s warm-up + ${DURATION}s per run" | tee -a "$SUMMARY"
+echo "server on CPU $SERVER_CPU, generator on CPU $GEN_CPU, $CONNECTIONS connections, ${WARMUP}s warm-up + ${DURATION}s per run, duwtje serve ${DUWTJE_ARGS:-(defaults)}" | tee -a "$SUMMARY"
 
 for set in $SETS; do
   case $set in
@@ -117,40 +139,53 @@ for set in $SETS; do
       "$GEN" generate "$RULES" "$RULE_COUNT" >/dev/null ;;
     *) echo "unknown set $set" >&2; exit 1 ;;
   esac
-  echo "== $set rules ($RULES)"
+  for mode in $MODES; do
+  case $mode in
+    keepalive) MODE_ARGS=(); how="$CONNECTIONS keep-alive connections" ;;
+    new) MODE_ARGS=(--new-connection); how="$CONNECTIONS clients, a new connection per request" ;;
+    *) echo "unknown mode $mode" >&2; exit 1 ;;
+  esac
+  echo "== $set rules ($RULES), $how"
 
   start_duwtje "$RULES"
-  duwtje_peak=$(load "duwtje-$set" "$RULES" | grep '^RESULT')
+  before=$(cpu_ticks)
+  duwtje_peak=$(load "duwtje-$set-$mode" "$RULES" | grep '^RESULT')
+  duwtje_cpu=$(cpu_per_answer "$before" "$(cpu_ticks)" "$duwtje_peak")
   stop_server
 
   body=$(field mean_body "$duwtje_peak")
   start_nginx "$body"
-  nginx_peak=$(load "nginx-$set" "$RULES" | grep '^RESULT')
+  before=$(cpu_ticks)
+  nginx_peak=$(load "nginx-$set-$mode" "$RULES" | grep '^RESULT')
+  nginx_cpu=$(cpu_per_answer "$before" "$(cpu_ticks)" "$nginx_peak")
   nginx_half=$(( $(field rps "$nginx_peak") / 2 ))
-  nginx_at_half=$(load "nginx-$set-at-$nginx_half" "$RULES" --rate "$nginx_half" | grep '^RESULT')
+  nginx_at_half=$(load "nginx-$set-$mode-at-$nginx_half" "$RULES" --rate "$nginx_half" | grep '^RESULT')
   stop_server
 
   start_duwtje "$RULES"
-  duwtje_at_half=$(load "duwtje-$set-at-$nginx_half" "$RULES" --rate "$nginx_half" | grep '^RESULT')
+  duwtje_at_half=$(load "duwtje-$set-$mode-at-$nginx_half" "$RULES" --rate "$nginx_half" | grep '^RESULT')
   own_half=$(( $(field rps "$duwtje_peak") / 2 ))
-  duwtje_at_own_half=$(load "duwtje-$set-at-$own_half" "$RULES" --rate "$own_half" | grep '^RESULT')
+  duwtje_at_own_half=$(load "duwtje-$set-$mode-at-$own_half" "$RULES" --rate "$own_half" | grep '^RESULT')
   peak_rss=$(hwm)
   stop_server
 
   d=$(field rps "$duwtje_peak"); n=$(field rps "$nginx_peak")
   {
-    echo "-- $set rules"
+    echo "-- $set rules, $how"
     printf '  peak req/s      duwtje %8s   nginx %8s   ratio %s (goal >= 0.8)\n' "$d" "$n" "$(awk "BEGIN {printf \"%.2f\", $d / $n}")"
-    printf '  peak p50/p99 us duwtje %s/%s   nginx %s/%s   (closed loop, %s connections)\n' \
-      "$(field p50_us "$duwtje_peak")" "$(field p99_us "$duwtje_peak")" "$(field p50_us "$nginx_peak")" "$(field p99_us "$nginx_peak")" "$CONNECTIONS"
-    printf '  at %s req/s (half nginx peak): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s, not sent in time %s; nginx p99 %s us\n' \
+    printf '  server CPU per answer (peak run) duwtje %s us   nginx %s us   ratio %s\n' "$duwtje_cpu" "$nginx_cpu" \
+      "$(awk -v d="$duwtje_cpu" -v n="$nginx_cpu" 'BEGIN {if (d > 0) printf "%.2f", n / d; else print "-"}')"
+    printf '  peak p50/p99 us duwtje %s/%s   nginx %s/%s   (closed loop)\n' \
+      "$(field p50_us "$duwtje_peak")" "$(field p99_us "$duwtje_peak")" "$(field p50_us "$nginx_peak")" "$(field p99_us "$nginx_peak")"
+    printf '  at %s req/s (half nginx peak, open loop): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s, not sent in time %s; nginx p99 %s us\n' \
       "$nginx_half" "$(field p50_us "$duwtje_at_half")" "$(field p99_us "$duwtje_at_half")" "$(field p999_us "$duwtje_at_half")" \
       "$(field errors "$duwtje_at_half")" "$(field non2xx "$duwtje_at_half")" "$(field unsent "$duwtje_at_half")" "$(field p99_us "$nginx_at_half")"
-    printf '  at %s req/s (half duwtje peak): duwtje p99 %s us p99.9 %s us\n' \
+    printf '  at %s req/s (half duwtje peak, open loop): duwtje p99 %s us p99.9 %s us\n' \
       "$own_half" "$(field p99_us "$duwtje_at_own_half")" "$(field p999_us "$duwtje_at_own_half")"
     printf '  answer %s B (nginx body sized to it); duwtje errors %s, non-2xx %s; duwtje peak RSS (VmHWM) %s\n' \
       "$body" "$(field errors "$duwtje_peak")" "$(field non2xx "$duwtje_peak")" "$peak_rss"
   } | tee -a "$SUMMARY"
+  done
 done
 
 if [ "$RELOAD_SECONDS" != 0 ]; then
@@ -173,6 +208,7 @@ if [ "$RELOAD_SECONDS" != 0 ]; then
   taskset -c "$SERVER_CPU" "$DUWTJE" serve --config "$WORK/duwtje.yaml" 2>>"$WORK/duwtje.log" &
   SERVER_PID=$!
   wait_for_socket
+  MODE_ARGS=()
   quiet=$(load "reload-baseline" "$SMALL" | grep '^RESULT')
   load "reload-under-load" "$SMALL" --warmup 0 --duration "$RELOAD_SECONDS" >"$WORK/reload.txt" &
   LOAD_PID=$!

@@ -25,8 +25,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The socket path (overrides the configuration's `socket.path`).")
     var socket: String?
 
+    @Option(help: ArgumentHelp("The socket's HTTP/1.1 server: lean or hummingbird (for benchmarks).", visibility: .hidden))
+    var transport: String = DaemonOptions.Transport.lean.rawValue
+
     func run() async throws {
-        let options = DaemonOptions(configFile: config, rules: rules, socket: socket)
+        var options = DaemonOptions(configFile: config, rules: rules, socket: socket)
+        guard let chosen = DaemonOptions.Transport(rawValue: transport) else {
+            printError("duwtje: --transport must be one of: " + DaemonOptions.Transport.allCases.map(\.rawValue).joined(separator: ", "))
+            throw ExitCode(1)
+        }
+        options.transport = chosen
         do {
             try await Daemon(options: options).run()
         } catch {

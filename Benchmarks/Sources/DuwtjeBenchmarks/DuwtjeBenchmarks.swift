@@ -14,6 +14,7 @@ enum DuwtjeBenchmarks {
       eval [RULES...] per-evaluation times for generated sets (default 100 1000 10000 100000 rules)
       generate DIR N  write a generated N-rule set to DIR, e.g. to check it with `duwtje check DIR`
       profile [RULES [PASSES]]  only evaluate (after loading), for perf or callgrind (default 10000 rules, 200 passes)
+      wire [RULES_DIR]  request decoding and answer encoding of the socket mix's requests (default Rules)
       socket [OPTIONS]  HTTP/1.1 load over a Unix socket (duwtje serve, or the nginx baseline); `socket --help`
     """
 
@@ -47,6 +48,10 @@ enum DuwtjeBenchmarks {
                 if arguments.count > 1 { run.ruleCount = try count(arguments[1]) }
                 if arguments.count > 2 { run.passes = try count(arguments[2]) }
                 try await run.run()
+            case "wire":
+                var benchmark = WireBenchmark()
+                if arguments.count > 1 { benchmark.rules = arguments[1] }
+                try await benchmark.run()
             case "socket":
                 if arguments.dropFirst().contains(where: { $0 == "-h" || $0 == "--help" }) {
                     print(SocketLoad.usage)

@@ -42,6 +42,27 @@ enum SendPlan: Sendable {
     case closedLoop
     /// One request every `interval` nanoseconds on this connection, the first at `firstAt`.
     case openLoop(interval: UInt64, firstAt: UInt64)
+
+    /// What to do next: send now (with the time it was meant for), at a later time, or stop (with the
+    /// requests planned in the window that could not be sent by its end).
+    enum Step {
+        case now(intended: UInt64)
+        case at(UInt64)
+        case stop(unsent: Int)
+    }
+
+    /// The next step at `now`, advancing an open-loop plan; `budgeted` (a request count) ignores `stopAt`.
+    mutating func next(now: UInt64, stopAt: UInt64, budgeted: Bool) -> Step {
+        switch self {
+        case .closedLoop:
+            return now < stopAt || budgeted ? .now(intended: now) : .stop(unsent: 0)
+        case .openLoop(let interval, let at):
+            guard at < stopAt || budgeted else { return .stop(unsent: 0) }
+            if !budgeted, now >= stopAt { return .stop(unsent: Int((stopAt - at + interval - 1) / interval)) }
+            self = .openLoop(interval: interval, firstAt: at + interval)
+            return at <= now ? .now(intended: at) : .at(at)
+        }
+    }
 }
 
 /// One keep-alive HTTP/1.1 connection of the load generator: writes pre-encoded requests one at a
@@ -73,8 +94,13 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private var scheduled: Scheduled<Void>?
     private var finished = false
 
+    /// When the first request was (meant to be) sent, if earlier than the connection's activation:
+    /// a new connection per request measures from its planned connect.
+    private let firstIntended: UInt64?
+
     init(requests: [ByteBuffer], firstRequest: Int, plan: SendPlan, measureFrom: UInt64, stopAt: UInt64, budget: Int?,
-         done: EventLoopPromise<ConnectionResult>) {
+         done: EventLoopPromise<ConnectionResult>, firstIntended: UInt64? = nil) {
+        self.firstIntended = firstIntended
         self.requests = requests
         self.nextRequest = firstRequest % requests.count
         self.plan = plan
@@ -87,7 +113,11 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
     func channelActive(context: ChannelHandlerContext) {
-        sendNext(context: context)
+        if let intended = firstIntended {
+            send(context: context, intended: intended)
+        } else {
+            sendNext(context: context)
+        }
         context.fireChannelActive()
     }
 
@@ -95,28 +125,19 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private func sendNext(context: ChannelHandlerContext) {
         guard !finished else { return }
         if let left = remaining, left <= 0 { return finish(context: context) }
-        let now = Self.now()
-        switch plan {
-        case .closedLoop:
-            guard now < stopAt || remaining != nil else { return finish(context: context) }
-            send(context: context, intended: now)
-        case .openLoop(let interval, let at):
-            guard at < stopAt || remaining != nil else { return finish(context: context) }
-            if remaining == nil, now >= stopAt {
-                result.unsent += Int((stopAt - at + interval - 1) / interval)
-                return finish(context: context)
+        switch plan.next(now: Self.now(), stopAt: stopAt, budgeted: remaining != nil) {
+        case .now(let intended):
+            send(context: context, intended: intended)
+        case .at(let at):
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            scheduled = context.eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(at)) {
+                let (handler, context) = loopBound.value
+                handler.scheduled = nil
+                handler.send(context: context, intended: at)
             }
-            plan = .openLoop(interval: interval, firstAt: at + interval)
-            if at <= now {
-                send(context: context, intended: at)
-            } else {
-                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                scheduled = context.eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(at)) {
-                    let (handler, context) = loopBound.value
-                    handler.scheduled = nil
-                    handler.send(context: context, intended: at)
-                }
-            }
+        case .stop(let unsent):
+            result.unsent += unsent
+            finish(context: context)
         }
     }
 

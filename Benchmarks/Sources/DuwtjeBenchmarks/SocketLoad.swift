@@ -11,6 +11,10 @@ import NIOPosix
 /// answer is in: the peak rate). With `--rate` it holds a fixed total rate instead (open loop), and
 /// measures each latency from the request's planned send time, so a server that stalls is charged
 /// for every request it held up, as wrk2 does.
+///
+/// With `--new-connection` each request goes on a connection of its own, as PHP-FPM's curl does for
+/// every page view: connect, send (with `Connection: close`), read the answer, close, and connect
+/// again. Its latency runs from the (planned) connect to the answer, so the set-up is in it.
 struct SocketLoad {
     var socket = "/tmp/duwtje.sock"
     var rules = "Rules"
@@ -23,10 +27,11 @@ struct SocketLoad {
     var path = "/v1/recommendations"
     var mixSize = 2_000
     var label = "server"
+    var newConnection = false
 
     static let usage = """
     usage: DuwtjeBenchmarks socket [--socket PATH] [--rules DIR] [--connections N] [--duration S | --requests N]
-                                   [--warmup S] [--rate R] [--threads T] [--label NAME]
+                                   [--warmup S] [--rate R] [--threads T] [--new-connection] [--label NAME]
       --socket PATH      the server's Unix socket (default /tmp/duwtje.sock)
       --rules DIR        the rule set the request mix is drawn from (default Rules)
       --connections N    keep-alive connections (default 16)
@@ -34,6 +39,7 @@ struct SocketLoad {
       --requests N       instead of a duration: N requests in all, split over the connections, no warm-up
       --rate R           hold R requests/s in all (open loop); without it, as fast as answers come (closed loop)
       --threads T        event loop threads of the generator (default 1)
+      --new-connection   one connection per request (Connection: close), N of them at a time; latency includes the connect
       --label NAME       the name printed in the report and the RESULT line
     """
 
@@ -60,6 +66,7 @@ struct SocketLoad {
             case "--threads": threads = max(1, Int(try number(flag)))
             case "--path": path = try value(flag)
             case "--label": label = try value(flag)
+            case "--new-connection": newConnection = true
             default: throw BenchmarkError("unknown option \(flag)\n\(Self.usage)")
             }
         }
@@ -75,7 +82,7 @@ struct SocketLoad {
         let requests = bodies.map { body in
             var buffer = ByteBuffer()
             buffer.writeString("POST \(path) HTTP/1.1\r\nHost: duwtje\r\nContent-Type: application/json\r\n"
-                + "Content-Length: \(body.utf8.count)\r\n\r\n")
+                + (newConnection ? "Connection: close\r\n" : "") + "Content-Length: \(body.utf8.count)\r\n\r\n")
             buffer.writeString(body)
             return buffer
         }
@@ -98,6 +105,12 @@ struct SocketLoad {
             }
             let budget = requestCount.map { $0 / connections + (index < $0 % connections ? 1 : 0) }
             let first = index * requests.count / connections
+            if newConnection {
+                NewConnectionDriver.start(socket: socket, loop: loop, requests: requests, firstRequest: first, plan: plan,
+                                          measureFrom: measureFrom, stopAt: stopAt, budget: budget, done: promise)
+                futures.append(promise.futureResult)
+                continue
+            }
             let connected = ClientBootstrap(group: loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelInitializer { channel in
@@ -128,8 +141,9 @@ struct SocketLoad {
         let rps = Double(answered) / seconds
         let h = result.latencies
         func us(_ value: UInt64) -> String { String(format: "%.1f", Double(value) / 1_000) }
-        let mode = rate.map { String(format: "open loop at %.0f req/s", $0) } ?? "closed loop"
-        print("\(label): \(connections) connections, \(mode), \(String(format: "%.1f", seconds)) s measured"
+        let mode = (rate.map { String(format: "open loop at %.0f req/s", $0) } ?? "closed loop")
+            + (newConnection ? ", a new connection per request" : ", keep-alive")
+        print("\(label): \(connections) \(newConnection ? "clients" : "connections"), \(mode), \(String(format: "%.1f", seconds)) s measured"
             + (warmup > 0 ? " after \(String(format: "%.1f", warmup)) s warm-up" : "") + ", \(path) over \(socket)")
         print(String(format: "  requests/s %.0f   answered %d (2xx %d, non-2xx %d)   errors %d   mean body %.0f B",
                      rps, answered, result.succeeded, result.non2xx, result.errors,

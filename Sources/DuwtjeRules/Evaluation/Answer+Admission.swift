@@ -14,4 +14,11 @@ extension Answer {
             return
         }
     }
+
+    /// Whether ``admitNudge(for:caps:)`` would ask the caps anything: a visitor and at least one
+    /// candidate. Without, the answer is final as evaluated (its nudge is the first candidate, or
+    /// none), so a server can write it without waiting for the caps.
+    public func needsAdmission(for request: EvaluationRequest) -> Bool {
+        request.visitor != nil && !nudgeCandidates.isEmpty
+    }
 }

@@ -80,27 +80,35 @@ public struct Daemon: Sendable {
             GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: channelConfiguration),
                                 requestTimeout: limits.requestTimeout)
         }
-        let application = Application(
-            responder: responder, server: server,
-            configuration: ApplicationConfiguration(
-                address: .unixDomainSocket(path: configuration.socket.path), serverName: nil, backlog: 256, reuseAddress: false,
-                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
-            onServerRunning: { _ in
-                do throws(DaemonError) {
-                    try socket.didBind()
-                } catch {
-                    logger.critical("\(error.description)")
-                    await startup.fail(error)
-                    return
-                }
-                await startup.succeed()
-                notifier.ready(status: "serving \(snapshot.ruleSet.version)")
-                logger.info("listening", metadata: [
-                    "socket": "\(configuration.socket.path)", "mode": "\(configuration.socketModeText)",
-                    "ruleset": "\(snapshot.ruleSet.version)", "rules": "\(snapshot.counts.rules)",
-                ])
-            },
-            eventLoopGroupProvider: .singleton, logger: logger)
+        let serving: @Sendable () async -> Void = {
+            do throws(DaemonError) {
+                try socket.didBind()
+            } catch {
+                logger.critical("\(error.description)")
+                await startup.fail(error)
+                return
+            }
+            await startup.succeed()
+            notifier.ready(status: "serving \(snapshot.ruleSet.version)")
+            logger.info("listening", metadata: [
+                "socket": "\(configuration.socket.path)", "mode": "\(configuration.socketModeText)",
+                "ruleset": "\(snapshot.ruleSet.version)", "rules": "\(snapshot.counts.rules)",
+            ])
+        }
+        let application: any Service
+        switch options.transport {
+        case .lean:
+            application = LeanHTTPServer(socketPath: configuration.socket.path, responder: responder, limits: limits,
+                                         logger: logger, onServerRunning: serving)
+        case .hummingbird:
+            application = Application(
+                responder: responder, server: server,
+                configuration: ApplicationConfiguration(
+                    address: .unixDomainSocket(path: configuration.socket.path), serverName: nil, backlog: 256, reuseAddress: false,
+                    availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
+                onServerRunning: { _ in await serving() },
+                eventLoopGroupProvider: .singleton, logger: logger)
+        }
         let reloader = ReloadService(loadConfiguration: { () throws(DaemonError) in try options.loadConfiguration() },
                                      state: state, metrics: metrics, notifier: notifier, logger: logger, signals: signals)
         // Shut down last first: the reloader marks the daemon draining (/readyz 503), the socket

@@ -29,6 +29,16 @@ public struct DaemonOptions: Sendable {
     public var socket: String?
     /// The directory relative command-line paths are resolved against.
     public var workingDirectory: String
+    /// Which HTTP/1.1 server answers on the socket (`--transport`, for measuring one against the other).
+    public var transport: Transport = .lean
+
+    /// The socket's HTTP/1.1 server. The diagnostics listener (TCP, monitors only) stays on Hummingbird.
+    public enum Transport: String, Sendable, CaseIterable {
+        /// ``LeanHTTPServer``: framing of its own on SwiftNIO, answers on the event loop (issue 14).
+        case lean
+        /// Hummingbird 2's HTTP/1.1 server, what served before issue 14.
+        case hummingbird
+    }
 
     public static let defaultConfigFile = "Config/duwtje.yaml"
 

@@ -50,16 +50,20 @@ public struct DaemonResponder: HTTPResponder {
         } catch {
             response = Self.problem(error)
         }
+        record(method: request.method.rawValue, path: path, status: Int(response.status.code), since: started)
+        return response
+    }
+
+    /// Counts and logs one answered request (both transports, see ``LeanResponder``).
+    func record(method: String, path: String, status: Int, since started: ContinuousClock.Instant) {
         let duration = ContinuousClock.now - started
-        let status = response.status.code
         metrics.request(Endpoint(path: path), status: status, duration: duration)
         if status >= 500 {
-            logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(status)"])
+            logger.error("request failed", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(status)"])
         } else {
-            logger.debug("request", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(status)",
+            logger.debug("request", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(status)",
                                                "duration": "\(duration)"])
         }
-        return response
     }
 
     func route(_ request: Request, path: String) async throws(Problem) -> Response {
@@ -110,9 +114,27 @@ public struct DaemonResponder: HTTPResponder {
 
     func evaluate(_ request: Request, path: String, endpoint: DuwtjeWire.RequestDecoder.Endpoint) async throws(Problem) -> Response {
         let snapshot = state.snapshot
-        let limits = snapshot.configuration.limits
-        let body = try await Self.collect(request, limit: limits.maxBodyBytes, path: path)
-        let decoder = DuwtjeWire.RequestDecoder(endpoint: endpoint, maxLimit: limits.maxLimit)
+        let body = try await Self.collect(request, limit: snapshot.configuration.limits.maxBodyBytes, path: path)
+        let bytes: ByteBuffer
+        switch try evaluate(body: body, snapshot: snapshot, path: path, endpoint: endpoint) {
+        case .written(let written): bytes = written
+        case .admitting(let answer, let question): bytes = await admitted(answer, for: question)
+        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: bytes))
+    }
+
+    /// An evaluated body: written, or an answer whose nudge the caps must admit first.
+    enum Evaluation {
+        case written(ByteBuffer)
+        case admitting(Answer, EvaluationRequest)
+    }
+
+    /// Decodes and evaluates a whole body, synchronously: what both transports run (the lean one on
+    /// the event loop, see ``LeanResponder``). Admission, which may wait for a shared store, is left
+    /// to ``admitted(_:for:)`` when the answer needs it.
+    func evaluate(body: some Collection<UInt8>, snapshot: ServingSnapshot, path: String,
+                  endpoint: DuwtjeWire.RequestDecoder.Endpoint) throws(Problem) -> Evaluation {
+        let decoder = DuwtjeWire.RequestDecoder(endpoint: endpoint, maxLimit: snapshot.configuration.limits.maxLimit)
         let question: EvaluationRequest
         do {
             question = try decoder.decode(body, now: Date())
@@ -122,14 +144,13 @@ public struct DaemonResponder: HTTPResponder {
         do throws(EvaluationError) {
             switch endpoint {
             case .recommendations:
-                var answer = try snapshot.ruleSet.evaluate(question)
-                await answer.admitNudge(for: question, caps: caps)
+                let answer = try snapshot.ruleSet.evaluate(question)
+                guard !answer.needsAdmission(for: question) else { return .admitting(answer, question) }
                 if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
-                return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: AnswerWriter.write(answer)))
+                return .written(AnswerWriter.write(answer))
             case .nudges:
                 // Finite numbers and strings only: encoding cannot fail, and an empty body would be caught by any client.
-                let bytes = WireJSON.encode(try snapshot.ruleSet.nudges(for: question)) ?? []
-                return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+                return .written(ByteBuffer(bytes: WireJSON.encode(try snapshot.ruleSet.nudges(for: question)) ?? []))
             }
         } catch {
             switch error {
@@ -141,6 +162,14 @@ public struct DaemonResponder: HTTPResponder {
                               field: "journey", instance: path)
             }
         }
+    }
+
+    /// The answer once the caps admitted its nudge (``Answer/admitNudge(for:caps:)``), written.
+    func admitted(_ answer: Answer, for question: EvaluationRequest) async -> ByteBuffer {
+        var answer = answer
+        await answer.admitNudge(for: question, caps: caps)
+        if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
+        return AnswerWriter.write(answer)
     }
 
     /// The body, up to `limit` bytes: a declared or actual length over it is 413 before more is read.

@@ -68,9 +68,16 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // An interim answer (`100 Continue`) is not the answer: the clock runs on while the body comes.
+        if case .byteBuffer(let buffer) = unwrapOutboundIn(data), buffer.readableBytesView.starts(with: Self.interim) {
+            context.write(data, promise: promise)
+            return
+        }
         reading = false
         context.write(data, promise: promise)
     }
+
+    static let interim = Array("HTTP/1.1 1".utf8)
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true

@@ -1,0 +1,38 @@
+import DuwtjeTestSupport
+import DuwtjeWire
+import Foundation
+import NIOCore
+import Testing
+
+/// The lean transport's answers: what clients parse (status line, headers, length) and the `Date`.
+@Suite("HTTP/1.1 answers")
+struct HTTPAnswerWriterTests {
+    @Test("one buffer: status line, Content-Type, extra headers, Connection, Date, Content-Length, body; HEAD without the body")
+    func bytes() {
+        var out = ByteBuffer()
+        HTTPAnswerWriter.write(status: 200, contentType: "application/json", date: "Sun, 06 Nov 1994 08:49:37 GMT",
+                               body: ByteBuffer(string: "{}"), close: false, into: &out)
+        #expect(String(buffer: out) == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 2\r\n\r\n{}")
+        var head = ByteBuffer()
+        HTTPAnswerWriter.write(status: 405, contentType: "application/problem+json", headers: [("Allow", "GET, HEAD")],
+                               date: "d", body: ByteBuffer(string: "12345678901"), close: true, omitBody: true, into: &head)
+        #expect(String(buffer: head) == "HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/problem+json\r\n"
+            + "Allow: GET, HEAD\r\nConnection: close\r\nDate: d\r\nContent-Length: 11\r\n\r\n")
+    }
+
+    @Test("Date is IMF-fixdate, the same text as a POSIX-locale DateFormatter in GMT, over seeded random times")
+    func date() {
+        #expect(HTTPDate.format(secondsSince1970: 784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var random = SeededGenerator.forTest("HTTPAnswerWriterTests.date")
+        for _ in 0..<2_000 {
+            let time = Int.random(in: 0...4_102_444_800, using: &random)
+            #expect(HTTPDate.format(secondsSince1970: time) == formatter.string(from: Date(timeIntervalSince1970: Double(time))),
+                    "\(time) (seed \(random.seed))")
+        }
+    }
+}
