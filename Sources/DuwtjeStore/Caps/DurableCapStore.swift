@@ -135,9 +135,11 @@ public final class DurableCapStore: CapStore {
             admitted = remembered
         } else {
             // The read is file I/O: on the pool for blocking work, never on an event loop.
-            let (store, since) = (self.store, now.timeIntervalSince1970 - Double(max(store.longestCapWindow, cap.per)))
-            let earlier = try? await store.threadPool.runIfActive { try? store.showings(of: hash, since: since) }
-            guard let earlier = earlier ?? nil else { return false }
+            let store = self.store
+            let since = now.timeIntervalSince1970 - Double(max(store.longestCapWindow, cap.per))
+            guard let earlier = try? await store.threadPool.runIfActive({ try store.showings(of: hash, since: since) }) else {
+                return false
+            }
             admitted = memory.admit(visitor: key, nudge: nudge, cap: cap, now: now, restoring: earlier)
         }
         guard admitted else { return false }
