@@ -45,4 +45,33 @@ struct DurableCapStoreTests {
         // A week later the cap allows it again.
         #expect(await caps.admit(visitor: "a", nudge: "n", cap: week, now: start.addingTimeInterval(7 * 86_400 + 1)))
     }
+
+    /// The server finishes an answer on its event loop when the caps answer from memory, and hands
+    /// it to a task when they must read the store: the no-wait path must never guess for a visitor
+    /// it does not remember, and must count (durably) what it admits.
+    @Test("without waiting: a remembered visitor is answered and counted, a forgotten one is left to the store")
+    func withoutWaiting() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dw-" + UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/d.db"
+        let hasher = VisitorHasher(key: SymmetricKey(size: .bits256))
+        do {
+            let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
+            let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 1, now: start)
+            #expect(caps.admitWithoutWaiting(visitor: "a", nudge: "n", cap: week, now: start) == nil, "not in memory: the store decides")
+            #expect(caps.remembered == 0, "nothing remembered or counted by a nil")
+            #expect(await caps.admit(visitor: "a", nudge: "n", cap: week, now: start))
+            #expect(caps.admitWithoutWaiting(visitor: "a", nudge: "other", cap: week, now: start) == true)
+            #expect(caps.admitWithoutWaiting(visitor: "a", nudge: "other", cap: week, now: start.addingTimeInterval(1)) == false)
+            #expect(await caps.admit(visitor: "b", nudge: "n", cap: week, now: start))  // a is forgotten
+            #expect(caps.admitWithoutWaiting(visitor: "a", nudge: "other", cap: week, now: start.addingTimeInterval(2)) == nil)
+            #expect(caps.isDismissedWithoutWaiting(visitor: "a", nudge: "n", now: start) == false)
+            await store.flush()
+        }
+        // The showing admitted without waiting was handed to the store: a new process still caps it.
+        let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
+        let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 4, now: start.addingTimeInterval(10))
+        #expect(await !caps.admit(visitor: "a", nudge: "other", cap: week, now: start.addingTimeInterval(20)))
+    }
 }
+

@@ -15,4 +15,19 @@ public protocol CapStore: Sendable {
     /// rules.md 6, step 7). Checked for every nudge, capped or not. `async` for the same reason as
     /// `admit`: a shared store keeps dismissals where every server sees them.
     func isDismissed(visitor: String, nudge: String, now: Date) async -> Bool
+
+    /// ``admit(visitor:nudge:cap:now:)`` when it can be answered without waiting (from memory);
+    /// nil, with nothing counted, when it would have to wait (a read from disk, a round trip to a
+    /// shared store). Lets a server finish most answers where it evaluated them, on its event loop,
+    /// instead of handing each capped nudge to a task.
+    func admitWithoutWaiting(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool?
+
+    /// ``isDismissed(visitor:nudge:now:)`` when it can be answered without waiting, or nil.
+    func isDismissedWithoutWaiting(visitor: String, nudge: String, now: Date) -> Bool?
+}
+
+extension CapStore {
+    /// A store that always waits (a shared one over the network) answers nothing at once.
+    public func admitWithoutWaiting(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? { nil }
+    public func isDismissedWithoutWaiting(visitor: String, nudge: String, now: Date) -> Bool? { nil }
 }

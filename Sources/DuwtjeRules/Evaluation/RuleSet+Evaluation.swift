@@ -138,7 +138,8 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts)
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts,
+                                       filedValues: journey.filedValues)
             while let position = positions.next(), consider(position) {}
         }
         func fillFromFallbacks(anyLanguage: Bool) {
@@ -377,13 +378,13 @@ struct Candidates {
     /// Lists filed under the request's values, each with its read position; empty for most buckets.
     var byValue: [(list: [Int32], head: Int)] = []
 
-    init(_ bucket: Bucket, facts: Facts) {
+    init(_ bucket: Bucket, facts: Facts, filedValues: [IDTable?]) {
         general = bucket.general
         guard !bucket.byValue.isEmpty else { return }
         for (key, value) in facts.values.enumerated() {
-            guard let value else { continue }
+            guard let value, let table = filedValues[key] else { continue }
             value.forEach { element in
-                guard case .string(let text) = element, let list = bucket.byValue[BucketKey(key: key, value: text)] else { return }
+                guard case .string(let text) = element, let number = table[text], let list = bucket.byValue[number] else { return }
                 byValue.append((list, 0))
             }
         }

@@ -11,12 +11,12 @@ public final class RuleSet: Sendable {
     public let definition: RuleSetDefinition
     public let timeZone: TimeZone
     let journeys: [CompiledJourney]
-    let journeyIndex: [String: Int]
-    let personaIndex: [String: Int]
-    let contextKeyIndex: [String: Int]
+    let journeyIndex: IDTable
+    let personaIndex: IDTable
+    let contextKeyIndex: IDTable
     let contextKeys: [ContextKeyDefinition]
-    /// Each closed context key's values as a set (nil for open keys), to check request values fast.
-    let closedValues: [Set<String>?]
+    /// Each closed context key's values (nil for open keys), to check request values fast.
+    let closedValues: [IDTable?]
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
@@ -38,11 +38,11 @@ public final class RuleSet: Sendable {
         for (index, key) in definition.contextKeys.enumerated() { contextKeyIndex[key.id] = index }
         var contentIndex: [String: Int] = [:]
         for (index, item) in definition.content.enumerated() { contentIndex[item.id] = index }
-        self.personaIndex = personaIndex
-        self.contextKeyIndex = contextKeyIndex
+        self.personaIndex = IDTable(personaIndex)
+        self.contextKeyIndex = IDTable(contextKeyIndex)
         self.contextKeys = definition.contextKeys
         self.closedValues = definition.contextKeys.map { key in
-            if case .closed(let values) = key.kind { Set(values) } else { nil }
+            if case .closed(let values) = key.kind { IDTable(values) } else { nil }
         }
         self.languageKey = contextKeyIndex["language"]
         var dismissWindows: [String: Int64] = [:]
@@ -62,7 +62,7 @@ public final class RuleSet: Sendable {
             journeys.append(compiler.journey(journey, rules: definition.rules(of: journey.id, in: byJourney), personaCount: definition.personas.count))
         }
         self.journeys = journeys
-        self.journeyIndex = journeyIndex
+        self.journeyIndex = IDTable(journeyIndex)
     }
 }
 
@@ -175,24 +175,22 @@ final class CompiledRule: Sendable {
     }
 }
 
-/// Where one rule goes in a bucket: under one value of one context key it requires, or in general.
-struct BucketKey: Hashable, Sendable {
-    let key: Int
-    let value: String
-}
-
+/// The rules of one (stage, persona) slot of a journey: in general, or filed under one value of one
+/// context key they require.
 struct Bucket: Sendable {
     /// Rank positions of rules that do not require a particular value, ascending.
     var general: [Int32] = []
-    /// Rank positions of rules that require one of these values of a context key, ascending.
-    var byValue: [BucketKey: [Int32]] = [:]
+    /// Rank positions of rules that require one of these values of a context key, ascending, by
+    /// the value's number in ``CompiledJourney/filedValues`` (an integer key: no string is hashed
+    /// per bucket).
+    var byValue: [Int: [Int32]] = [:]
 }
 
 /// A class for the same reason as `CompiledRule`: every request reads one.
 final class CompiledJourney: Sendable {
     let id: String
     let stageIDs: [String]
-    let stageIndex: [String: Int]
+    let stageIndex: IDTable
     /// Each stage's signals, in journey order.
     let stageWhens: [CompiledWhen?]
     let stageFallbacks: [[Int]]
@@ -209,12 +207,17 @@ final class CompiledJourney: Sendable {
     /// stage slot stand for "none or unknown".
     let buckets: [Bucket]
     let personaSlots: Int
+    /// Per context key, the values rules of this journey are filed under in ``buckets`` (numbered
+    /// across keys, so one number names a key and a value); nil for a key no rule is filed under.
+    let filedValues: [IDTable?]
 
     init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int) {
+         fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
+         filedValues: [IDTable?]) {
         self.id = id
         self.stageIDs = stageIDs
-        self.stageIndex = stageIndex
+        self.stageIndex = IDTable(stageIndex)
+        self.filedValues = filedValues
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
         self.fallback = fallback
@@ -252,6 +255,9 @@ struct Compiler {
         }
         let personaSlots = personaCount + 1
         var buckets = [Bucket](repeating: Bucket(), count: (journey.stages.count + 1) * personaSlots)
+        // Value numbers across keys: key → value → number.
+        var filed = [[String: Int]](repeating: [:], count: contextKeys.count)
+        var filedCount = 0
         for (position, rule) in ranked.enumerated() {
             let discriminator = self.discriminator(rule.when)
             for stageSlot in 0...journey.stages.count {
@@ -261,7 +267,12 @@ struct Compiler {
                     let slot = stageSlot * personaSlots + personaSlot
                     if let (key, values) = discriminator {
                         for value in values {
-                            buckets[slot].byValue[BucketKey(key: key, value: value), default: []].append(Int32(position))
+                            let number = filed[key][value] ?? filedCount
+                            if number == filedCount {
+                                filed[key][value] = number
+                                filedCount += 1
+                            }
+                            buckets[slot].byValue[number, default: []].append(Int32(position))
                         }
                     } else {
                         buckets[slot].general.append(Int32(position))
@@ -274,7 +285,8 @@ struct Compiler {
             stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets, personaSlots: personaSlots)
+            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets, personaSlots: personaSlots,
+            filedValues: filed.map { $0.isEmpty ? nil : IDTable($0) })
     }
 
     /// A context condition that requires one of a few text values: the rule need only be looked at

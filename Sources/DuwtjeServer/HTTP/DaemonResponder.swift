@@ -144,8 +144,12 @@ public struct DaemonResponder: HTTPResponder {
         do throws(EvaluationError) {
             switch endpoint {
             case .recommendations:
-                let answer = try snapshot.ruleSet.evaluate(question)
-                guard !answer.needsAdmission(for: question) else { return .admitting(answer, question) }
+                var answer = try snapshot.ruleSet.evaluate(question)
+                // Most admissions are answered from memory, here; only one that must wait for a
+                // store (a visitor memory does not hold, a shared store) goes to a task.
+                if answer.needsAdmission(for: question), !answer.admitNudgeWithoutWaiting(for: question, caps: caps) {
+                    return .admitting(answer, question)
+                }
                 if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
                 return .written(AnswerWriter.write(answer))
             case .nudges:

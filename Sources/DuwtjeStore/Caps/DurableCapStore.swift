@@ -103,6 +103,20 @@ public final class DurableCapStore: CapStore {
         memory.isDismissed(visitor: Self.key(hasher.hash(visitor)), nudge: nudge, now: now)
     }
 
+    /// Dismissals are all in memory (read at start, added as they are committed).
+    public func isDismissedWithoutWaiting(visitor: String, nudge: String, now: Date) -> Bool? {
+        isDismissed(visitor: visitor, nudge: nudge, now: now)
+    }
+
+    /// A visitor in memory is answered at once (one HMAC, one lock, and the showing handed to the
+    /// store's writer); one memory does not hold would need a read from the store: nil.
+    public func admitWithoutWaiting(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? {
+        let hash = hasher.hash(visitor)
+        guard let admitted = memory.admitIfRemembered(visitor: Self.key(hash), nudge: nudge, cap: cap, now: now) else { return nil }
+        if admitted { store.recordShowing(visitor: hash, nudge: nudge, at: now.timeIntervalSince1970) }
+        return admitted
+    }
+
     /// The batch's dismissals as the store keeps them (see ``VisitorHasher/dismissals(_:in:)``).
     public func dismissals(_ batch: [EventBatch.Dismissal], in ruleSet: RuleSet) -> [EventStore.Dismissal] {
         hasher.dismissals(batch, in: ruleSet)

@@ -43,6 +43,15 @@ public final class MemoryCapStore: CapStore {
         admit(visitor: visitor, nudge: nudge, cap: cap, now: now, restoring: [:])
     }
 
+    /// Memory never waits.
+    public func admitWithoutWaiting(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? {
+        admit(visitor: visitor, nudge: nudge, cap: cap, now: now)
+    }
+
+    public func isDismissedWithoutWaiting(visitor: String, nudge: String, now: Date) -> Bool? {
+        isDismissed(visitor: visitor, nudge: nudge, now: now)
+    }
+
     /// Like ``admit(visitor:nudge:cap:now:)``, but only for a visitor remembered now: nil (and nothing
     /// changed) when the visitor is not in memory, so the caller can read their showings elsewhere first.
     public func admitIfRemembered(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? {

@@ -1,0 +1,113 @@
+/// Ids (or values) of a rule set to their dense indices: built once per load, read on every request.
+///
+/// A request names its journey, stage, persona and context keys and values by string; each is
+/// looked up here. `Dictionary<String, Int>` hashes a key with SipHash, which cost ~250 instructions
+/// per short id, about a fifth of an evaluation. Ids in rules are nearly always ASCII, so their
+/// ASCII keys also sit in an open-addressing array under a cheap multiplicative hash of their
+/// bytes; everything Unicode canonical equivalence could make equal (a request string that is not
+/// ASCII, or an ASCII one while some key is not) is answered by the dictionary, so a lookup finds
+/// exactly what `Dictionary` finds.
+///
+/// The cheap hash is safe against flooding: a request only reads the table, and the longest probe
+/// sequence is fixed by the rule set's own keys when it is built.
+final class IDTable: Sendable {
+    /// Every key and its index: the fallback, and what callers enumerate (for "did you mean").
+    let dictionary: [String: Int]
+    /// The ASCII keys with their hashes and indices, in the order they were added.
+    private let entries: [Entry]
+    /// Open addressing with linear probing: an index into `entries`, or -1 for an empty slot.
+    private let slots: [Int32]
+    private let mask: Int
+    private let hasNonASCIIKey: Bool
+
+    private struct Entry: Sendable {
+        let key: String
+        let hash: Int
+        let index: Int
+    }
+
+    /// Each key maps to its position in `keys`; a key given twice keeps its first position.
+    convenience init(_ keys: some Sequence<String>) {
+        var dictionary: [String: Int] = [:]
+        for (index, key) in keys.enumerated() where dictionary[key] == nil { dictionary[key] = index }
+        self.init(dictionary)
+    }
+
+    init(_ dictionary: [String: Int]) {
+        self.dictionary = dictionary
+        var entries: [Entry] = []
+        var hasNonASCIIKey = false
+        // Sorted by index, so that the table's layout does not follow the dictionary's per-process order.
+        for (key, index) in dictionary.sorted(by: { $0.value < $1.value }) {
+            guard let (hash, ascii) = Self.hash(key), ascii else {
+                hasNonASCIIKey = true
+                continue
+            }
+            entries.append(Entry(key: key, hash: hash, index: index))
+        }
+        var capacity = 4
+        while capacity < entries.count * 2 { capacity *= 2 }
+        var slots = [Int32](repeating: -1, count: capacity)
+        for (position, entry) in entries.enumerated() {
+            var slot = entry.hash & (capacity - 1)
+            while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
+            slots[slot] = Int32(position)
+        }
+        self.entries = entries
+        self.slots = slots
+        self.mask = capacity - 1
+        self.hasNonASCIIKey = hasNonASCIIKey
+    }
+
+    var count: Int { dictionary.count }
+    var isEmpty: Bool { dictionary.isEmpty }
+    var keys: Dictionary<String, Int>.Keys { dictionary.keys }
+
+    subscript(key: String) -> Int? {
+        guard let (hash, ascii) = Self.hash(key), ascii else { return dictionary[key] }
+        var slot = hash & mask
+        while true {
+            let position = Int(slots[slot])
+            if position < 0 { break }
+            if entries[position].hash == hash, entries[position].key == key { return entries[position].index }
+            slot = (slot &+ 1) & mask
+        }
+        return hasNonASCIIKey ? dictionary[key] : nil
+    }
+
+    func contains(_ key: String) -> Bool { self[key] != nil }
+
+    /// A multiplicative hash of the UTF-8 bytes, eight at a time, and whether they are all ASCII;
+    /// nil for a string without contiguous UTF-8 (never the case for native Swift strings).
+    static func hash(_ key: String) -> (Int, Bool)? {
+        key.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Bool) in
+            let count = bytes.count
+            var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
+            guard let base = bytes.baseAddress else { return (Int(truncatingIfNeeded: hash), true) }
+            let raw = UnsafeRawPointer(base)
+            var seen: UInt64 = 0
+            var offset = 0
+            var word: UInt64 = 0
+            while offset &+ 8 <= count {
+                word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                seen |= word
+                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+                hash ^= hash &>> 29
+                offset &+= 8
+            }
+            if offset < count {
+                word = 0
+                var shift: UInt64 = 0
+                while offset < count {
+                    word |= UInt64(base[offset]) &<< shift
+                    shift &+= 8
+                    offset &+= 1
+                }
+                seen |= word
+                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+                hash ^= hash &>> 29
+            }
+            return (Int(truncatingIfNeeded: hash), seen & 0x8080_8080_8080_8080 == 0)
+        }
+    }
+}
