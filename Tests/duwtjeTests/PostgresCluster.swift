@@ -64,6 +64,12 @@ final class PostgresCluster: Sendable {
         return path
     }
 
+    /// Runs one SQL statement on the daemons' database with `psql` (stopping at an error).
+    func sql(_ statement: String) throws {
+        try Self.run((Self.binaries ?? "") + "/psql", ["-h", directory, "-U", "duwtje", "-d", "duwtje", "-v", "ON_ERROR_STOP=1",
+                                                       "-c", statement])
+    }
+
     /// The `store:` line of a daemon's configuration for this cluster.
     func storeConfig(secret: String, node: String, flush: String = "50ms") -> String {
         "store: { engine: postgresql, url: \"\(url)\", secret_file: \(secret), node: \(node), flush_interval: \(flush), pool: 4 }\n"

@@ -19,12 +19,14 @@ struct PostgresStoreTests {
     }
 
     /// One exchange on its own connection (the shared client); status 0 when the daemon could not be reached.
-    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
-        await http(daemon.socketPath, method, path, body)
+    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String? = nil,
+                     headers: [(String, String)] = []) async -> Reply {
+        await http(daemon.socketPath, method, path, body, headers: headers)
     }
 
-    static func http(_ socket: String, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
-        (try? await UnixHTTPClient(socketPath: socket).send(method: method, path: path, body: body))
+    static func http(_ socket: String, _ method: String, _ path: String, _ body: String? = nil,
+                     headers: [(String, String)] = []) async -> Reply {
+        (try? await UnixHTTPClient(socketPath: socket).send(method: method, path: path, body: body, headers: headers))
             ?? Reply(status: 0, headers: [:], body: "")
     }
 
@@ -250,6 +252,53 @@ struct PostgresStoreTests {
         await Self.stop(a, b)
     }
 
+    @Test("a batch retried through the other server counts nothing there; sent to both at once it counts once; the key outlives SIGKILL and expires after 24 hours")
+    func batchKeysShared() async throws {
+        let cluster = try PostgresCluster()
+        let (a, b) = try Self.pair(cluster)
+        try await a.start()
+        try await b.start()
+        let batch = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
+        func post(_ daemon: DaemonProcess, _ key: String, _ body: String = batch) async -> Reply {
+            await Self.http(daemon, "POST", "/v1/events", body, headers: [("Idempotency-Key", key)])
+        }
+        // A acknowledged it; the client retries through B (the load balancer's choice): B knows the key.
+        let first = await post(a, "k-1")
+        #expect(first.status == 202 && first.headers["idempotent-replayed"] == nil)
+        let retry = await post(b, "k-1")
+        #expect(retry.status == 202 && retry.body == first.body && retry.headers["idempotent-replayed"] == "true")
+        let other = await post(b, "k-1", EventsFixture.batch([EventsFixture.event("click")]))
+        #expect(other.status == 422 && other.json?["type"] as? String == "urn:duwtje:problem:batch-key-reused")
+        #expect(Self.impressions(await Self.http(b, "GET", "/v1/report?journey=bz")) == 12)
+
+        // Sent through both servers at once (3 clients on each): one of them counts, the others are
+        // answered as it was, whichever server committed first.
+        let (socketA, socketB) = (a.socketPath, b.socketPath)
+        let replies = await withTaskGroup(of: Reply.self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    await Self.http(index % 2 == 0 ? socketA : socketB, "POST", "/v1/events", batch, headers: [("Idempotency-Key", "k-both")])
+                }
+            }
+            return await group.reduce(into: [Reply]()) { $0.append($1) }
+        }
+        #expect(replies.allSatisfy { $0.status == 202 } && Set(replies.map(\.body)).count == 1, "\(replies.map(\.status))")
+        #expect(replies.filter { $0.headers["idempotent-replayed"] == nil }.count == 1)
+        #expect(Self.impressions(await Self.http(a, "GET", "/v1/report?journey=bz")) == 24)
+
+        // B killed and restarted: the key is in the database, not in B's memory.
+        b.signal(SIGKILL)
+        #expect(await b.waitForExit() != 0)
+        try await b.start()
+        #expect(await post(b, "k-1").headers["idempotent-replayed"] == "true")
+        // A key remembered longer than 24 hours ago is a new batch.
+        try cluster.sql("UPDATE duwtje_batch_keys SET at = now() - interval '24 hours 1 second' WHERE key = 'k-1'")
+        let later = await post(b, "k-1")
+        #expect(later.status == 202 && later.headers["idempotent-replayed"] == nil)
+        #expect(Self.impressions(await Self.http(a, "GET", "/v1/report?journey=bz")) == 36)
+        await Self.stop(a, b)
+    }
+
     @Test("an empty database: two daemons starting at once both migrate under the advisory lock; duwtje store migrate and duwtje report")
     func migrationsAndCommands() async throws {
         let cluster = try PostgresCluster()
@@ -268,7 +317,7 @@ struct PostgresStoreTests {
 
         let migrate = try DaemonProcess.run(["store", "migrate", "--config", a.configPath])
         #expect(migrate.status == 0)
-        #expect(migrate.output.contains("schema version 2, up to date"), "\(migrate.output)")
+        #expect(migrate.output.contains("schema version 3, up to date"), "\(migrate.output)")
         #expect(!migrate.output.contains("postgres:"), "no password or secret in the output")
 
         // Counts from both servers, read by the command line from the database (no daemon asked).
