@@ -47,6 +47,14 @@ struct PostgresStoreTests {
                 try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: rules))
     }
 
+    /// ``pair(_:)``, started.
+    static func startedPair(_ cluster: PostgresCluster) async throws -> (DaemonProcess, DaemonProcess) {
+        let (a, b) = try pair(cluster)
+        try await a.start()
+        try await b.start()
+        return (a, b)
+    }
+
     /// One server on `cluster` with a key of its own, named `secret` (not started).
     static func server(_ cluster: PostgresCluster, secret: String, node: String) throws -> DaemonProcess {
         try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret(secret), node: node), rules: rules)
@@ -255,9 +263,7 @@ struct PostgresStoreTests {
     @Test("a batch retried through the other server counts nothing there; sent to both at once it counts once; the key outlives SIGKILL and expires after 24 hours")
     func batchKeysShared() async throws {
         let cluster = try PostgresCluster()
-        let (a, b) = try Self.pair(cluster)
-        try await a.start()
-        try await b.start()
+        let (a, b) = try await Self.startedPair(cluster)
         let batch = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
         func post(_ daemon: DaemonProcess, _ key: String, _ body: String = batch) async -> Reply {
             await Self.http(daemon, "POST", "/v1/events", body, headers: [("Idempotency-Key", key)])
