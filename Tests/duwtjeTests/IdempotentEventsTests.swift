@@ -1,5 +1,6 @@
 import DuwtjeTestSupport
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -65,6 +66,58 @@ struct IdempotentEventsTests {
         #expect(afterKill.status == 202 && afterKill.body == first.body && afterKill.headers["idempotent-replayed"] == "true")
         #expect(try await Self.post(client, Self.batch, key: "retry-2").headers["idempotent-replayed"] == "true")
         #expect(try await Self.impressions(client) == 24)
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test("clients that send every batch again under its key until it is acknowledged, through 10 random SIGKILLs: each batch counted exactly once")
+    func exactlyOnceThroughCrashes() async throws {
+        let daemon = try DaemonProcess(rules: EventsFixture.rules)
+        let body = EventsFixture.batch(EventsFixture.repeated(10, EventsFixture.event("impression")))
+        let tally = IngestTally()
+        var generator = SeededGenerator.forTest("IdempotentEventsTests.exactlyOnceThroughCrashes")
+        try await daemon.start()
+        let client = daemon.client
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Each client sends its batches one after the other, each under a key of its own, and
+            // sends a batch again (the daemon killed, restarting, the answer lost) until it gets 202.
+            for sender in 0..<4 {
+                group.addTask {
+                    var number = 0
+                    while tally.running.load(ordering: .acquiring) {
+                        let key = "client-\(sender)-batch-\(number)"
+                        var reply: Reply?
+                        let acknowledged = try await poll(within: 60) {
+                            tally.sent.add(1, ordering: .relaxed)
+                            reply = try? await Self.post(client, body, key: key)
+                            return reply?.status == 202
+                        }
+                        #expect(acknowledged, "\(key) was never acknowledged")
+                        guard acknowledged else { return }
+                        if reply?.headers["idempotent-replayed"] == "true" { tally.replayed.add(1, ordering: .relaxed) }
+                        tally.acknowledged.add(1, ordering: .relaxed)
+                        number += 1
+                    }
+                }
+            }
+            for _ in 0..<10 {
+                // Killed once 1 to 30 more batches are acknowledged: counted, not timed.
+                let killAfter = tally.acknowledged.load(ordering: .relaxed) + 1 + generator.below(30)
+                try await eventually("\(killAfter) batches acknowledged", within: 60) {
+                    tally.acknowledged.load(ordering: .relaxed) >= killAfter
+                }
+                daemon.signal(SIGKILL)
+                _ = await daemon.waitForExit()
+                try await daemon.start()
+            }
+            // The last batch of each client is sent until it is acknowledged, then the clients stop.
+            tally.running.store(false, ordering: .releasing)
+            try await group.waitForAll()
+        }
+        let batches = tally.acknowledged.load(ordering: .relaxed)
+        print("exactly once (seed \(SeededGenerator.hex(generator.seed))): 10 SIGKILLs, \(batches) batches acknowledged, "
+            + "\(tally.sent.load(ordering: .relaxed)) sent, \(tally.replayed.load(ordering: .relaxed)) answered as repeats")
+        #expect(batches > 0)
+        #expect(try await Self.impressions(client) == batches * 10, "a batch was lost or counted twice")
         #expect(await daemon.stop() == 0)
     }
 
