@@ -305,6 +305,50 @@ struct PostgresStoreTests {
         await Self.stop(a, b)
     }
 
+    @Test("a retry whose key another server has claimed but not committed waits for that transaction: committed, the key is taken (here with other events: 422); rolled back, the retry counts")
+    func retryWaitsForUncommittedClaim() async throws {
+        let cluster = try PostgresCluster()
+        let daemon = try Self.server(cluster, secret: "one", node: "b")
+        try await daemon.start()
+        let batch = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
+        for (ending, key) in [("COMMIT", "held-1"), ("ROLLBACK", "held-2")] {
+            // Another server's flush, stopped between its claim of the key and its COMMIT.
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: (PostgresCluster.binaries ?? "") + "/psql")
+            holder.arguments = cluster.psqlArguments + ["-q"]
+            let input = Pipe()
+            holder.standardInput = input
+            holder.standardOutput = FileHandle.nullDevice
+            try holder.run()
+            input.fileHandleForWriting.write(Data("""
+                BEGIN;
+                INSERT INTO duwtje_batch_keys (key, digest, answer, at) VALUES ('\(key)', '\\x00', '{}', now());
+
+                """.utf8))
+            try await eventually("the other transaction holds \(key)") {
+                try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'") == "1"
+            }
+            let socket = daemon.socketPath
+            let reply = Task { await Self.http(socket, "POST", "/v1/events", batch, headers: [("Idempotency-Key", key)]) }
+            try await eventually("the daemon's claim of \(key) waits for the lock") {
+                try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "1"
+            }
+            // The daemon's flush is blocked inside its transaction, unanswered: how it ends is up to the other one.
+            input.fileHandleForWriting.write(Data("\(ending);\n".utf8))
+            try input.fileHandleForWriting.close()
+            let answer = await reply.value
+            if ending == "COMMIT" {
+                #expect(answer.status == 422 && answer.json?["type"] as? String == "urn:duwtje:problem:batch-key-reused",
+                        "\(answer.status) \(answer.body)")
+            } else {
+                #expect(answer.status == 202 && answer.headers["idempotent-replayed"] == nil, "\(answer.status) \(answer.body)")
+            }
+            holder.waitUntilExit()
+        }
+        #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 12)
+        await Self.stop(daemon)
+    }
+
     @Test("an empty database: two daemons starting at once both migrate under the advisory lock; duwtje store migrate and duwtje report")
     func migrationsAndCommands() async throws {
         let cluster = try PostgresCluster()
