@@ -47,6 +47,9 @@ struct PostgresStoreTests {
                 try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: rules))
     }
 
+    /// A batch of 12 impressions of r1 (the report shows counts below 10 as "<10").
+    static let twelveImpressions = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
+
     /// ``pair(_:)``, started.
     static func startedPair(_ cluster: PostgresCluster) async throws -> (DaemonProcess, DaemonProcess) {
         let (a, b) = try pair(cluster)
@@ -264,7 +267,7 @@ struct PostgresStoreTests {
     func batchKeysShared() async throws {
         let cluster = try PostgresCluster()
         let (a, b) = try await Self.startedPair(cluster)
-        let batch = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
+        let batch = Self.twelveImpressions
         func post(_ daemon: DaemonProcess, _ key: String, _ body: String = batch) async -> Reply {
             await Self.http(daemon, "POST", "/v1/events", body, headers: [("Idempotency-Key", key)])
         }
@@ -309,8 +312,8 @@ struct PostgresStoreTests {
     func retryWaitsForUncommittedClaim() async throws {
         let cluster = try PostgresCluster()
         let daemon = try Self.server(cluster, secret: "one", node: "b")
+        let batch = Self.twelveImpressions
         try await daemon.start()
-        let batch = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
         for (ending, key) in [("COMMIT", "held-1"), ("ROLLBACK", "held-2")] {
             // Another server's flush, stopped between its claim of the key and its COMMIT.
             let holder = Process()
