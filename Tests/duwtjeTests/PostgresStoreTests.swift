@@ -323,21 +323,23 @@ struct PostgresStoreTests {
             holder.standardInput = input
             holder.standardOutput = FileHandle.nullDevice
             try holder.run()
-            input.fileHandleForWriting.write(Data("""
+            defer { if holder.isRunning { holder.terminate() } }
+            try input.fileHandleForWriting.write(contentsOf: Data("""
                 BEGIN;
                 INSERT INTO duwtje_batch_keys (key, digest, answer, at) VALUES ('\(key)', '\\x00', '{}', now());
 
                 """.utf8))
-            try await eventually("the other transaction holds \(key)") {
+            // (psql stops at an error: no more is written to it then, which would be SIGPIPE.)
+            guard try await eventually("the other transaction holds \(key)", {
                 try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'") == "1"
-            }
+            }) else { break }
             let socket = daemon.socketPath
             let reply = Task { await Self.http(socket, "POST", "/v1/events", batch, headers: [("Idempotency-Key", key)]) }
-            try await eventually("the daemon's claim of \(key) waits for the lock") {
+            guard try await eventually("the daemon's claim of \(key) waits for the lock", {
                 try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "1"
-            }
+            }), holder.isRunning else { break }
             // The daemon's flush is blocked inside its transaction, unanswered: how it ends is up to the other one.
-            input.fileHandleForWriting.write(Data("\(ending);\n".utf8))
+            try input.fileHandleForWriting.write(contentsOf: Data("\(ending);\n".utf8))
             try input.fileHandleForWriting.close()
             let answer = await reply.value
             if ending == "COMMIT" {
