@@ -57,6 +57,7 @@ let package = Package(
             name: "DuwtjeWire",
             dependencies: [
                 "DuwtjeRules",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

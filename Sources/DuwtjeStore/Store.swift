@@ -28,7 +28,12 @@ public protocol Store: Sendable {
     /// - Throws: ``StoreError`` when they could not be stored; then nothing of the batch counts,
     ///   and ``StoreError/retryAfter`` says when a retry may succeed.
     /// `dismissals` (the batch's `dismiss` events naming a visitor) apply once the batch is durable.
-    func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet) async throws(StoreError)
+    /// `receipt` (a batch with an idempotency key) is remembered in the same commit as the counts,
+    /// for ``BatchReceipt/keptFor``, by every server sharing the store; a batch repeating a remembered
+    /// key counts nothing and is told so in the outcome, only once the batch it repeats is durable.
+    @discardableResult
+    func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet,
+                receipt: BatchReceipt?) async throws(StoreError) -> BatchReceipt.Outcome
 
     /// Sums the counts per journey, rule, variant and type over the days `from`…`until`
     /// (inclusive, `yyyy-MM-dd`, nil for open).

@@ -18,6 +18,11 @@ public struct EventBatch: Sendable {
     public var counts: [EventCountKey: Int]
     /// The nudges visitors closed: `dismiss` events that name a `nudge` and a `visitor`.
     public var dismissals: [Dismissal] = []
+    /// The client's id for this batch (the body's `batch` or the `Idempotency-Key` header), so that
+    /// a retry is counted once (``BatchKey``).
+    public var key: String?
+    /// What a retry under the same key must match (``BatchKey/digest(of:)``); set when `key` is.
+    public var digest: [UInt8]?
 
     /// A visitor closed a nudge at a time.
     public struct Dismissal: Sendable, Equatable {
@@ -32,13 +37,14 @@ public struct EventBatch: Sendable {
         Problem(slug: slug, title: title, status: status, detail: detail, instance: "/v1/events", errors: errors)
     }
 
-    /// Decodes and checks `body` (`{"events": [ … ]}`) against `ruleSet`.
+    /// Decodes and checks `body` (`{"events": [ … ], "batch": "…"}`) against `ruleSet`.
     ///
     /// - Parameters:
+    ///   - idempotencyKey: the `Idempotency-Key` header's value, when the request has one.
     ///   - now: events without `at` are counted on today; an `at` more than a day ahead is refused.
     ///   - retentionDays: an `at` older than the retention is refused (it would be deleted at once).
-    public static func decode(_ body: [UInt8], ruleSet: RuleSet, maxBatch: Int, retentionDays: Int,
-                              now: Date = Date()) throws(Problem) -> EventBatch {
+    public static func decode(_ body: [UInt8], idempotencyKey: String? = nil, ruleSet: RuleSet, maxBatch: Int,
+                              retentionDays: Int, now: Date = Date()) throws(Problem) -> EventBatch {
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(body), options: [])
@@ -50,11 +56,12 @@ public struct EventBatch: Sendable {
             throw Self.refusal(slug: "malformed-json", title: "Malformed JSON", status: 400,
                           detail: "the body must be a JSON object: {\"events\": [ … ]}")
         }
-        if let unknown = object.keys.sorted().first(where: { $0 != "events" }) {
+        if let unknown = object.keys.sorted().first(where: { $0 != "events" && $0 != "batch" }) {
             throw Self.refusal(slug: "unknown-field", title: "Unknown field", status: 400,
-                          detail: "'\(unknown)' is not a field of an event batch; the only one is 'events'",
+                          detail: "'\(unknown)' is not a field of an event batch; the fields are 'events' and 'batch'",
                           errors: [Problem.Mistake(field: unknown, detail: "unknown field")])
         }
+        let key = try BatchKey.resolve(body: object["batch"], header: idempotencyKey)
         guard let events = object["events"] as? [Any] else {
             throw Self.refusal(slug: object["events"] == nil ? "missing-field" : "wrong-type",
                           title: object["events"] == nil ? "Missing field" : "Wrong type", status: 400,
@@ -160,7 +167,8 @@ public struct EventBatch: Sendable {
                           detail: "the batch names ids the rule set being served does not have (\(names.joined(separator: ", "))\(unknown.count > 5 ? ", …" : "")); nothing was stored",
                           errors: unknown)
         }
-        return EventBatch(count: events.count, counts: counts, dismissals: dismissals)
+        return EventBatch(count: events.count, counts: counts, dismissals: dismissals, key: key,
+                          digest: key == nil ? nil : BatchKey.digest(of: events))
     }
 }
 

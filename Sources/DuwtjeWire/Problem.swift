@@ -96,6 +96,14 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
                 instance: path)
     }
 
+    /// 422 for an event batch whose idempotency key the store remembers with other events: the
+    /// client reused a key for a new batch (a retry must send the same events). Nothing is stored.
+    public static func batchKeyReused(key: String, path: String) -> Problem {
+        Problem(slug: "batch-key-reused", title: "Batch key reused", status: 422,
+                detail: "batch '\(key)' was stored earlier with other events; a retry must send the same events, a new batch needs a new key; nothing was stored",
+                field: "batch", instance: path)
+    }
+
     public static func internalError(path: String) -> Problem {
         Problem(slug: "internal", title: "Internal error", status: 500,
                 detail: "the daemon could not answer this request; its log says why", instance: path)

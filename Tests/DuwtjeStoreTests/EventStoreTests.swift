@@ -38,7 +38,7 @@ struct EventStoreTests {
             gate.release()
             try await group.waitForAll()
         }
-        try await first.value
+        _ = try await first.value
         // One held commit, then the 50 waiting batches: in one commit, or a few when a batch was
         // still on its way into the queue at the release; one commit each would be no group commit.
         #expect(gate.commits >= 2 && gate.commits <= 4, "\(gate.commits) commits for 1 + \(waiting) batches")

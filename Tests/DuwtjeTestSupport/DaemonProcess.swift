@@ -86,9 +86,10 @@ public final class DaemonProcess {
         return process
     }
 
-    /// Starts the daemon and waits until it answers `/healthz`.
-    public func start(environment: [String: String] = [:], shell: String? = nil) async throws {
-        let process = try launch(environment: environment, shell: shell)
+    /// Starts the daemon (with `arguments` after `serve`, default `--config` and this daemon's
+    /// configuration) and waits until it answers `/healthz`.
+    public func start(_ arguments: [String]? = nil, environment: [String: String] = [:], shell: String? = nil) async throws {
+        let process = try launch(arguments, environment: environment, shell: shell)
         self.process = process
         let answered = try await poll(within: 30) {
             guard process.isRunning else {

@@ -27,8 +27,10 @@ public struct UnixHTTPClient: Sendable {
         try await send(method: "POST", path: path, body: body)
     }
 
-    public func send(method: String, path: String, body: String?) async throws -> Reply {
+    /// One request; `headers` are sent after `Host` and `Connection`, in order.
+    public func send(method: String, path: String, body: String?, headers: [(String, String)] = []) async throws -> Reply {
         let head = "\(method) \(path) HTTP/1.1\r\nHost: duwtje\r\nConnection: close\r\n"
+            + headers.map { "\($0.0): \($0.1)\r\n" }.joined()
         let request = body.map { head + "Content-Type: application/json\r\nContent-Length: \($0.utf8.count)\r\n\r\n" + $0 }
             ?? head + "\r\n"
         let (socketPath, timeout) = (self.socketPath, timeoutSeconds)

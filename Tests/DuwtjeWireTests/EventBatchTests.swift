@@ -23,6 +23,71 @@ struct EventBatchTests {
         try EventBatch.decode(Array(body.utf8), ruleSet: ruleSet, maxBatch: 500, retentionDays: 400, now: now)
     }
 
+    @Test("a batch may carry its id in 'batch' or the Idempotency-Key header; a bad id is refused naming where it was")
+    func batchKey() throws {
+        let events = #"[{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1"}]"#
+        let uuid = "8e03978e-40d5-43e8-bc93-6894a57f9324"
+        #expect(try decode(#"{"batch": "\#(uuid)", "events": \#(events)}"#).key == uuid)
+        #expect(try decode(#"{"batch": null, "events": \#(events)}"#).key == nil)
+        #expect(try decode(#"{"events": \#(events)}"#).digest == nil)
+        for bad in [#""""#, #""a b""#, #""ü""#, "42", "\"" + String(repeating: "x", count: 256) + "\""] {
+            do {
+                _ = try decode(#"{"batch": \#(bad), "events": \#(events)}"#)
+                Issue.record("batch \(bad) was accepted")
+            } catch {
+                #expect(error.status == 400 && error.errors?.map(\.field) == ["batch"], "\(bad)")
+            }
+        }
+        func header(_ value: String, body: String = #"{"events": \#(events)}"#) throws(Problem) -> EventBatch {
+            try EventBatch.decode(Array(body.utf8), idempotencyKey: value, ruleSet: ruleSet, maxBatch: 500, retentionDays: 400, now: now)
+        }
+        // The header as a structured-field string or bare; the same key in both places is one key.
+        #expect(try header("\"\(uuid)\"").key == uuid && header(uuid).key == uuid)
+        #expect(try header(uuid, body: #"{"batch": "\#(uuid)", "events": \#(events)}"#).key == uuid)
+        #expect(try header(String(repeating: "~", count: 255)).key?.count == 255)
+        #expect(try header(#""a\"b\\c""#).key == #"a"b\c"# && header(#"a"b"#).key == #"a"b"#)
+        // Not a key (empty, a space, an unfinished or bad string, two headers joined, not ASCII): 400 naming the header.
+        for bad in ["", "\"\"", "a b", "\"k", "\"k\" ", #""k\n""#, "\"k\", \"l\"", "k-1, k-2", "sleutel-é",
+                    String(repeating: "x", count: 256)] {
+            do {
+                _ = try header(bad)
+                Issue.record("header \(bad) was accepted")
+            } catch {
+                #expect(error.status == 400 && error.errors?.map(\.field) == ["Idempotency-Key"], "\(bad)")
+            }
+        }
+        // Two different keys: which one would the client retry with? Refused, naming 'batch'.
+        do {
+            _ = try header("k-1", body: #"{"batch": "k-2", "events": \#(events)}"#)
+            Issue.record("two different keys were accepted")
+        } catch {
+            #expect(error.status == 400 && error.errors?.map(\.field) == ["batch"] && error.detail.contains("different keys"))
+        }
+    }
+
+    @Test("a retry's digest matches whatever the JSON's spacing, member order, escapes and nulls; other events do not")
+    func batchDigest() throws {
+        func digest(_ events: String, key: String = "k") throws -> [UInt8]? {
+            try decode(#"{"batch": "\#(key)", "events": \#(events)}"#).digest
+        }
+        let first = try #require(try digest(#"[{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "content": "c1"}]"#))
+        #expect(first.count == 32)
+        // The same events written otherwise, and under another key (the key is not part of what is compared).
+        #expect(try digest(#"[ {"rule":"r1","content":"c\u0031","type":"click","stage":"bewustwording","journey":"bz","persona":null} ]"#)
+            == first)
+        #expect(try digest(#"[{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "content": "c1"}]"#, key: "other")
+            == first)
+        // Another type, one more event, the events in another order, a value moved between fields: all differ.
+        let click = #"{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "content": "c1"}"#
+        let impression = #"{"type": "impression", "journey": "bz", "stage": "bewustwording", "rule": "r1", "content": "c1"}"#
+        let others = try [
+            digest("[\(impression)]"), digest("[\(click), \(click)]"), digest("[\(click), \(impression)]"),
+            digest("[\(impression), \(click)]"),
+            digest(#"[{"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "content": "c1", "visitor": "v"}]"#),
+        ]
+        #expect(Set(others.compactMap { $0 }).count == others.count && !others.contains(first))
+    }
+
     @Test("an accepted batch counts each of its events")
     func countsEveryEvent() throws {
         let batch = try decode(#"{"events": [{"type": "impression", "journey": "bz", "stage": "bewustwording", "rule": "r1", "content": "c1"}, {"type": "click", "journey": "bz", "stage": "bewustwording", "rule": "r1", "persona": null}]}"#)

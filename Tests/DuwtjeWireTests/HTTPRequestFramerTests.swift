@@ -95,6 +95,16 @@ struct HTTPRequestFramerTests {
         Self.expectSame("POST /v1/nudges HTTP/1.1\r\nExpect: something-else\r\nContent-Length: 2\r\n\r\n{}", [.failure(417)])
     }
 
+    @Test("Idempotency-Key is kept as sent, whatever its case; sent twice, both values joined")
+    func idempotencyKey() {
+        Self.expectSame("POST /v1/events HTTP/1.1\r\nidempotency-KEY:  \"k-1\" \r\nContent-Length: 2\r\n\r\n{}",
+                        [.head(HTTPRequestHead(method: "POST", path: "/v1/events", contentLength: 2, idempotencyKey: "\"k-1\"")),
+                         .body("{}")])
+        Self.expectSame("POST /v1/events HTTP/1.1\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: 2\r\n\r\n{}",
+                        [.head(HTTPRequestHead(method: "POST", path: "/v1/events", contentLength: 2, idempotencyKey: "a, b")),
+                         .body("{}")])
+    }
+
     @Test("malformed framing is refused with its status, and the framer stays failed")
     func refused() {
         let cases: [(String, Int)] = [

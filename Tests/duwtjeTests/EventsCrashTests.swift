@@ -78,4 +78,6 @@ final class IngestTally: Sendable {
     let acknowledged = Atomic<Int>(0)
     let sent = Atomic<Int>(0)
     let running = Atomic<Bool>(true)
+    /// Answers that were a repeat of a batch already stored (`Idempotent-Replayed: true`).
+    let replayed = Atomic<Int>(0)
 }

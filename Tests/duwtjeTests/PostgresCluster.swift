@@ -64,6 +64,17 @@ final class PostgresCluster: Sendable {
         return path
     }
 
+    /// Runs one SQL statement on the daemons' database with `psql` (stopping at an error); returns
+    /// its rows unaligned, without headers.
+    @discardableResult
+    func sql(_ statement: String) throws -> String {
+        try Self.run((Self.binaries ?? "") + "/psql", psqlArguments + ["-At", "-c", statement])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `psql`'s arguments for the daemons' database.
+    var psqlArguments: [String] { ["-h", directory, "-U", "duwtje", "-d", "duwtje", "-v", "ON_ERROR_STOP=1"] }
+
     /// The `store:` line of a daemon's configuration for this cluster.
     func storeConfig(secret: String, node: String, flush: String = "50ms") -> String {
         "store: { engine: postgresql, url: \"\(url)\", secret_file: \(secret), node: \(node), flush_interval: \(flush), pool: 4 }\n"
@@ -72,7 +83,8 @@ final class PostgresCluster: Sendable {
     /// Runs a PostgreSQL program (as `postgres` when root), waits, and throws with its output when it
     /// fails. `posix_spawn` and `waitpid` rather than `Process`: `pg_ctl start` leaves the server running
     /// as a grandchild, and `Process.waitUntilExit` was seen never to return for it.
-    static func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws {
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws -> String {
         let runuser = FileManager.default.fileExists(atPath: "/usr/sbin/runuser") ? "/usr/sbin/runuser" : "/sbin/runuser"
         let argv = asPostgres && getuid() == 0 ? [runuser, "-u", "postgres", "--", program] + arguments : [program] + arguments
         let output = "/tmp/pg-run-" + UUID().uuidString.prefix(8)
@@ -92,9 +104,10 @@ final class PostgresCluster: Sendable {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exited = (status & 0x7f) == 0
         let code = (status >> 8) & 0xff
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         guard exited && code == 0 else {
-            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
             throw Failed(description: "\(program) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
         }
+        return text
     }
 }

@@ -19,12 +19,14 @@ struct PostgresStoreTests {
     }
 
     /// One exchange on its own connection (the shared client); status 0 when the daemon could not be reached.
-    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
-        await http(daemon.socketPath, method, path, body)
+    static func http(_ daemon: DaemonProcess, _ method: String, _ path: String, _ body: String? = nil,
+                     headers: [(String, String)] = []) async -> Reply {
+        await http(daemon.socketPath, method, path, body, headers: headers)
     }
 
-    static func http(_ socket: String, _ method: String, _ path: String, _ body: String? = nil) async -> Reply {
-        (try? await UnixHTTPClient(socketPath: socket).send(method: method, path: path, body: body))
+    static func http(_ socket: String, _ method: String, _ path: String, _ body: String? = nil,
+                     headers: [(String, String)] = []) async -> Reply {
+        (try? await UnixHTTPClient(socketPath: socket).send(method: method, path: path, body: body, headers: headers))
             ?? Reply(status: 0, headers: [:], body: "")
     }
 
@@ -43,6 +45,17 @@ struct PostgresStoreTests {
         let secret = try cluster.secret("shared")
         return (try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: rules),
                 try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: rules))
+    }
+
+    /// A batch of 12 impressions of r1 (the report shows counts below 10 as "<10").
+    static let twelveImpressions = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
+
+    /// ``pair(_:)``, started.
+    static func startedPair(_ cluster: PostgresCluster) async throws -> (DaemonProcess, DaemonProcess) {
+        let (a, b) = try pair(cluster)
+        try await a.start()
+        try await b.start()
+        return (a, b)
     }
 
     /// One server on `cluster` with a key of its own, named `secret` (not started).
@@ -250,6 +263,97 @@ struct PostgresStoreTests {
         await Self.stop(a, b)
     }
 
+    @Test("a batch retried through the other server counts nothing there; sent to both at once it counts once; the key outlives SIGKILL and expires after 24 hours")
+    func batchKeysShared() async throws {
+        let cluster = try PostgresCluster()
+        let (a, b) = try await Self.startedPair(cluster)
+        let batch = Self.twelveImpressions
+        func post(_ daemon: DaemonProcess, _ key: String, _ body: String = batch) async -> Reply {
+            await Self.http(daemon, "POST", "/v1/events", body, headers: [("Idempotency-Key", key)])
+        }
+        // A acknowledged it; the client retries through B (the load balancer's choice): B knows the key.
+        let first = await post(a, "k-1")
+        #expect(first.status == 202 && first.headers["idempotent-replayed"] == nil)
+        let retry = await post(b, "k-1")
+        #expect(retry.status == 202 && retry.body == first.body && retry.headers["idempotent-replayed"] == "true")
+        let other = await post(b, "k-1", EventsFixture.batch([EventsFixture.event("click")]))
+        #expect(other.status == 422 && other.json?["type"] as? String == "urn:duwtje:problem:batch-key-reused")
+        #expect(Self.impressions(await Self.http(b, "GET", "/v1/report?journey=bz")) == 12)
+
+        // Sent through both servers at once (3 clients on each): one of them counts, the others are
+        // answered as it was, whichever server committed first.
+        let (socketA, socketB) = (a.socketPath, b.socketPath)
+        let replies = await withTaskGroup(of: Reply.self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    await Self.http(index % 2 == 0 ? socketA : socketB, "POST", "/v1/events", batch, headers: [("Idempotency-Key", "k-both")])
+                }
+            }
+            return await group.reduce(into: [Reply]()) { $0.append($1) }
+        }
+        #expect(replies.allSatisfy { $0.status == 202 } && Set(replies.map(\.body)).count == 1, "\(replies.map(\.status))")
+        #expect(replies.filter { $0.headers["idempotent-replayed"] == nil }.count == 1)
+        #expect(Self.impressions(await Self.http(a, "GET", "/v1/report?journey=bz")) == 24)
+
+        // B killed and restarted: the key is in the database, not in B's memory.
+        b.signal(SIGKILL)
+        #expect(await b.waitForExit() != 0)
+        try await b.start()
+        #expect(await post(b, "k-1").headers["idempotent-replayed"] == "true")
+        // A key remembered longer than 24 hours ago is a new batch.
+        try cluster.sql("UPDATE duwtje_batch_keys SET at = now() - interval '24 hours 1 second' WHERE key = 'k-1'")
+        let later = await post(b, "k-1")
+        #expect(later.status == 202 && later.headers["idempotent-replayed"] == nil)
+        #expect(Self.impressions(await Self.http(a, "GET", "/v1/report?journey=bz")) == 36)
+        await Self.stop(a, b)
+    }
+
+    @Test("a retry whose key another server has claimed but not committed waits for that transaction: committed, the key is taken (here with other events: 422); rolled back, the retry counts")
+    func retryWaitsForUncommittedClaim() async throws {
+        let cluster = try PostgresCluster()
+        let daemon = try Self.server(cluster, secret: "one", node: "b")
+        let batch = Self.twelveImpressions
+        try await daemon.start()
+        for (ending, key) in [("COMMIT", "held-1"), ("ROLLBACK", "held-2")] {
+            // Another server's flush, stopped between its claim of the key and its COMMIT.
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: (PostgresCluster.binaries ?? "") + "/psql")
+            holder.arguments = cluster.psqlArguments + ["-q"]
+            let input = Pipe()
+            holder.standardInput = input
+            holder.standardOutput = FileHandle.nullDevice
+            try holder.run()
+            defer { if holder.isRunning { holder.terminate() } }
+            try input.fileHandleForWriting.write(contentsOf: Data("""
+                BEGIN;
+                INSERT INTO duwtje_batch_keys (key, digest, answer, at) VALUES ('\(key)', '\\x00', '{}', now());
+
+                """.utf8))
+            // (psql stops at an error: no more is written to it then, which would be SIGPIPE.)
+            guard try await eventually("the other transaction holds \(key)", {
+                try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'") == "1"
+            }) else { break }
+            let socket = daemon.socketPath
+            let reply = Task { await Self.http(socket, "POST", "/v1/events", batch, headers: [("Idempotency-Key", key)]) }
+            guard try await eventually("the daemon's claim of \(key) waits for the lock", {
+                try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "1"
+            }), holder.isRunning else { break }
+            // The daemon's flush is blocked inside its transaction, unanswered: how it ends is up to the other one.
+            try input.fileHandleForWriting.write(contentsOf: Data("\(ending);\n".utf8))
+            try input.fileHandleForWriting.close()
+            let answer = await reply.value
+            if ending == "COMMIT" {
+                #expect(answer.status == 422 && answer.json?["type"] as? String == "urn:duwtje:problem:batch-key-reused",
+                        "\(answer.status) \(answer.body)")
+            } else {
+                #expect(answer.status == 202 && answer.headers["idempotent-replayed"] == nil, "\(answer.status) \(answer.body)")
+            }
+            holder.waitUntilExit()
+        }
+        #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 12)
+        await Self.stop(daemon)
+    }
+
     @Test("an empty database: two daemons starting at once both migrate under the advisory lock; duwtje store migrate and duwtje report")
     func migrationsAndCommands() async throws {
         let cluster = try PostgresCluster()
@@ -268,7 +372,7 @@ struct PostgresStoreTests {
 
         let migrate = try DaemonProcess.run(["store", "migrate", "--config", a.configPath])
         #expect(migrate.status == 0)
-        #expect(migrate.output.contains("schema version 2, up to date"), "\(migrate.output)")
+        #expect(migrate.output.contains("schema version 3, up to date"), "\(migrate.output)")
         #expect(!migrate.output.contains("postgres:"), "no password or secret in the output")
 
         // Counts from both servers, read by the command line from the database (no daemon asked).

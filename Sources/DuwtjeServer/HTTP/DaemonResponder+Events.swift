@@ -11,6 +11,9 @@ import NIOCore
 extension DaemonResponder {
     /// `POST /v1/events`: checks the whole batch against the rule set being served, then answers
     /// 202 only once the batch is durable in the store (group commit, see ``Store/append(_:)``).
+    /// A batch with an idempotency key (`batch`, or the `Idempotency-Key` header) that repeats a
+    /// remembered one counts nothing: 202 with the first answer and `Idempotent-Replayed: true`, or
+    /// 422 when the key came with other events.
     func ingest(_ request: Request) async throws(Problem) -> Response {
         let path = "/v1/events"
         let snapshot = state.snapshot
@@ -18,14 +21,19 @@ extension DaemonResponder {
         let batch: EventBatch
         do {
             let body = try await Self.collect(request, limit: settings.maxBodyBytes, path: path, setting: "events.max_body_bytes")
-            batch = try EventBatch.decode(body, ruleSet: snapshot.ruleSet, maxBatch: settings.maxBatch,
-                                          retentionDays: store.retentionDays)
+            batch = try EventBatch.decode(body, idempotencyKey: HTTPField.Name.idempotencyKey.flatMap { request.headers[$0] },
+                                          ruleSet: snapshot.ruleSet, maxBatch: settings.maxBatch, retentionDays: store.retentionDays)
         } catch {
             metrics.batchRejected(reason: error.reason)
             throw error
         }
+        guard let answer = WireJSON.encode(EventsAccepted(stored: batch.count, ruleset: snapshot.ruleSet.version)) else {
+            throw .internalError(path: path)
+        }
+        let receipt = batch.key.map { BatchReceipt(key: $0, digest: batch.digest ?? [], answer: answer) }
+        let outcome: BatchReceipt.Outcome
         do {
-            try await store.append(batch.counts, dismissals: batch.dismissals, ruleSet: snapshot.ruleSet)
+            outcome = try await store.append(batch.counts, dismissals: batch.dismissals, ruleSet: snapshot.ruleSet, receipt: receipt)
         } catch {
             // The store tells the log once when it starts failing (``Daemon/openStore``), not here per batch.
             metrics.batchRejected(reason: "store-failed")
@@ -39,7 +47,19 @@ extension DaemonResponder {
                 ? "the event store could not commit (the disk is full?); the batch is not stored; retry later"
                 : "the event store refuses writes until the daemon is restarted; /v1/status says why")
         }
-        return try Self.json(EventsAccepted(stored: batch.count, ruleset: snapshot.ruleSet.version), status: .accepted)
+        var headers = Self.jsonHeaders
+        switch outcome {
+        case .stored:
+            return Response(status: .accepted, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
+        case .replayed(let first):
+            metrics.batchReplayed()
+            if let name = HTTPField.Name.idempotentReplayed { headers[name] = "true" }
+            return Response(status: .accepted, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: first)))
+        case .keyReused:
+            let problem = Problem.batchKeyReused(key: batch.key ?? "", path: path)
+            metrics.batchRejected(reason: problem.reason)
+            throw problem
+        }
     }
 
     /// `GET /v1/report?journey=…&from=…&until=…`: read on a connection of its own, so a report
@@ -97,6 +117,13 @@ extension DaemonResponder {
     }
 
     static let storeRetryAfter = 30
+}
+
+extension HTTPField.Name {
+    /// The request's key for an event batch (``BatchKey``); a valid token, so never nil.
+    static let idempotencyKey = HTTPField.Name(BatchKey.headerName)
+    /// Set on the 202 to a repeated batch, as the idempotency-key draft's implementers do.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")
 }
 
 /// The answer to an accepted batch.

@@ -33,6 +33,17 @@ extension DaemonMetrics {
                              labels: [("reason", reason)]).increment()
     }
 
+    /// Counts a batch that repeated a remembered idempotency key with the same events: answered
+    /// as the first time, nothing stored. Many of them mean clients time out before the 202 comes.
+    public func batchReplayed() {
+        batchesReplayed.increment()
+    }
+
+    var batchesReplayed: Counter {
+        registry.makeCounter(descriptor: Self.name("event_batches_replayed", unit: "total",
+                                                   "Event batches that repeated an idempotency key with the same events: answered as the first time, nothing stored."))
+    }
+
     /// Whether the store is degraded (1: a shared store unreachable, caps in this server's memory,
     /// events refused) or not (0).
     public func storeDegraded(_ degraded: Bool) {
@@ -44,5 +55,6 @@ extension DaemonMetrics {
     /// Makes the event series visible at zero from the start.
     public func eventsReady() {
         for type in EventBatch.types { _ = eventsStored(type) }
+        _ = batchesReplayed
     }
 }

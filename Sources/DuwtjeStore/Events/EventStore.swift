@@ -64,7 +64,11 @@ public final class EventStore: Sendable {
     struct Waiter {
         var counts: [EventCountKey: Int]
         var dismissals: [Dismissal]
-        var continuation: CheckedContinuation<Void, any Error>
+        /// The batch's key, remembered in the same commit as its counts.
+        var receipt: BatchReceipt?
+        /// When the batch arrived (Unix seconds): its key is remembered from then.
+        var now: Double
+        var continuation: CheckedContinuation<BatchReceipt.Outcome, any Error>
     }
 
     /// A visitor (its keyed hash) closed a nudge until a time (Unix seconds).
@@ -98,7 +102,9 @@ public final class EventStore: Sendable {
         var failure: StoreError?
     }
 
-    static let schemaVersion = 1
+    /// 1: counts, showings, dismissals; 2: `batch_keys` (created on open when missing, so a file of
+    /// version 1 is migrated by opening it).
+    static let schemaVersion = 2
 
     /// Opens (creating when missing) the store at `path`, in WAL mode with full syncs.
     public init(path: String, retentionDays: Int, timeZone: TimeZone,
@@ -125,6 +131,9 @@ public final class EventStore: Sendable {
             CREATE INDEX IF NOT EXISTS cap_showings_visitor ON cap_showings (visitor, at);
             CREATE TABLE IF NOT EXISTS dismissals (visitor BLOB NOT NULL, nudge TEXT NOT NULL, until REAL NOT NULL,
               PRIMARY KEY (visitor, nudge)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS batch_keys (key TEXT PRIMARY KEY, digest BLOB NOT NULL, answer BLOB NOT NULL,
+              at REAL NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS batch_keys_at ON batch_keys (at);
             PRAGMA user_version = \(Self.schemaVersion);
             """)
         let oldest = try database.rows("SELECT MIN(day) FROM event_counts").first?.first ?? nil
@@ -151,13 +160,20 @@ public final class EventStore: Sendable {
     /// Stores a batch's counts and the dismissals it carries; returns once they are committed and
     /// fsynced, in one transaction.
     ///
+    /// - Parameters:
+    ///   - receipt: the batch's idempotency key: remembered in the same transaction, so that a
+    ///     batch repeated under it within ``BatchReceipt/keptFor`` of `now` counts nothing.
+    /// - Returns: whether the batch was counted, or repeats one that was (``BatchReceipt/Outcome``).
     /// - Throws: ``StoreError`` when the commit failed; then nothing of the batch is stored.
-    public func append(_ counts: [EventCountKey: Int], dismissals: [Dismissal] = []) async throws(StoreError) {
+    @discardableResult
+    public func append(_ counts: [EventCountKey: Int], dismissals: [Dismissal] = [], receipt: BatchReceipt? = nil,
+                       now: Date = Date()) async throws(StoreError) -> BatchReceipt.Outcome {
         do {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BatchReceipt.Outcome, any Error>) in
                 let (schedule, failure) = pending.withLock { pending -> (Bool, StoreError?) in
                     if let failure = pending.failure { return (false, failure) }
-                    pending.waiters.append(Waiter(counts: counts, dismissals: dismissals, continuation: continuation))
+                    pending.waiters.append(Waiter(counts: counts, dismissals: dismissals, receipt: receipt,
+                                                  now: now.timeIntervalSince1970, continuation: continuation))
                     if pending.draining { return (false, nil) }
                     pending.draining = true
                     return (true, nil)
@@ -202,7 +218,7 @@ public final class EventStore: Sendable {
     }
 
     public func flush() async {
-        try? await append([:])
+        _ = try? await append([:])
     }
 
     /// Runs the writer on the thread pool (the caller has set `draining`, so only one runs).
@@ -212,7 +228,9 @@ public final class EventStore: Sendable {
     }
 
     /// The writer: commits everything queued in one transaction, resumes its waiters, and goes on
-    /// while more has arrived in the meantime.
+    /// while more has arrived in the meantime. A batch repeating a key of a batch still being
+    /// committed is queued behind that commit, so it finds the key in the file (or, when that commit
+    /// failed, is the first with it); one repeating a key of its own group is decided with it.
     private func drain() {
         while true {
             let (waiters, showings) = pending.withLock { pending -> ([Waiter], [Showing]) in
@@ -225,13 +243,11 @@ public final class EventStore: Sendable {
             }
             if waiters.isEmpty && showings.isEmpty { return }
             let started = ContinuousClock.now
-            var merged: [EventCountKey: Int] = [:]
-            for waiter in waiters {
-                for (key, count) in waiter.counts { merged[key, default: 0] += count }
-            }
+            let outcomes: [BatchReceipt.Outcome]
+            let merged: [EventCountKey: Int]
             do {
                 defer { pending.withLock { $0.committing = [] } }
-                try commit(merged, showings, waiters.flatMap(\.dismissals))
+                (outcomes, merged) = try commit(waiters, showings)
             } catch let error where error.isDiskFull {
                 // The transaction was rolled back before anything reached an fsync: refuse only this
                 // group (503, so clients retry) and try the next one, so writing resumes by itself
@@ -257,7 +273,7 @@ public final class EventStore: Sendable {
                 }
             }
             pending.withLock { $0.diskFull = false }
-            for waiter in waiters { waiter.continuation.resume() }
+            for (waiter, outcome) in zip(waiters, outcomes) { waiter.continuation.resume(returning: outcome) }
             var byType: [String: Int] = [:]
             for (key, count) in merged { byType[key.type, default: 0] += count }
             if let observer = observer.withLock({ $0 }) { observer.call(duration, byType) }
@@ -283,13 +299,43 @@ public final class EventStore: Sendable {
         if let observer = failureObserver.withLock({ $0 }) { observer.call(error, true) }
     }
 
+    /// How many batches wait for the next commit (tests wait for a batch to be queued).
+    var queuedBatches: Int { pending.withLock { $0.waiters.count } }
+
     /// Why the store refuses writes, if it does.
     public var failure: StoreError? { pending.withLock { $0.failure } }
 
-    private func commit(_ counts: [EventCountKey: Int], _ showings: [Showing], _ dismissals: [Dismissal]) throws(StoreError) {
+    /// One transaction: decides each batch's key (``BatchReceipt/outcomes(of:remembered:)``), then
+    /// writes the counts and dismissals of those that count, their keys, and the showings. Returns
+    /// each batch's outcome and the counts written.
+    private func commit(_ waiters: [Waiter], _ showings: [Showing]) throws(StoreError)
+        -> (outcomes: [BatchReceipt.Outcome], counts: [EventCountKey: Int]) {
         try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) in
             try database.execute("BEGIN IMMEDIATE")
             do throws(StoreError) {
+                let keyed = waiters.filter { $0.receipt != nil }
+                var outcomes = [BatchReceipt.Outcome](repeating: .stored, count: waiters.count)
+                if !keyed.isEmpty {
+                    // Expired keys go in the commit that adds new ones, so they cannot outlive their use.
+                    let cutoff = (keyed.map(\.now).max() ?? 0) - BatchReceipt.keptFor
+                    try database.prepare("DELETE FROM batch_keys WHERE at <= ?").run([.real(cutoff)])
+                    let lookup = try database.prepare("SELECT digest, answer FROM batch_keys WHERE key = ?")
+                    outcomes = try BatchReceipt.outcomes(of: waiters.map(\.receipt)) { (key: String) throws(StoreError) in
+                        try lookup.bind([.text(key)])
+                        return try lookup.step() ? (digest: lookup.blob(0), answer: lookup.blob(1)) : nil
+                    }
+                }
+                var counts: [EventCountKey: Int] = [:]
+                var dismissals: [Dismissal] = []
+                let remember = keyed.isEmpty ? nil
+                    : try database.prepare("INSERT OR REPLACE INTO batch_keys (key, digest, answer, at) VALUES (?, ?, ?, ?)")
+                for (waiter, outcome) in zip(waiters, outcomes) where outcome == .stored {
+                    for (key, count) in waiter.counts { counts[key, default: 0] += count }
+                    dismissals += waiter.dismissals
+                    if let receipt = waiter.receipt, let remember {
+                        try remember.run([.text(receipt.key), .blob(receipt.digest), .blob(receipt.answer), .real(waiter.now)])
+                    }
+                }
                 if !counts.isEmpty {
                     let upsert = try database.prepare("""
                         INSERT INTO event_counts (day, journey, rule, variant, stage, persona, item_kind, item, type, count)
@@ -327,6 +373,7 @@ public final class EventStore: Sendable {
                     throw StoreError(path: path, message: "the database file was deleted or replaced while the daemon had it open; nothing more is written to it; restart the daemon to open what is at the path now",
                                      code: StoreError.movedCode)
                 }
+                return (outcomes, counts)
             } catch {
                 try? database.execute("ROLLBACK")
                 throw error
@@ -346,7 +393,7 @@ public final class EventStore: Sendable {
     }
 
     /// Deletes what is past keeping: aggregates older than the retention, showings older than the
-    /// longest cap window in force, dismissals that have ended.
+    /// longest cap window in force, dismissals that have ended, batch keys past ``BatchReceipt/keptFor``.
     public func prune(now: Date = Date()) throws(StoreError) {
         let cutoffDay = EventCountKey.day(of: now.addingTimeInterval(-Double(retentionDays) * 86_400), in: timeZone)
         let window = capWindow.withLock { $0 }.read()
@@ -359,6 +406,9 @@ public final class EventStore: Sendable {
             oldestDay.withLock { $0 = oldest }
             let dismissals = try database.prepare("DELETE FROM dismissals WHERE until <= ?")
             try dismissals.run([.real(now.timeIntervalSince1970)])
+            // Also here, for a store that stopped receiving keyed batches (those prune in their commit).
+            let keys = try database.prepare("DELETE FROM batch_keys WHERE at <= ?")
+            try keys.run([.real(now.timeIntervalSince1970 - BatchReceipt.keptFor)])
         }
     }
 

@@ -46,6 +46,16 @@ public enum PostgresSchema {
             """,
             "CREATE INDEX duwtje_dismissals_until ON duwtje_dismissals (until)",
         ],
+        // 3: the idempotency keys of event batches (docs/api.md, "Decision: `POST /v1/events`"): the
+        // key, SHA-256 of the batch's events, the 202 body it was given, and when (by the database's
+        // clock); kept 24 hours, pruned in the commits that add keys.
+        [
+            """
+            CREATE TABLE duwtje_batch_keys (
+              key text PRIMARY KEY, digest bytea NOT NULL, answer text NOT NULL, at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX duwtje_batch_keys_at ON duwtje_batch_keys (at)",
+        ],
     ]
 
     /// The version this build writes.

@@ -45,10 +45,16 @@ public final class PostgresStore: Store {
         }
     }
 
-    struct Waiter {
+    /// What one `POST /v1/events` brings to a group commit.
+    struct Batch: Sendable {
         var counts: [EventCountKey: Int]
         var dismissals: [EventStore.Dismissal]
-        var continuation: CheckedContinuation<Void, any Error>
+        var receipt: BatchReceipt?
+    }
+
+    struct Waiter {
+        var batch: Batch
+        var continuation: CheckedContinuation<BatchReceipt.Outcome, any Error>
     }
 
     struct Pending {
@@ -123,24 +129,31 @@ public final class PostgresStore: Store {
     /// Dismissals are committed in PostgreSQL with the counts, in the same statement, so every
     /// server sees them (``PostgresCapStore/isDismissed(visitor:nudge:now:)``); once committed they
     /// are also kept in this server's memory, for the fallback while degraded.
-    public func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet) async throws(StoreError) {
+    @discardableResult
+    public func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet,
+                       receipt: BatchReceipt?) async throws(StoreError) -> BatchReceipt.Outcome {
         let records = hasher.dismissals(dismissals, in: ruleSet)
-        try await append(counts, dismissals: records)
+        let outcome = try await append(counts, dismissals: records, receipt: receipt)
+        guard outcome == .stored else { return outcome }
         for record in records {
             capStore.memory.dismiss(visitor: Hex.string(record.visitor), nudge: record.nudge,
                                     until: Date(timeIntervalSince1970: record.until))
         }
+        return outcome
     }
 
-    func append(_ counts: [EventCountKey: Int], dismissals: [EventStore.Dismissal] = []) async throws(StoreError) {
+    @discardableResult
+    func append(_ counts: [EventCountKey: Int], dismissals: [EventStore.Dismissal] = [],
+                receipt: BatchReceipt? = nil) async throws(StoreError) -> BatchReceipt.Outcome {
         if let reason = health.state.withLock({ $0.degradedSince == nil ? nil : ($0.keyMismatch ?? $0.reason ?? "unreachable") }) {
             throw StoreError(path: redacted, message: "PostgreSQL is unavailable (\(reason))", retryAfter: 2)
         }
         do {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<BatchReceipt.Outcome, any Error>) in
                 let closed = pending.withLock { pending -> Bool in
                     guard !pending.closed else { return true }
-                    pending.waiters.append(Waiter(counts: counts, dismissals: dismissals, continuation: continuation))
+                    pending.waiters.append(Waiter(batch: Batch(counts: counts, dismissals: dismissals, receipt: receipt),
+                                                  continuation: continuation))
                     return false
                 }
                 if closed {
@@ -168,7 +181,8 @@ public final class PostgresStore: Store {
         }
     }
 
-    /// One group commit: every pending batch, merged, in one multi-row upsert.
+    /// One group commit: every pending batch, merged, in one multi-row upsert (with their keys, in
+    /// one transaction: ``commit(_:_:logger:)``).
     func flush(closing: Bool = false) async {
         let waiters = pending.withLock { pending -> [Waiter] in
             let taken = pending.waiters
@@ -177,30 +191,12 @@ public final class PostgresStore: Store {
             return taken
         }
         guard !waiters.isEmpty else { return }
-        var merged: [EventCountKey: Int] = [:]
-        // One row per visitor and nudge (one statement may not update a row twice): the latest end.
-        var closed: [EventStore.Dismissal] = []
-        var closedIndex: [String: Int] = [:]
-        for waiter in waiters {
-            for (key, count) in waiter.counts { merged[key, default: 0] += count }
-            for dismissal in waiter.dismissals {
-                let key = Hex.string(dismissal.visitor) + "\u{0}" + dismissal.nudge
-                if let index = closedIndex[key] {
-                    closed[index].until = max(closed[index].until, dismissal.until)
-                } else {
-                    closedIndex[key] = closed.count
-                    closed.append(dismissal)
-                }
-            }
-        }
         let started = ContinuousClock.now
+        let committed: Committed
         do {
-            if !merged.isEmpty || !closed.isEmpty {
-                let client = self.client
-                let (rows, dismissals) = (merged, closed)
-                // Short enough to answer 503 well within a client's patience when the database vanished mid-commit.
-                try await withDeadline(.seconds(2)) { try await Self.upsert(rows, dismissals: dismissals, client) }
-            }
+            let (client, logger, batches) = (self.client, self.logger, waiters.map(\.batch))
+            // Short enough to answer 503 well within a client's patience when the database vanished mid-commit.
+            committed = try await withDeadline(.seconds(2)) { try await Self.commit(batches, client, logger: logger) }
         } catch {
             let reason = PostgresSchema.describe(error)
             health.markDegraded("events: \(reason)")
@@ -209,7 +205,8 @@ public final class PostgresStore: Store {
             return
         }
         let duration = ContinuousClock.now - started
-        for waiter in waiters { waiter.continuation.resume() }
+        for (waiter, outcome) in zip(waiters, committed.outcomes) { waiter.continuation.resume(returning: outcome) }
+        let merged = committed.counts
         var byType: [String: Int] = [:]
         for (key, count) in merged { byType[key.type, default: 0] += count }
         let earliest = merged.keys.map(\.day).min()
@@ -219,8 +216,29 @@ public final class PostgresStore: Store {
         commitObserver.withLock { $0 }?(duration, byType)
     }
 
+    /// The counts and the dismissals of the batches that count, merged: one row per cell, and one per
+    /// visitor and nudge (one statement may not update a row twice) with the latest end.
+    static func merge(_ batches: [Batch], _ outcomes: [BatchReceipt.Outcome]) -> ([EventCountKey: Int], [EventStore.Dismissal]) {
+        var merged: [EventCountKey: Int] = [:]
+        var closed: [EventStore.Dismissal] = []
+        var closedIndex: [String: Int] = [:]
+        for (batch, outcome) in zip(batches, outcomes) where outcome == .stored {
+            for (key, count) in batch.counts { merged[key, default: 0] += count }
+            for dismissal in batch.dismissals {
+                let key = Hex.string(dismissal.visitor) + "\u{0}" + dismissal.nudge
+                if let index = closedIndex[key] {
+                    closed[index].until = max(closed[index].until, dismissal.until)
+                } else {
+                    closedIndex[key] = closed.count
+                    closed.append(dismissal)
+                }
+            }
+        }
+        return (merged, closed)
+    }
+
     /// The counts and the dismissals in one statement (a data-modifying `WITH`), so one commit holds both.
-    static func upsert(_ counts: [EventCountKey: Int], dismissals: [EventStore.Dismissal], _ client: PostgresClient) async throws {
+    static func upsert(_ counts: [EventCountKey: Int], dismissals: [EventStore.Dismissal]) -> PostgresQuery {
         var columns = [[String]](repeating: [], count: 9)
         var numbers: [Int64] = []
         for (key, count) in counts {
@@ -233,7 +251,7 @@ public final class PostgresStore: Store {
         let visitors = dismissals.map { Hex.string($0.visitor) }
         let nudges = dismissals.map(\.nudge)
         let ends = dismissals.map(\.until)
-        try await client.query("""
+        return """
             WITH closed AS (
               INSERT INTO duwtje_dismissals AS d (visitor, nudge, until)
               SELECT decode(v, 'hex'), n, u FROM unnest(\(visitors)::text[], \(nudges)::text[], \(ends)::float8[]) AS t (v, n, u)
@@ -244,7 +262,7 @@ public final class PostgresStore: Store {
                                  \(columns[8])::text[], \(numbers)::bigint[])
             ON CONFLICT (day, journey, rule, variant, stage, persona, item_kind, item, type)
             DO UPDATE SET count = e.count + excluded.count
-            """)
+            """
     }
 
     public func totals(journey: String?, from: String?, until: String?) async throws(StoreError) -> StoreTotals {
@@ -428,7 +446,8 @@ extension PostgresStore {
     }
 
     /// Deletes counts past the retention, cap rows whose last showing is past the longest window,
-    /// and dismissals that have ended.
+    /// dismissals that have ended, and batch keys past ``BatchReceipt/keptFor`` (also pruned in the
+    /// commits that add keys; here for a database that no longer receives any).
     func prune() async throws {
         let cutoffDay = EventCountKey.day(of: Date().addingTimeInterval(-Double(settings.retentionDays) * 86_400),
                                           in: settings.timeZone)
@@ -439,6 +458,7 @@ extension PostgresStore {
             try await client.query("DELETE FROM duwtje_event_counts WHERE day < \(cutoffDay)")
             try await client.query("DELETE FROM duwtje_cap_showings WHERE last_at <= \(before)")
             try await client.query("DELETE FROM duwtje_dismissals WHERE until <= \(Date().timeIntervalSince1970)")
+            try await client.query("DELETE FROM duwtje_batch_keys WHERE at <= now() - make_interval(secs => \(BatchReceipt.keptFor))")
         }
     }
 }

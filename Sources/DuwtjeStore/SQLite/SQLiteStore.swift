@@ -34,10 +34,13 @@ public final class SQLiteStore: Store {
     public var services: [any Service] { [] }
 
     /// Dismissals are kept as keyed hashes, committed with the counts, and applied once durable.
-    public func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet) async throws(StoreError) {
+    @discardableResult
+    public func append(_ counts: [EventCountKey: Int], dismissals: [EventBatch.Dismissal], ruleSet: RuleSet,
+                       receipt: BatchReceipt?) async throws(StoreError) -> BatchReceipt.Outcome {
         let records = durableCaps.dismissals(dismissals, in: ruleSet)
-        try await events.append(counts, dismissals: records)
-        durableCaps.remember(records)
+        let outcome = try await events.append(counts, dismissals: records, receipt: receipt)
+        if outcome == .stored { durableCaps.remember(records) }
+        return outcome
     }
 
     /// Read on a connection of its own, on the thread pool: a report never waits for the writer,

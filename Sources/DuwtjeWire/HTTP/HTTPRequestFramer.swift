@@ -219,6 +219,9 @@ public struct HTTPRequestFramer: Sendable {
                     return .failure(HTTPFramingError(status: 417, detail: "the only expectation met is '100-continue'"))
                 }
                 head.expectsContinue = !head.isHTTP10
+            case 15 where equalsLowercased(name, "idempotency-key"):
+                let key = String(decoding: value, as: UTF8.self)
+                head.idempotencyKey = head.idempotencyKey.map { $0 + ", " + key } ?? key
             default:
                 continue
             }

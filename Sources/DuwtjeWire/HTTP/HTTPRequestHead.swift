@@ -1,5 +1,6 @@
 /// What the daemon needs of a request's head, and nothing more: no header collection is built, the
-/// framer keeps only the fields that decide framing, connection and routing (RFC 9112).
+/// framer keeps only the fields that decide framing, connection and routing (RFC 9112), and the one
+/// a handler reads (`Idempotency-Key`, for `POST /v1/events`).
 public struct HTTPRequestHead: Sendable, Equatable {
     /// The method token as sent (`GET`, `POST`; case-sensitive, RFC 9110 9.1).
     public var method: String
@@ -18,9 +19,11 @@ public struct HTTPRequestHead: Sendable, Equatable {
     public var chunked: Bool
     /// `Expect: 100-continue` on an HTTP/1.1 request with a body: the client waits for `100 Continue`.
     public var expectsContinue: Bool
+    /// `Idempotency-Key` as sent (several fields joined with ", ", as RFC 9110 5.3 combines them).
+    public var idempotencyKey: String?
 
     public init(method: String, path: String, query: String? = nil, isHTTP10: Bool = false, keepAlive: Bool = true,
-                contentLength: Int? = nil, chunked: Bool = false, expectsContinue: Bool = false) {
+                contentLength: Int? = nil, chunked: Bool = false, expectsContinue: Bool = false, idempotencyKey: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -29,6 +32,7 @@ public struct HTTPRequestHead: Sendable, Equatable {
         self.contentLength = contentLength
         self.chunked = chunked
         self.expectsContinue = expectsContinue
+        self.idempotencyKey = idempotencyKey
     }
 
     /// Whether a body follows the head (a `Content-Length` above zero, or chunks).

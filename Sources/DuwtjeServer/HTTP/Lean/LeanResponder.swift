@@ -114,6 +114,7 @@ struct LeanResponder: Sendable {
         promise.completeWithTask {
             var fields = HTTPFields()
             fields[.contentLength] = String(body.readableBytes)
+            if let key = head.idempotencyKey, let name = HTTPField.Name.idempotencyKey { fields[name] = key }
             let request = Request(
                 head: HTTPRequest(method: HTTPRequest.Method(head.method) ?? .get, scheme: nil, authority: nil, path: head.target,
                                   headerFields: fields),
