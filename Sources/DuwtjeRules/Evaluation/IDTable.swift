@@ -65,47 +65,48 @@ final class IDTable: Sendable {
 
     subscript(key: String) -> Int? {
         guard let (hash, ascii) = Self.hash(key), ascii else { return dictionary[key] }
-        var slot = hash & mask
-        while true {
-            let position = Int(slots[slot])
-            if position < 0 { break }
-            if entries[position].hash == hash, entries[position].key == key { return entries[position].index }
-            slot = (slot &+ 1) & mask
+        let found = slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeBufferPointer { entries -> Int? in
+                var slot = hash & mask
+                while true {
+                    let position = Int(slots[slot])
+                    if position < 0 { return nil }
+                    if entries[position].hash == hash, entries[position].key == key { return entries[position].index }
+                    slot = (slot &+ 1) & mask
+                }
+            }
         }
+        if let found { return found }
         return hasNonASCIIKey ? dictionary[key] : nil
     }
 
     func contains(_ key: String) -> Bool { self[key] != nil }
 
-    /// A multiplicative hash of the UTF-8 bytes, eight at a time, and whether they are all ASCII;
+    /// A multiplicative hash of the UTF-8 bytes, eight at a time (the last word overlapping the one
+    /// before it; a string under eight bytes copied into one word), and whether they are all ASCII;
     /// nil for a string without contiguous UTF-8 (never the case for native Swift strings).
     static func hash(_ key: String) -> (Int, Bool)? {
         key.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Bool) in
             let count = bytes.count
             var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
-            guard let base = bytes.baseAddress else { return (Int(truncatingIfNeeded: hash), true) }
-            let raw = UnsafeRawPointer(base)
             var seen: UInt64 = 0
-            var offset = 0
-            var word: UInt64 = 0
-            while offset &+ 8 <= count {
-                word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            func mix(_ word: UInt64) {
                 seen |= word
                 hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
                 hash ^= hash &>> 29
-                offset &+= 8
             }
-            if offset < count {
-                word = 0
-                var shift: UInt64 = 0
-                while offset < count {
-                    word |= UInt64(base[offset]) &<< shift
-                    shift &+= 8
-                    offset &+= 1
+            let raw = UnsafeRawBufferPointer(bytes)
+            if count >= 8 {
+                var offset = 0
+                while offset &+ 8 <= count {
+                    mix(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    offset &+= 8
                 }
-                seen |= word
-                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
-                hash ^= hash &>> 29
+                if offset < count { mix(raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) }
+            } else if count > 0 {
+                var word: UInt64 = 0
+                withUnsafeMutableBytes(of: &word) { $0.copyMemory(from: raw) }
+                mix(word)
             }
             return (Int(truncatingIfNeeded: hash), seen & 0x8080_8080_8080_8080 == 0)
         }

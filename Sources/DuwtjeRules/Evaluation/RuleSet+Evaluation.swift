@@ -250,7 +250,7 @@ extension RuleSet {
             contextWarnings = contextWarnings.enumerated()
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
-        warnings.append(contentsOf: contextWarnings.lazy.map(\.text))
+        if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
         var languages: [String]?
         if let languageKey, let value = values[languageKey] {
             switch value {
@@ -380,11 +380,11 @@ struct Candidates {
 
     init(_ bucket: Bucket, facts: Facts, filedValues: [IDTable?]) {
         general = bucket.general
-        guard !bucket.byValue.isEmpty else { return }
+        guard !bucket.filedNumbers.isEmpty else { return }
         for (key, value) in facts.values.enumerated() {
             guard let value, let table = filedValues[key] else { continue }
             value.forEach { element in
-                guard case .string(let text) = element, let number = table[text], let list = bucket.byValue[number] else { return }
+                guard case .string(let text) = element, let number = table[text], let list = bucket.rules(filedUnder: number) else { return }
                 byValue.append((list, 0))
             }
         }

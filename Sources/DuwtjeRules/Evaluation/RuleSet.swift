@@ -180,10 +180,40 @@ final class CompiledRule: Sendable {
 struct Bucket: Sendable {
     /// Rank positions of rules that do not require a particular value, ascending.
     var general: [Int32] = []
-    /// Rank positions of rules that require one of these values of a context key, ascending, by
-    /// the value's number in ``CompiledJourney/filedValues`` (an integer key: no string is hashed
-    /// per bucket).
-    var byValue: [Int: [Int32]] = [:]
+    /// The numbers (in ``CompiledJourney/filedValues``) of the values rules are filed under here,
+    /// ascending, and beside each the rank positions of its rules, ascending. Sorted arrays searched
+    /// by halving: a bucket holds a few values, and hashing even an integer cost more.
+    var filedNumbers: [Int32] = []
+    var filedRules: [[Int32]] = []
+
+    /// The rules filed under value `number`, if any.
+    func rules(filedUnder number: Int) -> [Int32]? {
+        let index = place(of: number)
+        guard index < filedNumbers.count, Int(filedNumbers[index]) == number else { return nil }
+        return filedRules[index]
+    }
+
+    /// Files the rule at `position` under value `number` (positions come in rank order).
+    mutating func file(_ position: Int, under number: Int) {
+        let index = place(of: number)
+        if index < filedNumbers.count, Int(filedNumbers[index]) == number {
+            filedRules[index].append(Int32(position))
+        } else {
+            filedNumbers.insert(Int32(number), at: index)
+            filedRules.insert([Int32(position)], at: index)
+        }
+    }
+
+    /// Where `number` is in `filedNumbers`, or would be inserted.
+    private func place(of number: Int) -> Int {
+        var low = 0
+        var high = filedNumbers.count
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(filedNumbers[middle]) < number { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
 }
 
 /// A class for the same reason as `CompiledRule`: every request reads one.
@@ -272,7 +302,7 @@ struct Compiler {
                                 filed[key][value] = number
                                 filedCount += 1
                             }
-                            buckets[slot].byValue[number, default: []].append(Int32(position))
+                            buckets[slot].file(position, under: number)
                         }
                     } else {
                         buckets[slot].general.append(Int32(position))

@@ -13,7 +13,11 @@ enum Suggestions {
             if candidate.hasPrefix(name) || name.hasPrefix(candidate) {
                 distance = min(threshold, abs(candidate.count - name.count))
             } else {
-                distance = editDistance(target, Array(candidate.unicodeScalars), bound: threshold)
+                // Lengths further apart than the bound cannot be within it: skipped before the
+                // candidate's scalars are copied (on the request path most are that far).
+                let scalars = candidate.unicodeScalars
+                guard abs(scalars.count - target.count) <= threshold else { continue }
+                distance = editDistance(target, Array(scalars), bound: threshold)
             }
             if distance <= threshold { scored.append((distance, candidate)) }
         }
