@@ -85,6 +85,7 @@ final class IDTable: Sendable {
     /// A multiplicative hash of the UTF-8 bytes, eight at a time (the last word overlapping the one
     /// before it; a string under eight bytes copied into one word), and whether they are all ASCII;
     /// nil for a string without contiguous UTF-8 (never the case for native Swift strings).
+    @inline(__always)
     static func hash(_ key: String) -> (Int, Bool)? {
         key.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Bool) in
             let count = bytes.count

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Instructions per evaluation, counted by callgrind (independent of the machine's load), for one or
+# more builds of the benchmark harness side by side:
+#
+#   Benchmarks/Scripts/instructions.sh [--rules N] BINARY [BINARY...]
+#
+# Each BINARY is a release build of DuwtjeBenchmarks (copy it aside before building another). Each is
+# run under callgrind twice, `profile N 2` and `profile N 12`, with deterministic hashing; the
+# difference divided by the 10,000 extra evaluations is the cost of one evaluation and admission,
+# without the load (which the two runs share). Collecting only inside the loop with --toggle-collect
+# no longer works since admission is async: callgrind's toggles follow calls and returns, which an
+# async function's partial functions do not make.
+#
+# Valgrind 3.19 (Debian 12) crashes on libdispatch's sigsuspend with a mask in read-only memory
+# ("the 'impossible' happened", SIGSEGV in the tool): a preloaded sigsuspend that copies the mask
+# first lets it run. Debug info is stripped because valgrind cannot read Swift 6.3's DWARF.
+set -euo pipefail
+rules=10000
+if [ "${1:-}" = "--rules" ]; then rules=$2; shift 2; fi
+[ $# -ge 1 ] || { sed -n 2,8p "$0"; exit 2; }
+command -v valgrind >/dev/null || { echo "instructions: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/sigsuspend.c" <<'C'
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* The kernel's rt_sigsuspend with a writable copy of the mask (see instructions.sh). */
+int sigsuspend(const sigset_t *mask) {
+    sigset_t copy = *mask;
+    return (int)syscall(SYS_rt_sigsuspend, &copy, 8);
+}
+C
+cc -shared -fPIC -O2 -o "$work/sigsuspend.so" "$work/sigsuspend.c"
+for binary in "$@"; do
+  objcopy --strip-debug "$binary" "$work/harness"
+  declare -A total=()
+  for passes in 2 12; do
+    SWIFT_DETERMINISTIC_HASHING=1 LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind \
+      --callgrind-out-file="$work/out.$passes" "$work/harness" profile "$rules" "$passes" > "$work/log.$passes" 2>&1 \
+      || { echo "instructions: callgrind failed for $binary, see:" >&2; tail -5 "$work/log.$passes" >&2; exit 1; }
+    total[$passes]=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/log.$passes")
+  done
+  echo "$binary: $(( (total[12] - total[2]) / 10000 )) instructions per evaluation at $rules rules"
+done
