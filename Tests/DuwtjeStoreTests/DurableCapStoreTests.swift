@@ -13,13 +13,10 @@ struct DurableCapStoreTests {
 
     @Test("an evicted visitor is read back from the store, before and after the commit, and in a new process")
     func evictedVisitorReadBack() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dc-" + UUID().uuidString).path
+        let (path, hasher, directory) = Self.freshStore()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/d.db"
-        let hasher = VisitorHasher(key: SymmetricKey(size: .bits256))
         do {
-            let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
-            let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 2, now: start)
+            let (store, caps) = try Self.open(path, hasher, maxVisitors: 2, now: start)
             #expect(await caps.admit(visitor: "a", nudge: "n", cap: week, now: start))
             #expect(await caps.admit(visitor: "b", nudge: "n", cap: week, now: start))
             #expect(await caps.admit(visitor: "c", nudge: "n", cap: week, now: start))  // a is forgotten
@@ -35,8 +32,7 @@ struct DurableCapStoreTests {
             await store.flush()
         }
         // A new process with room for one visitor: all three still capped, from the file.
-        let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
-        let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 1, now: start.addingTimeInterval(10))
+        let (_, caps) = try Self.open(path, hasher, maxVisitors: 1, now: start.addingTimeInterval(10))
         #expect(caps.remembered == 0, "memory starts empty; visitors are read back when they return")
         for visitor in ["a", "b", "c"] {
             #expect(await !caps.admit(visitor: visitor, nudge: "n", cap: week, now: start.addingTimeInterval(20)), "\(visitor)")
@@ -51,13 +47,10 @@ struct DurableCapStoreTests {
     /// it does not remember, and must count (durably) what it admits.
     @Test("without waiting: a remembered visitor is answered and counted, a forgotten one is left to the store")
     func withoutWaiting() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dw-" + UUID().uuidString).path
+        let (path, hasher, directory) = Self.freshStore()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/d.db"
-        let hasher = VisitorHasher(key: SymmetricKey(size: .bits256))
         do {
-            let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
-            let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 1, now: start)
+            let (store, caps) = try Self.open(path, hasher, maxVisitors: 1, now: start)
             #expect(caps.admitWithoutWaiting(visitor: "a", nudge: "n", cap: week, now: start) == nil, "not in memory: the store decides")
             #expect(caps.remembered == 0, "nothing remembered or counted by a nil")
             #expect(await caps.admit(visitor: "a", nudge: "n", cap: week, now: start))
@@ -69,9 +62,19 @@ struct DurableCapStoreTests {
             await store.flush()
         }
         // The showing admitted without waiting was handed to the store: a new process still caps it.
-        let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
-        let caps = try DurableCapStore(store: store, hasher: hasher, maxVisitors: 4, now: start.addingTimeInterval(10))
+        let (_, caps) = try Self.open(path, hasher, maxVisitors: 4, now: start.addingTimeInterval(10))
         #expect(await !caps.admit(visitor: "a", nudge: "other", cap: week, now: start.addingTimeInterval(20)))
     }
-}
 
+    /// A store path in a new directory (the caller removes it) and a new visitor key.
+    static func freshStore() -> (path: String, hasher: VisitorHasher, directory: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dc-" + UUID().uuidString).path
+        return (directory + "/d.db", VisitorHasher(key: SymmetricKey(size: .bits256)), directory)
+    }
+
+    /// The store at `path` and its durable caps, opened as a daemon process opens them.
+    static func open(_ path: String, _ hasher: VisitorHasher, maxVisitors: Int, now: Date) throws -> (EventStore, DurableCapStore) {
+        let store = try EventStore(path: path, retentionDays: 400, timeZone: .gmt)
+        return (store, try DurableCapStore(store: store, hasher: hasher, maxVisitors: maxVisitors, now: now))
+    }
+}

@@ -40,13 +40,9 @@ struct CandidateCounter {
             var discriminator: (String, [String])?
             for condition in rule.when.context {
                 for test in condition.tests {
-                    guard case .equals(let values) = test else { continue }
-                    let strings = values.compactMap { value -> String? in
-                        if case .string(let text) = value { return text }
-                        return nil
-                    }
-                    guard strings.count == values.count else { continue }
-                    if discriminator == nil || strings.count < discriminator!.1.count { discriminator = (condition.key, strings) }
+                    guard let strings = test.textValues else { continue }
+                    if let current = discriminator, current.1.count <= strings.count { continue }
+                    discriminator = (condition.key, strings)
                 }
             }
             let mayNudge = rule.nudge != nil || rule.variants.contains { if case .replace = $0.nudge { true } else { false } }

@@ -325,12 +325,7 @@ struct Compiler {
         var best: (Int, [String])?
         for condition in when.context {
             for test in condition.tests {
-                guard case .equals(let values) = test else { continue }
-                let strings = values.compactMap { value -> String? in
-                    if case .string(let text) = value { return text }
-                    return nil
-                }
-                guard strings.count == values.count else { continue }
+                guard let strings = test.textValues else { continue }
                 if let current = best, current.1.count <= strings.count { continue }
                 best = (condition.key, strings)
             }
