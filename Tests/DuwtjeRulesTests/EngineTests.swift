@@ -336,10 +336,10 @@ struct EngineTests {
         let rules = try ruleSet("""
         rules:
           - id: exp
+            why: w
             active: { from: 2026-11-01 }
             recommend: [ { content: c1 } ]
             nudge: { id: n-a, message: A, alternative: alt, cap: { max: 3, per: 7d } }
-            why: w
             variants:
               controle: { weight: 10, nudge: null }
               a: { weight: 45 }
