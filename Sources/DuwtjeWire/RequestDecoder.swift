@@ -125,7 +125,9 @@ public struct RequestDecoder: Sendable {
             throw RequestError(.malformedJSON, field: nil, detail: "the body must be a JSON object, not \(value.kindDescription)")
         }
         let allowed = endpoint.fields
-        for name in fields.keys.sorted() where !allowed.contains(name) {
+        // Sorted only when some field is unknown: the first in name order is named, in every process.
+        for name in fields.keys.contains(where: { !allowed.contains($0) }) ? fields.keys.sorted() : []
+            where !allowed.contains(name) {
             var detail = "unknown field '\(name)'"
             if endpoint == .nudges, name == "visitor" || name == "limit" {
                 detail += ": /v1/nudges lists every fitting nudge, without caps or a limit; leave it out"
@@ -169,21 +171,30 @@ public struct RequestDecoder: Sendable {
                 throw RequestError(.wrongType, field: "context",
                                    detail: "'context' must be an object of keys and values, not \(context.kindDescription)")
             }
-            // In key order, so that of several bad values the same one is named in every process
-            // (a dictionary's order follows the per-process hash seed).
-            for (key, entry) in entries.sorted(by: { $0.key < $1.key }) {
-                let name = "context.\(key)"
-                switch entry {
-                case .null:
-                    continue
-                case .array(let items):
-                    request.context[key] = .list(try items.map { item throws(RequestError) in try scalar(item, name) })
-                default:
-                    request.context[key] = .scalar(try scalar(entry, name))
-                }
+            request.context.reserveCapacity(entries.count)
+            do {
+                for (key, entry) in entries { try add(key, entry, to: &request) }
+            } catch {
+                // Of several bad values the first in key order is named, so that every process
+                // names the same one (a dictionary's order follows the per-process hash seed); the
+                // sort is only paid for a body that is refused.
+                for (key, entry) in entries.sorted(by: { $0.key < $1.key }) { try add(key, entry, to: &request) }
+                throw error
             }
         }
         return request
+    }
+
+    /// One context entry: null counts as absent, a list keeps its order.
+    func add(_ key: String, _ entry: JSONValue, to request: inout EvaluationRequest) throws(RequestError) {
+        switch entry {
+        case .null:
+            return
+        case .array(let items):
+            request.context[key] = .list(try items.map { item throws(RequestError) in try scalar(item, contextKey: key) })
+        default:
+            request.context[key] = .scalar(try scalar(entry, contextKey: key))
+        }
     }
 
     static func isNull(_ value: JSONValue) -> Bool {
@@ -200,12 +211,14 @@ public struct RequestDecoder: Sendable {
         }
     }
 
-    func scalar(_ value: JSONValue, _ name: String) throws(RequestError) -> ContextScalar {
+    /// A context value (`context.<key>`, named only when it is refused).
+    func scalar(_ value: JSONValue, contextKey key: String) throws(RequestError) -> ContextScalar {
         switch value {
         case .string(let text): return .string(text)
         case .number(let number): return .number(number)
         case .bool(let flag): return .bool(flag)
         default:
+            let name = "context.\(key)"
             throw RequestError(.wrongType, field: name,
                                detail: "'\(name)' must be a string, number, true/false or a list of those, not \(value.kindDescription)")
         }
