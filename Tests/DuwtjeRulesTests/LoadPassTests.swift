@@ -35,4 +35,27 @@ struct LoadPassTests {
             #expect((kept?.rules.count ?? 0) > 10)
         }
     }
+
+    @Test("a cancelled load reads no file and yields no definition, only the error that it was cancelled; the reader stops at its first event")
+    func cancelled() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Rules").path
+        let files = try RuleDirectory.read(shipped).filter { !$0.isTest }
+        let cancellation = LoadCancellation()
+        var loader = RuleSetLoader(timeZone: amsterdam)
+        loader.cancellation = cancellation
+        #expect(loader.load(files: files).definition != nil, "not yet cancelled, the shipped rules load")
+        cancellation.cancel()
+        var pass = LoadPass(limits: .default, timeZone: amsterdam)
+        pass.cancellation = cancellation
+        #expect(pass.run(files) == nil)
+        #expect(pass.decoder.diagnostics.map(\.message) == [YAMLReader.cancelledMessage])
+        #expect(pass.journeys.isEmpty && pass.ruleCount == 0, "a file was read after the cancellation")
+        let output = loader.load(files: files)
+        #expect(output.definition == nil)
+        #expect(output.diagnostics.errors.map(\.message) == [YAMLReader.cancelledMessage])
+        let read = YAMLReader.read(Array("a: [1, 2]\n".utf8), file: "t.yaml", cancellation: cancellation)
+        #expect(read.document == nil)
+        #expect(read.diagnostics.map(\.description) == ["t.yaml:1:1: error: \(YAMLReader.cancelledMessage)"])
+    }
 }

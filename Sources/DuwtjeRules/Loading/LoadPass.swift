@@ -9,6 +9,7 @@ struct LoadPass {
     let timeZone: TimeZone
     /// The store's retention in seconds, for the ethics checks.
     var retention = RuleSetLoader.defaultRetention
+    var cancellation: LoadCancellation?
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
@@ -47,7 +48,7 @@ struct LoadPass {
         var contentFiles: [RuleFile] = []
         var ruleFiles: [RuleFile] = []
         var kept: [String: YAMLReader.Result]? = files.reduce(0) { $0 + $1.bytes.count } <= keepTreesUpTo ? [:] : nil
-        Self.readEach(files, limits: limits) { read, file in
+        Self.readEach(files, limits: limits, cancellation: cancellation) { read, file in
             decoder.diagnostics += read.diagnostics
             guard let document = read.document else { return }
             let parts = readDeclarations(document)
@@ -55,7 +56,8 @@ struct LoadPass {
             if parts.rules { ruleFiles.append(file) }
             if parts.content || parts.rules { kept?[file.path] = read }
         }
-        Self.readEach(contentFiles, limits: limits, kept: kept) { read, _ in
+        guard !stoppedByCancellation() else { return nil }
+        Self.readEach(contentFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
             for node in Self.section("content", of: read.document) {
                 if let item = decodeContent(node) { content.append(item) }
             }
@@ -74,7 +76,8 @@ struct LoadPass {
             }
         }
         var order = 0
-        Self.readEach(ruleFiles, limits: limits, kept: kept) { read, _ in
+        guard !stoppedByCancellation() else { return nil }
+        Self.readEach(ruleFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
             for node in Self.section("rules", of: read.document) {
                 if let rule = decodeRule(node, order: order) { rules.append(rule) }
                 order += 1
@@ -83,12 +86,23 @@ struct LoadPass {
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
                                            files: files.map(\.path), version: "", register: register)
+        guard !stoppedByCancellation() else { return nil }
         if !decoder.diagnostics.hasErrors {
             var warnings = WarningPass(definition: definition, timeZone: timeZone, retention: retention)
             warnings.run()
             decoder.diagnostics += warnings.diagnostics
         }
         return definition
+    }
+
+    /// Whether the load was cancelled; if so, records that as the error that keeps the result from
+    /// being used (a parse it interrupted may have recorded it already).
+    mutating func stoppedByCancellation() -> Bool {
+        guard let cancellation, cancellation.isCancelled else { return false }
+        if !decoder.diagnostics.contains(where: { $0.message == YAMLReader.cancelledMessage }) {
+            decoder.error(YAMLReader.cancelledMessage, at: SourceLocation(file: "", line: 0, column: 0))
+        }
+        return true
     }
 
     /// The items of a top-level list, as the first read found them (its diagnostics were kept then).
@@ -101,18 +115,19 @@ struct LoadPass {
     /// declarations come out exactly as a one-by-one read would give them. A window's trees are
     /// freed before the next is parsed. With `kept`, the trees of a first read are handed over instead.
     static func readEach(_ files: [RuleFile], limits: YAMLLimits, kept: [String: YAMLReader.Result]? = nil,
-                         _ body: (YAMLReader.Result, RuleFile) -> Void) {
+                         cancellation: LoadCancellation? = nil, _ body: (YAMLReader.Result, RuleFile) -> Void) {
         if let kept {
             for file in files { if let read = kept[file.path] { body(read, file) } }
             return
         }
         let window = max(1, ProcessInfo.processInfo.activeProcessorCount)
         for start in stride(from: 0, to: files.count, by: window) {
+            if cancellation?.isCancelled == true { return }
             let batch = files[start..<min(files.count, start + window)]
             let results = Mutex<[YAMLReader.Result?]>(Array(repeating: nil, count: batch.count))
             DispatchQueue.concurrentPerform(iterations: batch.count) { index in
                 let file = batch[batch.startIndex + index]
-                let read = YAMLReader.read(file.bytes, file: file.path, limits: limits)
+                let read = YAMLReader.read(file.bytes, file: file.path, limits: limits, cancellation: cancellation)
                 results.withLock { $0[index] = read }
             }
             for (index, read) in results.withLock({ $0 }).enumerated() {

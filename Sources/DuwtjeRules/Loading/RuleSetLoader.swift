@@ -10,6 +10,8 @@ public struct RuleSetLoader: Sendable {
     public var timeZone: TimeZone
     /// The store's retention in seconds: a cap window longer than this is an ethics warning.
     public var retention: Int64
+    /// Stops the load early when cancelled (``LoadCancellation``); nil for a load nobody abandons.
+    public var cancellation: LoadCancellation?
 
     /// The store's default retention, 400 days (`store.retention`).
     public static let defaultRetention: Int64 = 400 * 86_400
@@ -58,6 +60,7 @@ public struct RuleSetLoader: Sendable {
         let served = files.filter { !$0.isTest }
         var pass = LoadPass(limits: limits, timeZone: timeZone)
         pass.retention = retention
+        pass.cancellation = cancellation
         let definition = pass.run(served)
         let version = RuleDirectory.version(of: served)
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in

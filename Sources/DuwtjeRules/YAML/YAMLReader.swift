@@ -33,7 +33,10 @@ public enum YAMLReader {
         public var diagnostics: [Diagnostic]
     }
 
-    public static func read(_ bytes: [UInt8], file: String, limits: YAMLLimits = .default) -> Result {
+    /// With `cancellation`, a read stops at the next event once it is cancelled, with the error
+    /// ``cancelledMessage`` (see ``LoadCancellation``).
+    public static func read(_ bytes: [UInt8], file: String, limits: YAMLLimits = .default,
+                            cancellation: LoadCancellation? = nil) -> Result {
         if bytes.count > limits.maxBytes {
             return fail("file is \(bytes.count) bytes, over the limit of \(limits.maxBytes) bytes",
                         at: SourceLocation(file: file, line: 1, column: 1),
@@ -45,9 +48,12 @@ public enum YAMLReader {
                         fix: "save the file as UTF-8")
         }
         if bytes.isEmpty { return Result(document: nil, diagnostics: []) }
-        var builder = TreeBuilder(file: file, limits: limits)
+        var builder = TreeBuilder(file: file, limits: limits, cancellation: cancellation)
         return builder.run(bytes)
     }
+
+    /// The error of a read or load stopped by its ``LoadCancellation``.
+    public static let cancelledMessage = "the load was cancelled"
 
     static func fail(_ message: String, at location: SourceLocation, fix: String? = nil) -> Result {
         Result(document: nil, diagnostics: [Diagnostic(.error, message, at: location, fix: fix)])
@@ -115,6 +121,7 @@ private struct TreeBuilder {
 
     let file: String
     let limits: YAMLLimits
+    let cancellation: LoadCancellation?
     var frames: [Frame] = []
     var anchors: [String: Anchored] = [:]
     var openAnchors: Set<String> = []
@@ -123,9 +130,10 @@ private struct TreeBuilder {
     var documents = 0
     var diagnostics: [Diagnostic] = []
 
-    init(file: String, limits: YAMLLimits) {
+    init(file: String, limits: YAMLLimits, cancellation: LoadCancellation?) {
         self.file = file
         self.limits = limits
+        self.cancellation = cancellation
     }
 
     struct Stop: Error {
@@ -149,6 +157,9 @@ private struct TreeBuilder {
                         throw Stop(diagnostic: parserError(parser))
                     }
                     defer { yaml_event_delete(&event) }
+                    if let cancellation, cancellation.isCancelled {
+                        throw Stop(diagnostic: Diagnostic(.error, YAMLReader.cancelledMessage, at: location(event.start_mark)))
+                    }
                     finished = try handle(&event)
                 }
             }

@@ -136,6 +136,11 @@ public struct Daemon: Sendable {
             failure = await startup.failure ?? (error as? DaemonError) ?? .bind(path: configuration.socket.path, reason: Self.reason(error))
         }
         if let early = await startup.failure { failure = early }
+        // A reload SIGTERM abandoned is cancelled and ends within milliseconds; let it, rather
+        // than exit under its parse (bounded: a stop never waits on a load).
+        if await !reloader.finishAbandonedReload(within: .seconds(2)) {
+            logger.warning("stopping while an abandoned reload still runs")
+        }
         await store.close()
         socket.abandon()
         socket.remove()

@@ -31,8 +31,13 @@ public final class ServingSnapshot: Sendable {
     ///
     /// - Throws: ``DaemonError/rulesDirectory(_:)`` or ``DaemonError/rules(directory:diagnostics:)``
     ///   with every error and its place.
-    public static func load(_ configuration: DaemonConfiguration, now: Date = Date()) throws(DaemonError) -> ServingSnapshot {
-        let loader = RuleSetLoader(timeZone: configuration.timeZone, retention: Int64(configuration.store.retentionDays) * 86_400)
+    ///
+    /// With `cancellation` (a reload), the load stops early once it is cancelled and throws its
+    /// ``YAMLReader/cancelledMessage`` error.
+    public static func load(_ configuration: DaemonConfiguration, now: Date = Date(),
+                            cancellation: LoadCancellation? = nil) throws(DaemonError) -> ServingSnapshot {
+        var loader = RuleSetLoader(timeZone: configuration.timeZone, retention: Int64(configuration.store.retentionDays) * 86_400)
+        loader.cancellation = cancellation
         let output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: configuration.rules)
