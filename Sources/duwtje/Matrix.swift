@@ -38,11 +38,12 @@ struct Matrix: ParsableCommand {
     func run() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         let moment = try parseNow(now)
-        let (ruleSet, _) = try options.load()
-        let context = try Query.context(contextPairs, definition: ruleSet.definition)
+        let (definition, zone) = try options.loadDefinition()
+        let context = try Query.context(contextPairs, definition: definition)
         let matrix: JourneyMatrix
         do {
-            matrix = try JourneyMatrix(ruleSet: ruleSet, journey: journey, context: context, limit: limit, now: moment)
+            matrix = try JourneyMatrix(definition: definition, timeZone: zone, journey: journey, context: context, limit: limit,
+                                       now: moment)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

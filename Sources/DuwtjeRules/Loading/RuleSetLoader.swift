@@ -54,12 +54,17 @@ public struct RuleSetLoader: Sendable {
     }
 
     /// Loads a rule set from files already in memory (test files among them are ignored).
-    public func load(files: [RuleFile]) -> Output {
-        let served = files.filter { !$0.isTest }
+    ///
+    /// `files` is consumed: each file's bytes are let go once parsed for the last time, so a caller
+    /// that passes its array with `consume` never holds all of a large set's bytes and its
+    /// definition at once.
+    public func load(files: consuming [RuleFile]) -> Output {
+        files.removeAll { $0.isTest }
+        let version = RuleDirectory.version(of: files)
+        let fileCount = files.count
         var pass = LoadPass(limits: limits, timeZone: timeZone)
         pass.retention = retention
-        let definition = pass.run(served)
-        let version = RuleDirectory.version(of: served)
+        let definition = pass.run(&files)
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
             a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location
         }.map(\.element)
@@ -68,7 +73,7 @@ public struct RuleSetLoader: Sendable {
         result?.version = version
         let counts = Counts(journeys: pass.journeys.count, personas: pass.personas.count,
                             content: pass.contentCount, rules: pass.ruleCount)
-        return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: served.count, version: version,
+        return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: fileCount, version: version,
                       counts: counts)
     }
 }
