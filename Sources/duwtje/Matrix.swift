@@ -38,7 +38,8 @@ struct Matrix: ParsableCommand {
     func run() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         let moment = try parseNow(now)
-        let (definition, zone) = try options.loadDefinition()
+        // Warnings are `duwtje check`'s: the matrix shows none, so it does not look for them.
+        let (definition, zone) = try options.loadDefinition(warnings: false)
         let context = try Query.context(contextPairs, definition: definition)
         let matrix: JourneyMatrix
         do {

@@ -9,6 +9,8 @@ struct LoadPass {
     let timeZone: TimeZone
     /// The store's retention in seconds, for the ethics checks.
     var retention = RuleSetLoader.defaultRetention
+    /// Whether the warning pass runs (``RuleSetLoader/warnings``).
+    var warnings = true
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
@@ -56,7 +58,7 @@ struct LoadPass {
         var contentFiles: [Int] = []
         var ruleFiles: [Int] = []
         var kept: [String: YAMLReader.Result]? = files.reduce(0) { $0 + $1.bytes.count } <= keepTreesUpTo ? [:] : nil
-        Self.readEach(&files, Array(files.indices), limits: limits) { read, index in
+        Self.readEach(&files, Array(files.indices), limits: limits, keepsTrees: kept != nil) { read, index in
             decoder.diagnostics += read.diagnostics
             guard let document = read.document else { return true }
             let parts = readDeclarations(document)
@@ -100,7 +102,7 @@ struct LoadPass {
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
                                            files: paths, version: "", register: register)
-        if !decoder.diagnostics.hasErrors {
+        if warnings, !decoder.diagnostics.hasErrors {
             var warnings = WarningPass(definition: definition, timeZone: timeZone, retention: retention)
             warnings.run()
             decoder.diagnostics += warnings.diagnostics
@@ -118,8 +120,12 @@ struct LoadPass {
     /// diagnostics and declarations come out exactly as a one-by-one read would give them. A window's
     /// trees are freed before the next is parsed. With `kept`, the trees of a first read are handed
     /// over instead. When `body` returns true the file is not read again: its bytes are let go.
+    ///
+    /// `keepsTrees` false: the trees are looked at and dropped (the first read of a large set), so
+    /// their long texts are not worth storing once per file (``YAMLReader/read(_:file:limits:shareTexts:)``).
     static func readEach(_ files: inout [RuleFile], _ indices: [Int], limits: YAMLLimits,
-                         kept: [String: YAMLReader.Result]? = nil, _ body: (YAMLReader.Result, Int) -> Bool) {
+                         kept: [String: YAMLReader.Result]? = nil, keepsTrees: Bool = true,
+                         _ body: (YAMLReader.Result, Int) -> Bool) {
         if let kept {
             for index in indices {
                 if let read = kept[files[index].path], body(read, index) { files[index].bytes = [] }
@@ -131,7 +137,7 @@ struct LoadPass {
             let batch = indices[start..<min(indices.count, start + window)].map { files[$0] }
             let results = Mutex<[YAMLReader.Result?]>(Array(repeating: nil, count: batch.count))
             DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-                let read = YAMLReader.read(batch[index].bytes, file: batch[index].path, limits: limits)
+                let read = YAMLReader.read(batch[index].bytes, file: batch[index].path, limits: limits, shareTexts: keepsTrees)
                 results.withLock { $0[index] = read }
             }
             for (offset, read) in results.withLock({ $0 }).enumerated() {

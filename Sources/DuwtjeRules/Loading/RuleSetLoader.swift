@@ -11,6 +11,11 @@ public struct RuleSetLoader: Sendable {
     /// The store's retention in seconds: a cap window longer than this is an ethics warning.
     public var retention: Int64
 
+    /// Whether the warnings of rules.md section 7 are looked for (after a load without errors).
+    /// A tool that shows no warnings (`duwtje matrix`) turns them off: at 100,000 rules they are
+    /// 7% of a load.
+    public var warnings = true
+
     /// The store's default retention, 400 days (`store.retention`).
     public static let defaultRetention: Int64 = 400 * 86_400
 
@@ -64,6 +69,7 @@ public struct RuleSetLoader: Sendable {
         let fileCount = files.count
         var pass = LoadPass(limits: limits, timeZone: timeZone)
         pass.retention = retention
+        pass.warnings = warnings
         let definition = pass.run(&files)
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
             a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location

@@ -176,6 +176,9 @@ extension JourneyMatrix {
 
 /// Text made safe for HTML element content and attribute values.
 func escape(_ text: String) -> String {
+    // Most texts (ids, titles) hold none of the five: returned as they are, without walking
+    // them character by character.
+    guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
     var result = ""
     result.reserveCapacity(text.utf8.count)
     for character in text {
