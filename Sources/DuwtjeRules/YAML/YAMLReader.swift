@@ -316,19 +316,25 @@ private struct TreeBuilder {
         if let anchor {
             anchors[anchor] = Anchored(node: node, size: size, height: height)
         }
-        guard var frame = frames.popLast() else {
+        guard !frames.isEmpty else {
             document = node
             return
         }
-        frame.size += size
-        frame.height = max(frame.height, height + 1)
-        switch frame.collection {
+        // The open collection is changed where it stands: its payload is swapped out (so its
+        // arrays stay uniquely referenced and grow in place) instead of the whole frame (location,
+        // anchor, collection) being popped and pushed again for every node.
+        let top = frames.count - 1
+        frames[top].size += size
+        frames[top].height = max(frames[top].height, height + 1)
+        var collection = Collection.sequence([])
+        swap(&collection, &frames[top].collection)
+        switch collection {
         case .sequence(var items):
-            frame.collection = .sequence([])
+            collection = .sequence([])
             items.append(node)
-            frame.collection = .sequence(items)
+            collection = .sequence(items)
         case .mapping(var pairs, var merges, let pendingKey, var keys):
-            frame.collection = .sequence([])
+            collection = .sequence([])
             if let key = pendingKey {
                 let name = key.scalar?.text ?? ""
                 if key.scalar?.isPlain == true, name == "<<" {
@@ -345,16 +351,16 @@ private struct TreeBuilder {
                     }
                     pairs.append(YAMLNode.Pair(key: key, value: node))
                 }
-                frame.collection = .mapping(pairs: pairs, merges: merges, pendingKey: nil, keys: keys)
+                collection = .mapping(pairs: pairs, merges: merges, pendingKey: nil, keys: keys)
             } else {
                 guard node.scalar != nil else {
                     throw Stop(diagnostic: Diagnostic(.error, "a mapping key must be a plain value, not \(node.kindDescription)",
                                                       at: node.location))
                 }
-                frame.collection = .mapping(pairs: pairs, merges: merges, pendingKey: node, keys: keys)
+                collection = .mapping(pairs: pairs, merges: merges, pendingKey: node, keys: keys)
             }
         }
-        frames.append(frame)
+        frames[top].collection = collection
     }
 
     /// Mappings with fewer explicit entries than this are checked for duplicate keys by a linear
