@@ -1,6 +1,9 @@
 import ArgumentParser
 import DuwtjeRules
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `duwtje matrix`: the GAP matrix of the inbound method, so marketing staff see per journey what
 /// every stage × persona gets, and where only fallbacks or nothing answer, without reading YAML.
@@ -35,20 +38,22 @@ struct Matrix: ParsableCommand {
     func run() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         let moment = try parseNow(now)
-        let (ruleSet, _) = try options.load()
-        let context = try Query.context(contextPairs, definition: ruleSet.definition)
+        // Warnings are `duwtje check`'s: the matrix shows none, so it does not look for them.
+        let (definition, zone) = try options.loadDefinition(warnings: false)
+        let context = try Query.context(contextPairs, definition: definition)
         let matrix: JourneyMatrix
         do {
-            matrix = try JourneyMatrix(ruleSet: ruleSet, journey: journey, context: context, limit: limit, now: moment)
+            matrix = try JourneyMatrix(definition: definition, timeZone: zone, journey: journey, context: context, limit: limit,
+                                       now: moment)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
         if let html {
             do {
-                try Data(matrix.html().utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+                try Self.writeAtomically(html) { out in matrix.writeHTML { out.write($0) } }
             } catch {
-                printError("error: cannot write \(html): \(error.localizedDescription)")
+                printError("error: cannot write \(html): \(error)")
                 throw ExitCode(1)
             }
         }
@@ -57,9 +62,70 @@ struct Matrix: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(matrix), as: UTF8.self))
         } else {
-            print(matrix.text(width: 120, directory: options.directory))
-            if let html { print("\nHTML written to \(html)") }
+            // Line by line: at 100,000 rules the text is 7 MB, not worth holding whole.
+            var out = BufferedOutput(FileHandle.standardOutput)
+            matrix.writeText(width: 120, directory: options.directory) { line in
+                out.write(line)
+                out.write("\n")
+            }
+            if let html { out.write("\nHTML written to \(html)\n") }
+            try out.flush()
         }
+    }
+
+    /// Writes a file as `Data.write(options: .atomic)` does (a temporary file beside it, renamed over
+    /// it at the end, so a reader never sees half a page), but piece by piece.
+    static func writeAtomically(_ path: String, _ body: (inout BufferedOutput) -> Void) throws {
+        let temporary = path + ".duwtje-\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+              let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw OutputError(String(cString: strerror(errno)))
+        }
+        do {
+            var out = BufferedOutput(handle)
+            body(&out)
+            try out.flush()
+            try handle.close()
+            guard rename(temporary, path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
+        } catch {
+            try? handle.close()
+            unlink(temporary)
+            throw error
+        }
+    }
+}
+
+struct OutputError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Text gathered into 64 KiB writes. The first failed write is kept and thrown by ``flush()``.
+struct BufferedOutput {
+    let handle: FileHandle
+    var buffer: [UInt8] = []
+    var failure: (any Error)?
+
+    init(_ handle: FileHandle) {
+        self.handle = handle
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { drain() }
+    }
+
+    mutating func drain() {
+        if failure == nil {
+            do { try handle.write(contentsOf: buffer) } catch { failure = error }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func flush() throws {
+        drain()
+        if let failure { throw failure }
     }
 }
 

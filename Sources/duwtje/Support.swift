@@ -31,9 +31,23 @@ struct RuleSetOptions: ParsableArguments {
         try Self.load(directory: directory, timezone: timezone)
     }
 
-    /// The rule files' bytes are let go before the set is compiled: at 100,000 rules they are 52 MB
-    /// the compiled set does not need (`duwtje matrix` must stay within 256 MB).
     static func load(directory: String, timezone: String) throws -> (ruleSet: RuleSet, testFiles: [RuleFile]) {
+        let (definition, zone, testFiles) = try loadDefinition(directory: directory, timezone: timezone)
+        return (RuleSet(definition, timeZone: zone), testFiles)
+    }
+
+    /// The checked definition, not compiled (`duwtje matrix` compiles it a journey at a time); on
+    /// errors prints them and exits 1.
+    /// `warnings` false: the load does not look for warnings the command would not show.
+    func loadDefinition(warnings: Bool = true) throws -> (definition: RuleSetDefinition, timeZone: TimeZone) {
+        let (definition, zone, _) = try Self.loadDefinition(directory: directory, timezone: timezone, warnings: warnings)
+        return (definition, zone)
+    }
+
+    /// The rule files are handed over to the loader, which lets each file's bytes go once it is parsed:
+    /// at 100,000 rules they are 52 MB the definition does not need (`duwtje matrix` within 256 MB).
+    static func loadDefinition(directory: String, timezone: String, warnings: Bool = true) throws
+        -> (definition: RuleSetDefinition, timeZone: TimeZone, testFiles: [RuleFile]) {
         let zone = try TimeZoneOption.parse(timezone)
         var files: [RuleFile]
         do {
@@ -42,15 +56,16 @@ struct RuleSetOptions: ParsableArguments {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let output = RuleSetLoader(timeZone: zone).load(files: files)
         let testFiles = files.filter(\.isTest)
-        files = []
+        var loader = RuleSetLoader(timeZone: zone)
+        loader.warnings = warnings
+        let output = loader.load(files: consume files)
         guard let definition = output.definition else {
             for diagnostic in output.diagnostics.errors { printError(diagnostic.formatted(directory: directory)) }
             printError("error: \(directory) has \(plural(output.diagnostics.errors.count, "error")); run `duwtje check \(directory)`")
             throw ExitCode(1)
         }
-        return (RuleSet(definition, timeZone: zone), testFiles)
+        return (definition, zone, testFiles)
     }
 }
 

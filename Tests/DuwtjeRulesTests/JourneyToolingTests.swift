@@ -145,6 +145,31 @@ struct JourneyToolingTests {
         #expect(lines.filter { $0.count > 120 }.isEmpty)
     }
 
+    @Test("the matrix compiled a journey at a time (duwtje matrix) is the matrix of the whole compiled set")
+    func journeyByJourney() throws {
+        let directory = repositoryRoot + "/Rules"
+        let shipped = try #require(RuleSetLoader().load(files: try RuleDirectory.read(directory)).definition)
+        let handMade = try compile(Self.files).definition
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for definition in [shipped, handMade] {
+            #expect(definition.journeys.count >= 1)
+            let whole = RuleSet(definition, timeZone: amsterdam)
+            let context: [String: ContextValue] = definition.contextKeys.contains { $0.id == "channel" } ? ["channel": .scalar(.string("web"))] : [:]
+            for journey in [nil] + definition.journeys.map(\.id) {
+                for (limit, context) in [(3, [String: ContextValue]()), (1, context)] {
+                    let expected = try JourneyMatrix(ruleSet: whole, journey: journey, context: context, limit: limit, now: now)
+                    let parted = try JourneyMatrix(definition: definition, timeZone: amsterdam, journey: journey, context: context,
+                                                   limit: limit, now: now)
+                    #expect(parted.text(width: 120) == expected.text(width: 120), "journey \(journey ?? "all")")
+                    #expect(parted.html() == expected.html(), "journey \(journey ?? "all")")
+                    #expect(try encoder.encode(parted) == encoder.encode(expected), "journey \(journey ?? "all")")
+                }
+            }
+        }
+        #expect(shipped.journeys.count > 1)
+    }
+
     @Test("the HTML form is one page: real tables with headers, escaped text, gaps marked in words")
     func html() throws {
         let page = try matrix().html()

@@ -51,6 +51,21 @@ struct YAMLReaderTests {
         #expect(list.map { "\($0.name)=\($0.value.scalar!.text)" } == ["a=1", "b=2"])
     }
 
+    @Test("merged pairs stand where their << was written, after the explicit keys before it")
+    func mergeOrder() throws {
+        let result = read("""
+        m:
+          x: 1
+          <<: { a: 1, x: 9 }
+          y: 2
+          <<: { b: 2, a: 8, y: 7 }
+          z: 3
+        """)
+        let merged = try #require(result.document?.mapping?.first?.value.mapping)
+        #expect(merged.map { "\($0.name)=\($0.value.scalar!.text)" } == ["x=1", "a=1", "y=2", "b=2", "z=3"])
+        #expect(result.diagnostics.isEmpty)
+    }
+
     @Test("a repeated key is an error naming both places")
     func duplicateKeys() {
         let result = read("a: 1\nb: 2\na: 3\n")

@@ -97,6 +97,33 @@ struct ToolCommandsTests {
 
     // MARK: - duwtje diff (issue 18, item 13)
 
+    // MARK: - duwtje matrix (issue 18, item 13)
+
+    @Test("duwtje matrix --html writes the page whole and in place, the text to standard output; an unwritable path is one error line")
+    func matrixWritesPageAndText() throws {
+        let folder = try RuleFolder()
+        let page = folder.path + "/out/matrix.html"
+        try FileManager.default.createDirectory(atPath: folder.path + "/out", withIntermediateDirectories: true)
+        try "old page".write(toFile: page, atomically: true, encoding: .utf8)
+        let run = try Self.duwtje(["matrix", folder.path, "--now", "2026-11-22T10:00:00+01:00", "--html", page])
+        #expect(run.status == 0)
+        #expect(run.lines.first?.hasPrefix("GAP matrix of rule set sha256:") == true)
+        #expect(run.lines.contains { $0.hasPrefix("Journey bz") })
+        #expect(run.output.hasSuffix("\n\nHTML written to \(page)\n"))
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.hasSuffix("</html>\n"))
+        #expect(html.contains("<table>"))
+        // The temporary file it was written to is renamed over the page, none is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out") == ["matrix.html"])
+
+        let missing = folder.path + "/no-such-folder/matrix.html"
+        let failed = try Self.duwtje(["matrix", folder.path, "--now", "2026-11-22T10:00:00+01:00", "--html", missing])
+        #expect(failed.status == 1)
+        #expect(failed.errors.split(separator: "\n").map(String.init) == ["error: cannot write \(missing): No such file or directory"])
+        #expect(failed.output.isEmpty)
+    }
+
     @Test("duwtje diff draws a progress line on a terminal's standard error, and writes nothing there otherwise (issue 18, item 13)")
     func diffProgressOnlyOnATerminal() throws {
         let before = try RuleFolder()

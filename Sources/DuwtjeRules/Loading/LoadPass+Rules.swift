@@ -133,12 +133,13 @@ extension LoadPass {
             switch key.kind {
             case .closed(let allowed):
                 guard let text = decoder.text(item, "a value of '\(key.id)'") else { return nil }
-                guard allowed.contains(text) else {
+                let known = closedValueSet(key.id, allowed)
+                guard let index = known.firstIndex(of: text) else {
                     decoder.error("unknown value '\(text)' for context key '\(key.id)'", at: item.location,
                                   fix: Suggestions.hint(for: text, in: allowed) ?? "its values are: \(allowed.joined(separator: ", "))")
                     return nil
                 }
-                values.append(.string(text))
+                values.append(.string(known[index]))
             case .string:
                 guard let text = decoder.text(item, "a value of '\(key.id)'") else { return nil }
                 values.append(.string(text))
@@ -151,6 +152,13 @@ extension LoadPass {
             }
         }
         return values
+    }
+
+    mutating func closedValueSet(_ key: String, _ values: [String]) -> Set<String> {
+        if let known = closedValueSets[key] { return known }
+        let known = Set(values)
+        closedValueSets[key] = known
+        return known
     }
 
     // MARK: - Rules

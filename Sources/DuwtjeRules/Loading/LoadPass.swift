@@ -10,6 +10,8 @@ struct LoadPass {
     /// The store's retention in seconds, for the ethics checks.
     var retention = RuleSetLoader.defaultRetention
     var cancellation: LoadCancellation?
+    /// Whether the warning pass runs (``RuleSetLoader/warnings``).
+    var warnings = true
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
@@ -32,6 +34,11 @@ struct LoadPass {
     /// First place of every id, per kind, to report duplicates with both places.
     var declared: [String: [String: SourceLocation]] = [:]
 
+    /// Each closed context key's values as a set, made on first use: a rule's value is looked up
+    /// there instead of in the list (5,000 `process` values at 100,000 rules made the linear search
+    /// 8% of a load), and the set's own copy is kept, so a value written in many rules is stored once.
+    var closedValueSets: [String: Set<String>] = [:]
+
     init(limits: YAMLLimits, timeZone: TimeZone) {
         self.limits = limits
         self.timeZone = timeZone
@@ -44,23 +51,33 @@ struct LoadPass {
     /// need both). A small set keeps every file's YAML tree between these phases. A large one holds
     /// the trees of only a few files at once and parses again for each phase: holding them all
     /// took 660 MB at 100,000 rules (52 MB of YAML), parsing three times costs about 60% more CPU.
-    mutating func run(_ files: [RuleFile]) -> RuleSetDefinition? {
-        var contentFiles: [RuleFile] = []
-        var ruleFiles: [RuleFile] = []
+    ///
+    /// Each file's bytes are let go (emptied in `files`) once it has been parsed for the last time,
+    /// so a large set's bytes are not all held while its definition grows (52 MB at 100,000 rules).
+    mutating func run(_ files: inout [RuleFile]) -> RuleSetDefinition? {
+        let paths = files.map(\.path)
+        var contentFiles: [Int] = []
+        var ruleFiles: [Int] = []
         var kept: [String: YAMLReader.Result]? = files.reduce(0) { $0 + $1.bytes.count } <= keepTreesUpTo ? [:] : nil
-        Self.readEach(files, limits: limits, cancellation: cancellation) { read, file in
+        Self.readEach(&files, Array(files.indices), limits: limits, keepsTrees: kept != nil, cancellation: cancellation) { read, index in
             decoder.diagnostics += read.diagnostics
-            guard let document = read.document else { return }
+            guard let document = read.document else { return true }
             let parts = readDeclarations(document)
-            if parts.content { contentFiles.append(file) }
-            if parts.rules { ruleFiles.append(file) }
-            if parts.content || parts.rules { kept?[file.path] = read }
+            if parts.content { contentFiles.append(index) }
+            if parts.rules { ruleFiles.append(index) }
+            if parts.content || parts.rules { kept?[paths[index]] = read }
+            return kept != nil || !(parts.content || parts.rules)
         }
         guard !stoppedByCancellation() else { return nil }
-        Self.readEach(contentFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
+        // Counted in the first read: the arrays get their final size at once instead of doubling
+        // (at 100,000 rules the last doubling alone left 31,000 rules' worth of unused room).
+        content.reserveCapacity(contentCount)
+        let ruleFileSet = Set(ruleFiles)
+        Self.readEach(&files, contentFiles, limits: limits, kept: kept, cancellation: cancellation) { read, index in
             for node in Self.section("content", of: read.document) {
                 if let item = decodeContent(node) { content.append(item) }
             }
+            return !ruleFileSet.contains(index)
         }
         for (journeyIndex, stageIndex, node) in stageWhens {
             let what = "the when of stage '\(journeys[journeyIndex].stages[stageIndex].id)'"
@@ -77,17 +94,19 @@ struct LoadPass {
         }
         var order = 0
         guard !stoppedByCancellation() else { return nil }
-        Self.readEach(ruleFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
+        rules.reserveCapacity(ruleCount)
+        Self.readEach(&files, ruleFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
             for node in Self.section("rules", of: read.document) {
                 if let rule = decodeRule(node, order: order) { rules.append(rule) }
                 order += 1
             }
+            return true
         }
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
-                                           files: files.map(\.path), version: "", register: register)
+                                           files: paths, version: "", register: register)
         guard !stoppedByCancellation() else { return nil }
-        if !decoder.diagnostics.hasErrors {
+        if warnings, !decoder.diagnostics.hasErrors {
             var warnings = WarningPass(definition: definition, timeZone: timeZone, retention: retention)
             warnings.run()
             decoder.diagnostics += warnings.diagnostics
@@ -110,28 +129,36 @@ struct LoadPass {
         document?.mapping?.first { $0.name == name }?.value.sequence ?? []
     }
 
-    /// Parses the files' YAML a few at a time, as many at once as there are cores (parsing is most
-    /// of a load), and hands each result to `body` in the files' order, so diagnostics and
-    /// declarations come out exactly as a one-by-one read would give them. A window's trees are
-    /// freed before the next is parsed. With `kept`, the trees of a first read are handed over instead.
-    static func readEach(_ files: [RuleFile], limits: YAMLLimits, kept: [String: YAMLReader.Result]? = nil,
-                         cancellation: LoadCancellation? = nil, _ body: (YAMLReader.Result, RuleFile) -> Void) {
+    /// Parses the YAML of the files at `indices` a few at a time, as many at once as there are cores
+    /// (parsing is most of a load), and hands each result to `body` in the files' order, so
+    /// diagnostics and declarations come out exactly as a one-by-one read would give them. A window's
+    /// trees are freed before the next is parsed. With `kept`, the trees of a first read are handed
+    /// over instead. When `body` returns true the file is not read again: its bytes are let go.
+    ///
+    /// `keepsTrees` false: the trees are looked at and dropped (the first read of a large set), so
+    /// their long texts are not worth storing once per file (``YAMLReader/read(_:file:limits:shareTexts:cancellation:)``).
+    static func readEach(_ files: inout [RuleFile], _ indices: [Int], limits: YAMLLimits,
+                         kept: [String: YAMLReader.Result]? = nil, keepsTrees: Bool = true,
+                         cancellation: LoadCancellation? = nil, _ body: (YAMLReader.Result, Int) -> Bool) {
         if let kept {
-            for file in files { if let read = kept[file.path] { body(read, file) } }
+            for index in indices {
+                if let read = kept[files[index].path], body(read, index) { files[index].bytes = [] }
+            }
             return
         }
         let window = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        for start in stride(from: 0, to: files.count, by: window) {
+        for start in stride(from: 0, to: indices.count, by: window) {
             if cancellation?.isCancelled == true { return }
-            let batch = files[start..<min(files.count, start + window)]
+            let batch = indices[start..<min(indices.count, start + window)].map { files[$0] }
             let results = Mutex<[YAMLReader.Result?]>(Array(repeating: nil, count: batch.count))
             DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-                let file = batch[batch.startIndex + index]
-                let read = YAMLReader.read(file.bytes, file: file.path, limits: limits, cancellation: cancellation)
+                let read = YAMLReader.read(batch[index].bytes, file: batch[index].path, limits: limits, shareTexts: keepsTrees,
+                                           cancellation: cancellation)
                 results.withLock { $0[index] = read }
             }
-            for (index, read) in results.withLock({ $0 }).enumerated() {
-                if let read { body(read, batch[batch.startIndex + index]) }
+            for (offset, read) in results.withLock({ $0 }).enumerated() {
+                let index = indices[start + offset]
+                if let read, body(read, index) { files[index].bytes = [] }
             }
         }
     }

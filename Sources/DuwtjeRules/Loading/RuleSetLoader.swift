@@ -13,6 +13,11 @@ public struct RuleSetLoader: Sendable {
     /// Stops the load early when cancelled (``LoadCancellation``); nil for a load nobody abandons.
     public var cancellation: LoadCancellation?
 
+    /// Whether the warnings of rules.md section 7 are looked for (after a load without errors).
+    /// A tool that shows no warnings (`duwtje matrix`) turns them off: at 100,000 rules they are
+    /// 7% of a load.
+    public var warnings = true
+
     /// The store's default retention, 400 days (`store.retention`).
     public static let defaultRetention: Int64 = 400 * 86_400
 
@@ -56,13 +61,19 @@ public struct RuleSetLoader: Sendable {
     }
 
     /// Loads a rule set from files already in memory (test files among them are ignored).
-    public func load(files: [RuleFile]) -> Output {
-        let served = files.filter { !$0.isTest }
+    ///
+    /// `files` is consumed: each file's bytes are let go once parsed for the last time, so a caller
+    /// that passes its array with `consume` never holds all of a large set's bytes and its
+    /// definition at once.
+    public func load(files: consuming [RuleFile]) -> Output {
+        files.removeAll { $0.isTest }
+        let version = RuleDirectory.version(of: files)
+        let fileCount = files.count
         var pass = LoadPass(limits: limits, timeZone: timeZone)
         pass.retention = retention
         pass.cancellation = cancellation
-        let definition = pass.run(served)
-        let version = RuleDirectory.version(of: served)
+        pass.warnings = warnings
+        let definition = pass.run(&files)
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
             a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location
         }.map(\.element)
@@ -71,7 +82,7 @@ public struct RuleSetLoader: Sendable {
         result?.version = version
         let counts = Counts(journeys: pass.journeys.count, personas: pass.personas.count,
                             content: pass.contentCount, rules: pass.ruleCount)
-        return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: served.count, version: version,
+        return Output(definition: ok ? result : nil, diagnostics: diagnostics, fileCount: fileCount, version: version,
                       counts: counts)
     }
 }

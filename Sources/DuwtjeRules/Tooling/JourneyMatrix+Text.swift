@@ -4,24 +4,30 @@ extension JourneyMatrix {
     /// findings. Locations are relative to `directory` when one is given.
     public func text(width: Int = 120, directory: String? = nil) -> String {
         var lines: [String] = []
-        lines.append(fit("GAP matrix of rule set \(ruleset) at \(now)", width))
+        writeText(width: width, directory: directory) { lines.append($0) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The lines of ``text(width:directory:)`` (without their line breaks), handed to `line` as they
+    /// are made: at 100,000 rules the text is 7 MB, which a caller can print without holding it whole.
+    public func writeText(width: Int = 120, directory: String? = nil, line: (String) -> Void) {
+        line(fit("GAP matrix of rule set \(ruleset) at \(now)", width))
         if !context.isEmpty {
-            lines.append(fit("Context in every request: " + context.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            line(fit("Context in every request: " + context.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                 .joined(separator: ", "), width))
         }
         let codes = TypeCodes(contentTypes)
-        lines.append(fit("Items: [type] content id (* = from a fallback); > nudge; via = rules that matched. "
+        line(fit("Items: [type] content id (* = from a fallback); > nudge; via = rules that matched. "
             + "GAP = only fallbacks or nothing.", width))
-        lines.append(fit("Types: " + codes.legend, width))
+        line(fit("Types: " + codes.legend, width))
         for journey in journeys {
-            lines.append("")
-            lines += grid(journey, width: width, codes: codes)
+            line("")
+            grid(journey, width: width, codes: codes).forEach(line)
         }
-        lines.append("")
-        lines += findings("Rules that can never be consulted", deadRules, width: width, directory: directory)
-        lines += findings("Content no request can reach (whole rule set)", unreachableContent, width: width, directory: directory)
-        lines += findings("Nudges without a cap or an alternative", nudgeProblems, width: width, directory: directory)
-        return lines.joined(separator: "\n")
+        line("")
+        findings("Rules that can never be consulted", deadRules, width: width, directory: directory).forEach(line)
+        findings("Content no request can reach (whole rule set)", unreachableContent, width: width, directory: directory).forEach(line)
+        findings("Nudges without a cap or an alternative", nudgeProblems, width: width, directory: directory).forEach(line)
     }
 
     func grid(_ journey: Journey, width: Int, codes: TypeCodes) -> [String] {

@@ -35,7 +35,9 @@ public enum YAMLReader {
 
     /// With `cancellation`, a read stops at the next event once it is cancelled, with the error
     /// ``cancelledMessage`` (see ``LoadCancellation``).
-    public static func read(_ bytes: [UInt8], file: String, limits: YAMLLimits = .default,
+    /// `shareTexts`: scalar texts longer than 15 bytes are stored once per file (see `TreeBuilder`);
+    /// worth it for a tree whose texts are kept, not for one that is read and dropped.
+    public static func read(_ bytes: [UInt8], file: String, limits: YAMLLimits = .default, shareTexts: Bool = true,
                             cancellation: LoadCancellation? = nil) -> Result {
         if bytes.count > limits.maxBytes {
             return fail("file is \(bytes.count) bytes, over the limit of \(limits.maxBytes) bytes",
@@ -49,6 +51,7 @@ public enum YAMLReader {
         }
         if bytes.isEmpty { return Result(document: nil, diagnostics: []) }
         var builder = TreeBuilder(file: file, limits: limits, cancellation: cancellation)
+        builder.shareTexts = shareTexts
         return builder.run(bytes)
     }
 
@@ -100,15 +103,18 @@ private struct TreeBuilder {
         var height: Int
     }
 
-    enum Entry {
-        case pair(YAMLNode.Pair)
-        case merge([YAMLNode.Pair])
+    /// The pairs a merge key `<<` brings in, after `position` explicit pairs of its mapping.
+    struct Merge {
+        var position: Int
+        var pairs: [YAMLNode.Pair]
     }
 
     enum Collection {
         case sequence([YAMLNode])
-        /// `keys` indexes the explicit keys once a mapping is large; small ones are searched in `entries`.
-        case mapping(entries: [Entry], pendingKey: YAMLNode?, keys: [String: SourceLocation])
+        /// The explicit pairs in order, as the node will hold them (a mapping without a merge key,
+        /// nearly every one, becomes its node without copying them); `keys` indexes the explicit
+        /// keys once a mapping is large; small ones are searched in `pairs`.
+        case mapping(pairs: [YAMLNode.Pair], merges: [Merge], pendingKey: YAMLNode?, keys: [String: SourceLocation])
     }
 
     struct Frame {
@@ -129,6 +135,12 @@ private struct TreeBuilder {
     var document: YAMLNode?
     var documents = 0
     var diagnostics: [Diagnostic] = []
+    /// Scalar texts longer than a small string (15 UTF-8 bytes, which need no allocation), kept once
+    /// per file: rule files repeat texts (a `why` per process, tags, page prefixes), and the loaded
+    /// set then holds one copy of each instead of one per rule (at 100,000 generated rules 600,000
+    /// such scalars, 345,000 of them different within their file).
+    var longTexts: Set<String> = []
+    var shareTexts = true
 
     init(file: String, limits: YAMLLimits, cancellation: LoadCancellation?) {
         self.file = file
@@ -210,7 +222,8 @@ private struct TreeBuilder {
             }
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
+            var text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
+            if shareTexts, scalar.length > 15 { text = longTexts.insert(text).memberAfterInsert }
             let tag = try resolveTag(Self.string(scalar.tag), at: here)
             let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && tag != YAMLNode.stringTag
             let node = YAMLNode(.scalar(.init(text: text, isPlain: plain, tag: tag)), at: here)
@@ -221,7 +234,7 @@ private struct TreeBuilder {
             try open(.sequence([]), at: here, anchor: Self.string(event.data.sequence_start.anchor))
         case YAML_MAPPING_START_EVENT:
             _ = try resolveTag(Self.string(event.data.mapping_start.tag), at: here)
-            try open(.mapping(entries: [], pendingKey: nil, keys: [:]), at: here,
+            try open(.mapping(pairs: [], merges: [], pendingKey: nil, keys: [:]), at: here,
                      anchor: Self.string(event.data.mapping_start.anchor))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             try close()
@@ -283,42 +296,29 @@ private struct TreeBuilder {
         switch frame.collection {
         case .sequence(let items):
             node = YAMLNode(.sequence(items), at: frame.location)
-        case .mapping(let entries, _, _):
-            node = YAMLNode(.mapping(Self.flatten(entries)), at: frame.location)
+        case .mapping(let pairs, let merges, _, _):
+            node = YAMLNode(.mapping(merges.isEmpty ? pairs : Self.flatten(pairs, merges)), at: frame.location)
         }
         if let anchor = frame.anchor { openAnchors.remove(anchor) }
         try count(1, at: frame.location)
         try add(node, size: frame.size, height: frame.height, anchor: frame.anchor)
     }
 
-    /// Explicit keys win over merged ones; among merged mappings, the first one named wins.
-    static func flatten(_ entries: [Entry]) -> [YAMLNode.Pair] {
-        var hasMerge = false
+    /// Explicit keys win over merged ones; among merged mappings, the first one named wins. The
+    /// merged pairs stand where their `<<` was written.
+    static func flatten(_ explicit: [YAMLNode.Pair], _ merges: [Merge]) -> [YAMLNode.Pair] {
+        var seen = Set(explicit.map(\.name))
         var pairs: [YAMLNode.Pair] = []
-        pairs.reserveCapacity(entries.count)
-        for entry in entries {
-            if case .pair(let pair) = entry { pairs.append(pair) } else { hasMerge = true }
-        }
-        guard hasMerge else { return pairs }
-        return flattenMerging(entries)
-    }
-
-    static func flattenMerging(_ entries: [Entry]) -> [YAMLNode.Pair] {
-        var seen = Set<String>()
-        for entry in entries {
-            if case .pair(let pair) = entry { seen.insert(pair.name) }
-        }
-        var pairs: [YAMLNode.Pair] = []
-        for entry in entries {
-            switch entry {
-            case .pair(let pair):
-                pairs.append(pair)
-            case .merge(let merged):
-                for pair in merged where !seen.contains(pair.name) {
+        var next = 0
+        for position in 0...explicit.count {
+            while next < merges.count, merges[next].position == position {
+                for pair in merges[next].pairs where !seen.contains(pair.name) {
                     seen.insert(pair.name)
                     pairs.append(pair)
                 }
+                next += 1
             }
+            if position < explicit.count { pairs.append(explicit[position]) }
         }
         return pairs
     }
@@ -327,54 +327,60 @@ private struct TreeBuilder {
         if let anchor {
             anchors[anchor] = Anchored(node: node, size: size, height: height)
         }
-        guard var frame = frames.popLast() else {
+        guard !frames.isEmpty else {
             document = node
             return
         }
-        frame.size += size
-        frame.height = max(frame.height, height + 1)
-        switch frame.collection {
+        // The open collection is changed where it stands: its payload is swapped out (so its
+        // arrays stay uniquely referenced and grow in place) instead of the whole frame (location,
+        // anchor, collection) being popped and pushed again for every node.
+        let top = frames.count - 1
+        frames[top].size += size
+        frames[top].height = max(frames[top].height, height + 1)
+        var collection = Collection.sequence([])
+        swap(&collection, &frames[top].collection)
+        switch collection {
         case .sequence(var items):
-            frame.collection = .sequence([])
+            collection = .sequence([])
             items.append(node)
-            frame.collection = .sequence(items)
-        case .mapping(var entries, let pendingKey, var keys):
-            frame.collection = .sequence([])
+            collection = .sequence(items)
+        case .mapping(var pairs, var merges, let pendingKey, var keys):
+            collection = .sequence([])
             if let key = pendingKey {
                 let name = key.scalar?.text ?? ""
                 if key.scalar?.isPlain == true, name == "<<" {
-                    entries.append(.merge(try mergeSources(node, at: aliasAt ?? node.location)))
-                } else if let first = Self.explicitKey(name, in: entries, index: keys) {
+                    merges.append(Merge(position: pairs.count, pairs: try mergeSources(node, at: aliasAt ?? node.location)))
+                } else if let first = Self.explicitKey(name, in: pairs, index: keys) {
                     diagnostics.append(Diagnostic(.error, "duplicate key '\(name)' (first at line \(first.line), column \(first.column))",
                                                   at: key.location, fix: "keep one of them"))
                 } else {
-                    if entries.count >= Self.indexedMappingSize {
+                    if pairs.count >= Self.indexedMappingSize {
                         if keys.isEmpty {
-                            for case .pair(let pair) in entries { keys[pair.name] = pair.key.location }
+                            for pair in pairs { keys[pair.name] = pair.key.location }
                         }
                         keys[name] = key.location
                     }
-                    entries.append(.pair(YAMLNode.Pair(key: key, value: node)))
+                    pairs.append(YAMLNode.Pair(key: key, value: node))
                 }
-                frame.collection = .mapping(entries: entries, pendingKey: nil, keys: keys)
+                collection = .mapping(pairs: pairs, merges: merges, pendingKey: nil, keys: keys)
             } else {
                 guard node.scalar != nil else {
                     throw Stop(diagnostic: Diagnostic(.error, "a mapping key must be a plain value, not \(node.kindDescription)",
                                                       at: node.location))
                 }
-                frame.collection = .mapping(entries: entries, pendingKey: node, keys: keys)
+                collection = .mapping(pairs: pairs, merges: merges, pendingKey: node, keys: keys)
             }
         }
-        frames.append(frame)
+        frames[top].collection = collection
     }
 
     /// Mappings with fewer explicit entries than this are checked for duplicate keys by a linear
     /// search: cheaper than hashing every key of the many small mappings a rule file holds.
     static let indexedMappingSize = 12
 
-    static func explicitKey(_ name: String, in entries: [Entry], index: [String: SourceLocation]) -> SourceLocation? {
+    static func explicitKey(_ name: String, in pairs: [YAMLNode.Pair], index: [String: SourceLocation]) -> SourceLocation? {
         if !index.isEmpty { return index[name] }
-        for case .pair(let pair) in entries where pair.key.scalar?.text == name { return pair.key.location }
+        for pair in pairs where pair.key.scalar?.text == name { return pair.key.location }
         return nil
     }
 
