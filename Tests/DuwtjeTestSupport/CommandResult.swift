@@ -31,8 +31,8 @@ public struct CommandResult: Sendable {
         process.standardError = FileHandle(forWritingAtPath: errorPath)
         try process.run()
         let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
-        let status = ChildExit.waitBlocking(process)
-        return CommandResult(status: status, output: String(decoding: outputBytes, as: UTF8.self),
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
                              errors: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 }

@@ -30,9 +30,9 @@ public final class DaemonProcess {
     }
 
     deinit {
-        if let process, ChildExit.isRunning(process) {
+        if let process, process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            ChildExit.waitBlocking(process)
+            process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -92,8 +92,8 @@ public final class DaemonProcess {
         let process = try launch(arguments, environment: environment, shell: shell)
         self.process = process
         let answered = try await poll(within: 30) {
-            if let status = ChildExit.status(process) {
-                throw DaemonFailed(message: "daemon exited \(status): \(stderr)")
+            guard process.isRunning else {
+                throw DaemonFailed(message: "daemon exited \(process.terminationStatus): \(stderr)")
             }
             return try await probeHealth()
         }
@@ -115,7 +115,7 @@ public final class DaemonProcess {
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     public func signal(_ number: Int32) {
-        if let process, ChildExit.isRunning(process) { kill(process.processIdentifier, number) }
+        if let process, process.isRunning { kill(process.processIdentifier, number) }
     }
 
     /// Waits up to `seconds` for the process to exit; returns its status, or nil (after SIGKILL) when it did not.
@@ -125,12 +125,13 @@ public final class DaemonProcess {
     }
 
     public static func waitForExit(_ process: Process, seconds: Double = 20) async -> Int32? {
-        _ = try? await poll(within: seconds) { !ChildExit.isRunning(process) }
-        if let status = ChildExit.status(process) { return status }
-        kill(process.processIdentifier, SIGKILL)
-        // Without blocking a thread of the cooperative pool (see ChildExit).
-        _ = try? await poll(within: 10) { !ChildExit.isRunning(process) }
-        return nil
+        _ = try? await poll(within: seconds) { !process.isRunning }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
     }
 
     /// Stops the daemon with SIGTERM and returns its exit status.

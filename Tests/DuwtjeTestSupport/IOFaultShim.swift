@@ -76,9 +76,9 @@ public enum IOFaultShim {
         process.executableURL = URL(fileURLWithPath: compiler)
         process.arguments = ["-shared", "-fPIC", "-O1", "-o", library, sourcePath, "-ldl"]
         try process.run()
-        let status = ChildExit.waitBlocking(process)
-        guard status == 0 else {
-            throw DaemonProcess.DaemonFailed(message: "\(compiler) could not build the I/O fault shim (exit \(status))")
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DaemonProcess.DaemonFailed(message: "\(compiler) could not build the I/O fault shim (exit \(process.terminationStatus))")
         }
         return library
     }

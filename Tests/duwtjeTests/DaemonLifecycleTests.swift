@@ -174,10 +174,10 @@ struct DaemonLifecycleTests {
         let second = try daemon.launch(log: secondLog)
         try await eventually("one daemon answers") { try await daemon.probeHealth() }
         // The loser exits by itself (a positive event), rather than "still running after a pause".
-        try await eventually("one of the two exits") { [first, second].filter(ChildExit.isRunning).count == 1 }
-        let running = try #require([first, second].first(where: ChildExit.isRunning))
+        try await eventually("one of the two exits") { [first, second].filter(\.isRunning).count == 1 }
+        let running = try #require([first, second].first { $0.isRunning })
         let loser = running === first ? second : first
-        #expect(ChildExit.status(loser) == 1)
+        #expect(loser.terminationStatus == 1)
         let loserLog = (try? String(contentsOfFile: loser === first ? daemon.stderrPath : secondLog, encoding: .utf8)) ?? ""
         #expect(loserLog.contains(daemon.socketPath), "\(loserLog)")
         #expect(try await daemon.probeHealth())

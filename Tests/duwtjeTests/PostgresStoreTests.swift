@@ -323,7 +323,7 @@ struct PostgresStoreTests {
             holder.standardInput = input
             holder.standardOutput = FileHandle.nullDevice
             try holder.run()
-            defer { if ChildExit.isRunning(holder) { holder.terminate() } }
+            defer { if holder.isRunning { holder.terminate() } }
             try input.fileHandleForWriting.write(contentsOf: Data("""
                 BEGIN;
                 INSERT INTO duwtje_batch_keys (key, digest, answer, at) VALUES ('\(key)', '\\x00', '{}', now());
@@ -337,7 +337,7 @@ struct PostgresStoreTests {
             let reply = Task { await Self.http(socket, "POST", "/v1/events", batch, headers: [("Idempotency-Key", key)]) }
             guard try await eventually("the daemon's claim of \(key) waits for the lock", {
                 try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "1"
-            }), ChildExit.isRunning(holder) else { break }
+            }), holder.isRunning else { break }
             // The daemon's flush is blocked inside its transaction, unanswered: how it ends is up to the other one.
             try input.fileHandleForWriting.write(contentsOf: Data("\(ending);\n".utf8))
             try input.fileHandleForWriting.close()
@@ -348,7 +348,7 @@ struct PostgresStoreTests {
             } else {
                 #expect(answer.status == 202 && answer.headers["idempotent-replayed"] == nil, "\(answer.status) \(answer.body)")
             }
-            ChildExit.waitBlocking(holder)
+            holder.waitUntilExit()
         }
         #expect(Self.impressions(await Self.http(daemon, "GET", "/v1/report?journey=bz")) == 12)
         await Self.stop(daemon)
@@ -365,9 +365,9 @@ struct PostgresStoreTests {
             let upA = try await a.probeHealth()
             let upB = try await b.probeHealth()
             let up = upA && upB
-            return up || !(a.process.map(ChildExit.isRunning) ?? false) || !(b.process.map(ChildExit.isRunning) ?? false)
+            return up || !(a.process?.isRunning ?? false) || !(b.process?.isRunning ?? false)
         }
-        #expect(a.process.map(ChildExit.isRunning) == true && b.process.map(ChildExit.isRunning) == true, "\(a.stderr)\(b.stderr)")
+        #expect(a.process?.isRunning == true && b.process?.isRunning == true, "\(a.stderr)\(b.stderr)")
         #expect(await Self.storeStatus(a)["state"] as? String == "ok")
 
         let migrate = try DaemonProcess.run(["store", "migrate", "--config", a.configPath])

@@ -17,7 +17,8 @@ struct ReportRangeTests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(ChildExit.waitBlocking(process) != 0)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
         #expect(text.contains("--from (2026-11-20) is after --until (2026-11-01)"), "\(text)")
     }
 }

@@ -49,23 +49,23 @@ struct StartupSignalTests {
         // From the moment the process handles SIGHUP (the first thing `main` does), keep sending it
         // until the daemon answers: every one of them arrives during start-up.
         try await eventually("the process handles SIGHUP", within: 120) {
-            Self.handlesHangUp(process.processIdentifier) || !ChildExit.isRunning(process)
+            Self.handlesHangUp(process.processIdentifier) || !process.isRunning
         }
         var sent = 0
         // One SIGHUP per poll until the daemon answers: every one of them arrives during start-up.
         try await eventually("the daemon answers", within: 120) {
-            guard ChildExit.isRunning(process) else { return true }
+            guard process.isRunning else { return true }
             kill(process.processIdentifier, SIGHUP)
             sent += 1
             return try await daemon.probeHealth()
         }
-        #expect(ChildExit.isRunning(process), "the daemon died: \(daemon.stderr)")
+        #expect(process.isRunning, "the daemon died: \(daemon.stderr)")
         #expect(sent >= 1)
         // The queued SIGHUP becomes one reload once the daemon serves.
         var trigger: String?
         try await eventually("a reload is reported", within: 60) {
             trigger = (try await Self.status(daemon)?["last_reload"] as? [String: Any])?["trigger"] as? String
-            return trigger != nil || !ChildExit.isRunning(process)
+            return trigger != nil || !process.isRunning
         }
         #expect(trigger == "sighup")
         #expect(await daemon.stop() == 0)
