@@ -71,15 +71,25 @@ public enum RawSocket {
         return descriptor
     }
 
+    /// Sends all of `text`; false when the peer is gone. A signal (the test process gets a SIGCHLD for
+    /// every daemon another test stops) interrupts a call without ending it: it is made again.
     public static func send(_ descriptor: Int32, _ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        return bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return false }
+            sent += count
+        }
+        return true
     }
 
     /// One datagram (or one read of a stream), empty when the receive timeout passes.
     public static func receive(_ descriptor: Int32, flags: Int32 = 0) -> String {
         var buffer = [UInt8](repeating: 0, count: 4_096)
-        let count = recv(descriptor, &buffer, buffer.count, flags)
+        var count = recv(descriptor, &buffer, buffer.count, flags)
+        while count < 0, errno == EINTR { count = recv(descriptor, &buffer, buffer.count, flags) }
         return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
     }
 
@@ -89,6 +99,7 @@ public enum RawSocket {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count < 0, errno == EINTR { continue }
             if count <= 0 { break }
             data += buffer[0..<count]
         }
@@ -114,7 +125,7 @@ public enum RawSocket {
     /// Waits up to `milliseconds` for input from the peer; true when some arrived.
     public static func awaitInput(_ descriptor: Int32, milliseconds: Int32) -> Bool {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        return poll(&entry, 1, milliseconds) > 0
+        return poll(&entry, 1, milliseconds) > 0  // an interrupted poll (EINTR) is "nothing yet"
     }
 
     /// Sends a whole request and reads the answer until the connection closes ("" when it cannot connect).
