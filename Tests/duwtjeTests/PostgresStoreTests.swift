@@ -339,8 +339,9 @@ struct PostgresStoreTests {
                 try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "1"
             }), holder.isRunning else { break }
             // The daemon's flush is blocked inside its transaction, unanswered: how it ends is up to the other one.
-            try input.fileHandleForWriting.write(contentsOf: Data("\(ending);\n".utf8))
-            try input.fileHandleForWriting.close()
+            // `\q` ends psql; the pipe is not closed by hand (Foundation's Process owns its standard
+            // input's descriptors, and a descriptor closed twice may be another test's by then).
+            try input.fileHandleForWriting.write(contentsOf: Data("\(ending);\n\\q\n".utf8))
             let answer = await reply.value
             if ending == "COMMIT" {
                 #expect(answer.status == 422 && answer.json?["type"] as? String == "urn:duwtje:problem:batch-key-reused",
