@@ -286,7 +286,10 @@ struct DaemonLifecycleTests {
         let health = "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n"
         let holder = await RawSocket.onThread { RawSocket.connect(path) }
         try #require(holder >= 0)
-        defer { close(holder) }
+        // Closed exactly once (below, or on an early exit): a second close would hit a descriptor
+        // number another test of this process has opened since.
+        var holderOpen = true
+        defer { if holderOpen { close(holder) } }
         func ask(_ descriptor: Int32) async -> String {
             await RawSocket.onThread {
                 guard RawSocket.send(descriptor, health) else { return "" }
@@ -304,6 +307,7 @@ struct DaemonLifecycleTests {
         #expect(await ask(holder).hasPrefix("HTTP/1.1 200"))
         #expect(RawSocket.unread(waiter) > 0 && !RawSocket.hasInput(waiter))
         close(holder)
+        holderOpen = false
         // ...and it is answered once the held connection closes.
         let answer = await RawSocket.onThread { RawSocket.readAll(waiter) }
         #expect(answer.hasPrefix("HTTP/1.1 200"))

@@ -203,7 +203,10 @@ struct FaultInjectionTests {
                 return descriptor
             }
         }
-        defer { for descriptor in descriptors where descriptor >= 0 { close(descriptor) } }
+        // Closed exactly once, here or on an early exit: a second close would hit a descriptor number
+        // another test (or Foundation's Process monitor) has opened since, in this same process.
+        var closed = false
+        defer { if !closed { for descriptor in descriptors where descriptor >= 0 { close(descriptor) } } }
         #expect(descriptors.filter { $0 >= 0 }.count == 200)
 
         // CPU over a 2 s window while exhausted (a measurement interval, not a wait for a condition).
@@ -213,10 +216,13 @@ struct FaultInjectionTests {
         let used = try #require(cpuSeconds(daemon.pid)) - before
         let share = used / Date().timeIntervalSince(started)
         print("fd exhaustion: daemon CPU \(Int(share * 100))% of one core while 200 clients held 64 descriptors")
-        #expect(share < 0.5, "a busy loop: \(Int(share * 100))% CPU")
+        // NIO's AcceptBackoffHandler alone let it spin: 49% alone, 100% measured by hand (issue 17).
+        #expect(share < 0.1, "a busy loop: \(Int(share * 100))% CPU")
+        #expect(daemon.stderr.contains("accepting paused: out of file descriptors"), "\(daemon.stderr)")
         #expect(daemon.process?.isRunning == true)
 
         for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
+        closed = true
         try await eventually("a new client is served after the others left", within: 30) {
             (try? await daemon.probeHealth()) == true
         }

@@ -32,9 +32,9 @@ struct LeanHTTPServer: Service {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Out of file descriptors (EMFILE), accepting pauses a moment instead of failing
-                    // in a busy loop: the future-based `bind` does not add this handler (the async one
-                    // does); FaultInjectionTests measures the CPU while 200 clients hold 64 descriptors.
-                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    // in a busy loop (see the handler for why not NIO's AcceptBackoffHandler);
+                    // FaultInjectionTests measures the CPU while 200 clients hold 64 descriptors.
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(logger: logger))
                     // The bound on open connections: past it, accepting pauses and clients wait in the backlog.
                     try channel.pipeline.syncOperations.addHandler(AvailableConnectionsChannelHandler(
                         delegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)))
