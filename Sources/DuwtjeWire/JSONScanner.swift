@@ -7,12 +7,12 @@
 /// out of range, invalid UTF-8, deep nesting), and ``RequestDecoder`` then takes the old
 /// `JSONDecoder` path, so that what is accepted and every error message stay as they were.
 struct JSONScanner: ~Copyable {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
     /// Deeper bodies go to `JSONDecoder`, which has its own limit and message.
     static let maxDepth = 32
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -24,7 +24,7 @@ struct JSONScanner: ~Copyable {
         return scanner.index == body.count ? value : nil
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -48,7 +48,7 @@ struct JSONScanner: ~Copyable {
         }
     }
 
-    private mutating func literal(_ word: StaticString) -> Bool {
+    mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard bytes.count - index >= count else { return false }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
@@ -114,7 +114,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// A string from the opening quote on: UTF-8 checked, escapes resolved (surrogate pairs only in pairs).
-    private mutating func string() -> String? {
+    mutating func string() -> String? {
         index += 1  // "
         let start = index
         var seen: UInt8 = 0
@@ -199,7 +199,7 @@ struct JSONScanner: ~Copyable {
     }
 
     /// A number in RFC 8259's grammar, finite as a `Double`.
-    private mutating func number() -> Double? {
+    mutating func number() -> Double? {
         let start = index
         var integer = true
         if bytes[index] == UInt8(ascii: "-") { index += 1 }

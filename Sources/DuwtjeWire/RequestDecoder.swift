@@ -107,6 +107,13 @@ public struct RequestDecoder: Sendable {
         guard !body.isEmpty else {
             throw RequestError(.malformedJSON, field: nil, detail: "the body is empty; send a JSON object such as {\"journey\": \"…\"}")
         }
+        // The common shape straight into the request; anything else (every refusal included)
+        // through the JSONValue tree below, so that every message stays what it was.
+        if usesScanner, let direct = body.withContiguousStorageIfAvailable({
+            JSONScanner.request($0, endpoint: endpoint, maxLimit: maxLimit, now: now)
+        }), let request = direct {
+            return request
+        }
         let value: JSONValue
         // The fast parser first; anything it leaves (errors included) goes to JSONDecoder, so that
         // what is accepted and every message stay JSONDecoder's.

@@ -121,4 +121,35 @@ struct RequestDecoderTests {
         reference.usesScanner = false
         #expect(error(body, reference)?.field == "context.c")
     }
+
+    /// The direct path (bytes straight into the request) must read what the `JSONDecoder` path
+    /// reads, or leave the body to it: the same request or the same error for every shape it
+    /// takes or refuses — nulls, duplicates, escaped names, the nudge endpoint's missing fields.
+    @Test("the direct path and the JSONDecoder path agree", arguments: [
+        #"{}"#, #" { "journey" : "bz" , "limit" : 2 } "#, #"{"journey": "b\u007a", "context": {"p\u00e1": ["x", 1, true]}}"#,
+        #"{"jo\u0075rney": "bz"}"#, #"{"journey": "bz", "journey": "cz"}"#, #"{"context": {"a": null, "a": 1}}"#,
+        #"{"context": {"a": 1, "a": 1}}"#, #"{"visitor": null}"#, #"{"limit": null}"#, #"{"visitor": "v"}"#,
+        #"{"limit": 2.0}"#, #"{"limit": 21}"#, #"{"limit": "2"}"#, #"{"explain": 1}"#, #"{"explain": false}"#,
+        #"{"now": "2026-11-22T10:00:00Z"}"#, #"{"now": "morgen"}"#, #"{"context": {"a": [null]}}"#,
+        #"{"context": {"a": [[1]]}}"#, #"{"context": {"a": {}}}"#, #"{"context": []}"#, #"{"context": {"a": []}}"#,
+        #"{"journey": "bz",}"#, #"{"journey": "bz"} x"#, #"{"journey" "bz"}"#, #"{"Journey": "bz"}"#,
+        #"{"journey": "bz", "context": {"visits": -0, "x": 1e3, "y": 1.5e-3}}"#, "[]", "\"bz\"",
+    ])
+    func directPathAgrees(_ body: String) {
+        for decoder in [recommendations, nudges] {
+            var reference = decoder
+            reference.usesScanner = false
+            let direct = Result { () throws(RequestError) in try decoder.decode(Array(body.utf8), now: now) }
+            let slow = Result { () throws(RequestError) in try reference.decode(Array(body.utf8), now: now) }
+            switch (direct, slow) {
+            case (.success(let a), .success(let b)):
+                #expect(a.journey == b.journey && a.stage == b.stage && a.persona == b.persona && a.visitor == b.visitor, "\(body)")
+                #expect(a.limit == b.limit && a.now == b.now && a.explain == b.explain && a.context == b.context, "\(body)")
+            case (.failure(let a), .failure(let b)):
+                #expect(a == b, "\(body)")
+            default:
+                Issue.record("\(body): direct \(direct), JSONDecoder \(slow)")
+            }
+        }
+    }
 }
