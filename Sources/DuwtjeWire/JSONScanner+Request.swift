@@ -103,16 +103,23 @@ extension JSONScanner {
         if next(is: "}") { return true }
         // Keys whose value was null: absent, but still a duplicate if sent again.
         var nullKeys: [String] = []
+        // Room for a typical context at once: growing rehashes every key.
+        request.context.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return false }
-            guard request.context[key] == nil, !nullKeys.contains(key) else { return false }
+            guard nullKeys.isEmpty || !nullKeys.contains(key) else { return false }
             skipWhitespace()
             guard next(is: ":") else { return false }
             skipWhitespace()
             guard index < bytes.count else { return false }
+            let value: ContextValue
             if literal("null") {
+                guard request.context[key] == nil else { return false }
                 nullKeys.append(key)
+                skipWhitespace()
+                if next(is: ",") { continue }
+                return next(is: "}")
             } else if next(is: "[") {
                 var items: [ContextScalar] = []
                 skipWhitespace()
@@ -127,11 +134,13 @@ extension JSONScanner {
                         break
                     }
                 }
-                request.context[key] = .list(items)
+                value = .list(items)
             } else {
                 guard let scalar = scalarValue() else { return false }
-                request.context[key] = .scalar(scalar)
+                value = .scalar(scalar)
             }
+            // One hash per key: a duplicate shows as a value replaced.
+            guard request.context.updateValue(value, forKey: key) == nil else { return false }
             skipWhitespace()
             if next(is: ",") { continue }
             return next(is: "}")

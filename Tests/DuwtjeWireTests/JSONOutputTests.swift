@@ -1,0 +1,42 @@
+@testable import DuwtjeWire
+import Foundation
+import NIOCore
+import Testing
+
+@Suite("JSON output: strings escaped as JSONEncoder does, at any length and position")
+struct JSONOutputTests {
+    /// The word-at-a-time check must find every byte that needs an escape wherever it sits (in a
+    /// full word or in the tail) and never flag a clean byte, UTF-8 included.
+    @Test("every byte at every position: escaped exactly when JSON requires it")
+    func everyBytePosition() throws {
+        for byte in UInt8(0)...UInt8(255) {
+            for length in [1, 7, 8, 9, 16, 17] {
+                for position in 0..<length {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = byte
+                    let expected = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                    let found = bytes.withUnsafeBytes { JSONOutput.needsEscape($0) }
+                    #expect(found == expected, "byte \(byte) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
+    /// Texts longer than the area's start, with escapes at the ends, written as JSONEncoder writes them.
+    @Test("long and escaped texts are JSONEncoder's bytes; the area grows as needed")
+    func matchesJSONEncoder() throws {
+        let texts = [
+            "", "plain", "é ü — 🚌 bus", "quote \" and \\ backslash", "\u{0}\u{1}\u{1F}\t\n\r\u{8}\u{C}",
+            String(repeating: "Paspoort aanvragen, ", count: 400) + "\"", "/v1/paden/met/slashes",
+        ]
+        var out = JSONOutput(capacity: 16)
+        for (index, text) in texts.enumerated() {
+            if index > 0 { out.write(",") }
+            out.write(string: text)
+        }
+        var buffer = out.buffer()
+        let written = buffer.readBytes(length: buffer.readableBytes) ?? []
+        let expected = try WireJSON.encoder().encode(texts)
+        #expect(written == Array(expected.dropFirst().dropLast()))
+    }
+}
