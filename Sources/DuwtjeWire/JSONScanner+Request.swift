@@ -59,7 +59,7 @@ extension JSONScanner {
         if next(is: "}") { return request }
         while true {
             skipWhitespace()
-            guard let name = plainKey(), let field = Field(name), seen & field.rawValue == 0 else { return nil }
+            guard let name = plainString(), let field = Field(name), seen & field.rawValue == 0 else { return nil }
             seen |= field.rawValue
             skipWhitespace()
             guard next(is: ":") else { return nil }
@@ -78,7 +78,8 @@ extension JSONScanner {
                     guard endpoint == .recommendations, let text = stringValue() else { return nil }
                     request.visitor = text
                 case .now:
-                    guard let text = stringValue(), let date = TimeParsing.rfc3339(text) else { return nil }
+                    // Read from its bytes: a time is 20+ bytes, a String of it would be allocated.
+                    guard let text = plainString(), let date = TimeParsing.rfc3339(utf8: text) else { return nil }
                     request.now = date
                 case .explain:
                     if literal("true") { request.explain = true } else if literal("false") { request.explain = false } else { return nil }
@@ -168,8 +169,9 @@ extension JSONScanner {
         return byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    /// A key without escapes, as its bytes (field names are plain ASCII; anything else is left).
-    private mutating func plainKey() -> UnsafeBufferPointer<UInt8>? {
+    /// A string without escapes, as its bytes: a field name, or a time (both plain ASCII; anything
+    /// else is left to the tree path).
+    private mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
         let start = index + 1
         var end = start

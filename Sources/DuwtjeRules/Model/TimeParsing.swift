@@ -5,11 +5,13 @@ public import Foundation
 public enum TimeParsing {
     /// `2026-11-01` as a date, or an RFC 3339 time such as `2026-11-22T10:00:00+01:00`.
     public static func timePoint(_ text: String) -> TimePoint? {
-        let bytes = Array(text.utf8)
-        if bytes.count == 10, let (year, month, day) = date(bytes[...]) {
-            return .date(year: year, month: month, day: day)
+        var text = text
+        return text.withUTF8 { bytes in
+            if bytes.count == 10, let (year, month, day) = date(bytes[...]) {
+                return .date(year: year, month: month, day: day)
+            }
+            return rfc3339(utf8: bytes).map(TimePoint.instant)
         }
-        return rfc3339(text).map(TimePoint.instant)
     }
 
     /// An RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the one parser of every
@@ -19,7 +21,12 @@ public enum TimeParsing {
     /// instead of `T` is refused (the RFC only lets applications *print* one); second 60 is refused
     /// (a leap second has no Unix time, and a client sending one has a broken clock).
     public static func rfc3339(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { rfc3339(utf8: $0) }
+    }
+
+    /// ``rfc3339(_:)`` of UTF-8 bytes, for a request decoder that has not made a `String` of them.
+    public static func rfc3339(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count >= 20, let (year, month, day) = date(bytes[0..<10]) else { return nil }
         guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
               let hour = number(bytes[11..<13]), bytes[13] == UInt8(ascii: ":"),
@@ -84,10 +91,11 @@ public enum TimeParsing {
         return "\(seconds)s"
     }
 
-    static func date(_ bytes: ArraySlice<UInt8>) -> (Int, Int, Int)? {
-        let b = Array(bytes)
-        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              let year = number(b[0..<4]), let month = number(b[5..<7]), let day = number(b[8..<10]),
+    static func date<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> (Int, Int, Int)? where Bytes.Index == Int {
+        let b = bytes.startIndex
+        guard bytes.count == 10, bytes[b + 4] == UInt8(ascii: "-"), bytes[b + 7] == UInt8(ascii: "-"),
+              let year = number(bytes[b..<(b + 4)]), let month = number(bytes[(b + 5)..<(b + 7)]),
+              let day = number(bytes[(b + 8)..<(b + 10)]),
               (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
         else { return nil }
         return (year, month, day)
@@ -105,7 +113,7 @@ public enum TimeParsing {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int(byte - UInt8(ascii: "0")) : nil
     }
 
-    static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
+    static func number(_ bytes: some Sequence<UInt8>) -> Int? {
         var value = 0
         for byte in bytes {
             guard let d = digit(byte) else { return nil }
