@@ -12,9 +12,18 @@ public import NIOCore
 public enum AnswerWriter {
     /// The answer as a JSON body.
     public static func write(_ answer: Answer) -> ByteBuffer {
-        var out = JSONOutput(capacity: 2_048)  // most answers fit (the socket mix's mean is 944 bytes)
-        write(answer, into: &out)
-        return out.buffer()
+        // Written in place into the buffer's free space; most answers fit (the socket mix's mean
+        // is 944 bytes). A larger one moves to an area of its own and is copied once.
+        var buffer = ByteBufferAllocator().buffer(capacity: 2_048)
+        var larger: ByteBuffer?
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 2_048) { area in
+            var out = JSONOutput(borrowing: area)
+            write(answer, into: &out)
+            guard out.ownsArea else { return out.count }
+            larger = out.buffer()
+            return 0
+        }
+        return larger ?? buffer
     }
 
     /// The same body as bytes, for `duwtje query --json` (which prints what the daemon would send).

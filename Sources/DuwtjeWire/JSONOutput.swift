@@ -6,18 +6,36 @@ import NIOCore
 /// `ByteBuffer`'s own writes check capacity, uniqueness and (in release builds too) exclusive
 /// access to its storage object for every call: the answer writer makes ~60 small writes per
 /// answer, and that bookkeeping was a third of encoding (perf, `DuwtjeBenchmarks wire`). Here a
-/// write is a bounds check and a copy; the body is copied into a `ByteBuffer` once.
+/// write is a bounds check and a copy. It writes straight into a `ByteBuffer`'s free space
+/// (``init(borrowing:)``), and only a body larger than that is copied into a new buffer at the end.
 struct JSONOutput: ~Copyable {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
     private(set) var count = 0
+    /// Whether `base` is this value's own allocation; false while it writes into a borrowed area
+    /// (a `ByteBuffer`'s free space), until it outgrows it.
+    private(set) var ownsArea: Bool
 
     init(capacity: Int) {
         self.capacity = max(capacity, 64)
         self.base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 8)
+        self.ownsArea = true
     }
 
-    deinit { base.deallocate() }
+    /// Writes into `area` (not freed here) and moves to an area of its own if it runs out.
+    init(borrowing area: UnsafeMutableRawBufferPointer) {
+        if let start = area.baseAddress, area.count >= 64 {
+            self.base = start
+            self.capacity = area.count
+            self.ownsArea = false
+        } else {
+            self.capacity = 2_048
+            self.base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 8)
+            self.ownsArea = true
+        }
+    }
+
+    deinit { if ownsArea { base.deallocate() } }
 
     /// What was written, in a new buffer of exactly that size.
     consuming func buffer() -> ByteBuffer {
@@ -112,8 +130,9 @@ struct JSONOutput: ~Copyable {
         while newCapacity < needed { newCapacity *= 2 }
         let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
         grown.copyMemory(from: base, byteCount: count)
-        base.deallocate()
+        if ownsArea { base.deallocate() }
         base = grown
+        ownsArea = true
         capacity = newCapacity
     }
 }

@@ -39,4 +39,24 @@ struct JSONOutputTests {
         let expected = try WireJSON.encoder().encode(texts)
         #expect(written == Array(expected.dropFirst().dropLast()))
     }
+
+    /// An answer larger than the buffer's free space moves to an area of its own on the way; the
+    /// bytes are the same as when it fits.
+    @Test("writing into a borrowed area: in place when it fits, moved when it does not")
+    func borrowedArea() throws {
+        let long = String(repeating: "Burgernet-app downloaden, ", count: 20)
+        for length in [1, 3, 200] {
+            let texts = Array(repeating: long, count: length)
+            var storage = [UInt8](repeating: 0, count: 1_024)
+            let (owns, written) = storage.withUnsafeMutableBytes { area -> (Bool, [UInt8]) in
+                var out = JSONOutput(borrowing: area)
+                for text in texts { out.write(string: text) }
+                let owns = out.ownsArea
+                var buffer = out.buffer()
+                return (owns, buffer.readBytes(length: buffer.readableBytes) ?? [])
+            }
+            #expect(owns == (length > 1), "\(length) texts")
+            #expect(written == Array(texts.map { "\"\($0)\"" }.joined().utf8))
+        }
+    }
 }
