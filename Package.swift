@@ -142,7 +142,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DuwtjeStoreTests",
-            dependencies: ["DuwtjeStore", "DuwtjeWire", "DuwtjeReport", "DuwtjeRules", "DuwtjeTestSupport"],
+            dependencies: [
+                "DuwtjeStore", "DuwtjeWire", "DuwtjeReport", "DuwtjeRules", "DuwtjeTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

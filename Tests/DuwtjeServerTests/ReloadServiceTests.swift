@@ -2,6 +2,7 @@ import DuwtjeRules
 @testable import DuwtjeServer
 import Foundation
 import Logging
+import NIOPosix
 import Synchronization
 import Testing
 import DuwtjeTestSupport
@@ -76,12 +77,18 @@ struct ReloadServiceTests {
         let expected = try ServingSnapshot.load(configuration).ruleSet.version
         // The first reload is held inside its load until all the other triggers have been handed over.
         let gate = ReloadGate()
+        // A pool of its own: the held reload blocks one of its threads, not one of the singleton's
+        // two, which other suites' blocking work needs meanwhile (the full run is one process).
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        defer { pool.shutdownGracefully { _ in } }
         let service = ReloadService(loadConfiguration: { () throws(DaemonError) in
                                         gate.pass()
                                         return configuration
                                     },
                                     state: setup.state, metrics: setup.metrics, notifier: SystemdNotifier(environment: [:]),
-                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, signals: nil)
+                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, signals: nil,
+                                    threadPool: pool)
         let triggers = HeldTriggers(gate: gate, count: 20)
         let running = Task { await service.run(triggers: triggers) }
         try await eventually("every trigger handed over while the first reload runs") { triggers.exhausted.load(ordering: .acquiring) }

@@ -3,6 +3,7 @@ import DuwtjeReport
 import DuwtjeTestSupport
 import DuwtjeWire
 import Foundation
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -54,7 +55,9 @@ struct BatchKeyStoreTests {
     func repeatDuringCommit() async throws {
         let fixture = try Fixture()
         let path = fixture.directory + "/d.db"
-        let store = try EventStore(path: path, retentionDays: 10_000, timeZone: .gmt)
+        let pool = heldCommitPool()
+        defer { pool.shutdownGracefully { _ in } }
+        let store = try EventStore(path: path, retentionDays: 10_000, timeZone: .gmt, threadPool: pool)
         let hold = CommitHold()
         store.commitHook.withLock { $0 = { hold.enterCommit() } }
         let finished = Finished()
