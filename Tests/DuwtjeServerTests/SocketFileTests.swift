@@ -23,20 +23,24 @@ func makeSocket(at path: String, listening: Bool) throws -> Int32 {
 @Suite("Claiming, securing and removing the socket file")
 struct SocketFileTests {
     @Test("the claiming tests pass in a process of their own (they change the process's umask)")
-    func claimingInOwnProcess() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["--testing-library", "swift-testing", "--filter", "SocketFileClaimTests"]
-        var environment = ProcessInfo.processInfo.environment
-        environment[SocketFileClaimTests.environmentKey] = "1"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+    func claimingInOwnProcess() async throws {
+        // A whole test process: waited for on a thread of its own, not on the cooperative pool.
+        let (status, output) = try await offPool { () throws -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            process.arguments = ["--testing-library", "swift-testing", "--filter", "SocketFileClaimTests"]
+            var environment = ProcessInfo.processInfo.environment
+            environment[SocketFileClaimTests.environmentKey] = "1"
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+        #expect(status == 0, "\(output)")
         // The child ran the tests, rather than finding none.
         #expect(output.contains("SocketFileClaimTests") || output.contains("Claiming in a process of its own"), "\(output)")
     }

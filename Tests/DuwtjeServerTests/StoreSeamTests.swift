@@ -61,7 +61,7 @@ struct StoreSeamTests {
             return code
         }
 
-        try #require(try await eventually("the commit started", within: 10) { gate.entered.withLock { $0 } })
+        try #require(try await eventually("the commit started") { gate.entered.withLock { $0 } })
 
         // With the commit open: status and a recommendation (with a visitor, so a cap is admitted) answer.
         let status = try await responder.route(request(.get, "/v1/status"), path: "/v1/status")

@@ -13,7 +13,12 @@ public struct CommandResult: Sendable {
     /// Runs `executable` to the end (as `user`, through `setpriv`, when given). Standard error goes
     /// to a file, so that neither pipe can fill up and block the child while the other is read.
     public static func run(_ executable: String, _ arguments: [String],
-                           as user: (uid: uid_t, gid: gid_t)? = nil) throws -> CommandResult {
+                           as user: (uid: uid_t, gid: gid_t)? = nil) async throws -> CommandResult {
+        try await offPool { try runBlocking(executable, arguments, as: user) }
+    }
+
+    static func runBlocking(_ executable: String, _ arguments: [String],
+                            as user: (uid: uid_t, gid: gid_t)?) throws -> CommandResult {
         let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-stderr-\(UUID().uuidString)").path
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         // Writable by the user the command runs as.

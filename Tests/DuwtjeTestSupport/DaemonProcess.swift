@@ -142,7 +142,7 @@ public final class DaemonProcess {
     }
 
     /// Runs the `duwtje` binary (not a daemon) to the end, as `user` when given.
-    public static func run(_ arguments: [String], as user: (uid: uid_t, gid: gid_t)? = nil) throws -> CommandResult {
-        try CommandResult.run(binary, arguments, as: user)
+    public static func run(_ arguments: [String], as user: (uid: uid_t, gid: gid_t)? = nil) async throws -> CommandResult {
+        try await CommandResult.run(binary, arguments, as: user)
     }
 }

@@ -3,8 +3,14 @@ public import Testing
 
 /// The one way a test waits: polls `condition` until it holds or the deadline passes, and records an
 /// issue naming `what` when it never held. Returns whether it held, so a caller can stop early.
+///
+/// The default deadline is generous because it only matters when something is broken: every suite
+/// runs in one process, and the loader's and `duwtje diff`'s `concurrentPerform` in the heavy engine
+/// tests takes Dispatch's default-QoS threads, the very threads Swift's global executor runs tasks
+/// on (gdb in a full run: both busy in `RuleSetDiff` and `TreeBuilder`). A task could then wait 15 s
+/// for a thread on a loaded machine, and a commit that was never started looked like one that hung.
 @discardableResult
-public func eventually(_ what: String = "condition", within seconds: Double = 15,
+public func eventually(_ what: String = "condition", within seconds: Double = 60,
                        sourceLocation: SourceLocation = #_sourceLocation,
                        _ condition: () async throws -> Bool) async throws -> Bool {
     if try await poll(within: seconds, condition) { return true }

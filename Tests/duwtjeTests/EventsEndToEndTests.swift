@@ -85,10 +85,10 @@ struct EventsEndToEndTests {
             #expect(try await client.post("/v1/events", EventsFixture.batch(events)).status == 202)
         }
         #expect(await daemon.stop() == 0)
-        let json = try DaemonProcess.run(["report", "--config", daemon.configPath, "--json"])
+        let json = try await DaemonProcess.run(["report", "--config", daemon.configPath, "--json"])
         #expect(json.status == 0)
         try EventsFixture.checkFigures((try? JSONSerialization.jsonObject(with: Data(json.output.utf8))) as? [String: Any])
-        let text = try DaemonProcess.run(["report", "--config", daemon.configPath])
+        let text = try await DaemonProcess.run(["report", "--config", daemon.configPath])
         #expect(text.status == 0 && text.output.contains("exp (reference: controle)"))
     }
 }

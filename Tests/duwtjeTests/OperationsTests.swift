@@ -158,8 +158,8 @@ struct OperationsTests {
     }
 
     /// Runs `duwtje ARGUMENTS`, returning its exit status, standard output and standard error.
-    static func run(_ arguments: [String]) throws -> (Int32, String, String) {
-        let result = try DaemonProcess.run(arguments)
+    static func run(_ arguments: [String]) async throws -> (Int32, String, String) {
+        let result = try await DaemonProcess.run(arguments)
         return (result.status, result.output, result.errors)
     }
 
@@ -167,7 +167,7 @@ struct OperationsTests {
     func status() async throws {
         let daemon = try DaemonProcess()
         try await daemon.start()
-        let (code, text, _) = try Self.run(["status", "--socket", daemon.socketPath])
+        let (code, text, _) = try await Self.run(["status", "--socket", daemon.socketPath])
         let lines = text.split(separator: "\n")
         #expect(code == 0)
         #expect(lines.first?.hasPrefix("duwtje dev (commit unknown") == true)
@@ -179,16 +179,16 @@ struct OperationsTests {
         try daemon.write("rules/rules.yaml", Fixture.brokenRules)
         daemon.signal(SIGHUP)
         try await eventually("the failed reload is reported") {
-            try Self.run(["status", "--config", daemon.configPath]).1.contains("failed, still serving")
+            try await Self.run(["status", "--config", daemon.configPath]).1.contains("failed, still serving")
         }
-        let failed = try Self.run(["status", "--config", daemon.configPath]).1
+        let failed = try await Self.run(["status", "--config", daemon.configPath]).1
         #expect(failed.contains("\(daemon.rulesDirectory)/rules.yaml:4:23: error: unknown persona 'oudr'"))
         #expect(failed.contains("(reloads: 0 ok, 1 failed)"))
 
         #expect(await daemon.stop() == 0)
-        let (gone, out, err) = try Self.run(["status", "--socket", daemon.socketPath])
+        let (gone, out, err) = try await Self.run(["status", "--socket", daemon.socketPath])
         #expect(gone == 1 && out.isEmpty)
         #expect(err == "duwtje: no answer from the daemon at \(daemon.socketPath): No such file or directory (is the daemon running? systemctl status duwtje)\n")
-        #expect(try Self.run(["--version"]).1.hasPrefix("dev (commit unknown"))
+        #expect(try await Self.run(["--version"]).1.hasPrefix("dev (commit unknown"))
     }
 }

@@ -1,3 +1,4 @@
+import DuwtjeTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -26,37 +27,39 @@ final class PostgresCluster: Sendable {
         var description: String
     }
 
-    init() throws {
+    init() async throws {
         guard let binaries = Self.binaries else {
             throw Failed(description: "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); .ci/run installs Debian's postgresql")
         }
         // Short: the socket path (DIR/.s.PGSQL.5432) must fit in 107 bytes.
         directory = "/tmp/pg-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", directory], asPostgres: false) }
-        try Self.run(binaries + "/initdb", ["-D", dataDirectory, "-U", "duwtje", "-A", "trust", "-E", "UTF8", "--no-sync"])
-        try start()
-        try Self.run(binaries + "/createdb", ["-h", directory, "-U", "duwtje", "duwtje"])
+        if getuid() == 0 { try await Self.run("/bin/chown", ["postgres:postgres", directory], asPostgres: false) }
+        try await Self.run(binaries + "/initdb", ["-D", dataDirectory, "-U", "duwtje", "-A", "trust", "-E", "UTF8", "--no-sync"])
+        try await start()
+        try await Self.run(binaries + "/createdb", ["-h", directory, "-U", "duwtje", "duwtje"])
     }
 
     deinit {
-        try? stop(mode: "immediate")
+        // A deinit cannot await: the one blocking wait left, and a short one (an immediate stop).
+        _ = try? Self.runBlocking((Self.binaries ?? "") + "/pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"],
+                                  asPostgres: true)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Starts the server and waits until it accepts connections.
-    func start() throws {
-        try Self.run((Self.binaries ?? "") + "/pg_ctl",
+    func start() async throws {
+        try await Self.run((Self.binaries ?? "") + "/pg_ctl",
                      ["-D", dataDirectory, "-l", directory + "/server.log", "-w", "-t", "60", "-o", "-k \(directory) -h ''", "start"])
     }
 
     /// Stops the server: `fast` (clean) or `immediate` (as a crash: no checkpoint, recovery at start).
-    func stop(mode: String) throws {
-        try Self.run((Self.binaries ?? "") + "/pg_ctl", ["-D", dataDirectory, "-m", mode, "-w", "stop"])
+    func stop(mode: String) async throws {
+        try await Self.run((Self.binaries ?? "") + "/pg_ctl", ["-D", dataDirectory, "-m", mode, "-w", "stop"])
     }
 
     /// Writes a 32-byte visitor-hash key (mode 0600) and returns its path.
-    func secret(_ name: String) throws -> String {
+    func secret(_ name: String) async throws -> String {
         let path = directory + "/" + name + ".secret"
         var bytes = [UInt8](repeating: 0, count: 32)
         for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
@@ -67,8 +70,8 @@ final class PostgresCluster: Sendable {
     /// Runs one SQL statement on the daemons' database with `psql` (stopping at an error); returns
     /// its rows unaligned, without headers.
     @discardableResult
-    func sql(_ statement: String) throws -> String {
-        try Self.run((Self.binaries ?? "") + "/psql", psqlArguments + ["-At", "-c", statement])
+    func sql(_ statement: String) async throws -> String {
+        try await Self.run((Self.binaries ?? "") + "/psql", psqlArguments + ["-At", "-c", statement])
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -84,7 +87,11 @@ final class PostgresCluster: Sendable {
     /// fails. `posix_spawn` and `waitpid` rather than `Process`: `pg_ctl start` leaves the server running
     /// as a grandchild, and `Process.waitUntilExit` was seen never to return for it.
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) throws -> String {
+    static func run(_ program: String, _ arguments: [String], asPostgres: Bool = true) async throws -> String {
+        try await offPool { try runBlocking(program, arguments, asPostgres: asPostgres) }
+    }
+
+    static func runBlocking(_ program: String, _ arguments: [String], asPostgres: Bool) throws -> String {
         let runuser = FileManager.default.fileExists(atPath: "/usr/sbin/runuser") ? "/usr/sbin/runuser" : "/sbin/runuser"
         let argv = asPostgres && getuid() == 0 ? [runuser, "-u", "postgres", "--", program] + arguments : [program] + arguments
         let output = "/tmp/pg-run-" + UUID().uuidString.prefix(8)

@@ -41,8 +41,8 @@ struct PostgresStoreTests {
     }
 
     /// Two servers, `a` and `b`, on `cluster` with one shared secret (not started).
-    static func pair(_ cluster: PostgresCluster) throws -> (DaemonProcess, DaemonProcess) {
-        let secret = try cluster.secret("shared")
+    static func pair(_ cluster: PostgresCluster) async throws -> (DaemonProcess, DaemonProcess) {
+        let secret = try await cluster.secret("shared")
         return (try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "a"), rules: rules),
                 try DaemonProcess(config: cluster.storeConfig(secret: secret, node: "b"), rules: rules))
     }
@@ -52,15 +52,15 @@ struct PostgresStoreTests {
 
     /// ``pair(_:)``, started.
     static func startedPair(_ cluster: PostgresCluster) async throws -> (DaemonProcess, DaemonProcess) {
-        let (a, b) = try pair(cluster)
+        let (a, b) = try await pair(cluster)
         try await a.start()
         try await b.start()
         return (a, b)
     }
 
     /// One server on `cluster` with a key of its own, named `secret` (not started).
-    static func server(_ cluster: PostgresCluster, secret: String, node: String) throws -> DaemonProcess {
-        try DaemonProcess(config: cluster.storeConfig(secret: try cluster.secret(secret), node: node), rules: rules)
+    static func server(_ cluster: PostgresCluster, secret: String, node: String) async throws -> DaemonProcess {
+        try DaemonProcess(config: cluster.storeConfig(secret: try await cluster.secret(secret), node: node), rules: rules)
     }
 
     /// Stops each daemon with SIGTERM and expects a clean exit.
@@ -76,8 +76,8 @@ struct PostgresStoreTests {
 
     @Test("two servers, one database: caps hold across servers and under concurrency, counts add up, nodes and skew are listed")
     func sharedCapsCountsAndNodes() async throws {
-        let cluster = try PostgresCluster()
-        let (a, b) = try Self.pair(cluster)
+        let cluster = try await PostgresCluster()
+        let (a, b) = try await Self.pair(cluster)
         try await a.start()
         try await b.start()
         let (socketA, socketB) = (a.socketPath, b.socketPath)
@@ -143,7 +143,7 @@ struct PostgresStoreTests {
             return status["version_skew"] as? Bool == true && nodes.contains { $0["skewed"] as? Bool == true }
         }
         // The operator's view: duwtje status lists both nodes and says there is a skew.
-        let printed = try DaemonProcess.run(["status", "--socket", a.socketPath])
+        let printed = try await DaemonProcess.run(["status", "--socket", a.socketPath])
         #expect(printed.status == 0)
         #expect(printed.output.contains("nodes   2 live, VERSION SKEW"), "\(printed.output)")
         #expect(printed.output.contains("  <- other version"), "\(printed.output)")
@@ -152,8 +152,8 @@ struct PostgresStoreTests {
 
     @Test("PostgreSQL stopped under load (immediate) and back 10 s later: 0 failed recommendations, every acknowledged event counted, 202 again within 5 s")
     func outageUnderLoad() async throws {
-        let cluster = try PostgresCluster()
-        let daemon = try Self.server(cluster, secret: "s", node: "solo")
+        let cluster = try await PostgresCluster()
+        let daemon = try await Self.server(cluster, secret: "s", node: "solo")
         try await daemon.start()
         let socket = daemon.socketPath
 
@@ -209,12 +209,12 @@ struct PostgresStoreTests {
         }
 
         try await eventually("events acknowledged before the outage", within: 30) { tally.withLock { $0.acknowledged } >= 20 }
-        try cluster.stop(mode: "immediate")
+        try await cluster.stop(mode: "immediate")
         try await eventually("status degraded", within: 10) { await Self.storeStatus(daemon)["state"] as? String == "degraded" }
         #expect((await Self.http(daemon, "GET", "/metrics")).body.contains("duwtje_store_degraded 1"))
         // The deliberate outage.
         try await Task.sleep(for: .seconds(10))
-        try cluster.start()
+        try await cluster.start()
         returned.withLock { $0 = ContinuousClock.now }
         try await eventually("acknowledgements resume", within: 15) { tally.withLock { $0.firstAcknowledgementAfterReturn } != nil }
         let resumedAfter = try #require(tally.withLock { $0.firstAcknowledgementAfterReturn }) - (returned.withLock { $0 } ?? .now)
@@ -242,8 +242,8 @@ struct PostgresStoreTests {
 
     @Test("a nudge dismissed on one server is not shown on the other (dismissals in the shared database)")
     func dismissalsShared() async throws {
-        let cluster = try PostgresCluster()
-        let (a, b) = try Self.pair(cluster)
+        let cluster = try await PostgresCluster()
+        let (a, b) = try await Self.pair(cluster)
         try await a.start()
         try await b.start()
         // Shown on both before (one showing each, under the cap of 3), then dismissed through A.
@@ -265,7 +265,7 @@ struct PostgresStoreTests {
 
     @Test("a batch retried through the other server counts nothing there; sent to both at once it counts once; the key outlives SIGKILL and expires after 24 hours")
     func batchKeysShared() async throws {
-        let cluster = try PostgresCluster()
+        let cluster = try await PostgresCluster()
         let (a, b) = try await Self.startedPair(cluster)
         let batch = Self.twelveImpressions
         func post(_ daemon: DaemonProcess, _ key: String, _ body: String = batch) async -> Reply {
@@ -301,7 +301,7 @@ struct PostgresStoreTests {
         try await b.start()
         #expect(await post(b, "k-1").headers["idempotent-replayed"] == "true")
         // A key remembered longer than 24 hours ago is a new batch.
-        try cluster.sql("UPDATE duwtje_batch_keys SET at = now() - interval '24 hours 1 second' WHERE key = 'k-1'")
+        try await cluster.sql("UPDATE duwtje_batch_keys SET at = now() - interval '24 hours 1 second' WHERE key = 'k-1'")
         let later = await post(b, "k-1")
         #expect(later.status == 202 && later.headers["idempotent-replayed"] == nil)
         #expect(Self.impressions(await Self.http(a, "GET", "/v1/report?journey=bz")) == 36)
@@ -310,8 +310,8 @@ struct PostgresStoreTests {
 
     @Test("a retry whose key another server has claimed but not committed waits for that transaction: committed, the key is taken (here with other events: 422); rolled back, the retry counts")
     func retryWaitsForUncommittedClaim() async throws {
-        let cluster = try PostgresCluster()
-        let daemon = try Self.server(cluster, secret: "one", node: "b")
+        let cluster = try await PostgresCluster()
+        let daemon = try await Self.server(cluster, secret: "one", node: "b")
         let batch = Self.twelveImpressions
         try await daemon.start()
         for (ending, key) in [("COMMIT", "held-1"), ("ROLLBACK", "held-2")] {
@@ -331,12 +331,12 @@ struct PostgresStoreTests {
                 """.utf8))
             // (psql stops at an error: no more is written to it then, which would be SIGPIPE.)
             guard try await eventually("the other transaction holds \(key)", {
-                try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'") == "1"
+                try await cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'") == "1"
             }) else { break }
             let socket = daemon.socketPath
             let reply = Task { await Self.http(socket, "POST", "/v1/events", batch, headers: [("Idempotency-Key", key)]) }
             guard try await eventually("the daemon's claim of \(key) waits for the lock", {
-                try cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "1"
+                try await cluster.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == "1"
             }), holder.isRunning else { break }
             // The daemon's flush is blocked inside its transaction, unanswered: how it ends is up to the other one.
             // `\q` ends psql; the pipe is not closed by hand (Foundation's Process owns its standard
@@ -357,8 +357,8 @@ struct PostgresStoreTests {
 
     @Test("an empty database: two daemons starting at once both migrate under the advisory lock; duwtje store migrate and duwtje report")
     func migrationsAndCommands() async throws {
-        let cluster = try PostgresCluster()
-        let (a, b) = try Self.pair(cluster)
+        let cluster = try await PostgresCluster()
+        let (a, b) = try await Self.pair(cluster)
         // Launched together, before either has created a table: neither may fail on the other's half-made schema.
         a.process = try a.launch()
         b.process = try b.launch()
@@ -371,7 +371,7 @@ struct PostgresStoreTests {
         #expect(a.process?.isRunning == true && b.process?.isRunning == true, "\(a.stderr)\(b.stderr)")
         #expect(await Self.storeStatus(a)["state"] as? String == "ok")
 
-        let migrate = try DaemonProcess.run(["store", "migrate", "--config", a.configPath])
+        let migrate = try await DaemonProcess.run(["store", "migrate", "--config", a.configPath])
         #expect(migrate.status == 0)
         #expect(migrate.output.contains("schema version 3, up to date"), "\(migrate.output)")
         #expect(!migrate.output.contains("postgres:"), "no password or secret in the output")
@@ -379,23 +379,23 @@ struct PostgresStoreTests {
         // Counts from both servers, read by the command line from the database (no daemon asked).
         #expect(await Self.http(a, "POST", "/v1/events", EventsFixture.batch(EventsFixture.repeated(7, EventsFixture.event("impression")))).status == 202)
         #expect(await Self.http(b, "POST", "/v1/events", EventsFixture.batch(EventsFixture.repeated(6, EventsFixture.event("impression")))).status == 202)
-        let report = try DaemonProcess.run(["report", "--config", b.configPath, "--journey", "bz", "--json"])
+        let report = try await DaemonProcess.run(["report", "--config", b.configPath, "--journey", "bz", "--json"])
         #expect(report.status == 0)
         let json = (try? JSONSerialization.jsonObject(with: Data(report.output.utf8))) as? [String: Any]
         #expect(Self.impressions(Reply(status: 200, headers: [:], body: report.output)) == 13, "\(String(describing: json))")
 
         // Another key: the command refuses too (exit 1), and changes nothing.
-        let other = try Self.server(cluster, secret: "other", node: "c")
-        #expect(try DaemonProcess.run(["store", "migrate", "--config", other.configPath]).status == 1)
+        let other = try await Self.server(cluster, secret: "other", node: "c")
+        #expect(try await DaemonProcess.run(["store", "migrate", "--config", other.configPath]).status == 1)
         await Self.stop(a, b)
     }
 
     @Test("a server with another secret refuses to start, naming the problem in one line")
     func otherSecretRefused() async throws {
-        let cluster = try PostgresCluster()
-        let first = try Self.server(cluster, secret: "one", node: "a")
+        let cluster = try await PostgresCluster()
+        let first = try await Self.server(cluster, secret: "one", node: "a")
         try await first.start()
-        let second = try Self.server(cluster, secret: "two", node: "b")
+        let second = try await Self.server(cluster, secret: "two", node: "b")
         let process = try second.launch()
         #expect(await DaemonProcess.waitForExit(process, seconds: 30) == 1)
         let lines = second.stderr.split(separator: "\n")
@@ -407,16 +407,16 @@ struct PostgresStoreTests {
 
     @Test("a daemon starts while PostgreSQL is down: recommendations answer, events 503, and all resumes when it comes up")
     func startsWhileDown() async throws {
-        let cluster = try PostgresCluster()
-        try cluster.stop(mode: "fast")
-        let daemon = try Self.server(cluster, secret: "s", node: "late")
+        let cluster = try await PostgresCluster()
+        try await cluster.stop(mode: "fast")
+        let daemon = try await Self.server(cluster, secret: "s", node: "late")
         try await daemon.start()
         #expect(await Self.storeStatus(daemon)["state"] as? String == "degraded")
         #expect(await Self.http(daemon, "GET", "/v1/status").json?["status"] as? String == "degraded")
         #expect(Self.nudge(await Self.http(daemon, "POST", "/v1/recommendations", Self.question("v"))) == "n1")
         let refused = await Self.http(daemon, "POST", "/v1/events", EventsFixture.batch([EventsFixture.event("impression")]))
         #expect(refused.status == 503 && refused.headers["retry-after"] == "2")
-        try cluster.start()
+        try await cluster.start()
         // Counts below 10 are reported as "<10": a batch of 12.
         let twelve = EventsFixture.batch(EventsFixture.repeated(12, EventsFixture.event("impression")))
         try await eventually("events accepted", within: 15) {

@@ -33,7 +33,7 @@ struct ReportStoreAccessTests {
         #expect(chmod(store, 0o755) == 0 && chmod(daemon.databasePath, 0o644) == 0)
         let entry = try #require(getpwnam("nobody"))
         let nobody = (uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
-        let run = try DaemonProcess.run(["report", "--store", daemon.databasePath, "--json"], as: nobody)
+        let run = try await DaemonProcess.run(["report", "--store", daemon.databasePath, "--json"], as: nobody)
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.output.contains("\"controle\""), "\(run.output)")
         let listing = try FileManager.default.contentsOfDirectory(atPath: store)
@@ -43,7 +43,7 @@ struct ReportStoreAccessTests {
     @Test("root's report leaves no -wal or -shm owned by root beside the daemon's store")
     func rootLeavesNothing() async throws {
         let daemon = try await stoppedStore()
-        let run = try DaemonProcess.run(["report", "--store", daemon.databasePath])
+        let run = try await DaemonProcess.run(["report", "--store", daemon.databasePath])
         #expect(run.status == 0, "\(run.errors)")
         for suffix in Self.sidecars {
             #expect(!FileManager.default.fileExists(atPath: daemon.databasePath + suffix), "the report left \(suffix)")

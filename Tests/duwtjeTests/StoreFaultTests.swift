@@ -108,7 +108,8 @@ struct StoreFaultTests {
           arguments: ["fsync", "write"])
     func ioError(_ call: String) async throws {
         let daemon = try DaemonProcess(rules: EventsFixture.rules)
-        let library = try IOFaultShim.build(in: daemon.directory)
+        let directory = daemon.directory
+        let library = try await offPool { try IOFaultShim.build(in: directory) }
         let trigger = daemon.directory + "/fault"
         let environment = IOFaultShim.environment(library: library, trigger: trigger, path: daemon.directory + "/var/")
         try await daemon.start(environment: environment)

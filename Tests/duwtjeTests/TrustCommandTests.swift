@@ -27,28 +27,28 @@ struct TrustCommandTests {
     }
 
     @Test("the ethics checks are warnings by default (exit 0) and errors with --strict (exit 1), each with its id")
-    func strict() throws {
+    func strict() async throws {
         let directory = try Self.nagging()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let relaxed = try DaemonProcess.run(["check", directory])
+        let relaxed = try await DaemonProcess.run(["check", directory])
         #expect(relaxed.status == 0)
         #expect(relaxed.output.contains("rules.yaml:8:18: warning: nudge 'n1' has no cap (nudges must not nag)"))
-        let strict = try DaemonProcess.run(["check", "--strict", directory])
+        let strict = try await DaemonProcess.run(["check", "--strict", directory])
         #expect(strict.status == 1)
         #expect(strict.output.contains("rules.yaml:8:18: error: nudge 'n1' has no cap (nudges must not nag) [no-cap]"))
         #expect(strict.output.contains("error: the rule set has no 'register:' entry for the Algoritmeregister [no-register]"))
     }
 
     @Test("the shipped Rules/ are clean under duwtje check --strict")
-    func shippedStrict() throws {
-        let result = try DaemonProcess.run(["check", "--strict", Self.shipped])
+    func shippedStrict() async throws {
+        let result = try await DaemonProcess.run(["check", "--strict", Self.shipped])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(": 0 errors, 0 warnings (sha256:"))
     }
 
     @Test("duwtje register Rules --json gives a complete entry with the standard's keys")
-    func registerJSON() throws {
-        let result = try DaemonProcess.run(["register", Self.shipped, "--json"])
+    func registerJSON() async throws {
+        let result = try await DaemonProcess.run(["register", Self.shipped, "--json"])
         #expect(result.status == 0, "\(result.errors)")
         let entry = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         for key in ["name", "description_short", "organization", "status", "contact_email", "publication_category", "goal",
@@ -60,17 +60,17 @@ struct TrustCommandTests {
     }
 
     @Test("duwtje register on a set without register: fails with one clear line")
-    func registerMissing() throws {
+    func registerMissing() async throws {
         let directory = try Self.nagging()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try DaemonProcess.run(["register", directory, "--json"])
+        let result = try await DaemonProcess.run(["register", directory, "--json"])
         #expect(result.status == 1)
         #expect(result.output.isEmpty)
         #expect(result.errors.contains("error: the rule set has no 'register:' entry"))
     }
 
     @Test("duwtje check --config checks cap windows against that configuration's store.retention (default 400d)")
-    func retentionFromConfig() throws {
+    func retentionFromConfig() async throws {
         let directory = try Self.nagging()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let rules = directory + "/rules.yaml"
@@ -81,12 +81,12 @@ struct TrustCommandTests {
         let config = directory + "-duwtje.yaml"
         defer { try? FileManager.default.removeItem(atPath: config) }
         try "store: { retention: 5d }\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let without = try DaemonProcess.run(["check", directory])
+        let without = try await DaemonProcess.run(["check", directory])
         #expect(!without.output.contains("[cap-beyond-retention]") && !without.output.contains("longer than the store's retention"))
-        let with = try DaemonProcess.run(["check", "--config", config, directory])
+        let with = try await DaemonProcess.run(["check", "--config", config, directory])
         #expect(with.status == 0)
         #expect(with.output.contains("warning: the cap window of nudge 'n1' (10d) is longer than the store's retention (5d)"))
-        let broken = try DaemonProcess.run(["check", "--config", directory + "-missing.yaml", directory])
+        let broken = try await DaemonProcess.run(["check", "--config", directory + "-missing.yaml", directory])
         #expect(broken.status == 1)
         #expect(broken.errors.hasPrefix("duwtje: "))
     }
