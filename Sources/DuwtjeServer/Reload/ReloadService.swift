@@ -123,6 +123,8 @@ public final class ReloadService: Service, Sendable {
                 threadPool.submit { _ in
                     let report = self.reload(trigger: trigger)
                     waiter.withLock { $0.take() }?.resume(returning: report)
+                    // The previous rule set (unless a request still reads it) and the load's trees are freed by now.
+                    MallocTuning.returnFreeMemory()
                     self.inFlight.leave()
                 }
             }
