@@ -24,7 +24,7 @@ struct ReloadMemoryTests {
             let answer = try #require(try await client.post("/v1/recommendations", body).json)
             versions.insert(try #require(answer["ruleset"] as? String))
             // The previous set is let go once no request reads it: at once here, so a wait, not a sleep.
-            try await eventually("one rule set after reload \(round)") { try await held(client) == 1 }
+            try #require(try await eventually("one rule set after reload \(round)") { try await held(client) == 1 })
         }
         #expect(versions.count == 10)
         #expect(await daemon.stop() == 0)
