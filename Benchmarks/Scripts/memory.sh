@@ -46,16 +46,8 @@ RULES=$(cd "$RULES" && pwd)
 # The store in $WORK, so that a run leaves nothing behind elsewhere.
 printf 'rules: %s\nsocket:\n  path: %s\nstore:\n  path: %s\n' "$RULES" "$SOCKET" "$WORK/store/duwtje.db" >"$WORK/duwtje.yaml"
 
-SERVER_PID=
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID"
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=
-  rm -f "$SOCKET"
-}
-trap stop_server EXIT
+# shellcheck source=server-process.sh
+source "$HERE/server-process.sh"
 
 status() { curl -s --unix-socket "$SOCKET" http://x/v1/status 2>/dev/null || true; }
 # reloads.ok + reloads.failed from /v1/status, or -1 while it does not answer.
