@@ -42,6 +42,8 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
+        /// glibc's allocator controls, for the daemon's memory (`MallocTuning`).
+        .systemLibrary(name: "CMalloc"),
         /// The version and commit scripts/build-deb.sh links in (weak symbols; "dev" without it).
         .target(name: "CBuildInfo"),
         .target(
@@ -90,6 +92,7 @@ let package = Package(
             name: "DuwtjeServer",
             dependencies: [
                 "CBuildInfo",
+                "CMalloc",
                 "DuwtjeRules",
                 "DuwtjeWire",
                 "DuwtjeReport",

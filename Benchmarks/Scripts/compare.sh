@@ -44,16 +44,8 @@ fi
 DUWTJE=${DUWTJE:-$ROOT/.build/release/duwtje}  # DUWTJE=/path/to/duwtje measures another build
 GEN=$BENCH/.build/release/DuwtjeBenchmarks
 
-SERVER_PID=
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID"
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=
-  rm -f "$SOCKET"
-}
-trap stop_server EXIT
+# shellcheck source=server-process.sh
+source "$HERE/server-process.sh"
 
 wait_for_socket() {
   for _ in $(seq 1 600); do

@@ -113,6 +113,32 @@ struct ReloadServiceTests {
         #expect(report.result == .failed && setup.state.snapshot.ruleSet.version == before)
         #expect(report.errors.map(\.description).first?.hasPrefix(path + ":2:11: error: unknown setting 'max_limitt'") == true)
     }
+
+    @Test("10 reloads, valid and failed, off the pool as SIGHUP runs them: every rule set but the one served is freed")
+    func previousRuleSetsAreFreed() async throws {
+        let setup = try setUp()
+        var replaced: [Weak<ServingSnapshot>] = [Weak(setup.state.snapshot)]
+        for round in 1...10 {
+            if round % 4 == 0 {
+                try setup.fixture.write("rules/rules.yaml", Fixture.brokenRules)
+            } else {
+                try setup.fixture.write("rules/rules.yaml", Fixture.rules(why: "round \(round)"))
+            }
+            let report = try #require(await setup.service.reloadOffThePool(trigger: .manual))
+            #expect(report.result == (round % 4 == 0 ? .failed : .ok))
+            replaced.append(Weak(setup.state.snapshot))
+        }
+        let served = setup.state.snapshot
+        let kept = replaced.compactMap(\.object).filter { $0 !== served }
+        #expect(kept.isEmpty, "\(kept.count) replaced rule sets are still in memory: \(kept.map(\.ruleSet.version))")
+        #expect(setup.state.reloads.ok == 8)
+    }
+}
+
+/// A reference that does not keep its object alive.
+struct Weak<Object: AnyObject> {
+    weak var object: Object?
+    init(_ object: Object) { self.object = object }
 }
 
 /// Holds the first reload inside its configuration load until released; later ones pass.

@@ -375,17 +375,20 @@ public struct NudgeAnswer: Sendable, Encodable {
 struct Candidates {
     let general: [Int32]
     var generalHead = 0
-    /// Lists filed under the request's values, each with its read position; empty for most buckets.
-    var byValue: [(list: [Int32], head: Int)] = []
+    /// The bucket's rules filed under values (``Bucket/filedPositions``), and the runs of it filed
+    /// under the request's values, each with its read position; empty for most buckets.
+    let filed: [Int32]
+    var byValue: [(head: Int, end: Int)] = []
 
     init(_ bucket: Bucket, facts: Facts, filedValues: [IDTable?]) {
         general = bucket.general
+        filed = bucket.filedPositions
         guard !bucket.filedNumbers.isEmpty else { return }
         for (key, value) in facts.values.enumerated() {
             guard let value, let table = filedValues[key] else { continue }
             value.forEach { element in
-                guard case .string(let text) = element, let number = table[text], let list = bucket.rules(filedUnder: number) else { return }
-                byValue.append((list, 0))
+                guard case .string(let text) = element, let number = table[text], let run = bucket.rules(filedUnder: number) else { return }
+                byValue.append((run.lowerBound, run.upperBound))
             }
         }
     }
@@ -397,13 +400,13 @@ struct Candidates {
             return Int(general[generalHead])
         }
         var best: Int32 = generalHead < general.count ? general[generalHead] : .max
-        for index in byValue.indices where byValue[index].head < byValue[index].list.count {
-            best = min(best, byValue[index].list[byValue[index].head])
+        for index in byValue.indices where byValue[index].head < byValue[index].end {
+            best = min(best, filed[byValue[index].head])
         }
         guard best != .max else { return nil }
         if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
-        for index in byValue.indices where byValue[index].head < byValue[index].list.count
-            && byValue[index].list[byValue[index].head] == best {
+        for index in byValue.indices where byValue[index].head < byValue[index].end
+            && filed[byValue[index].head] == best {
             byValue[index].head += 1
         }
         return Int(best)

@@ -48,14 +48,13 @@ public struct Daemon: Sendable {
         // Trapped first: a SIGHUP from here on is queued for the reloader, not lost nor fatal.
         let signals = await UnixSignalsSequence(trapping: .sighup)
         let configuration = try options.loadConfiguration()
-        let snapshot = try ServingSnapshot.load(configuration)
         let logger = DaemonLogHandler.logger(level: configuration.logLevel, format: configuration.logFormat)
-        for warning in snapshot.warnings {
-            logger.debug("\(warning.formatted(directory: configuration.rules))")
-        }
-        let state = DaemonState(snapshot)
         let metrics = DaemonMetrics()
-        metrics.loaded(snapshot, reload: false)
+        // Only the state holds the first snapshot: a closure below that kept it (for its version)
+        // kept the first rule set in memory for the daemon's lifetime, beside every later one.
+        let state = try Self.loadFirst(configuration, metrics: metrics, logger: logger)
+        let firstVersion = state.snapshot.ruleSet.version
+        let firstRuleCount = state.snapshot.counts.rules
         let notifier = SystemdNotifier(environment: environment)
 
         let socket = try SocketFile.claim(configuration.socket)
@@ -89,10 +88,10 @@ public struct Daemon: Sendable {
                 return
             }
             await startup.succeed()
-            notifier.ready(status: "serving \(snapshot.ruleSet.version)")
+            notifier.ready(status: "serving \(firstVersion)")
             logger.info("listening", metadata: [
                 "socket": "\(configuration.socket.path)", "mode": "\(configuration.socketModeText)",
-                "ruleset": "\(snapshot.ruleSet.version)", "rules": "\(snapshot.counts.rules)",
+                "ruleset": "\(firstVersion)", "rules": "\(firstRuleCount)",
             ])
         }
         let application: any Service
@@ -146,6 +145,20 @@ public struct Daemon: Sendable {
         socket.remove()
         if let failure { throw failure }
         logger.info("stopped", metadata: ["socket": "\(configuration.socket.path)"])
+    }
+
+    /// Loads the first rule set into a new state, then gives the load's garbage back to the
+    /// kernel (``MallocTuning/returnFreeMemory()``): the loader's trees are freed by now.
+    static func loadFirst(_ configuration: DaemonConfiguration, metrics: DaemonMetrics,
+                          logger: Logger) throws(DaemonError) -> DaemonState {
+        let snapshot = try ServingSnapshot.load(configuration)
+        for warning in snapshot.warnings {
+            logger.debug("\(warning.formatted(directory: configuration.rules))")
+        }
+        metrics.loaded(snapshot, reload: false)
+        let state = DaemonState(snapshot)
+        MallocTuning.returnFreeMemory()
+        return state
     }
 
     /// Makes SIGHUP harmless until ``run()`` traps it: its default action ends the process, and

@@ -15,6 +15,7 @@ public final class DaemonMetrics: Sendable {
     private let rulesLoaded: Gauge
     private let rulesLoadedAt: Gauge
     private let reloadErrors: Counter
+    private let ruleSetsHeld: Gauge
     /// The counters and histograms the request path uses, made once each (see ``RequestInstruments``).
     private let instruments = Mutex(RequestInstruments())
     /// The cap store's eviction count as last added to `duwtje_cap_visitors_evicted_total`.
@@ -33,6 +34,8 @@ public final class DaemonMetrics: Sendable {
             "rules_loaded_timestamp", unit: "seconds", "When the rule set being served was loaded (Unix time)."))
         reloadErrors = registry.makeCounter(descriptor: Self.name(
             "reload_errors", unit: "total", "Errors found by reloads that were refused."))
+        ruleSetsHeld = registry.makeGauge(descriptor: Self.name(
+            "rule_sets_held", unit: "", "Rule sets in memory: 1, or 2 while a reload swaps or requests read the previous one."))
         for result in ["ok", "failed"] { _ = reloads(result) }
     }
 
@@ -118,7 +121,10 @@ public final class DaemonMetrics: Sendable {
     }
 
     /// The Prometheus text exposition of every metric.
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    public func exposition() -> [UInt8] {
+        ruleSetsHeld.set(Double(ServingSnapshot.held))
+        return registry.emitToBuffer()
+    }
 }
 
 /// The request path's metrics, each made once. Nudge ids come from the rule set, so the cache is

@@ -17,6 +17,12 @@ public final class ServingSnapshot: Sendable {
     /// The warnings of its load (loading succeeded despite them).
     public let warnings: [Diagnostic]
 
+    /// Snapshots alive in this process, as `/metrics` shows them (`duwtje_rule_sets_held`): one
+    /// while serving; two while a reload's new set is being swapped in or a request answered from the
+    /// previous one finishes. More, for longer, means something keeps old rule sets in memory.
+    public static var held: Int { alive.load(ordering: .relaxed) }
+    private static let alive = Atomic<Int>(0)
+
     public init(ruleSet: RuleSet, configuration: DaemonConfiguration, loadedAt: Date, fileCount: Int,
                 counts: RuleSetLoader.Counts, warnings: [Diagnostic]) {
         self.ruleSet = ruleSet
@@ -25,6 +31,11 @@ public final class ServingSnapshot: Sendable {
         self.fileCount = fileCount
         self.counts = counts
         self.warnings = warnings
+        Self.alive.add(1, ordering: .relaxed)
+    }
+
+    deinit {
+        Self.alive.subtract(1, ordering: .relaxed)
     }
 
     /// Loads and compiles the rule set `configuration` names.
