@@ -14,12 +14,10 @@ struct Duwtje: AsyncParsableCommand {
 
     /// ArgumentParser's `main`, after putting Swift concurrency on the daemon's event loops for
     /// `serve` (``Daemon/runTasksOnEventLoops()``: it must happen before any task runs), and after
-    /// making a SIGHUP harmless from the first instruction on (``Daemon/ignoreHangUpUntilTrapped()``),
-    /// with one malloc arena (``MallocTuning/useOneArena()``: before any thread allocates).
+    /// making a SIGHUP harmless from the first instruction on (``Daemon/ignoreHangUpUntilTrapped()``).
     static func main() async {
         if CommandLine.arguments.dropFirst().first == "serve" {
             Daemon.ignoreHangUpUntilTrapped()
-            MallocTuning.useOneArena()
             Daemon.runTasksOnEventLoops()
         }
         await main(nil)
