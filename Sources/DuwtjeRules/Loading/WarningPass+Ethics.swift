@@ -25,7 +25,7 @@ extension WarningPass {
     mutating func runEthicsChecks() {
         checkRegister()
         let vulnerable = Set(definition.personas.filter(\.vulnerable).map(\.id))
-        for rule in definition.rules {
+        WarningPass.each(definition.rules) { rule in
             let targeted = (rule.when.personas ?? []).map(\.value).filter(vulnerable.contains)
             for nudge in rule.allNudges {
                 checkNudge(nudge)
