@@ -12,9 +12,9 @@ import Foundation
 ///   version hash), which parses files on as many threads as there are cores;
 /// - *compile*: `RuleSet(definition, timeZone:)` (rank and index the rules).
 ///
-/// Issue 15's goal: load + validate + compile ≤ 1.5 × the floor, both from the same run. The load's
-/// CPU time (all threads) is reported beside its wall time, so a gain from the second core can be
-/// told apart from a gain in work.
+/// Issue 15's goal: load + validate + compile ≤ 1.5 × the floor (wall time), both from the same run.
+/// CPU times (all threads of the process) are reported beside the wall times: on a shared machine
+/// they move less, and they tell a gain from the second core apart from a gain in work.
 struct LoadBenchmark {
     var ruleCount = 10_000
     var runs = 7
@@ -27,17 +27,21 @@ struct LoadBenchmark {
         let clock = ContinuousClock()
         let files = try RuleDirectory.read(set.directory).filter { !$0.isTest }
         var floorTimes: [Double] = []
+        var floorCPUTimes: [Double] = []
         var loadTimes: [Double] = []
         var loadCPUTimes: [Double] = []
         var compileTimes: [Double] = []
+        var compileCPUTimes: [Double] = []
         var diagnostics: [Diagnostic] = []
         var events = 0
         // One unmeasured round first: page cache, allocator and lazy runtime metadata warm, as they
         // are in a daemon that reloads.
         for run in 0...runs {
+            let floorCPUStart = Self.processCPUTime()
             let floorStart = clock.now
             events = try Self.floorParse(files)
             let floorEnd = clock.now
+            let floorCPUEnd = Self.processCPUTime()
             let start = clock.now
             let cpuStart = Self.processCPUTime()
             let output = try loader.load(directory: set.directory)
@@ -46,24 +50,30 @@ struct LoadBenchmark {
             guard let definition = output.definition else {
                 throw BenchmarkError("generated set does not load: " + (output.diagnostics.errors.first?.description ?? "?"))
             }
+            let compileCPUStart = Self.processCPUTime()
             let ruleSet = RuleSet(definition, timeZone: loader.timeZone)
             let compiled = clock.now
+            let compileCPUEnd = Self.processCPUTime()
             precondition(ruleSet.definition.rules.count == ruleCount)
             diagnostics = output.diagnostics
             guard run > 0 else { continue }
             floorTimes.append((floorEnd - floorStart).seconds * 1e3)
+            floorCPUTimes.append((floorCPUEnd - floorCPUStart) * 1e3)
             loadTimes.append((loaded - start).seconds * 1e3)
             loadCPUTimes.append((cpuEnd - cpuStart) * 1e3)
             compileTimes.append((compiled - loaded).seconds * 1e3)
+            compileCPUTimes.append((compileCPUEnd - compileCPUStart) * 1e3)
         }
         let totals = zip(loadTimes, compileTimes).map(+)
+        let totalCPUTimes = zip(loadCPUTimes, compileCPUTimes).map(+)
         print("  diagnostics: \(diagnostics.errors.count) errors, \(diagnostics.warnings.count) warnings; "
             + "floor: \(events) libyaml events in \(files.count) files")
         print("  \(runs) rounds after 1 warm-up (each: floor, load, compile), ms:")
         print("  step                                    min   median      p90      max")
-        for (name, times) in [("floor: libyaml bare parse, 1 thread", floorTimes), ("load + validate", loadTimes),
-                              ("  its CPU time (all threads)", loadCPUTimes), ("compile (RuleSet)", compileTimes),
-                              ("load + validate + compile", totals)] {
+        for (name, times) in [("floor: libyaml bare parse, 1 thread", floorTimes), ("  its CPU time", floorCPUTimes),
+                              ("load + validate", loadTimes), ("  its CPU time (all threads)", loadCPUTimes),
+                              ("compile (RuleSet)", compileTimes), ("load + validate + compile", totals),
+                              ("  its CPU time (all threads)", totalCPUTimes)] {
             let p = Percentiles(times)
             print("  " + name.padding(toLength: 36, withPad: " ", startingAt: 0)
                 + [p.min, p.median, p[0.9], p.max].map { padLeft(format($0, 1), 9) }.joined())
@@ -71,9 +81,9 @@ struct LoadBenchmark {
         let floor = Percentiles(floorTimes).median
         let total = Percentiles(totals).median
         let perRound = Percentiles(zip(totals, floorTimes).map { $0 / $1 }).median
-        let cpuRatio = Percentiles(zip(loadCPUTimes, floorTimes).map { $0 / $1 }).median
+        let cpuRatio = Percentiles(zip(totalCPUTimes, floorCPUTimes).map { $0 / $1 }).median
         print("  load + validate + compile ÷ floor: \(format(total / floor, 2)) (medians), \(format(perRound, 2)) "
-            + "(median of the rounds' ratios); load CPU ÷ floor: \(format(cpuRatio, 2))")
+            + "(median of the rounds' ratios); in CPU time: \(format(cpuRatio, 2)) (median of the rounds' ratios)")
         print("  goal ≤ 1.5 × floor: \(total / floor <= 1.5 ? "met" : "MISSED")")
     }
 
