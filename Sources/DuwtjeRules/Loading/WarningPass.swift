@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 extension RuleDefinition {
     /// The spec's total order: priority descending, then specificity descending, then declaration order.
@@ -55,7 +57,24 @@ struct WarningPass {
         }
     }
 
+    /// The checks only read the definition, so they run as two groups on two threads; the warnings
+    /// are put together in the order one thread would have made them (ethics, rules, shadowing,
+    /// content, mentions, fallbacks), so the result is the same.
     mutating func run() {
+        let base = self
+        let groups = Mutex<[[Diagnostic]]>([[], []])
+        DispatchQueue.concurrentPerform(iterations: 2) { group in
+            var pass = base
+            pass.diagnostics = []
+            if group == 0 { pass.runRuleChecks() } else { pass.runSetChecks() }
+            let found = pass.diagnostics
+            groups.withLock { $0[group] = found }
+        }
+        diagnostics += groups.withLock { $0[0] + $0[1] }
+    }
+
+    /// The ethics checks and each rule's own warnings.
+    mutating func runRuleChecks() {
         runEthicsChecks()
         Self.each(definition.rules) { rule in
             let givesSomething = !rule.allRecommendItems.isEmpty || !rule.allNudges.isEmpty
@@ -66,6 +85,10 @@ struct WarningPass {
                      fix: "add `why: U ziet dit omdat …`")
             }
         }
+    }
+
+    /// The warnings that compare rules with each other and with the vocabulary.
+    mutating func runSetChecks() {
         warnShadowedRules()
         warnUnreachableContent()
         warnUnmentioned()
