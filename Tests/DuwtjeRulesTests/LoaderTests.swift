@@ -48,7 +48,7 @@ struct LoaderTests {
         #expect(finding(output, "duplicate rule") == "5:11 duplicate rule id 'r' (first declared at b.yaml:4:11)")
     }
 
-    @Test("rule and nudge ids repeated across rule files decoded side by side: each repeat names the first place, in file order")
+    @Test("rule and nudge ids repeated across several rule files: each repeat names the first place, in file order")
     func duplicateIDsAcrossRuleFiles() {
         func rule(_ id: String, nudge: String, variantNudge: String? = nil) -> String {
             var text = "  - { id: \(id), recommend: [ { content: c1 } ], why: w, nudge: { id: \(nudge), message: m, alternative: a, cap: { max: 1, per: 1d } }"
@@ -57,8 +57,8 @@ struct LoaderTests {
             }
             return text + " }\n"
         }
-        // Five rule files, more than there are cores, so that a later file may well be decoded first.
-        // The expected errors are what the one-file-after-another loader gave (checked with it).
+        // Five rule files, more than there are cores: a loader that decodes files side by side must
+        // still name the first place in file order (these are the errors of the one-by-one loader).
         var files = ["a.yaml": vocabulary]
         files["r1.yaml"] = "rules:\n" + rule("x", nudge: "n1", variantNudge: "n1") + rule("y", nudge: "n2")
         files["r2.yaml"] = "rules:\n" + rule("z", nudge: "n2")

@@ -39,10 +39,6 @@ struct LoadPass {
     /// 8% of a load), and the set's own copy is kept, so a value written in many rules is stored once.
     var closedValueSets: [String: Set<String>] = [:]
 
-    /// While rule files are decoded side by side, the rule and nudge ids found, in order, to be
-    /// declared afterwards (see ``decodeRuleFiles(_:from:)``); nil otherwise.
-    var deferredClaims: [(id: Located<String>, kind: String)]?
-
     init(limits: YAMLLimits, timeZone: TimeZone) {
         self.limits = limits
         self.timeZone = timeZone
@@ -99,14 +95,12 @@ struct LoadPass {
         var order = 0
         guard !stoppedByCancellation() else { return nil }
         rules.reserveCapacity(ruleCount)
-        if let kept {
-            order = decodeRuleFiles(ruleFiles.map { kept[paths[$0]]?.document }, from: order)
-            for index in ruleFiles where kept[paths[index]] != nil { files[index].bytes = [] }
-        } else {
-            Self.readEach(&files, ruleFiles, limits: limits, cancellation: cancellation) { read, _ in
-                order = decodeRuleFiles([read.document], from: order)
-                return true
+        Self.readEach(&files, ruleFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
+            for node in Self.section("rules", of: read.document) {
+                if let rule = decodeRule(node, order: order) { rules.append(rule) }
+                order += 1
             }
+            return true
         }
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
@@ -173,10 +167,6 @@ struct LoadPass {
 
     /// Records an id of `kind`; a second declaration is an error naming the first place.
     mutating func declare(_ id: Located<String>, kind: String) -> Bool {
-        if deferredClaims != nil, Self.ruleKinds.contains(kind) {
-            deferredClaims?.append((id, kind))
-            return true
-        }
         if let first = declared[kind]?[id.value] {
             decoder.error("duplicate \(kind) id '\(id.value)' (first declared at \(first))", at: id.location,
                           fix: "ids of a kind are unique across all files")
