@@ -30,8 +30,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "CYAMLFloor",
             ],
             swiftSettings: swiftSettings
+        ),
+        /// libyaml's bare event loop, the floor the loader is measured against (issue 15), in C so
+        /// that nothing but libyaml is in it.
+        .target(
+            name: "CYAMLFloor",
+            linkerSettings: [.linkedLibrary("yaml")]
         ),
     ]
 )

@@ -48,6 +48,34 @@ struct LoaderTests {
         #expect(finding(output, "duplicate rule") == "5:11 duplicate rule id 'r' (first declared at b.yaml:4:11)")
     }
 
+    @Test("rule and nudge ids repeated across several rule files: each repeat names the first place, in file order")
+    func duplicateIDsAcrossRuleFiles() {
+        func rule(_ id: String, nudge: String, variantNudge: String? = nil) -> String {
+            var text = "  - { id: \(id), recommend: [ { content: c1 } ], why: w, nudge: { id: \(nudge), message: m, alternative: a, cap: { max: 1, per: 1d } }"
+            if let variantNudge {
+                text += ", variants: { a: { weight: 1, nudge: { id: \(variantNudge), message: m, alternative: a, cap: { max: 1, per: 1d } } } }"
+            }
+            return text + " }\n"
+        }
+        // Five rule files, more than there are cores: a loader that decodes files side by side must
+        // still name the first place in file order (these are the errors of the one-by-one loader).
+        var files = ["a.yaml": vocabulary]
+        files["r1.yaml"] = "rules:\n" + rule("x", nudge: "n1", variantNudge: "n1") + rule("y", nudge: "n2")
+        files["r2.yaml"] = "rules:\n" + rule("z", nudge: "n2")
+        files["r3.yaml"] = "rules:\n" + rule("free", nudge: "n3")
+        files["r4.yaml"] = "rules:\n" + rule("x", nudge: "n4") + rule("y2", nudge: "n3")
+        files["r5.yaml"] = "rules:\n" + rule("x", nudge: "n5")
+        let output = load(files)
+        #expect(output.diagnostics.errors.map(\.description) == [
+            "r1.yaml:2:168: error: duplicate nudge id 'n1' (first declared at r1.yaml:2:67) (ids of a kind are unique across all files)",
+            "r2.yaml:2:67: error: duplicate nudge id 'n2' (first declared at r1.yaml:3:67) (ids of a kind are unique across all files)",
+            "r4.yaml:2:11: error: duplicate rule id 'x' (first declared at r1.yaml:2:11) (ids of a kind are unique across all files)",
+            "r4.yaml:3:68: error: duplicate nudge id 'n3' (first declared at r3.yaml:2:70) (ids of a kind are unique across all files)",
+            "r5.yaml:2:11: error: duplicate rule id 'x' (first declared at r1.yaml:2:11) (ids of a kind are unique across all files)",
+        ])
+        #expect(output.counts.rules == 7)
+    }
+
     @Test("missing required fields: id, type, title, url, message, weight")
     func missingFields() {
         let output = loadRules("""

@@ -156,4 +156,25 @@ struct YAMLReaderTests {
         #expect(read("# nothing here\n").diagnostics.isEmpty)
         #expect(load("# nothing\n").diagnostics.isEmpty)
     }
+
+    @Test("a long text written twice in a file is stored once; equal short texts and texts that differ stay apart")
+    func longTextsStoredOnce() throws {
+        let why = "U ziet dit omdat u gaat verhuizen"
+        let other = "U ziet dit omdat u gaat trouwen!!"
+        let result = read("a: \(why)\nb: '\(why)'\nc: \(other)\nd: [\"\(why)\"]\n")
+        let pairs = try #require(result.document?.mapping)
+        var texts = pairs.prefix(3).compactMap { $0.value.scalar?.text }
+        texts += try #require(pairs[3].value.sequence).compactMap { $0.scalar?.text }
+        #expect(texts == [why, why, other, why])
+        // One storage: the same address for the text's bytes.
+        let addresses = texts.indices.map { index in texts[index].withUTF8 { $0.baseAddress.map { Int(bitPattern: $0) } ?? 0 } }
+        #expect(addresses[0] == addresses[1] && addresses[0] == addresses[3])
+        #expect(addresses[0] != addresses[2])
+        // Not shared when the reader is told the tree is read and dropped.
+        let unshared = YAMLReader.read(Array("a: \(why)\nb: \(why)\n".utf8), file: "f.yaml", shareTexts: false)
+        var plain = try #require(unshared.document?.mapping).compactMap { $0.value.scalar?.text }
+        #expect(plain == [why, why])
+        let apart = plain.indices.map { index in plain[index].withUTF8 { $0.baseAddress.map { Int(bitPattern: $0) } ?? 0 } }
+        #expect(apart[0] != apart[1])
+    }
 }

@@ -2,16 +2,16 @@
 extension LoadPass {
     func journey(_ id: String) -> JourneyDefinition? { journeys.first { $0.id == id } }
 
-    mutating func decodeCondition(_ node: YAMLNode, journey: JourneyDefinition?, allowStage: Bool, what: String) -> Condition? {
+    mutating func decodeCondition(_ node: YAMLNode, journey: JourneyDefinition?, allowStage: Bool, what: @autoclosure () -> String) -> Condition? {
         let allowed = allowStage ? ["stage", "persona", "context"] : ["persona", "context"]
-        guard let fields = decoder.fields(node, of: what, allowed: allowed) else { return nil }
+        guard let fields = decoder.fields(node, of: what(), allowed: allowed) else { return nil }
         var condition = Condition(stages: nil, personas: nil, context: [], location: node.location)
         var ok = true
         if let stageNode = fields.present("stage") {
             if let ids = decoder.idList(stageNode, "stage") {
                 if let journey {
                     let context = " in journey '\(journey.id)'"
-                    for id in ids where !decoder.reference(id, kind: "stage", known: journey.stages.map(\.id), context: context) {
+                    for id in ids where !decoder.reference(id, kind: "stage", known: journey.stages.lazy.map(\.id), context: context) {
                         ok = false
                     }
                 }
@@ -43,7 +43,7 @@ extension LoadPass {
                     }
                 }
             } else {
-                decoder.error("'context' in \(what) must be a mapping of context keys to conditions", at: contextNode.location)
+                decoder.error("'context' in \(what()) must be a mapping of context keys to conditions", at: contextNode.location)
                 ok = false
             }
         }
@@ -53,19 +53,19 @@ extension LoadPass {
     static let operators = ["not", "prefix", "gte", "lte", "gt", "lt", "exists"]
 
     mutating func decodeContextCondition(_ node: YAMLNode, key: ContextKeyDefinition) -> ContextCondition? {
-        let what = "the condition on '\(key.id)'"
+        func what() -> String { "the condition on '\(key.id)'" }
         if node.isNull {
-            decoder.error("\(what) has no value", at: node.location, fix: "give a value, a list, or { exists: true }")
+            decoder.error("\(what()) has no value", at: node.location, fix: "give a value, a list, or { exists: true }")
             return nil
         }
         if node.sequence != nil || node.scalar != nil {
             guard let values = contextScalars(node, key: key) else { return nil }
             return ContextCondition(key: key.id, tests: [.equals(values)], location: node.location)
         }
-        guard let fields = decoder.fields(node, of: what, allowed: Self.operators) else { return nil }
+        guard let fields = decoder.fields(node, of: what(), allowed: Self.operators) else { return nil }
         if fields.isEmpty {
             if node.mapping?.isEmpty ?? true {
-                decoder.error("\(what) is empty", at: node.location, fix: "use one of: " + Self.operators.joined(separator: ", "))
+                decoder.error("\(what()) is empty", at: node.location, fix: "use one of: " + Self.operators.joined(separator: ", "))
             }
             return nil
         }
@@ -107,11 +107,11 @@ extension LoadPass {
             }
         }
         if fields["gte"] != nil, fields["gt"] != nil {
-            decoder.error("\(what) has both 'gte' and 'gt'", at: node.location, fix: "keep one lower bound")
+            decoder.error("\(what()) has both 'gte' and 'gt'", at: node.location, fix: "keep one lower bound")
             ok = false
         }
         if fields["lte"] != nil, fields["lt"] != nil {
-            decoder.error("\(what) has both 'lte' and 'lt'", at: node.location, fix: "keep one upper bound")
+            decoder.error("\(what()) has both 'lte' and 'lt'", at: node.location, fix: "keep one upper bound")
             ok = false
         }
         if hasRange { tests.append(.range(range)) }
@@ -177,7 +177,7 @@ extension LoadPass {
         var journeyDefinition: JourneyDefinition?
         if let journeyNode = fields.present("journey") {
             if let journeyID = decoder.id(journeyNode, "journey"),
-               decoder.reference(journeyID, kind: "journey", known: journeys.map(\.id)) {
+               decoder.reference(journeyID, kind: "journey", known: journeys.lazy.map(\.id)) {
                 journeyDefinition = journey(journeyID.value)
             } else {
                 ok = false
@@ -243,8 +243,8 @@ extension LoadPass {
         var result: [RecommendItem] = []
         var ok = true
         for item in items {
-            let itemWhat = "a recommend item of \(what)"
-            guard let fields = decoder.fields(item, of: itemWhat, allowed: ["content", "type", "tags", "limit"]) else {
+            func itemWhat() -> String { "a recommend item of \(what)" }
+            guard let fields = decoder.fields(item, of: itemWhat(), allowed: ["content", "type", "tags", "limit"]) else {
                 ok = false
                 continue
             }
@@ -277,10 +277,10 @@ extension LoadPass {
                 }
                 result.append(.query(type: type, tags: tags, limit: limit, location: item.location))
             case (.some, .some):
-                decoder.error("\(itemWhat) has both 'content' and 'type'", at: item.location, fix: "write them as two items")
+                decoder.error("\(itemWhat()) has both 'content' and 'type'", at: item.location, fix: "write them as two items")
                 ok = false
             case (nil, nil):
-                decoder.error("\(itemWhat) needs 'content' (one item) or 'type' (items of a type)", at: item.location)
+                decoder.error("\(itemWhat()) needs 'content' (one item) or 'type' (items of a type)", at: item.location)
                 ok = false
             }
         }

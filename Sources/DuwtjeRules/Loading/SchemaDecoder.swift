@@ -11,12 +11,15 @@ struct SchemaDecoder {
         diagnostics.append(Diagnostic(.warning, message, at: location, fix: fix))
     }
 
+    // What is being read (`what`) is put into words only when there is an error to report: building
+    // "a recommend item of rule '…'" for every item that is fine was a share of every load.
+
     /// A mapping's fields by name. Unknown fields are errors (with the nearest allowed name).
     /// A null node reads as an empty mapping.
-    mutating func fields(_ node: YAMLNode, of what: String, allowed: [String]) -> Fields? {
+    mutating func fields(_ node: YAMLNode, of what: @autoclosure () -> String, allowed: [String]) -> Fields? {
         if node.isNull { return Fields(node: node, fields: []) }
         guard let pairs = node.mapping else {
-            error("\(what) must be a mapping, not \(node.kindDescription)", at: node.location)
+            error("\(what()) must be a mapping, not \(node.kindDescription)", at: node.location)
             return nil
         }
         var fields: [Fields.Field] = []
@@ -26,7 +29,7 @@ struct SchemaDecoder {
             guard allowed.contains(name) else {
                 var fix = Suggestions.hint(for: name, in: allowed)
                 if fix == nil { fix = "allowed: " + allowed.joined(separator: ", ") }
-                error("unknown field '\(name)' in \(what)", at: pair.key.location, fix: fix)
+                error("unknown field '\(name)' in \(what())", at: pair.key.location, fix: fix)
                 continue
             }
             fields.append(Fields.Field(name: name, value: pair.value, key: pair.key.location))
@@ -61,55 +64,55 @@ struct SchemaDecoder {
     }
 
     /// A required field: missing (or null) is an error at the mapping that lacks it.
-    mutating func required(_ fields: Fields, _ name: String, in what: String) -> YAMLNode? {
+    mutating func required(_ fields: Fields, _ name: String, in what: @autoclosure () -> String) -> YAMLNode? {
         if let value = fields.present(name) { return value }
-        error("missing required field '\(name)' in \(what)", at: fields.key(name) ?? fields.node.location,
+        error("missing required field '\(name)' in \(what())", at: fields.key(name) ?? fields.node.location,
               fix: "add `\(name): …`")
         return nil
     }
 
     /// Text: any scalar but null. Quoted or plain, it is taken as written.
-    mutating func text(_ node: YAMLNode, _ what: String) -> String? {
+    mutating func text(_ node: YAMLNode, _ what: @autoclosure () -> String) -> String? {
         guard let scalar = node.scalar, !node.isNull else {
-            error("\(what) must be text, not \(node.kindDescription)", at: node.location)
+            error("\(what()) must be text, not \(node.kindDescription)", at: node.location)
             return nil
         }
         return scalar.text
     }
 
-    mutating func optionalText(_ node: YAMLNode?, _ what: String) -> String? {
+    mutating func optionalText(_ node: YAMLNode?, _ what: @autoclosure () -> String) -> String? {
         guard let node, !node.isNull else { return nil }
-        return text(node, what)
+        return text(node, what())
     }
 
     /// Only a plain `true` or `false`: `yes`, `no`, `on` and `off` are text, and so an error here.
-    mutating func bool(_ node: YAMLNode, _ what: String) -> Bool? {
+    mutating func bool(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Bool? {
         if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:bool" {
             if scalar.text == "true" { return true }
             if scalar.text == "false" { return false }
         }
-        error("\(what) must be true or false, not \(describe(node))", at: node.location,
+        error("\(what()) must be true or false, not \(describe(node))", at: node.location,
               fix: "write true or false; yes, no, on and off are text in Duwtje")
         return nil
     }
 
     /// A plain decimal integer.
-    mutating func integer(_ node: YAMLNode, _ what: String) -> Int? {
+    mutating func integer(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Int? {
         if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:int",
            Self.isDecimalInteger(scalar.text), let value = Int(scalar.text) {
             return value
         }
-        error("\(what) must be a whole number, not \(describe(node))", at: node.location)
+        error("\(what()) must be a whole number, not \(describe(node))", at: node.location)
         return nil
     }
 
     /// A plain decimal number (`2`, `-1`, `2.5`).
-    mutating func number(_ node: YAMLNode, _ what: String) -> Double? {
+    mutating func number(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Double? {
         if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:float"
             || scalar.tag == "tag:yaml.org,2002:int", let value = Self.decimal(scalar.text) {
             return value
         }
-        error("\(what) must be a number, not \(describe(node))", at: node.location)
+        error("\(what()) must be a number, not \(describe(node))", at: node.location)
         return nil
     }
 
@@ -171,12 +174,12 @@ struct SchemaDecoder {
     }
 
     /// One text or a list of texts.
-    mutating func textList(_ node: YAMLNode, _ what: String) -> [String]? {
+    mutating func textList(_ node: YAMLNode, _ what: @autoclosure () -> String) -> [String]? {
         if let items = node.sequence {
-            let values = items.compactMap { text($0, what) }
+            let values = items.compactMap { text($0, what()) }
             return values.count == items.count ? values : nil
         }
-        return text(node, what).map { [$0] }
+        return text(node, what()).map { [$0] }
     }
 
     /// An id that must name one of `known`; an unknown one is an error with the nearest known ids.

@@ -139,7 +139,12 @@ private struct TreeBuilder {
     /// per file: rule files repeat texts (a `why` per process, tags, page prefixes), and the loaded
     /// set then holds one copy of each instead of one per rule (at 100,000 generated rules 600,000
     /// such scalars, 345,000 of them different within their file).
-    var longTexts: Set<String> = []
+    ///
+    /// Looked up by a hash of the scalar's bytes, compared byte by byte, so a repeated text is found
+    /// before a `String` is made of it: no allocation, no UTF-8 check and no SipHash of the whole
+    /// text for a repeat (a `Set<String>` of them was a sixth of building the tree). Two texts whose
+    /// hashes collide are both kept, the second unshared: sharing saves memory, it means nothing.
+    var longTexts: [UInt64: String] = [:]
     var shareTexts = true
 
     init(file: String, limits: YAMLLimits, cancellation: LoadCancellation?) {
@@ -208,6 +213,24 @@ private struct TreeBuilder {
         return String(cString: pointer)
     }
 
+    /// A scalar's text; a long one is the copy already made of the same bytes, if any.
+    mutating func scalarText(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int) -> String {
+        guard let pointer else { return "" }
+        let bytes = UnsafeBufferPointer(start: pointer, count: length)
+        guard shareTexts, length > 15 else { return String(decoding: bytes, as: UTF8.self) }
+        // FNV-1a: the dictionary hashes these 8 bytes again, not the whole text.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        if let known = longTexts[hash] {
+            var known = known
+            if known.withUTF8({ $0.elementsEqual(bytes) }) { return known }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        longTexts[hash] = text
+        return text
+    }
+
     /// Handles one event; returns true at the end of the stream.
     mutating func handle(_ event: inout yaml_event_t) throws -> Bool {
         let here = location(event.start_mark)
@@ -222,8 +245,7 @@ private struct TreeBuilder {
             }
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            var text = Self.string(scalar.value, length: Int(scalar.length)) ?? ""
-            if shareTexts, scalar.length > 15 { text = longTexts.insert(text).memberAfterInsert }
+            let text = scalarText(scalar.value, length: Int(scalar.length))
             let tag = try resolveTag(Self.string(scalar.tag), at: here)
             let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && tag != YAMLNode.stringTag
             let node = YAMLNode(.scalar(.init(text: text, isPlain: plain, tag: tag)), at: here)
