@@ -6,12 +6,26 @@ public enum Hex {
 
     /// `[0x0a, 0xff]` as `0aff`.
     public static func string(_ bytes: some Sequence<UInt8>) -> String {
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
+        bytes.withContiguousStorageIfAvailable(string(contiguous:)) ?? Array(bytes).withUnsafeBufferPointer(string(contiguous:))
+    }
+
+    /// Written straight into the string's storage: the daemon turns every visitor's keyed hash into
+    /// its cap key this way, on the request path, where an intermediate array and a validating copy
+    /// cost more than the hex itself.
+    private static func string(contiguous bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+            var at = 0
+            for byte in bytes {
+                text[at] = digit(byte >> 4)
+                text[at + 1] = digit(byte & 0x0F)
+                at += 2
+            }
+            return at
         }
-        return String(decoding: text, as: UTF8.self)
+    }
+
+    @inline(__always)
+    private static func digit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value
     }
 }

@@ -19,13 +19,22 @@ import Synchronization
 /// (`<store.path>.secret`, mode 0600). Losing it only resets caps.
 public struct VisitorHasher: Sendable {
     let key: SymmetricKey
+    /// An HMAC that has taken in the key already. Every answer with a visitor and a nudge hashes
+    /// the visitor (twice: dismissals, then caps); starting from a copy of this one skips the key's
+    /// padding and its two block hashes, and the `Data` and `SymmetricKey` handling of the one-shot
+    /// API: 1.6 µs of a 19.5 µs request before, measured with perf under the socket benchmark.
+    private let keyed: HMAC<SHA256>
 
     public init(key: SymmetricKey) {
         self.key = key
+        self.keyed = HMAC<SHA256>(key: key)
     }
 
     public func hash(_ visitor: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(visitor.utf8), using: key))
+        var mac = keyed
+        var visitor = visitor
+        visitor.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return mac.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// Reads the secret at `path`, creating it (temporary file, fsync, rename, fsync of the
@@ -100,7 +109,9 @@ public final class DurableCapStore: CapStore {
     }
 
     public func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
-        memory.isDismissed(visitor: Self.key(hasher.hash(visitor)), nudge: nudge, now: now)
+        // Until someone dismisses a nudge there is nothing to look up: no hash to compute.
+        guard memory.holdsDismissals else { return false }
+        return memory.isDismissed(visitor: Self.key(hasher.hash(visitor)), nudge: nudge, now: now)
     }
 
     /// Dismissals are all in memory (read at start, added as they are committed).

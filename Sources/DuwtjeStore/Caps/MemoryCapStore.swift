@@ -16,6 +16,9 @@ public final class MemoryCapStore: CapStore {
         state = Mutex(LRUState(capacity: max(1, maxVisitors)))
     }
 
+    /// Whether any dismissal is held (ended ones count until ``pruneDismissals(now:)``).
+    public var holdsDismissals: Bool { dismissed.withLock { !$0.isEmpty } }
+
     public func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
         dismissed.withLock { ($0[visitor]?[nudge] ?? -.infinity) > now.timeIntervalSince1970 }
     }
