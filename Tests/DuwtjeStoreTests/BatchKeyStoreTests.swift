@@ -22,6 +22,26 @@ struct BatchKeyStoreTests {
         try EventStore.totals(path: path, journey: "j", from: nil, until: nil).totals.first?.count ?? 0
     }
 
+    @Test("kept statements leave no read open: after keyed commits and a cap read, another connection checkpoints the whole WAL")
+    func checkpointAfterKeptStatements() async throws {
+        let fixture = try Fixture()
+        let path = fixture.directory + "/d.db"
+        let store = try EventStore(path: path, retentionDays: 10_000, timeZone: .gmt)
+        let start = Date()
+        for round in 0..<3 {
+            // A repeat of a known key steps the key lookup once and leaves its rows unread.
+            #expect(try await store.append([Self.cell: 1], receipt: Self.receipt("k"), now: start + Double(round)) != .keyReused)
+            store.recordShowing(visitor: [1, 2, 3], nudge: "n", at: start.timeIntervalSince1970 + Double(round))
+            _ = try store.showings(of: [1, 2, 3], since: 0)
+        }
+        let other = try SQLiteConnection(path: path, readOnly: false)
+        let result = try other.rows("PRAGMA wal_checkpoint(TRUNCATE)")
+        // busy, pages in the WAL, pages checkpointed: 0 when no reader holds a snapshot.
+        #expect(result.first?.first == "0", "wal_checkpoint answered \(result)")
+        other.close()
+        await store.closeDatabase()
+    }
+
     @Test("a repeated key counts once and gets the first answer; other events under it are refused; after 24 hours it is new; a reopened store still knows it")
     func repeatedKey() async throws {
         let fixture = try Fixture()

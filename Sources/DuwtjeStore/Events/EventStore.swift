@@ -311,6 +311,7 @@ public final class EventStore: Sendable {
     private func commit(_ waiters: [Waiter], _ showings: [Showing]) throws(StoreError)
         -> (outcomes: [BatchReceipt.Outcome], counts: [EventCountKey: Int]) {
         try connection.withLock { (database: inout SQLiteConnection) throws(StoreError) in
+            defer { database.resetCached() }
             try database.execute("BEGIN IMMEDIATE")
             do throws(StoreError) {
                 let keyed = waiters.filter { $0.receipt != nil }
@@ -318,8 +319,8 @@ public final class EventStore: Sendable {
                 if !keyed.isEmpty {
                     // Expired keys go in the commit that adds new ones, so they cannot outlive their use.
                     let cutoff = (keyed.map(\.now).max() ?? 0) - BatchReceipt.keptFor
-                    try database.prepare("DELETE FROM batch_keys WHERE at <= ?").run([.real(cutoff)])
-                    let lookup = try database.prepare("SELECT digest, answer FROM batch_keys WHERE key = ?")
+                    try database.cached("DELETE FROM batch_keys WHERE at <= ?").run([.real(cutoff)])
+                    let lookup = try database.cached("SELECT digest, answer FROM batch_keys WHERE key = ?")
                     outcomes = try BatchReceipt.outcomes(of: waiters.map(\.receipt)) { (key: String) throws(StoreError) in
                         try lookup.bind([.text(key)])
                         return try lookup.step() ? (digest: lookup.blob(0), answer: lookup.blob(1)) : nil
@@ -328,7 +329,7 @@ public final class EventStore: Sendable {
                 var counts: [EventCountKey: Int] = [:]
                 var dismissals: [Dismissal] = []
                 let remember = keyed.isEmpty ? nil
-                    : try database.prepare("INSERT OR REPLACE INTO batch_keys (key, digest, answer, at) VALUES (?, ?, ?, ?)")
+                    : try database.cached("INSERT OR REPLACE INTO batch_keys (key, digest, answer, at) VALUES (?, ?, ?, ?)")
                 for (waiter, outcome) in zip(waiters, outcomes) where outcome == .stored {
                     for (key, count) in waiter.counts { counts[key, default: 0] += count }
                     dismissals += waiter.dismissals
@@ -337,7 +338,7 @@ public final class EventStore: Sendable {
                     }
                 }
                 if !counts.isEmpty {
-                    let upsert = try database.prepare("""
+                    let upsert = try database.cached("""
                         INSERT INTO event_counts (day, journey, rule, variant, stage, persona, item_kind, item, type, count)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT DO UPDATE SET count = count + excluded.count
@@ -349,14 +350,14 @@ public final class EventStore: Sendable {
                     }
                 }
                 if !showings.isEmpty {
-                    let insert = try database.prepare("INSERT INTO cap_showings (visitor, nudge, at) VALUES (?, ?, ?)")
+                    let insert = try database.cached("INSERT INTO cap_showings (visitor, nudge, at) VALUES (?, ?, ?)")
                     for showing in showings {
                         try insert.run([.blob(showing.visitor), .text(showing.nudge), .real(showing.at)])
                     }
                 }
                 if !dismissals.isEmpty {
                     // A later dismissal of the same nudge extends it; an earlier one never shortens it.
-                    let upsert = try database.prepare("""
+                    let upsert = try database.cached("""
                         INSERT INTO dismissals (visitor, nudge, until) VALUES (?, ?, ?)
                         ON CONFLICT DO UPDATE SET until = max(until, excluded.until)
                         """)
@@ -365,6 +366,7 @@ public final class EventStore: Sendable {
                     }
                 }
                 commitHook.withLock { $0 }?()
+                database.resetCached()  // no statement left part-way through its rows at the commit
                 try database.execute("COMMIT")
                 // Committed into a file that is no longer at the path is committed into nothing a
                 // restart would find: not acknowledged (see ``fail(_:)``).
@@ -431,7 +433,8 @@ public final class EventStore: Sendable {
         let unwritten = pending.withLock { $0.committing + $0.showings }
         var result: [String: [Double]] = [:]
         try reader.withLock { (database: inout SQLiteConnection) throws(StoreError) in
-            let query = try database.prepare("SELECT nudge, at FROM cap_showings WHERE visitor = ? AND at > ? ORDER BY at")
+            defer { database.resetCached() }
+            let query = try database.cached("SELECT nudge, at FROM cap_showings WHERE visitor = ? AND at > ? ORDER BY at")
             try query.bind([.blob(visitor), .real(since)])
             while try query.step() {
                 result[query.text(0) ?? "", default: []].append(query.real(1))

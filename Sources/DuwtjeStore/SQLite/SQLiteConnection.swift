@@ -73,14 +73,37 @@ final class SQLiteConnection {
     }
 
     deinit {
+        statements.removeAll()
         sqlite3_close_v2(handle)
     }
 
     /// Closes the database now: at the last close SQLite checkpoints the WAL into the file and
     /// removes `-wal` and `-shm`. Every later call fails (SQLite's "misuse").
     func close() {
+        statements.removeAll()
         sqlite3_close_v2(handle)
         handle = nil
+    }
+
+    /// Statements prepared once and kept for the connection's life, by their SQL: the group commit
+    /// and the cap reads run the same few statements all day, and preparing one (parsing and
+    /// planning its SQL) cost more than running it: 16,000 instructions a commit and 53,000 a cap
+    /// read before (callgrind, `Benchmarks/Scripts/server-instructions.sh`).
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// The kept statement for `sql`, prepared on first use. Call ``resetCached()`` when done with
+    /// it: a statement left part-way through its rows holds a read snapshot, which would keep the
+    /// WAL from being checkpointed.
+    func cached(_ sql: String) throws(StoreError) -> SQLiteStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try prepare(sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Resets every kept statement (and so ends any read a statement had left open).
+    func resetCached() {
+        for statement in statements.values { statement.reset() }
     }
 
     /// `path` as the path of a `file:` URI: `%`, `?` and `#` escaped (SQLite's URI rules), all else as is.
@@ -149,7 +172,9 @@ enum SQLiteValue {
 /// One prepared statement, finalised when released.
 final class SQLiteStatement {
     private let statement: OpaquePointer
-    private let connection: SQLiteConnection
+    /// Unowned: the connection keeps its cached statements, and a statement never outlives the
+    /// connection's lock scope it was made in.
+    private unowned let connection: SQLiteConnection
 
     init(_ statement: OpaquePointer, connection: SQLiteConnection) {
         self.statement = statement
@@ -178,6 +203,11 @@ final class SQLiteStatement {
             }
             guard code == SQLITE_OK else { throw connection.error("bind", code) }
         }
+    }
+
+    /// Back to before its first step, bindings kept.
+    func reset() {
+        sqlite3_reset(statement)
     }
 
     /// One step: true while there is a row to read, false when done.
