@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Instructions the daemon spends per answered request over its socket, counted by callgrind: the
+# whole user-space path (NIO's event loop, framing, decoding, evaluation, admission, encoding,
+# metrics; not the kernel's side of the syscalls), independent of the machine's load, for one or
+# more builds side by side:
+#
+#   Benchmarks/Scripts/server-instructions.sh [--rules DIR] BINARY [BINARY...]
+#
+# Each BINARY is a release build of `duwtje`. It serves DIR (default Rules/) under callgrind twice,
+# once answering 1,000 requests of the socket benchmark's mix and once 6,000 (one keep-alive
+# connection, so every request is one read, one answer and one wait for the next); the difference
+# divided by 5,000 is one request, without the start and the shutdown (which both runs share).
+# Needs the benchmark harness built (`cd Benchmarks && swift build -c release`).
+#
+# The same workarounds as instructions.sh: valgrind 3.19 needs a sigsuspend that copies its mask,
+# and cannot read Swift 6.3's DWARF, so debug info is stripped.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+BENCH=$(dirname "$HERE")
+ROOT=$(dirname "$BENCH")
+rules=$ROOT/Rules
+if [ "${1:-}" = "--rules" ]; then rules=$2; shift 2; fi
+[ $# -ge 1 ] || { sed -n 2,13p "$0"; exit 2; }
+command -v valgrind >/dev/null || { echo "server-instructions: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+GEN=$BENCH/.build/release/DuwtjeBenchmarks
+[ -x "$GEN" ] || { echo "server-instructions: build the harness first (cd Benchmarks && swift build -c release)" >&2; exit 1; }
+work=$(mktemp -d)
+SOCKET=$work/s.sock
+# shellcheck source=server-process.sh
+source "$HERE/server-process.sh"
+trap 'stop_server; rm -rf "$work"' EXIT
+cat > "$work/sigsuspend.c" <<'C'
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+/* The kernel's rt_sigsuspend with a writable copy of the mask (see instructions.sh). */
+int sigsuspend(const sigset_t *mask) {
+    sigset_t copy = *mask;
+    return (int)syscall(SYS_rt_sigsuspend, &copy, 8);
+}
+C
+cc -shared -fPIC -O2 -o "$work/sigsuspend.so" "$work/sigsuspend.c"
+
+collected() {  # BINARY REQUESTS: the instructions callgrind collected in the whole run
+  rm -rf "$work/store" && mkdir -p "$work/store"
+  printf 'rules: %s\nsocket:\n  path: %s\nstore:\n  path: %s\n' "$rules" "$SOCKET" "$work/store/events.db" > "$work/duwtje.yaml"
+  SWIFT_DETERMINISTIC_HASHING=1 LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind \
+    --callgrind-out-file="$work/out.$2" "$work/duwtje" serve --config "$work/duwtje.yaml" > "$work/log.$2" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 1200); do
+    curl -s -o /dev/null --unix-socket "$SOCKET" http://x/healthz 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server-instructions: the daemon exited, see:" >&2; tail -5 "$work/log.$2" >&2; exit 1; }
+    sleep 0.1
+  done
+  "$GEN" socket --socket "$SOCKET" --rules "$rules" --connections 1 --requests "$2" --label "n$2" > "$work/gen.$2"
+  grep -q " errors=0 " "$work/gen.$2" || { echo "server-instructions: the generator saw errors:" >&2; cat "$work/gen.$2" >&2; exit 1; }
+  stop_server
+  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/log.$2"
+}
+
+for binary in "$@"; do
+  objcopy --strip-debug "$binary" "$work/duwtje"
+  small=$(collected "$binary" 1000)
+  large=$(collected "$binary" 6000)
+  echo "$binary: $(( (large - small) / 5000 )) instructions per request over the socket ($(basename "$rules"))"
+done
