@@ -41,6 +41,9 @@ extension JSONScanner {
         }
     }
 
+    /// The most context keys (null ones included) this path reads; a larger context takes the tree path.
+    static let maxDirectContextKeys = 16
+
     /// The request of `body`, or nil when the body is left to the ``JSONValue`` path.
     static func request(_ body: UnsafeBufferPointer<UInt8>, endpoint: RequestDecoder.Endpoint, maxLimit: Int,
                         now: Date) -> EvaluationRequest? {
@@ -104,10 +107,15 @@ extension JSONScanner {
         if next(is: "}") { return true }
         // Keys whose value was null: absent, but still a duplicate if sent again.
         var nullKeys: [String] = []
-        // Room for a typical context at once: growing rehashes every key.
+        // Room for a typical context at once.
         request.context.reserveCapacity(8)
+        var keys = 0
         while true {
             skipWhitespace()
+            // Each key is compared with those before it: beyond a typical context's size the tree
+            // path (a dictionary) takes over, so a body of thousands of keys costs no quadratic time.
+            keys += 1
+            guard keys <= Self.maxDirectContextKeys else { return false }
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return false }
             guard nullKeys.isEmpty || !nullKeys.contains(key) else { return false }
             skipWhitespace()
@@ -140,7 +148,7 @@ extension JSONScanner {
                 guard let scalar = scalarValue() else { return false }
                 value = .scalar(scalar)
             }
-            // One hash per key: a duplicate shows as a value replaced.
+            // A duplicate shows as a value replaced.
             guard request.context.updateValue(value, forKey: key) == nil else { return false }
             skipWhitespace()
             if next(is: ",") { continue }

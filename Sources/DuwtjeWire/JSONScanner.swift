@@ -125,8 +125,10 @@ struct JSONScanner: ~Copyable {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 // ASCII needs no validation; `String(validating:as:)` looked up its generic
-                // metadata on every call, a sixth of decoding a request.
-                let text = seen < 0x80 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+                // metadata on every call, a sixth of decoding a request. Copied into the string's
+                // own storage, a short ASCII text (≤ 15 bytes: most ids) becomes a small string
+                // without the repairing decoder's checks.
+                let text = seen < 0x80 ? Self.ascii(slice) : String(validating: slice, as: UTF8.self)
                 index += 1
                 return text
             }
@@ -178,6 +180,15 @@ struct JSONScanner: ~Copyable {
             }
         }
         return nil
+    }
+
+    /// A string of bytes known to be ASCII.
+    static func ascii(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { storage in
+            guard let source = bytes.baseAddress, let target = storage.baseAddress else { return 0 }
+            target.update(from: source, count: bytes.count)
+            return bytes.count
+        }
     }
 
     private mutating func hex4() -> UInt16? {

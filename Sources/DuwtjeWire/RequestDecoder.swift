@@ -178,29 +178,33 @@ public struct RequestDecoder: Sendable {
                 throw RequestError(.wrongType, field: "context",
                                    detail: "'context' must be an object of keys and values, not \(context.kindDescription)")
             }
-            request.context.reserveCapacity(entries.count)
+            // Built as a dictionary (its keys are unique already), then handed over whole: setting
+            // a `RequestContext` key by key would compare every key with every other.
+            var context: [String: ContextValue] = [:]
+            context.reserveCapacity(entries.count)
             do {
-                for (key, entry) in entries { try add(key, entry, to: &request) }
+                for (key, entry) in entries { try add(key, entry, to: &context) }
             } catch {
                 // Of several bad values the first in key order is named, so that every process
                 // names the same one (a dictionary's order follows the per-process hash seed); the
                 // sort is only paid for a body that is refused.
-                for (key, entry) in entries.sorted(by: { $0.key < $1.key }) { try add(key, entry, to: &request) }
+                for (key, entry) in entries.sorted(by: { $0.key < $1.key }) { try add(key, entry, to: &context) }
                 throw error
             }
+            request.context = RequestContext(context)
         }
         return request
     }
 
     /// One context entry: null counts as absent, a list keeps its order.
-    func add(_ key: String, _ entry: JSONValue, to request: inout EvaluationRequest) throws(RequestError) {
+    func add(_ key: String, _ entry: JSONValue, to context: inout [String: ContextValue]) throws(RequestError) {
         switch entry {
         case .null:
             return
         case .array(let items):
-            request.context[key] = .list(try items.map { item throws(RequestError) in try scalar(item, contextKey: key) })
+            context[key] = .list(try items.map { item throws(RequestError) in try scalar(item, contextKey: key) })
         default:
-            request.context[key] = .scalar(try scalar(entry, contextKey: key))
+            context[key] = .scalar(try scalar(entry, contextKey: key))
         }
     }
 

@@ -58,7 +58,7 @@ struct Query: AsyncParsableCommand {
             request.now = date
         }
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
-        request.context = try Self.context(contextPairs, definition: ruleSet.definition)
+        request.context = RequestContext(try Self.context(contextPairs, definition: ruleSet.definition))
         var answer: Answer
         do {
             answer = try ruleSet.evaluate(request)

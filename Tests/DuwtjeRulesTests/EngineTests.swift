@@ -12,7 +12,7 @@ struct EngineTests {
         try compile(["a.yaml": vocabulary, "b.yaml": rules])
     }
 
-    func ask(_ ruleSet: RuleSet, stage: String? = nil, persona: String? = nil, context: [String: ContextValue] = [:],
+    func ask(_ ruleSet: RuleSet, stage: String? = nil, persona: String? = nil, context: RequestContext = [:],
              visitor: String? = nil, limit: Int = 3, at time: Date? = nil) throws -> Answer {
         try ruleSet.evaluate(EvaluationRequest(journey: "bz", stage: stage, persona: persona, context: context, visitor: visitor,
                                                limit: limit, now: time ?? now))
@@ -66,7 +66,7 @@ struct EngineTests {
           - { id: absent, when: { context: { page: { exists: false } } }, recommend: [ { content: c1 } ], why: w }
           - { id: flag, when: { context: { ingelogd: true } }, recommend: [ { content: c1 } ], why: w }
         """)
-        func matched(_ context: [String: ContextValue]) throws -> [String] {
+        func matched(_ context: RequestContext) throws -> [String] {
             let answer = try rules.evaluate(EvaluationRequest(journey: "bz", stage: "actie", context: context, now: now, explain: true))
             return answer.explanation!.filter(\.matched).map(\.rule)
         }
@@ -398,7 +398,7 @@ struct EngineTests {
         var variantsSeen: Set<String> = []
         var refusedByCap = 0
         for step in 0..<2_000 {
-            var context: [String: ContextValue] = [:]
+            var context = RequestContext()
             if generator.chance(0.7) { context["process"] = Self.text(processes[generator.below(4)]) }
             if generator.chance(0.3) { context["process"] = .list([.string(processes[generator.below(4)]), .string(processes[generator.below(4)])]) }
             if generator.chance(0.7) { context["channel"] = Self.text(channels[generator.below(3)]) }

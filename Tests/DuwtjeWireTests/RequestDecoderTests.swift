@@ -135,6 +135,9 @@ struct RequestDecoderTests {
         #"{"context": {"a": [[1]]}}"#, #"{"context": {"a": {}}}"#, #"{"context": []}"#, #"{"context": {"a": []}}"#,
         #"{"journey": "bz",}"#, #"{"journey": "bz"} x"#, #"{"journey" "bz"}"#, #"{"Journey": "bz"}"#,
         #"{"journey": "bz", "context": {"visits": -0, "x": 1e3, "y": 1.5e-3}}"#, "[]", "\"bz\"",
+        // At, and one past, the most context keys the direct path compares one by one; a duplicate past it.
+        RequestDecoderTests.context(keys: 16), RequestDecoderTests.context(keys: 17),
+        RequestDecoderTests.context(keys: 17, repeating: "k3"), RequestDecoderTests.context(keys: 3, repeating: "k0"),
     ])
     func directPathAgrees(_ body: String) {
         for decoder in [recommendations, nudges] {
@@ -152,5 +155,18 @@ struct RequestDecoderTests {
                 Issue.record("\(body): direct \(direct), JSONDecoder \(slow)")
             }
         }
+    }
+
+    @Test("a context larger than the direct path compares key by key is read whole")
+    func largeContext() throws {
+        let request = try recommendations.decode(Array(Self.context(keys: 2_000).utf8), now: now)
+        #expect(request.context.count == 2_000)
+        #expect(request.context["k1999"] == .scalar(.number(1_999)))
+    }
+
+    /// A body whose context has `keys` keys `k0`, `k1`, …, and then `repeating` once more.
+    static func context(keys: Int, repeating: String? = nil) -> String {
+        let entries = (0..<keys).map { "\"k\($0)\": \($0)" } + (repeating.map { ["\"\($0)\": \"again\""] } ?? [])
+        return #"{"journey": "bz", "context": {"# + entries.joined(separator: ", ") + "}}"
     }
 }

@@ -26,7 +26,7 @@ enum RequestMix {
         let personaRoll = rng.unit()
         if personaRoll < 0.57 { persona = rng.pick(RuleSetShape.personas) } else if personaRoll < 0.60 { persona = "toerist" }
 
-        var context: [String: ContextValue] = [:]
+        var context = RequestContext()
         var process = rng.pick(journey.processes)
         let processRoll = rng.unit()
         if processRoll < 0.70 {

@@ -35,7 +35,7 @@ public struct EvaluationRequest: Sendable {
     public var journey: String?
     public var stage: String?
     public var persona: String?
-    public var context: [String: ContextValue]
+    public var context: RequestContext
     /// An opaque pseudonymous id; it picks variants and counts nudges against caps.
     public var visitor: String?
     public var limit: Int
@@ -43,7 +43,7 @@ public struct EvaluationRequest: Sendable {
     /// Whether the answer lists every rule consulted, matched or not.
     public var explain: Bool
 
-    public init(journey: String? = nil, stage: String? = nil, persona: String? = nil, context: [String: ContextValue] = [:],
+    public init(journey: String? = nil, stage: String? = nil, persona: String? = nil, context: RequestContext = [:],
                 visitor: String? = nil, limit: Int = 3, now: Date, explain: Bool = false) {
         self.journey = journey
         self.stage = stage

@@ -110,6 +110,7 @@ public struct JourneyMatrix: Sendable, Encodable {
         if let journey, !definition.journeys.contains(where: { $0.id == journey }) {
             throw .unknownJourney(journey, suggestion: Suggestions.hint(for: journey, in: definition.journeys.map(\.id)))
         }
+        let requestContext = RequestContext(context)
         let personas: [String?] = [nil] + definition.personas.map(\.id)
         let personaLabels: [String?] = [nil] + definition.personas.map(\.label)
         var journeys: [Journey] = []
@@ -120,7 +121,7 @@ public struct JourneyMatrix: Sendable, Encodable {
                 var row: [Cell] = []
                 for stage in journeyDefinition.stages {
                     let request = EvaluationRequest(journey: journeyDefinition.id, stage: stage.id, persona: persona,
-                                                    context: context, limit: limit, now: now, explain: true)
+                                                    context: requestContext, limit: limit, now: now, explain: true)
                     // The rules a cell lists are those that matched and were not cut: the candidates'
                     // explanation has exactly those, without explaining every rule of the journey.
                     row.append(Self.cell(try ruleSet.evaluate(request, walk: .candidates), stage: stage.id, persona: persona))

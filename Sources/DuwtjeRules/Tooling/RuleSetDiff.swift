@@ -356,7 +356,7 @@ extension RuleSetDiff {
             let persona = personas[rest % personas.count]
             rest /= personas.count
             var combination = index % contextCount
-            var context: [String: ContextValue] = [:]
+            var context = RequestContext()
             for (key, values) in keys {
                 let choice = combination % (values.count + 1)
                 combination /= values.count + 1
