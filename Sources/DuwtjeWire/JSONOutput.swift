@@ -54,6 +54,27 @@ struct JSONOutput: ~Copyable {
         count += bytes.count
     }
 
+    /// Text as it is, no escapes (an HTTP head's values).
+    mutating func write(raw text: String) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A non-negative integer in decimal (a negative one is written as 0).
+    mutating func write(decimal value: Int) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for Int.max's 19 digits
+        withUnsafeMutableBytes(of: &digits) { room in
+            var rest = max(0, value)
+            var start = room.count
+            repeat {
+                start -= 1
+                room[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            write(UnsafeRawBufferPointer(rebasing: room[start...]))
+        }
+    }
+
     mutating func write(byte: UInt8) {
         reserve(1)
         base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)

@@ -21,6 +21,28 @@ struct HTTPAnswerWriterTests {
             + "Allow: GET, HEAD\r\nConnection: close\r\nDate: d\r\nContent-Length: 11\r\n\r\n")
     }
 
+    @Test("any status and any length: reasons of the statuses sent, `NNN Status` otherwise, decimal lengths, appended after what the buffer holds")
+    func statusesAndLengths() {
+        for (status, line) in [(422, "422 Unprocessable Content"), (503, "503 Service Unavailable"), (299, "299 Status"), (0, "0 Status")] {
+            var out = ByteBuffer(string: "before|")
+            HTTPAnswerWriter.write(status: status, contentType: nil, date: "d", body: ByteBuffer(), close: false, into: &out)
+            #expect(String(buffer: out) == "before|HTTP/1.1 \(line)\r\nDate: d\r\nContent-Length: 0\r\n\r\n")
+        }
+        for length in [0, 7, 9, 10, 99, 100, 65_536, 1_234_567, Int.max] {
+            var out = ByteBuffer()
+            HTTPAnswerWriter.write(status: 200, contentType: nil, date: "d", body: ByteBuffer(), close: false, omitBody: true,
+                                   contentLength: length, into: &out)
+            #expect(String(buffer: out).contains("\r\nContent-Length: \(length)\r\n\r\n"), "\(length)")
+        }
+        // Long values (a Retry-After, say, or a long content type) and a body after them.
+        let long = String(repeating: "x", count: 5_000)
+        var out = ByteBuffer()
+        HTTPAnswerWriter.write(status: 200, contentType: long, headers: [("X-Long", long)], date: "d", body: ByteBuffer(string: "body"),
+                               close: true, into: &out)
+        #expect(String(buffer: out) == "HTTP/1.1 200 OK\r\nContent-Type: \(long)\r\nX-Long: \(long)\r\nConnection: close\r\n"
+            + "Date: d\r\nContent-Length: 4\r\n\r\nbody")
+    }
+
     @Test("Date is IMF-fixdate, the same text as a POSIX-locale DateFormatter in GMT, over seeded random times")
     func date() {
         #expect(HTTPDate.format(secondsSince1970: 784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
