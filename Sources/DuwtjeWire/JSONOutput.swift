@@ -98,25 +98,15 @@ struct JSONOutput: ~Copyable {
         write(byte: UInt8(ascii: "\""))
     }
 
-    /// Whether any byte is a control character, `"` or `\` (SWAR: eight bytes per step; each test is
-    /// exact, so a clean text is never sent down the slow path).
+    /// Whether any byte is a control character, `"` or `\` (eight bytes per step, ``JSONBytes``).
     static func needsEscape(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         var offset = 0
         while offset + 8 <= bytes.count {
-            let word = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            let control = (word &- ones &* 0x20) & ~word & highs  // some byte < 0x20
-            let quote = word ^ (ones &* 0x22)
-            let backslash = word ^ (ones &* 0x5C)
-            let zeroQuote = (quote &- ones) & ~quote & highs
-            let zeroBackslash = (backslash &- ones) & ~backslash & highs
-            if control | zeroQuote | zeroBackslash != 0 { return true }
+            if JSONBytes.hasSpecial(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }
             offset += 8
         }
         while offset < bytes.count {
-            let byte = bytes[offset]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            if JSONBytes.isSpecial(bytes[offset]) { return true }
             offset += 1
         }
         return false

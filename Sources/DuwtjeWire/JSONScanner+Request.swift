@@ -41,7 +41,8 @@ extension JSONScanner {
         }
     }
 
-    /// The most context keys (null ones included) this path reads; a larger context takes the tree path.
+    /// The most context keys (null ones included) this path reads; a larger context, or one with a
+    /// key that is not plain ASCII, takes the tree path.
     static let maxDirectContextKeys = 16
 
     /// The request of `body`, or nil when the body is left to the ``JSONValue`` path.
@@ -105,31 +106,43 @@ extension JSONScanner {
         guard next(is: "{") else { return false }
         skipWhitespace()
         if next(is: "}") { return true }
-        // Keys whose value was null: absent, but still a duplicate if sent again.
-        var nullKeys: [String] = []
+        return withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<UInt8>.self, capacity: Self.maxDirectContextKeys) { keys in
+            contextEntries(into: &request, keys: keys)
+        }
+    }
+
+    /// The entries after `{`, each key's bytes kept in `keys` (room for
+    /// ``maxDirectContextKeys``) to find a key sent twice.
+    ///
+    /// Keys are compared as bytes, before any `String` is made: this path takes only plain ASCII
+    /// keys (no escapes; anything else goes to the tree path), for which equal bytes and equal
+    /// strings are the same thing. A key sent twice, null or not, also goes to the tree path,
+    /// which decides as before; so the context is appended to without looking keys up.
+    private mutating func contextEntries(into request: inout EvaluationRequest,
+                                         keys: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>) -> Bool {
         // Room for a typical context at once.
         request.context.reserveCapacity(8)
-        var keys = 0
+        var count = 0
         while true {
             skipWhitespace()
-            // Each key is compared with those before it: beyond a typical context's size the tree
-            // path (a dictionary) takes over, so a body of thousands of keys costs no quadratic time.
-            keys += 1
-            guard keys <= Self.maxDirectContextKeys else { return false }
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return false }
-            guard nullKeys.isEmpty || !nullKeys.contains(key) else { return false }
+            // Beyond a typical context's size the tree path (a dictionary) takes over, so a body
+            // of thousands of keys costs no quadratic time here.
+            guard count < keys.count, let name = plainString() else { return false }
+            for earlier in keys[0..<count] where Self.same(earlier, name) { return false }
+            keys.initializeElement(at: count, to: name)
+            count += 1
             skipWhitespace()
             guard next(is: ":") else { return false }
             skipWhitespace()
             guard index < bytes.count else { return false }
-            let value: ContextValue
             if literal("null") {
-                guard request.context[key] == nil else { return false }
-                nullKeys.append(key)
+                // Absent (but still a duplicate if sent again: it is in `keys`).
                 skipWhitespace()
                 if next(is: ",") { continue }
                 return next(is: "}")
-            } else if next(is: "[") {
+            }
+            let value: ContextValue
+            if next(is: "[") {
                 var items: [ContextScalar] = []
                 skipWhitespace()
                 if !next(is: "]") {
@@ -148,12 +161,18 @@ extension JSONScanner {
                 guard let scalar = scalarValue() else { return false }
                 value = .scalar(scalar)
             }
-            // A duplicate shows as a value replaced.
-            guard request.context.updateValue(value, forKey: key) == nil else { return false }
+            request.context.append(uniqueKey: Self.ascii(name), value)
             skipWhitespace()
             if next(is: ",") { continue }
             return next(is: "}")
         }
+    }
+
+    /// Whether two keys have the same bytes.
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let first = a.baseAddress, let second = b.baseAddress else { return true }  // both empty
+        return memcmp(first, second, a.count) == 0
     }
 
     /// A string, number or boolean; nil for anything else (null, a list or an object in a list).

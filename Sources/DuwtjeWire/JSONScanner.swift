@@ -118,7 +118,18 @@ struct JSONScanner: ~Copyable {
         index += 1  // "
         let start = index
         var seen: UInt8 = 0
-        // The common case: no escapes, so the bytes are the string.
+        // The common case: no escapes, so the bytes are the string. Eight bytes at a time up to
+        // the eight that hold the closing quote (or an escape, or a control character)…
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if JSONBytes.hasSpecial(word) { break }
+                if JSONBytes.hasHigh(word) { seen = 0x80 }
+                index += 8
+            }
+        }
+        // …then a byte at a time.
         while index < bytes.count {
             let byte = bytes[index]
             seen |= byte

@@ -135,6 +135,13 @@ struct RequestDecoderTests {
         #"{"context": {"a": [[1]]}}"#, #"{"context": {"a": {}}}"#, #"{"context": []}"#, #"{"context": {"a": []}}"#,
         #"{"journey": "bz",}"#, #"{"journey": "bz"} x"#, #"{"journey" "bz"}"#, #"{"Journey": "bz"}"#,
         #"{"journey": "bz", "context": {"visits": -0, "x": 1e3, "y": 1.5e-3}}"#, "[]", "\"bz\"",
+        // Strings read eight bytes at a time: the end, an escape, a control character or a non-ASCII
+        // byte before, at and after each eight-byte step.
+        #"{"journey": "1234567", "stage": "12345678", "persona": "123456789", "visitor": "1234567890123456"}"#,
+        #"{"journey": "1234567\"8", "stage": "12345678\n9", "persona": "123456789012345\u00e9x"}"#,
+        "{\"journey\": \"12345678\u{01}9\"}", "{\"journey\": \"1234567é\", \"stage\": \"12345678é12345678\"}",
+        #"{"context": {"k1234567890": "v1234567890abcdef", "k1234567890 ": "x", "ké": 1}}"#,
+        #"{"context": {"a\u0062": 1, "ab": 2}}"#, #"{"context": {"ab": 1, "a\u0062": 2}}"#, #"{"context": {"": 1, "": 2}}"#,
         // At, and one past, the most context keys the direct path compares one by one; a duplicate past it.
         RequestDecoderTests.context(keys: 16), RequestDecoderTests.context(keys: 17),
         RequestDecoderTests.context(keys: 17, repeating: "k3"), RequestDecoderTests.context(keys: 3, repeating: "k0"),

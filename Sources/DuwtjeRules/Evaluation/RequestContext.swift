@@ -62,6 +62,12 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
         return nil
     }
 
+    /// Appends `key`, which the caller knows is not in the context yet (the request decoder, which
+    /// compares keys as bytes before it makes strings of them).
+    package mutating func append(uniqueKey key: String, _ value: ContextValue) {
+        entries.append((key, value))
+    }
+
     public mutating func reserveCapacity(_ capacity: Int) {
         entries.reserveCapacity(capacity)
     }
