@@ -49,7 +49,8 @@ extension JSONScanner {
     static func request(_ body: UnsafeBufferPointer<UInt8>, endpoint: RequestDecoder.Endpoint, maxLimit: Int,
                         now: Date) -> EvaluationRequest? {
         var scanner = JSONScanner(body)
-        guard let request = scanner.requestObject(endpoint: endpoint, maxLimit: maxLimit, now: now) else { return nil }
+        // Not `guard let`: binding the request copied it (every field retained, then released).
+        let request = scanner.requestObject(endpoint: endpoint, maxLimit: maxLimit, now: now)
         scanner.skipWhitespace()
         return scanner.index == body.count ? request : nil
     }

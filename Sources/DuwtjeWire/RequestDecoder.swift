@@ -109,9 +109,9 @@ public struct RequestDecoder: Sendable {
         }
         // The common shape straight into the request; anything else (every refusal included)
         // through the JSONValue tree below, so that every message stays what it was.
-        if usesScanner, let direct = body.withContiguousStorageIfAvailable({
+        if usesScanner, case .some(.some(let request)) = body.withContiguousStorageIfAvailable({
             JSONScanner.request($0, endpoint: endpoint, maxLimit: maxLimit, now: now)
-        }), let request = direct {
+        }) {
             return request
         }
         let value: JSONValue

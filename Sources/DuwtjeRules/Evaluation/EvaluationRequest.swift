@@ -43,7 +43,7 @@ public struct EvaluationRequest: Sendable {
     /// Whether the answer lists every rule consulted, matched or not.
     public var explain: Bool
 
-    public init(journey: String? = nil, stage: String? = nil, persona: String? = nil, context: RequestContext = [:],
+    public init(journey: String? = nil, stage: String? = nil, persona: String? = nil, context: RequestContext = RequestContext(),
                 visitor: String? = nil, limit: Int = 3, now: Date, explain: Bool = false) {
         self.journey = journey
         self.stage = stage
