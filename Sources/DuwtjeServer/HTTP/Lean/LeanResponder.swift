@@ -52,9 +52,11 @@ struct LeanResponder: Sendable {
 
     /// The largest body `head` may have, and the setting that sets it (named in the 413).
     func bodyLimit(for head: HTTPRequestHead) -> (limit: Int, setting: String) {
-        let configuration = responder.state.snapshot.configuration
-        if head.path == Endpoint.events.path { return (configuration.events.maxBodyBytes, "events.max_body_bytes") }
-        return (configuration.limits.maxBodyBytes, "limits.max_body_bytes")
+        // The snapshot, not a copy of its whole configuration (every string in it retained and
+        // released again, for each request).
+        let snapshot = responder.state.snapshot
+        if head.path == Endpoint.events.path { return (snapshot.configuration.events.maxBodyBytes, "events.max_body_bytes") }
+        return (snapshot.configuration.limits.maxBodyBytes, "limits.max_body_bytes")
     }
 
     /// The 413 for a declared length over the limit, answered before any byte of the body is read.
