@@ -216,12 +216,14 @@ private struct DocumentBuilder {
         return SourceLocation(file: file, line: Int(entry.line), column: Int(entry.column))
     }
 
-    func name(_ index: UInt32) -> String {
+    func name(_ index: UInt32) -> String { Self.name(index, entries, text) }
+
+    static func name(_ index: UInt32, _ entries: [Entry], _ text: [UInt8]) -> String {
         let entry = entries[Int(index)]
         return String(decoding: text[Int(entry.start)..<Int(entry.start + entry.count)], as: UTF8.self)
     }
 
-    func sameText(_ first: UInt32, _ second: UInt32) -> Bool {
+    static func sameText(_ first: UInt32, _ second: UInt32, _ entries: [Entry], _ text: [UInt8]) -> Bool {
         let one = entries[Int(first)]
         let other = entries[Int(second)]
         return one.count == other.count
@@ -425,7 +427,7 @@ private struct DocumentBuilder {
             let place = aliasAt.map { location($0) } ?? location(of: index)
             let merge = Merge(position: (pending.count - frames[top].base) / 2, pairs: try mergeSources(index, at: place))
             frames[top].merges.append(merge)
-        } else if let first = explicitKey(key, in: frames[top]) {
+        } else if let first = explicitKey(key, base: frames[top].base) {
             let firstEntry = entries[Int(first)]
             diagnostics.append(Diagnostic(.error, "duplicate key '\(name(key))' (first at line \(firstEntry.line), column \(firstEntry.column))",
                                           at: location(of: key), fix: "keep one of them"))
@@ -433,9 +435,11 @@ private struct DocumentBuilder {
             let base = frames[top].base
             if (pending.count - base) / 2 >= Self.indexedMappingSize {
                 if frames[top].keys.isEmpty {
-                    for position in stride(from: base, to: pending.count, by: 2) { frames[top].keys[name(pending[position])] = pending[position] }
+                    for position in stride(from: base, to: pending.count, by: 2) {
+                        frames[top].keys[Self.name(pending[position], entries, text)] = pending[position]
+                    }
                 }
-                frames[top].keys[name(key)] = key
+                frames[top].keys[Self.name(key, entries, text)] = key
             }
             pending.append(key)
             pending.append(index)
@@ -452,9 +456,14 @@ private struct DocumentBuilder {
     static let indexedMappingSize = 12
 
     /// The key node of the mapping's explicit key with the same text as `key`, if any.
-    func explicitKey(_ key: UInt32, in frame: Frame) -> UInt32? {
-        if !frame.keys.isEmpty { return frame.keys[name(key)] }
-        for position in stride(from: frame.base, to: pending.count, by: 2) where sameText(pending[position], key) {
+    ///
+    /// `mutating` though it changes nothing: called from `add` (mutating), a non-mutating method got
+    /// a copy of the whole builder (a retain and a release of each of its arrays) for every pair.
+    mutating func explicitKey(_ key: UInt32, base: Int) -> UInt32? {
+        let top = frames.count - 1
+        if !frames[top].keys.isEmpty { return frames[top].keys[Self.name(key, entries, text)] }
+        for position in stride(from: base, to: pending.count, by: 2)
+        where Self.sameText(pending[position], key, entries, text) {
             return pending[position]
         }
         return nil
