@@ -161,20 +161,51 @@ struct YAMLReaderTests {
     func longTextsStoredOnce() throws {
         let why = "U ziet dit omdat u gaat verhuizen"
         let other = "U ziet dit omdat u gaat trouwen!!"
-        let result = read("a: \(why)\nb: '\(why)'\nc: \(other)\nd: [\"\(why)\"]\n")
+        let result = read("a: \(why)\nb: '\(why)'\nc: \(other)\nd: [\"\(why)\"]\ne: ab\nf: ab\n")
         let pairs = try #require(result.document?.mapping)
         var texts = pairs.prefix(3).compactMap { $0.value.scalar?.text }
         texts += try #require(pairs[3].value.sequence).compactMap { $0.scalar?.text }
         #expect(texts == [why, why, other, why])
-        // One storage: the same address for the text's bytes.
-        let addresses = texts.indices.map { index in texts[index].withUTF8 { $0.baseAddress.map { Int(bitPattern: $0) } ?? 0 } }
-        #expect(addresses[0] == addresses[1] && addresses[0] == addresses[3])
-        #expect(addresses[0] != addresses[2])
+        // The arena's text buffer: six one-byte keys, `ab` twice, `why` once and `other` once.
+        let document = try #require(result.document?.document)
+        #expect(document.textByteCount == 6 + 2 * 2 + why.utf8.count + other.utf8.count)
         // Not shared when the reader is told the tree is read and dropped.
         let unshared = YAMLReader.read(Array("a: \(why)\nb: \(why)\n".utf8), file: "f.yaml", shareTexts: false)
-        var plain = try #require(unshared.document?.mapping).compactMap { $0.value.scalar?.text }
-        #expect(plain == [why, why])
-        let apart = plain.indices.map { index in plain[index].withUTF8 { $0.baseAddress.map { Int(bitPattern: $0) } ?? 0 } }
-        #expect(apart[0] != apart[1])
+        #expect(try #require(unshared.document?.mapping).compactMap { $0.value.scalar?.text } == [why, why])
+        #expect(unshared.document?.document.textByteCount == 2 + 2 * why.utf8.count)
+    }
+
+    @Test("a rule set holds one copy of a long text its file repeats")
+    func longTextsLoadedOnce() throws {
+        let why = "U ziet dit omdat u gaat verhuizen"
+        let output = load(["a.yaml": vocabulary, "b.yaml": """
+        rules:
+          - { id: r1, recommend: [ { content: c1 } ], why: \(why) }
+          - { id: r2, recommend: [ { content: c2 } ], why: "\(why)" }
+        """])
+        #expect(output.diagnostics.errors.isEmpty)
+        var whys = try #require(output.definition?.rules).compactMap(\.why)
+        #expect(whys == [why, why])
+        let addresses = whys.indices.map { index in whys[index].withUTF8 { $0.baseAddress.map { Int(bitPattern: $0) } ?? 0 } }
+        #expect(addresses[0] == addresses[1])
+    }
+
+    @Test("nodes keep their places through aliases and merges; an alias is the anchored node")
+    func placesInTheArena() throws {
+        let result = read("""
+        base: &base
+          max: 3
+        copy: *base
+        merged:
+          <<: *base
+          per: 7d
+        """)
+        let pairs = try #require(result.document?.mapping)
+        #expect(pairs.map { "\($0.key.location.line):\($0.key.location.column)" } == ["1:1", "3:1", "4:1"])
+        #expect(pairs[1].value.location == pairs[0].value.location)
+        let merged = try #require(pairs[2].value.mapping)
+        #expect(merged.map { "\($0.name)@\($0.key.location.line):\($0.key.location.column)" } == ["max@2:3", "per@6:3"])
+        #expect(pairs[2].value.kindDescription == "a mapping")
+        #expect(result.document?.document.file == "t.yaml")
     }
 }

@@ -123,7 +123,7 @@ extension LoadPass {
 
     /// One scalar or a list of scalars, each of the key's type (and a declared value of a closed key).
     mutating func contextScalars(_ node: YAMLNode, key: ContextKeyDefinition) -> [ContextScalar]? {
-        let items = node.sequence ?? [node]
+        let items = node.itemsOrSelf
         if items.isEmpty {
             decoder.error("an empty list matches nothing", at: node.location, fix: "list at least one value")
             return nil

@@ -126,7 +126,7 @@ struct LoadPass {
 
     /// The items of a top-level list, as the first read found them (its diagnostics were kept then).
     static func section(_ name: String, of document: YAMLNode?) -> [YAMLNode] {
-        document?.mapping?.first { $0.name == name }?.value.sequence ?? []
+        document?.mapping?.value(named: name)?.sequence.map(Array.init) ?? []
     }
 
     /// Parses the YAML of the files at `indices` a few at a time, as many at once as there are cores
@@ -252,10 +252,10 @@ struct LoadPass {
         for pair in pairs { body(&self, pair.key, pair.value) }
     }
 
-    mutating func list(_ node: YAMLNode, _ section: String) -> [YAMLNode] {
+    mutating func list(_ node: YAMLNode, _ section: String) -> YAMLNode.Items {
         guard let items = node.sequence else {
             decoder.error("'\(section)' must be a list, not \(node.kindDescription)", at: node.location, fix: "start each entry with '- '")
-            return []
+            return node.noItems
         }
         return items
     }

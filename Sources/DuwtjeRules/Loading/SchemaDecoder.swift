@@ -2,6 +2,12 @@
 /// problem as a ``Diagnostic`` instead of stopping at the first.
 struct SchemaDecoder {
     var diagnostics: [Diagnostic] = []
+    /// The `String`s made of the current document's long texts (over 15 bytes, which a `String`
+    /// cannot hold inline), by where the document stores them: the reader stores a text repeated
+    /// in a file once, and the loaded set then holds one copy of it, not one per rule (a `why`
+    /// per process, tags, page prefixes; at 10,000 generated rules some 25,000 copies).
+    var sharedTexts: [Int: String] = [:]
+    var sharedTextsDocument: YAMLDocument?
 
     mutating func error(_ message: String, at location: SourceLocation, fix: String? = nil) {
         diagnostics.append(Diagnostic(.error, message, at: location, fix: fix))
@@ -77,7 +83,20 @@ struct SchemaDecoder {
             error("\(what()) must be text, not \(node.kindDescription)", at: node.location)
             return nil
         }
-        return scalar.text
+        return string(scalar)
+    }
+
+    /// A scalar's text; a long one is the `String` already made of the same stored bytes, if any.
+    mutating func string(_ scalar: YAMLNode.Scalar) -> String {
+        guard scalar.utf8Count > 15 else { return scalar.text }
+        if sharedTextsDocument !== scalar.node.document {
+            sharedTexts.removeAll(keepingCapacity: true)
+            sharedTextsDocument = scalar.node.document
+        }
+        if let known = sharedTexts[scalar.textOffset] { return known }
+        let text = scalar.text
+        sharedTexts[scalar.textOffset] = text
+        return text
     }
 
     mutating func optionalText(_ node: YAMLNode?, _ what: @autoclosure () -> String) -> String? {
@@ -88,8 +107,8 @@ struct SchemaDecoder {
     /// Only a plain `true` or `false`: `yes`, `no`, `on` and `off` are text, and so an error here.
     mutating func bool(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Bool? {
         if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:bool" {
-            if scalar.text == "true" { return true }
-            if scalar.text == "false" { return false }
+            if scalar.textIs("true") { return true }
+            if scalar.textIs("false") { return false }
         }
         error("\(what()) must be true or false, not \(describe(node))", at: node.location,
               fix: "write true or false; yes, no, on and off are text in Duwtje")

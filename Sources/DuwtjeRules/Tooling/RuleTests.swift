@@ -218,7 +218,7 @@ struct TestFileParser {
                 let kind = ruleSet.definition.contextKeys.first { $0.id == pair.name }?.kind ?? .string
                 let items = pair.value.sequence
                 var values: [ContextScalar] = []
-                for item in items ?? [pair.value] {
+                for item in pair.value.itemsOrSelf {
                     guard let value = scalar(item, kind: kind, key: pair.name) else { return nil }
                     values.append(value)
                 }

@@ -19,8 +19,8 @@ public struct YAMLLimits: Sendable, Hashable {
     public static let `default` = YAMLLimits()
 }
 
-/// Reads one YAML document with the system libyaml into a ``YAMLNode`` tree where every node
-/// knows its file, line and column.
+/// Reads one YAML document with the system libyaml into a ``YAMLDocument`` (a node arena) where
+/// every node knows its file, line and column.
 ///
 /// On top of plain YAML it refuses repeated mapping keys, resolves anchors, aliases and the merge
 /// key `<<`, and enforces ``YAMLLimits``. It never decides what a scalar means: that is the schema's job.
@@ -35,7 +35,7 @@ public enum YAMLReader {
 
     /// With `cancellation`, a read stops at the next event once it is cancelled, with the error
     /// ``cancelledMessage`` (see ``LoadCancellation``).
-    /// `shareTexts`: scalar texts longer than 15 bytes are stored once per file (see `TreeBuilder`);
+    /// `shareTexts`: scalar texts longer than 15 bytes are stored once per file (see `DocumentBuilder`);
     /// worth it for a tree whose texts are kept, not for one that is read and dropped.
     public static func read(_ bytes: [UInt8], file: String, limits: YAMLLimits = .default, shareTexts: Bool = true,
                             cancellation: LoadCancellation? = nil) -> Result {
@@ -50,7 +50,7 @@ public enum YAMLReader {
                         fix: "save the file as UTF-8")
         }
         if bytes.isEmpty { return Result(document: nil, diagnostics: []) }
-        var builder = TreeBuilder(file: file, limits: limits, cancellation: cancellation)
+        var builder = DocumentBuilder(file: file, limits: limits, cancellation: cancellation, fileSize: bytes.count)
         builder.shareTexts = shareTexts
         return builder.run(bytes)
     }
@@ -95,62 +95,75 @@ public enum YAMLReader {
     }
 }
 
-/// Turns libyaml's event stream into a node tree, one frame per open collection.
-private struct TreeBuilder {
+/// Turns libyaml's event stream into a ``YAMLDocument`` arena, one frame per open collection.
+///
+/// A node is appended to `entries` when it is complete (a collection at its end event); the
+/// children of the open collections wait in one shared stack, `pending`, and are moved into
+/// `children` in one piece when their collection closes. So building a tree allocates nothing per
+/// node: only these arrays grow.
+private struct DocumentBuilder {
+    typealias Entry = YAMLDocument.Entry
+
     struct Anchored {
-        var node: YAMLNode
+        var index: UInt32
         var size: Int
         var height: Int
     }
 
-    /// The pairs a merge key `<<` brings in, after `position` explicit pairs of its mapping.
+    /// The pairs (key and value nodes) a merge key `<<` brings in, after `position` explicit pairs
+    /// of its mapping.
     struct Merge {
         var position: Int
-        var pairs: [YAMLNode.Pair]
-    }
-
-    enum Collection {
-        case sequence([YAMLNode])
-        /// The explicit pairs in order, as the node will hold them (a mapping without a merge key,
-        /// nearly every one, becomes its node without copying them); `keys` indexes the explicit
-        /// keys once a mapping is large; small ones are searched in `pairs`.
-        case mapping(pairs: [YAMLNode.Pair], merges: [Merge], pendingKey: YAMLNode?, keys: [String: SourceLocation])
+        var pairs: [(key: UInt32, value: UInt32)]
     }
 
     struct Frame {
-        var collection: Collection
-        var location: SourceLocation
+        var kind: Entry.Kind
+        var line: UInt32
+        var column: UInt32
         var anchor: String?
+        /// Where this collection's children start in `pending` (a mapping's as key, value, …).
+        var base: Int
         var size = 1
         var height = 1
+        var pendingKey: UInt32?
+        var merges: [Merge] = []
+        /// The explicit keys' nodes by name, once a mapping is large; small ones are searched in `pending`.
+        var keys: [String: UInt32] = [:]
     }
 
     let file: String
     let limits: YAMLLimits
     let cancellation: LoadCancellation?
+    var entries: [Entry] = []
+    var children: [UInt32] = []
+    var text: [UInt8] = []
+    var pending: [UInt32] = []
     var frames: [Frame] = []
     var anchors: [String: Anchored] = [:]
     var openAnchors: Set<String> = []
     var expanded = 0
-    var document: YAMLNode?
+    var root: UInt32?
     var documents = 0
     var diagnostics: [Diagnostic] = []
-    /// Scalar texts longer than a small string (15 UTF-8 bytes, which need no allocation), kept once
-    /// per file: rule files repeat texts (a `why` per process, tags, page prefixes), and the loaded
-    /// set then holds one copy of each instead of one per rule (at 100,000 generated rules 600,000
-    /// such scalars, 345,000 of them different within their file).
+    /// Scalar texts longer than a small string (15 UTF-8 bytes), stored once per file: rule files
+    /// repeat texts (a `why` per process, tags, page prefixes); a repeat points at the first copy's
+    /// bytes, and the loader then makes one `String` of them (``SchemaDecoder``), not one per rule.
     ///
-    /// Looked up by a hash of the scalar's bytes, compared byte by byte, so a repeated text is found
-    /// before a `String` is made of it: no allocation, no UTF-8 check and no SipHash of the whole
-    /// text for a repeat (a `Set<String>` of them was a sixth of building the tree). Two texts whose
-    /// hashes collide are both kept, the second unshared: sharing saves memory, it means nothing.
-    var longTexts: [UInt64: String] = [:]
+    /// Looked up by an FNV-1a hash of the bytes, compared byte by byte. Two texts whose hashes
+    /// collide are both stored, the second unshared: sharing saves memory, it means nothing.
+    var longTexts: [UInt64: (start: UInt32, count: UInt32)] = [:]
     var shareTexts = true
 
-    init(file: String, limits: YAMLLimits, cancellation: LoadCancellation?) {
+    init(file: String, limits: YAMLLimits, cancellation: LoadCancellation?, fileSize: Int) {
         self.file = file
         self.limits = limits
         self.cancellation = cancellation
+        // Texts are at most as long as the file (quoting, escapes and indentation only shrink them;
+        // repeats are shared); a node takes 6 bytes of YAML or more.
+        text.reserveCapacity(fileSize)
+        entries.reserveCapacity(fileSize / 12)
+        children.reserveCapacity(fileSize / 12)
     }
 
     struct Stop: Error {
@@ -185,7 +198,9 @@ private struct TreeBuilder {
         } catch {
             return YAMLReader.fail("\(error)", at: location(line: 0, column: 0))
         }
-        return YAMLReader.Result(document: document, diagnostics: diagnostics)
+        guard let root else { return YAMLReader.Result(document: nil, diagnostics: diagnostics) }
+        let document = YAMLDocument(file: file, entries: entries, children: children, text: text, root: root)
+        return YAMLReader.Result(document: document.rootNode, diagnostics: diagnostics)
     }
 
     func location(line: Int, column: Int) -> SourceLocation {
@@ -194,6 +209,25 @@ private struct TreeBuilder {
 
     func location(_ mark: yaml_mark_t) -> SourceLocation {
         location(line: Int(mark.line), column: Int(mark.column))
+    }
+
+    func location(of index: UInt32) -> SourceLocation {
+        let entry = entries[Int(index)]
+        return SourceLocation(file: file, line: Int(entry.line), column: Int(entry.column))
+    }
+
+    func name(_ index: UInt32) -> String { Self.name(index, entries, text) }
+
+    static func name(_ index: UInt32, _ entries: [Entry], _ text: [UInt8]) -> String {
+        let entry = entries[Int(index)]
+        return String(decoding: text[Int(entry.start)..<Int(entry.start + entry.count)], as: UTF8.self)
+    }
+
+    static func sameText(_ first: UInt32, _ second: UInt32, _ entries: [Entry], _ text: [UInt8]) -> Bool {
+        let one = entries[Int(first)]
+        let other = entries[Int(second)]
+        return one.count == other.count
+            && text[Int(one.start)..<Int(one.start + one.count)].elementsEqual(text[Int(other.start)..<Int(other.start + other.count)])
     }
 
     func parserError(_ parser: yaml_parser_t) -> Diagnostic {
@@ -205,35 +239,39 @@ private struct TreeBuilder {
         return Diagnostic(.error, message, at: location(parser.problem_mark))
     }
 
-    static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int? = nil) -> String? {
-        guard let pointer else { return nil }
-        if let length {
-            return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF8.self)
-        }
-        return String(cString: pointer)
+    static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
     }
 
-    /// A scalar's text; a long one is the copy already made of the same bytes, if any.
-    mutating func scalarText(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int) -> String {
-        guard let pointer else { return "" }
+    /// Stores a scalar's text; a long one points at the copy already stored of the same bytes, if any.
+    mutating func storeText(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int) -> (start: UInt32, count: UInt32) {
+        let start = UInt32(truncatingIfNeeded: text.count)
+        guard let pointer, length > 0 else { return (start, 0) }
         let bytes = UnsafeBufferPointer(start: pointer, count: length)
-        guard shareTexts, length > 15 else { return String(decoding: bytes, as: UTF8.self) }
-        // FNV-1a: the dictionary hashes these 8 bytes again, not the whole text.
+        let stored = (start: start, count: UInt32(truncatingIfNeeded: length))
+        guard shareTexts, length > 15 else {
+            text.append(contentsOf: bytes)
+            return stored
+        }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         if let known = longTexts[hash] {
-            var known = known
-            if known.withUTF8({ $0.elementsEqual(bytes) }) { return known }
-            return String(decoding: bytes, as: UTF8.self)
+            if Int(known.count) == length, text[Int(known.start)..<Int(known.start) + length].elementsEqual(bytes) { return known }
+        } else {
+            longTexts[hash] = stored
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        longTexts[hash] = text
-        return text
+        text.append(contentsOf: bytes)
+        return stored
+    }
+
+    mutating func append(_ entry: Entry) -> UInt32 {
+        entries.append(entry)
+        return UInt32(truncatingIfNeeded: entries.count - 1)
     }
 
     /// Handles one event; returns true at the end of the stream.
     mutating func handle(_ event: inout yaml_event_t) throws -> Bool {
-        let here = location(event.start_mark)
+        let mark = event.start_mark
         switch event.type {
         case YAML_STREAM_END_EVENT:
             return true
@@ -241,190 +279,222 @@ private struct TreeBuilder {
             documents += 1
             if documents > 1 {
                 throw Stop(diagnostic: Diagnostic(.error, "a rule file holds one YAML document, found a second one",
-                                                  at: here, fix: "remove the `---` or move it into another file"))
+                                                  at: location(mark), fix: "remove the `---` or move it into another file"))
             }
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let text = scalarText(scalar.value, length: Int(scalar.length))
-            let tag = try resolveTag(Self.string(scalar.tag), at: here)
-            let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && tag != YAMLNode.stringTag
-            let node = YAMLNode(.scalar(.init(text: text, isPlain: plain, tag: tag)), at: here)
-            try count(1, at: here)
-            try add(node, size: 1, height: 1, anchor: Self.string(scalar.anchor))
+            let stored = storeText(scalar.value, length: Int(scalar.length))
+            let tag = try resolveTag(scalar.tag, at: mark)
+            let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && tag != Self.stringTag
+            let index = append(Entry(line: UInt32(truncatingIfNeeded: mark.line + 1), column: UInt32(truncatingIfNeeded: mark.column + 1),
+                                     start: stored.start, count: stored.count, kind: .scalar, isPlain: plain, tag: tag))
+            try count(1, at: mark)
+            try add(index, size: 1, height: 1, anchor: Self.string(scalar.anchor))
         case YAML_SEQUENCE_START_EVENT:
-            _ = try resolveTag(Self.string(event.data.sequence_start.tag), at: here)
-            try open(.sequence([]), at: here, anchor: Self.string(event.data.sequence_start.anchor))
+            _ = try resolveTag(event.data.sequence_start.tag, at: mark)
+            try open(.sequence, at: mark, anchor: Self.string(event.data.sequence_start.anchor))
         case YAML_MAPPING_START_EVENT:
-            _ = try resolveTag(Self.string(event.data.mapping_start.tag), at: here)
-            try open(.mapping(pairs: [], merges: [], pendingKey: nil, keys: [:]), at: here,
-                     anchor: Self.string(event.data.mapping_start.anchor))
+            _ = try resolveTag(event.data.mapping_start.tag, at: mark)
+            try open(.mapping, at: mark, anchor: Self.string(event.data.mapping_start.anchor))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             try close()
         case YAML_ALIAS_EVENT:
             let name = Self.string(event.data.alias.anchor) ?? ""
             if openAnchors.contains(name) {
                 throw Stop(diagnostic: Diagnostic(.error, "alias *\(name) refers to a node that contains it (a cycle)",
-                                                  at: here, fix: "an alias may only repeat a node that is complete"))
+                                                  at: location(mark), fix: "an alias may only repeat a node that is complete"))
             }
             guard let anchored = anchors[name] else {
-                throw Stop(diagnostic: Diagnostic(.error, "alias *\(name) names no anchor defined before it", at: here,
+                throw Stop(diagnostic: Diagnostic(.error, "alias *\(name) names no anchor defined before it", at: location(mark),
                                                   fix: "define `&\(name)` earlier in the file"))
             }
-            try count(anchored.size, at: here)
-            try checkDepth(frames.count + anchored.height, at: here)
-            let node = anchored.node
-            try add(node, size: anchored.size, height: anchored.height, anchor: nil, aliasAt: here)
+            try count(anchored.size, at: mark)
+            try checkDepth(frames.count + anchored.height, at: mark)
+            // The alias is the anchored node itself (its place is where the anchor was written).
+            try add(anchored.index, size: anchored.size, height: anchored.height, anchor: nil, aliasAt: mark)
         default:
             break
         }
         return false
     }
 
-    func resolveTag(_ tag: String?, at here: SourceLocation) throws -> String? {
-        guard let tag, tag != "!" else { return nil }
-        let known = ["str", "int", "bool", "null", "float", "map", "seq"].map { "tag:yaml.org,2002:" + $0 }
-        guard known.contains(tag) else {
-            throw Stop(diagnostic: Diagnostic(.error, "unsupported YAML tag \(tag)", at: here,
+    /// `Entry.tag` for `!!str`.
+    static let stringTag = UInt8(YAMLDocument.tags.firstIndex(of: YAMLNode.stringTag) ?? 0) + 1
+
+    /// The tag as an index into ``YAMLDocument/tags`` plus one (0: none).
+    func resolveTag(_ pointer: UnsafeMutablePointer<yaml_char_t>?, at mark: yaml_mark_t) throws -> UInt8 {
+        guard let tag = Self.string(pointer), tag != "!" else { return 0 }
+        guard let known = YAMLDocument.tags.firstIndex(of: tag) else {
+            throw Stop(diagnostic: Diagnostic(.error, "unsupported YAML tag \(tag)", at: location(mark),
                                               fix: "remove the tag; Duwtje decides types from the field"))
         }
-        return tag
+        return UInt8(known + 1)
     }
 
-    mutating func count(_ nodes: Int, at here: SourceLocation) throws {
+    mutating func count(_ nodes: Int, at mark: yaml_mark_t) throws {
         expanded += nodes
-        if expanded > limits.maxNodes {
-            throw Stop(diagnostic: Diagnostic(
-                .error, "document expands past \(limits.maxNodes) nodes (aliases counted as expanded)", at: here,
-                fix: "use fewer or smaller aliases, or split the file"))
-        }
+        if expanded > limits.maxNodes { throw tooManyNodes(at: location(mark)) }
     }
 
-    func checkDepth(_ depth: Int, at here: SourceLocation) throws {
+    mutating func count(_ nodes: Int, place: SourceLocation) throws {
+        expanded += nodes
+        if expanded > limits.maxNodes { throw tooManyNodes(at: place) }
+    }
+
+    func tooManyNodes(at place: SourceLocation) -> Stop {
+        Stop(diagnostic: Diagnostic(.error, "document expands past \(limits.maxNodes) nodes (aliases counted as expanded)", at: place,
+                                    fix: "use fewer or smaller aliases, or split the file"))
+    }
+
+    func checkDepth(_ depth: Int, at mark: yaml_mark_t) throws {
         if depth > limits.maxDepth {
-            throw Stop(diagnostic: Diagnostic(.error, "document nests deeper than \(limits.maxDepth) levels", at: here,
+            throw Stop(diagnostic: Diagnostic(.error, "document nests deeper than \(limits.maxDepth) levels", at: location(mark),
                                               fix: "flatten the structure"))
         }
     }
 
-    mutating func open(_ collection: Collection, at here: SourceLocation, anchor: String?) throws {
-        try checkDepth(frames.count + 1, at: here)
+    mutating func open(_ kind: Entry.Kind, at mark: yaml_mark_t, anchor: String?) throws {
+        try checkDepth(frames.count + 1, at: mark)
         if let anchor { openAnchors.insert(anchor) }
-        frames.append(Frame(collection: collection, location: here, anchor: anchor))
+        frames.append(Frame(kind: kind, line: UInt32(truncatingIfNeeded: mark.line + 1),
+                            column: UInt32(truncatingIfNeeded: mark.column + 1), anchor: anchor, base: pending.count))
     }
 
     mutating func close() throws {
         guard let frame = frames.popLast() else { return }
-        let node: YAMLNode
-        switch frame.collection {
-        case .sequence(let items):
-            node = YAMLNode(.sequence(items), at: frame.location)
-        case .mapping(let pairs, let merges, _, _):
-            node = YAMLNode(.mapping(merges.isEmpty ? pairs : Self.flatten(pairs, merges)), at: frame.location)
+        let start = children.count
+        if frame.merges.isEmpty {
+            children.append(contentsOf: pending[frame.base...])
+        } else {
+            flatten(frame)
         }
+        pending.removeSubrange(frame.base...)
+        let index = append(Entry(line: frame.line, column: frame.column, start: UInt32(truncatingIfNeeded: start),
+                                 count: UInt32(truncatingIfNeeded: children.count - start), kind: frame.kind, isPlain: false, tag: 0))
         if let anchor = frame.anchor { openAnchors.remove(anchor) }
-        try count(1, at: frame.location)
-        try add(node, size: frame.size, height: frame.height, anchor: frame.anchor)
+        try count(1, place: location(of: index))
+        try add(index, size: frame.size, height: frame.height, anchor: frame.anchor)
     }
 
-    /// Explicit keys win over merged ones; among merged mappings, the first one named wins. The
-    /// merged pairs stand where their `<<` was written.
-    static func flatten(_ explicit: [YAMLNode.Pair], _ merges: [Merge]) -> [YAMLNode.Pair] {
-        var seen = Set(explicit.map(\.name))
-        var pairs: [YAMLNode.Pair] = []
+    /// Moves a mapping's pairs into `children` with its merged ones: explicit keys win over merged
+    /// ones; among merged mappings, the first one named wins. The merged pairs stand where their
+    /// `<<` was written.
+    mutating func flatten(_ frame: Frame) {
+        let explicit = (pending.count - frame.base) / 2
+        var seen = Set((0..<explicit).map { name(pending[frame.base + 2 * $0]) })
         var next = 0
-        for position in 0...explicit.count {
-            while next < merges.count, merges[next].position == position {
-                for pair in merges[next].pairs where !seen.contains(pair.name) {
-                    seen.insert(pair.name)
-                    pairs.append(pair)
+        for position in 0...explicit {
+            while next < frame.merges.count, frame.merges[next].position == position {
+                for pair in frame.merges[next].pairs where seen.insert(name(pair.key)).inserted {
+                    children.append(pair.key)
+                    children.append(pair.value)
                 }
                 next += 1
             }
-            if position < explicit.count { pairs.append(explicit[position]) }
+            if position < explicit {
+                children.append(pending[frame.base + 2 * position])
+                children.append(pending[frame.base + 2 * position + 1])
+            }
         }
-        return pairs
     }
 
-    mutating func add(_ node: YAMLNode, size: Int, height: Int, anchor: String?, aliasAt: SourceLocation? = nil) throws {
+    mutating func add(_ index: UInt32, size: Int, height: Int, anchor: String?, aliasAt: yaml_mark_t? = nil) throws {
         if let anchor {
-            anchors[anchor] = Anchored(node: node, size: size, height: height)
+            anchors[anchor] = Anchored(index: index, size: size, height: height)
         }
         guard !frames.isEmpty else {
-            document = node
+            root = index
             return
         }
-        // The open collection is changed where it stands: its payload is swapped out (so its
-        // arrays stay uniquely referenced and grow in place) instead of the whole frame (location,
-        // anchor, collection) being popped and pushed again for every node.
         let top = frames.count - 1
         frames[top].size += size
         frames[top].height = max(frames[top].height, height + 1)
-        var collection = Collection.sequence([])
-        swap(&collection, &frames[top].collection)
-        switch collection {
-        case .sequence(var items):
-            collection = .sequence([])
-            items.append(node)
-            collection = .sequence(items)
-        case .mapping(var pairs, var merges, let pendingKey, var keys):
-            collection = .sequence([])
-            if let key = pendingKey {
-                let name = key.scalar?.text ?? ""
-                if key.scalar?.isPlain == true, name == "<<" {
-                    merges.append(Merge(position: pairs.count, pairs: try mergeSources(node, at: aliasAt ?? node.location)))
-                } else if let first = Self.explicitKey(name, in: pairs, index: keys) {
-                    diagnostics.append(Diagnostic(.error, "duplicate key '\(name)' (first at line \(first.line), column \(first.column))",
-                                                  at: key.location, fix: "keep one of them"))
-                } else {
-                    if pairs.count >= Self.indexedMappingSize {
-                        if keys.isEmpty {
-                            for pair in pairs { keys[pair.name] = pair.key.location }
-                        }
-                        keys[name] = key.location
-                    }
-                    pairs.append(YAMLNode.Pair(key: key, value: node))
-                }
-                collection = .mapping(pairs: pairs, merges: merges, pendingKey: nil, keys: keys)
-            } else {
-                guard node.scalar != nil else {
-                    throw Stop(diagnostic: Diagnostic(.error, "a mapping key must be a plain value, not \(node.kindDescription)",
-                                                      at: node.location))
-                }
-                collection = .mapping(pairs: pairs, merges: merges, pendingKey: node, keys: keys)
-            }
+        if frames[top].kind == .sequence {
+            pending.append(index)
+            return
         }
-        frames[top].collection = collection
+        guard let key = frames[top].pendingKey else {
+            guard entries[Int(index)].kind == .scalar else {
+                throw Stop(diagnostic: Diagnostic(.error, "a mapping key must be a plain value, not \(kindDescription(index))",
+                                                  at: location(of: index)))
+            }
+            frames[top].pendingKey = index
+            return
+        }
+        frames[top].pendingKey = nil
+        let keyEntry = entries[Int(key)]
+        if keyEntry.isPlain, keyEntry.count == 2, text[Int(keyEntry.start)..<Int(keyEntry.start) + 2].elementsEqual("<<".utf8) {
+            let place = aliasAt.map { location($0) } ?? location(of: index)
+            let merge = Merge(position: (pending.count - frames[top].base) / 2, pairs: try mergeSources(index, at: place))
+            frames[top].merges.append(merge)
+        } else if let first = explicitKey(key, base: frames[top].base) {
+            let firstEntry = entries[Int(first)]
+            diagnostics.append(Diagnostic(.error, "duplicate key '\(name(key))' (first at line \(firstEntry.line), column \(firstEntry.column))",
+                                          at: location(of: key), fix: "keep one of them"))
+        } else {
+            let base = frames[top].base
+            if (pending.count - base) / 2 >= Self.indexedMappingSize {
+                if frames[top].keys.isEmpty {
+                    for position in stride(from: base, to: pending.count, by: 2) {
+                        frames[top].keys[Self.name(pending[position], entries, text)] = pending[position]
+                    }
+                }
+                frames[top].keys[Self.name(key, entries, text)] = key
+            }
+            pending.append(key)
+            pending.append(index)
+        }
+    }
+
+    func kindDescription(_ index: UInt32) -> String {
+        YAMLDocument.kindDescription(entries[Int(index)], in: text)
     }
 
     /// Mappings with fewer explicit entries than this are checked for duplicate keys by a linear
-    /// search: cheaper than hashing every key of the many small mappings a rule file holds.
+    /// search of their keys' bytes: cheaper than hashing every key of the many small mappings a
+    /// rule file holds.
     static let indexedMappingSize = 12
 
-    static func explicitKey(_ name: String, in pairs: [YAMLNode.Pair], index: [String: SourceLocation]) -> SourceLocation? {
-        if !index.isEmpty { return index[name] }
-        for pair in pairs where pair.key.scalar?.text == name { return pair.key.location }
+    /// The key node of the mapping's explicit key with the same text as `key`, if any.
+    ///
+    /// `mutating` though it changes nothing: called from `add` (mutating), a non-mutating method got
+    /// a copy of the whole builder (a retain and a release of each of its arrays) for every pair.
+    mutating func explicitKey(_ key: UInt32, base: Int) -> UInt32? {
+        let top = frames.count - 1
+        if !frames[top].keys.isEmpty { return frames[top].keys[Self.name(key, entries, text)] }
+        for position in stride(from: base, to: pending.count, by: 2)
+        where Self.sameText(pending[position], key, entries, text) {
+            return pending[position]
+        }
         return nil
     }
 
-    /// The value of a merge key: a mapping, or a list of mappings.
-    func mergeSources(_ node: YAMLNode, at here: SourceLocation) throws -> [YAMLNode.Pair] {
-        if let pairs = node.mapping { return pairs }
-        if let items = node.sequence {
-            var merged: [YAMLNode.Pair] = []
+    /// The pairs a merge key's value brings in: a mapping's, or those of a list of mappings (the
+    /// first one naming a key wins).
+    func mergeSources(_ index: UInt32, at here: SourceLocation) throws -> [(key: UInt32, value: UInt32)] {
+        let entry = entries[Int(index)]
+        let range = Int(entry.start)..<Int(entry.start + entry.count)
+        switch entry.kind {
+        case .mapping:
+            return stride(from: range.lowerBound, to: range.upperBound, by: 2).map { (key: children[$0], value: children[$0 + 1]) }
+        case .sequence:
+            var merged: [(key: UInt32, value: UInt32)] = []
             var seen = Set<String>()
-            for item in items {
-                guard let pairs = item.mapping else {
+            for item in children[range] {
+                let itemEntry = entries[Int(item)]
+                guard itemEntry.kind == .mapping else {
                     throw Stop(diagnostic: Diagnostic(.error, "the merge key << takes a mapping or a list of mappings",
-                                                      at: item.location))
+                                                      at: location(of: item)))
                 }
-                for pair in pairs where !seen.contains(pair.name) {
-                    seen.insert(pair.name)
-                    merged.append(pair)
+                for position in stride(from: Int(itemEntry.start), to: Int(itemEntry.start + itemEntry.count), by: 2)
+                where seen.insert(name(children[position])).inserted {
+                    merged.append((key: children[position], value: children[position + 1]))
                 }
             }
             return merged
+        case .scalar:
+            throw Stop(diagnostic: Diagnostic(.error, "the merge key << takes a mapping or a list of mappings, not \(kindDescription(index))",
+                                              at: here))
         }
-        throw Stop(diagnostic: Diagnostic(.error, "the merge key << takes a mapping or a list of mappings, not \(node.kindDescription)",
-                                          at: here))
     }
 }
