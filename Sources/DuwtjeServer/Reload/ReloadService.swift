@@ -121,7 +121,9 @@ public final class ReloadService: Service, Sendable {
                 inFlight.enter()
                 // `submit` runs the work even on a pool that is stopping (as cancelled): the waiter is resumed either way.
                 threadPool.submit { _ in
-                    let report = self.reload(trigger: trigger)
+                    // Built on the loader thread whose turn it is (see ``LoaderThreads``): in the
+                    // arena the set before last used, not in the gaps of the set it replaces.
+                    let report = LoaderThreads.shared.run { self.reload(trigger: trigger) }
                     waiter.withLock { $0.take() }?.resume(returning: report)
                     // The previous rule set (unless a request still reads it) and the load's trees are freed by now.
                     let trim = ContinuousClock().measure { MallocTuning.returnFreeMemory() }
