@@ -1,6 +1,10 @@
 import Foundation
 
 /// What the engine knows about one request once its ids are resolved against the rule set.
+///
+/// Lives only while one request is evaluated: `values` is temporary storage of the evaluation
+/// (``RuleSet/withFacts(of:journey:_:)``), which a heap array per request cost more than the
+/// matching it serves.
 struct Facts {
     let journey: Int
     let stage: Int?
@@ -8,9 +12,17 @@ struct Facts {
     let stageSource: Answer.StageSource
     let persona: Int?
     /// The request's context values by context key index.
-    let values: [ContextValue?]
-    let languages: [String]?
+    let values: UnsafeMutableBufferPointer<ContextValue?>
+    /// The request's `language` value, when the rule set has that key and the request a value for it.
+    let language: ContextValue?
     let warnings: [String]
+
+    /// Whether content in `language` may be served: any, without a language in the request; else
+    /// one of the request's language strings.
+    func accepts(_ language: String) -> Bool {
+        guard let requested = self.language else { return true }
+        return requested.contains { if case .string(let text) = $0 { text == language } else { false } }
+    }
 }
 
 /// Why a rule did not match, cheap to produce and only turned into text for an explanation.
@@ -55,12 +67,15 @@ extension RuleSet {
     }
 
     func evaluate(_ request: EvaluationRequest, walk: Walk) throws(EvaluationError) -> Answer {
-        let facts = try resolve(request)
+        let journey = try journeyPosition(of: request)
+        return withFacts(of: request, journey: journey) { facts in evaluate(request, facts, walk: walk) }
+    }
+
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
         let limit = max(0, request.limit)
         var recommendations: [Recommendation] = []
         recommendations.reserveCapacity(limit)
-        var listed: [Int] = []
         var candidates: [NudgeCandidate] = []
         /// A candidate that no cap can refuse was found: no later rule can change the nudge.
         var nudgeServed = false  // cheaper to test than the array
@@ -68,15 +83,14 @@ extension RuleSet {
         var rank = 0
         var cutBy: String?
 
-        func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?,
+        func add(_ index: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?,
                  anyLanguage: Bool = false) {
-            guard recommendations.count < limit, !listed.contains(item) else { return }
-            let content = self.content[item]  // a class: no copy of its strings
-            guard content.isActive(at: request.now) else { return }
-            if !anyLanguage, let language = content.language, let accepted = facts.languages, !accepted.contains(language) { return }
-            listed.append(item)
-            recommendations.append(Recommendation(content: content.id, type: content.type, title: content.title, url: content.url,
-                                                  rule: rule?.id, variant: variant, why: rule?.why, fallback: fallback))
+            guard recommendations.count < limit else { return }
+            let content = self.content[index]  // a class: the answer holds it, not copies of its strings
+            guard !recommendations.contains(where: { $0.item === content }), content.isActive(at: request.now) else { return }
+            if !anyLanguage, let language = content.language, !facts.accepts(language) { return }
+            recommendations.append(Recommendation(item: content, source: rule.map { .rule($0) }, variant: variant,
+                                                  fallback: fallback))
         }
 
         // The index hands over only rules whose stage and persona conditions hold for this request;
@@ -151,11 +165,13 @@ extension RuleSet {
         }
         fillFromFallbacks(anyLanguage: false)
         var warnings = facts.warnings
-        if recommendations.isEmpty, let languages = facts.languages {
+        if recommendations.isEmpty, let language = facts.language {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
             fillFromFallbacks(anyLanguage: true)
             if !recommendations.isEmpty {
+                var languages: [String] = []
+                language.forEach { if case .string(let text) = $0 { languages.append(text) } }
                 warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
                     + "the fallback is served in its own language")
             }
@@ -168,7 +184,11 @@ extension RuleSet {
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared
     /// nudge, no caps and no visitor.
     public func nudges(for request: EvaluationRequest) throws(EvaluationError) -> NudgeAnswer {
-        let facts = try resolve(request)
+        let journey = try journeyPosition(of: request)
+        return withFacts(of: request, journey: journey) { facts in nudges(for: request, facts) }
+    }
+
+    private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
         let journey = journeys[facts.journey]
         var listings: [NudgeListing] = []
         var rank = 0
@@ -207,18 +227,33 @@ extension RuleSet {
 
     // MARK: - Resolving a request
 
-    func resolve(_ request: EvaluationRequest) throws(EvaluationError) -> Facts {
-        let journeyPosition: Int
+    /// The journey a request is for, by position.
+    func journeyPosition(of request: EvaluationRequest) throws(EvaluationError) -> Int {
         if let id = request.journey {
             guard let index = journeyIndex[id] else {
                 throw .unknownJourney(id, suggestion: Suggestions.hint(for: id, in: journeyIndex.keys))
             }
-            journeyPosition = index
+            return index
         } else if journeys.count == 1 {
-            journeyPosition = 0
+            return 0
         } else {
             throw .journeyRequired(known: journeys.map(\.id))
         }
+    }
+
+    /// Runs `body` with the facts of `request` for the journey at `position`. Their context values
+    /// are kept in temporary storage (on the stack when small) for the length of `body` only.
+    func withFacts<Result>(of request: EvaluationRequest, journey position: Int, _ body: (Facts) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: contextKeys.count) { values in
+            values.initialize(repeating: nil)
+            defer { _ = values.deinitialize() }
+            return body(resolve(request, journey: position, values: values))
+        }
+    }
+
+    /// The facts of `request`, its context values written into `values` (one per context key, nil).
+    func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
+                 values: UnsafeMutableBufferPointer<ContextValue?>) -> Facts {
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
         var persona: Int?
@@ -226,7 +261,6 @@ extension RuleSet {
             persona = personaIndex[id]
             if persona == nil { warnings.append(unknown("persona", id, in: personaIndex.keys)) }
         }
-        var values = [ContextValue?](repeating: nil, count: contextKeys.count)
         // A dictionary's order follows the process's hash seed: context warnings are put in the
         // order of their keys, so that every process answers the same bytes (api.md, Warnings).
         var contextWarnings: [(key: String, text: String)] = []
@@ -251,15 +285,7 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
-        var languages: [String]?
-        if let languageKey, let value = values[languageKey] {
-            switch value {
-            case .scalar(.string(let text)): languages = [text]
-            case .scalar: languages = []
-            case .list(let elements):
-                languages = elements.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
-            }
-        }
+        let language = languageKey.flatMap { values[$0] }
         let stage: Int?
         let stageName: String
         let source: Answer.StageSource
@@ -270,7 +296,7 @@ extension RuleSet {
             if stage == nil { warnings.append(unknown("stage", id, in: journey.stageIDs, of: " in journey '\(journey.id)'")) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                values: values, languages: languages, warnings: [])
+                                values: values, language: language, warnings: [])
             let signalled = journey.stageWhens.indices.last { index in
                 journey.stageWhens[index].map { failure(of: $0, partial) == nil } ?? false
             }
@@ -279,7 +305,7 @@ extension RuleSet {
             source = signalled == nil ? .default : .signals
         }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
-                     values: values, languages: languages, warnings: warnings)
+                     values: values, language: language, warnings: warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
@@ -371,44 +397,73 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// The rank positions a request must look at, in rank order: the bucket's general rules merged
 /// with the rules filed under each context value the request carries.
 ///
-/// Most requests meet one or two lists; a single list is walked without allocating anything.
+/// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
+/// of filed rules.
 struct Candidates {
     let general: [Int32]
     var generalHead = 0
     /// The bucket's rules filed under values (``Bucket/filedPositions``), and the runs of it filed
     /// under the request's values, each with its read position; empty for most buckets.
     let filed: [Int32]
-    var byValue: [(head: Int, end: Int)] = []
+    var runs = Runs()
 
     init(_ bucket: Bucket, facts: Facts, filedValues: [IDTable?]) {
         general = bucket.general
         filed = bucket.filedPositions
         guard !bucket.filedNumbers.isEmpty else { return }
-        for (key, value) in facts.values.enumerated() {
-            guard let value, let table = filedValues[key] else { continue }
+        for key in facts.values.indices {
+            guard let table = filedValues[key], let value = facts.values[key] else { continue }
             value.forEach { element in
                 guard case .string(let text) = element, let number = table[text], let run = bucket.rules(filedUnder: number) else { return }
-                byValue.append((run.lowerBound, run.upperBound))
+                runs.append(head: run.lowerBound, end: run.upperBound)
             }
         }
     }
 
     mutating func next() -> Int? {
-        if byValue.isEmpty {
+        if runs.count == 0 {
             guard generalHead < general.count else { return nil }
             defer { generalHead += 1 }
             return Int(general[generalHead])
         }
         var best: Int32 = generalHead < general.count ? general[generalHead] : .max
-        for index in byValue.indices where byValue[index].head < byValue[index].end {
-            best = min(best, filed[byValue[index].head])
+        for index in 0..<runs.count {
+            let (head, end) = runs[index]
+            if head < end { best = min(best, filed[head]) }
         }
         guard best != .max else { return nil }
         if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
-        for index in byValue.indices where byValue[index].head < byValue[index].end
-            && filed[byValue[index].head] == best {
-            byValue[index].head += 1
+        for index in 0..<runs.count {
+            let (head, end) = runs[index]
+            if head < end, filed[head] == best { runs.advance(index) }
         }
         return Int(best)
+    }
+}
+
+/// Read positions and ends of runs in ``Candidates``: the first few in place, the rest in an array.
+struct Runs {
+    static let inlineCount = 4
+    private var heads = InlineArray<4, Int>(repeating: 0)
+    private var ends = InlineArray<4, Int>(repeating: 0)
+    private var more: [(head: Int, end: Int)] = []
+    private(set) var count = 0
+
+    mutating func append(head: Int, end: Int) {
+        if count < Self.inlineCount {
+            heads[count] = head
+            ends[count] = end
+        } else {
+            more.append((head, end))
+        }
+        count += 1
+    }
+
+    subscript(index: Int) -> (head: Int, end: Int) {
+        index < Self.inlineCount ? (heads[index], ends[index]) : more[index - Self.inlineCount]
+    }
+
+    mutating func advance(_ index: Int) {
+        if index < Self.inlineCount { heads[index] += 1 } else { more[index - Self.inlineCount].head += 1 }
     }
 }

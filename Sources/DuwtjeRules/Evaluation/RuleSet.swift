@@ -149,6 +149,17 @@ final class CompiledContent: Sendable {
         until = item.active?.until?.resolved(in: timeZone)
     }
 
+    /// `other` with some of the fields an answer shows replaced (a ``Recommendation``'s setters).
+    init(_ other: CompiledContent, id: String? = nil, type: String? = nil, title: String? = nil, url: String? = nil) {
+        self.id = id ?? other.id
+        self.type = type ?? other.type
+        self.title = title ?? other.title
+        self.url = url ?? other.url
+        language = other.language
+        from = other.from
+        until = other.until
+    }
+
     func isActive(at now: Date) -> Bool {
         if let from, now < from { return false }
         if let until, now >= until { return false }
@@ -190,6 +201,13 @@ final class CompiledNudge: Sendable {
         self.cta = cta
         self.alternative = alternative
         self.cap = cap
+    }
+
+    /// `other` with some of the fields an answer shows replaced (a ``ServedNudge``'s setters).
+    convenience init(_ other: CompiledNudge, id: String? = nil, message: String? = nil, cta: CallToAction?? = nil,
+                     alternative: String?? = nil) {
+        self.init(id: id ?? other.id, message: message ?? other.message, cta: cta ?? other.cta,
+                  alternative: alternative ?? other.alternative, cap: other.cap)
     }
 }
 
@@ -242,18 +260,26 @@ final class CompiledRule: Sendable {
 /// context key they require.
 ///
 /// Flat and exactly sized (built by ``BucketBuilder``): a list per filed value was one allocation
-/// each, 59,000 of them and 2.4 MB at 10,000 rules, where three arrays per bucket do.
-struct Bucket: Sendable {
+/// each, 59,000 of them and 2.4 MB at 10,000 rules, where three arrays per bucket do. A class, so
+/// that a request reading its bucket retains one reference, not four arrays.
+final class Bucket: Sendable {
     /// Rank positions of rules that do not require a particular value, ascending.
-    var general: [Int32] = []
+    let general: [Int32]
     /// The numbers (in ``CompiledJourney/filedValues``) of the values rules are filed under here,
     /// ascending. Sorted and searched by halving: a bucket holds a few values, and hashing even an
     /// integer cost more.
-    var filedNumbers: [Int32] = []
+    let filedNumbers: [Int32]
     /// The rank positions of the rules filed under `filedNumbers[i]`, ascending, are
     /// `filedPositions[filedStarts[i] ..< filedStarts[i + 1]]`.
-    var filedStarts: [Int32] = []
-    var filedPositions: [Int32] = []
+    let filedStarts: [Int32]
+    let filedPositions: [Int32]
+
+    init(general: [Int32], filedNumbers: [Int32], filedStarts: [Int32], filedPositions: [Int32]) {
+        self.general = general
+        self.filedNumbers = filedNumbers
+        self.filedStarts = filedStarts
+        self.filedPositions = filedPositions
+    }
 
     /// Where in `filedPositions` the rules filed under value `number` are, if any.
     func rules(filedUnder number: Int) -> Range<Int>? {
@@ -280,17 +306,17 @@ struct BucketBuilder {
 
     /// The bucket, its arrays copied to their exact size (appending leaves up to half spare).
     var bucket: Bucket {
-        var bucket = Bucket(general: Array(general[...]))
         let numbers = filed.keys.sorted()
-        bucket.filedNumbers = numbers
-        bucket.filedStarts.reserveCapacity(numbers.count + 1)
-        bucket.filedPositions.reserveCapacity(filed.values.reduce(0) { $0 + $1.count })
+        var starts: [Int32] = []
+        var positions: [Int32] = []
+        starts.reserveCapacity(numbers.count + 1)
+        positions.reserveCapacity(filed.values.reduce(0) { $0 + $1.count })
         for number in numbers {
-            bucket.filedStarts.append(Int32(bucket.filedPositions.count))
-            bucket.filedPositions += filed[number] ?? []
+            starts.append(Int32(positions.count))
+            positions += filed[number] ?? []
         }
-        if !numbers.isEmpty { bucket.filedStarts.append(Int32(bucket.filedPositions.count)) }
-        return bucket
+        if !numbers.isEmpty { starts.append(Int32(positions.count)) }
+        return Bucket(general: Array(general[...]), filedNumbers: numbers, filedStarts: starts, filedPositions: positions)
     }
 }
 
