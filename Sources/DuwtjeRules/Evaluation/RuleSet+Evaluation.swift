@@ -153,7 +153,7 @@ extension RuleSet {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
             var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts,
-                                       filedValues: journey.filedValues)
+                                       filedKeys: journey.filedKeys)
             while let position = positions.next(), consider(position) {}
         }
         func fillFromFallbacks(anyLanguage: Bool) {
@@ -335,8 +335,10 @@ extension RuleSet {
                 guard let persona = facts.persona, personas[persona] else { return .persona }
             }
         }
-        for condition in when.context where !Self.holds(condition.tests, facts.values[condition.key]) {
-            return .context(condition.name)
+        // By index: a `for … in` copied each condition, retaining its name and tests.
+        let context = when.context
+        for index in context.indices where !Self.holds(context[index].tests, facts.values[context[index].key]) {
+            return .context(context[index].name)
         }
         return nil
     }
@@ -407,12 +409,12 @@ struct Candidates {
     let filed: [Int32]
     var runs = Runs()
 
-    init(_ bucket: Bucket, facts: Facts, filedValues: [IDTable?]) {
+    init(_ bucket: Bucket, facts: Facts, filedKeys: [(key: Int, values: IDTable)]) {
         general = bucket.general
         filed = bucket.filedPositions
         guard !bucket.filedNumbers.isEmpty else { return }
-        for key in facts.values.indices {
-            guard let table = filedValues[key], let value = facts.values[key] else { continue }
+        for (key, table) in filedKeys {
+            guard let value = facts.values[key] else { continue }
             value.forEach { element in
                 guard case .string(let text) = element, let number = table[text], let run = bucket.rules(filedUnder: number) else { return }
                 runs.append(head: run.lowerBound, end: run.upperBound)
@@ -441,29 +443,41 @@ struct Candidates {
     }
 }
 
-/// Read positions and ends of runs in ``Candidates``: the first few in place, the rest in an array.
+/// Read positions and ends of runs in ``Candidates``: the first three in place (plain fields:
+/// an `InlineArray` was copied whole on every access), the rest in an array.
 struct Runs {
-    static let inlineCount = 4
-    private var heads = InlineArray<4, Int>(repeating: 0)
-    private var ends = InlineArray<4, Int>(repeating: 0)
+    static let inlineCount = 3
+    private var first = (head: 0, end: 0)
+    private var second = (head: 0, end: 0)
+    private var third = (head: 0, end: 0)
     private var more: [(head: Int, end: Int)] = []
     private(set) var count = 0
 
     mutating func append(head: Int, end: Int) {
-        if count < Self.inlineCount {
-            heads[count] = head
-            ends[count] = end
-        } else {
-            more.append((head, end))
+        switch count {
+        case 0: first = (head, end)
+        case 1: second = (head, end)
+        case 2: third = (head, end)
+        default: more.append((head, end))
         }
         count += 1
     }
 
     subscript(index: Int) -> (head: Int, end: Int) {
-        index < Self.inlineCount ? (heads[index], ends[index]) : more[index - Self.inlineCount]
+        switch index {
+        case 0: first
+        case 1: second
+        case 2: third
+        default: more[index - Self.inlineCount]
+        }
     }
 
     mutating func advance(_ index: Int) {
-        if index < Self.inlineCount { heads[index] += 1 } else { more[index - Self.inlineCount].head += 1 }
+        switch index {
+        case 0: first.head += 1
+        case 1: second.head += 1
+        case 2: third.head += 1
+        default: more[index - Self.inlineCount].head += 1
+        }
     }
 }

@@ -344,6 +344,8 @@ final class CompiledJourney: Sendable {
     /// Per context key, the values rules of this journey are filed under in ``buckets`` (numbered
     /// across keys, so one number names a key and a value); nil for a key no rule is filed under.
     let filedValues: [IDTable?]
+    /// The keys of `filedValues` that have a table, with it: what a request's values are looked up in.
+    let filedKeys: [(key: Int, values: IDTable)]
 
     init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
          fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
@@ -352,6 +354,7 @@ final class CompiledJourney: Sendable {
         self.stageIDs = stageIDs
         self.stageIndex = IDTable(stageIndex)
         self.filedValues = filedValues
+        self.filedKeys = filedValues.indices.compactMap { key in filedValues[key].map { (key, $0) } }
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
         self.fallback = fallback
