@@ -152,9 +152,13 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts,
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), values: facts.values,
                                        filedKeys: journey.filedKeys)
-            while let position = positions.next(), consider(position) {}
+            while let position = positions.next(), consider(position) {
+                // Once the list is full, a rule without an effect then is passed by (see `consider`)
+                // unless it is explained: the walk need not be handed it at all.
+                if explanation == nil, recommendations.count >= limit { positions.keepOnlyEffects(after: position) }
+            }
         }
         func fillFromFallbacks(anyLanguage: Bool) {
             guard recommendations.count < limit else { return }
@@ -402,82 +406,117 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
 /// of filed rules.
 struct Candidates {
-    let general: [Int32]
+    let bucket: Bucket
+    /// The lists read: the bucket's ``Bucket/all``, or its ``Bucket/effects`` after ``keepOnlyEffects(after:)``.
+    var lists: Bucket.Lists
     var generalHead = 0
-    /// The bucket's rules filed under values (``Bucket/filedPositions``), and the runs of it filed
-    /// under the request's values, each with its read position; empty for most buckets.
-    let filed: [Int32]
+    /// The runs of `lists.filedPositions` filed under the request's values, each with its read position.
     var runs = Runs()
+    private var onlyEffects = false
 
-    init(_ bucket: Bucket, facts: Facts, filedKeys: [(key: Int, values: IDTable)]) {
-        general = bucket.general
-        filed = bucket.filedPositions
+    init(_ bucket: Bucket, values: UnsafeMutableBufferPointer<ContextValue?>, filedKeys: [(key: Int, values: IDTable)]) {
+        self.bucket = bucket
+        lists = bucket.all
         guard !bucket.filedNumbers.isEmpty else { return }
         for (key, table) in filedKeys {
-            guard let value = facts.values[key] else { continue }
+            guard let value = values[key] else { continue }
             value.forEach { element in
-                guard case .string(let text) = element, let number = table[text], let run = bucket.rules(filedUnder: number) else { return }
-                runs.append(head: run.lowerBound, end: run.upperBound)
+                guard case .string(let text) = element, let number = table[text], let slot = bucket.slot(filedUnder: number) else { return }
+                let run = lists.filed(at: slot)
+                runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
             }
         }
     }
 
+    /// From now on hands over only the rules that can still change a full answer (the walk has
+    /// handed over `position` last).
+    mutating func keepOnlyEffects(after position: Int) {
+        guard !onlyEffects else { return }
+        onlyEffects = true
+        lists = bucket.effects
+        generalHead = Self.firstIndex(in: lists.general, from: 0, to: lists.general.count, after: position)
+        for index in 0..<runs.count {
+            let run = runs[index]
+            let range = lists.filed(at: run.slot)
+            let head = Self.firstIndex(in: lists.filedPositions, from: range.lowerBound, to: range.upperBound, after: position)
+            runs[index] = Run(slot: run.slot, head: head, end: range.upperBound)
+        }
+    }
+
+    /// The first index in `start ..< end` of the ascending `list` whose position is after `position`.
+    private static func firstIndex(in list: [Int32], from start: Int, to end: Int, after position: Int) -> Int {
+        var low = start
+        var high = end
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(list[middle]) <= position { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     mutating func next() -> Int? {
+        let general = lists.general
         if runs.count == 0 {
             guard generalHead < general.count else { return nil }
             defer { generalHead += 1 }
             return Int(general[generalHead])
         }
+        let filed = lists.filedPositions
         var best: Int32 = generalHead < general.count ? general[generalHead] : .max
         for index in 0..<runs.count {
-            let (head, end) = runs[index]
-            if head < end { best = min(best, filed[head]) }
+            let run = runs[index]
+            if run.head < run.end { best = min(best, filed[run.head]) }
         }
         guard best != .max else { return nil }
         if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
         for index in 0..<runs.count {
-            let (head, end) = runs[index]
-            if head < end, filed[head] == best { runs.advance(index) }
+            let run = runs[index]
+            if run.head < run.end, filed[run.head] == best { runs[index].head += 1 }
         }
         return Int(best)
     }
 }
 
-/// Read positions and ends of runs in ``Candidates``: the first three in place (plain fields:
-/// an `InlineArray` was copied whole on every access), the rest in an array.
+/// A run of ``Bucket/Lists/filedPositions``: the rules filed under one value (at `slot` of
+/// ``Bucket/filedNumbers``), with its read position.
+struct Run {
+    var slot: Int
+    var head: Int
+    var end: Int
+}
+
+/// The runs of ``Candidates``: the first three in place (plain fields: an `InlineArray` was copied
+/// whole on every access), the rest in an array.
 struct Runs {
     static let inlineCount = 3
-    private var first = (head: 0, end: 0)
-    private var second = (head: 0, end: 0)
-    private var third = (head: 0, end: 0)
-    private var more: [(head: Int, end: Int)] = []
+    private var first = Run(slot: 0, head: 0, end: 0)
+    private var second = Run(slot: 0, head: 0, end: 0)
+    private var third = Run(slot: 0, head: 0, end: 0)
+    private var more: [Run] = []
     private(set) var count = 0
 
-    mutating func append(head: Int, end: Int) {
-        switch count {
-        case 0: first = (head, end)
-        case 1: second = (head, end)
-        case 2: third = (head, end)
-        default: more.append((head, end))
-        }
+    mutating func append(_ run: Run) {
         count += 1
+        self[count - 1] = run
     }
 
-    subscript(index: Int) -> (head: Int, end: Int) {
-        switch index {
-        case 0: first
-        case 1: second
-        case 2: third
-        default: more[index - Self.inlineCount]
+    subscript(index: Int) -> Run {
+        get {
+            switch index {
+            case 0: first
+            case 1: second
+            case 2: third
+            default: more[index - Self.inlineCount]
+            }
         }
-    }
-
-    mutating func advance(_ index: Int) {
-        switch index {
-        case 0: first.head += 1
-        case 1: second.head += 1
-        case 2: third.head += 1
-        default: more[index - Self.inlineCount].head += 1
+        set {
+            switch index {
+            case 0: first = newValue
+            case 1: second = newValue
+            case 2: third = newValue
+            default:
+                if index - Self.inlineCount == more.count { more.append(newValue) } else { more[index - Self.inlineCount] = newValue }
+            }
         }
     }
 }

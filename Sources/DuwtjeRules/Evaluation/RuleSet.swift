@@ -238,6 +238,8 @@ final class CompiledRule: Sendable {
     let totalWeight: UInt64
     /// Whether this rule or any of its variants can serve a nudge.
     let mayNudge: Bool
+    /// Whether the rule may still change an answer whose list is full: it may nudge, or cut the walk.
+    var hasEffectOnceFull: Bool { mayNudge || exclusive }
 
     init(id: String, when: CompiledWhen, from: Date?, until: Date?, recommend: [CompiledItem], why: String?,
          nudge: CompiledNudge?, exclusive: Bool, variants: [CompiledVariant], mayNudge: Bool) {
@@ -261,28 +263,37 @@ final class CompiledRule: Sendable {
 ///
 /// Flat and exactly sized (built by ``BucketBuilder``): a list per filed value was one allocation
 /// each, 59,000 of them and 2.4 MB at 10,000 rules, where three arrays per bucket do. A class, so
-/// that a request reading its bucket retains one reference, not four arrays.
+/// that a request reading its bucket retains one reference, not its arrays.
 final class Bucket: Sendable {
-    /// Rank positions of rules that do not require a particular value, ascending.
-    let general: [Int32]
+    /// Every rule of the bucket, and (``effects``) only those that can still change an answer whose
+    /// list is full (``CompiledJourney/effectOnceFull``): once the list is full the walk goes on in
+    /// those, instead of handing over and passing by each rule that can do nothing any more.
+    let all: Lists
+    let effects: Lists
     /// The numbers (in ``CompiledJourney/filedValues``) of the values rules are filed under here,
     /// ascending. Sorted and searched by halving: a bucket holds a few values, and hashing even an
     /// integer cost more.
     let filedNumbers: [Int32]
-    /// The rank positions of the rules filed under `filedNumbers[i]`, ascending, are
-    /// `filedPositions[filedStarts[i] ..< filedStarts[i + 1]]`.
-    let filedStarts: [Int32]
-    let filedPositions: [Int32]
 
-    init(general: [Int32], filedNumbers: [Int32], filedStarts: [Int32], filedPositions: [Int32]) {
-        self.general = general
-        self.filedNumbers = filedNumbers
-        self.filedStarts = filedStarts
-        self.filedPositions = filedPositions
+    /// Rank positions, ascending: rules that do not require a particular value (`general`), and
+    /// those filed under `filedNumbers[i]`, `filedPositions[filedStarts[i] ..< filedStarts[i + 1]]`.
+    struct Lists: Sendable {
+        var general: [Int32] = []
+        var filedStarts: [Int32] = []
+        var filedPositions: [Int32] = []
+
+        /// The rules filed under the value at `slot` of ``Bucket/filedNumbers``.
+        func filed(at slot: Int) -> Range<Int> { Int(filedStarts[slot])..<Int(filedStarts[slot + 1]) }
     }
 
-    /// Where in `filedPositions` the rules filed under value `number` are, if any.
-    func rules(filedUnder number: Int) -> Range<Int>? {
+    init(all: Lists, effects: Lists, filedNumbers: [Int32]) {
+        self.all = all
+        self.effects = effects
+        self.filedNumbers = filedNumbers
+    }
+
+    /// The slot in `filedNumbers` of value `number`, if rules are filed under it here.
+    func slot(filedUnder number: Int) -> Int? {
         var low = 0
         var high = filedNumbers.count
         while low < high {
@@ -290,7 +301,7 @@ final class Bucket: Sendable {
             if Int(filedNumbers[middle]) < number { low = middle + 1 } else { high = middle }
         }
         guard low < filedNumbers.count, Int(filedNumbers[low]) == number else { return nil }
-        return Int(filedStarts[low])..<Int(filedStarts[low + 1])
+        return low
     }
 }
 
@@ -304,19 +315,21 @@ struct BucketBuilder {
         filed[Int32(number), default: []].append(Int32(position))
     }
 
-    /// The bucket, its arrays copied to their exact size (appending leaves up to half spare).
-    var bucket: Bucket {
+    /// The bucket, its arrays copied to their exact size (appending leaves up to half spare);
+    /// `effect[position]` tells which rules go in its ``Bucket/effects`` as well.
+    func bucket(effect: [Bool]) -> Bucket {
         let numbers = filed.keys.sorted()
-        var starts: [Int32] = []
-        var positions: [Int32] = []
-        starts.reserveCapacity(numbers.count + 1)
-        positions.reserveCapacity(filed.values.reduce(0) { $0 + $1.count })
-        for number in numbers {
-            starts.append(Int32(positions.count))
-            positions += filed[number] ?? []
+        func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
+            var lists = Bucket.Lists(general: general.filter(keep))
+            lists.filedStarts.reserveCapacity(numbers.count + 1)
+            for number in numbers {
+                lists.filedStarts.append(Int32(lists.filedPositions.count))
+                lists.filedPositions += (filed[number] ?? []).filter(keep)
+            }
+            if !numbers.isEmpty { lists.filedStarts.append(Int32(lists.filedPositions.count)) }
+            return lists
         }
-        if !numbers.isEmpty { starts.append(Int32(positions.count)) }
-        return Bucket(general: Array(general[...]), filedNumbers: numbers, filedStarts: starts, filedPositions: positions)
+        return Bucket(all: lists { _ in true }, effects: lists { effect[Int($0)] }, filedNumbers: numbers)
     }
 }
 
@@ -360,7 +373,7 @@ final class CompiledJourney: Sendable {
         self.fallback = fallback
         self.rules = rules
         self.nudgeAtOrAfter = nudgeAtOrAfter
-        self.effectOnceFull = rules.map { $0.mayNudge || $0.exclusive }
+        self.effectOnceFull = rules.map(\.hasEffectOnceFull)
         self.buckets = buckets
         self.personaSlots = personaSlots
     }
@@ -390,6 +403,7 @@ struct Compiler {
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
             nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
         }
+        let effect = ranked.map(\.hasEffectOnceFull)
         let personaSlots = personaCount + 1
         var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (journey.stages.count + 1) * personaSlots)
         // Value numbers across keys: key → value → number.
@@ -422,7 +436,8 @@ struct Compiler {
             stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map(\.bucket), personaSlots: personaSlots,
+            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
+            personaSlots: personaSlots,
             filedValues: filed.map { $0.isEmpty ? nil : IDTable($0) })
     }
 
