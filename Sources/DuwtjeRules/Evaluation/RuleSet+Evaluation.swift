@@ -68,7 +68,7 @@ extension RuleSet {
 
     func evaluate(_ request: EvaluationRequest, walk: Walk) throws(EvaluationError) -> Answer {
         let journey = try journeyPosition(of: request)
-        return withFacts(of: request, journey: journey) { facts in evaluate(request, facts, walk: walk) }
+        return withFacts(of: request, journey: journey) { request, facts in evaluate(request, facts, walk: walk) }
     }
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
@@ -189,7 +189,7 @@ extension RuleSet {
     /// nudge, no caps and no visitor.
     public func nudges(for request: EvaluationRequest) throws(EvaluationError) -> NudgeAnswer {
         let journey = try journeyPosition(of: request)
-        return withFacts(of: request, journey: journey) { facts in nudges(for: request, facts) }
+        return withFacts(of: request, journey: journey) { request, facts in nudges(for: request, facts) }
     }
 
     private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
@@ -247,11 +247,15 @@ extension RuleSet {
 
     /// Runs `body` with the facts of `request` for the journey at `position`. Their context values
     /// are kept in temporary storage (on the stack when small) for the length of `body` only.
-    func withFacts<Result>(of request: EvaluationRequest, journey position: Int, _ body: (Facts) -> Result) -> Result {
+    func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
+                           _ body: (EvaluationRequest, Facts) -> Result) -> Result {
         withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: contextKeys.count) { values in
             values.initialize(repeating: nil)
-            defer { _ = values.deinitialize() }
-            return body(resolve(request, journey: position, values: values))
+            let result = body(request, resolve(request, journey: position, values: values))
+            // Set back to nil (which holds nothing) by a loop the compiler specializes: `deinitialize()`
+            // destroyed each element through the type's value witness, ~70 instructions a key.
+            for index in values.indices { values[index] = nil }
+            return result
         }
     }
 
@@ -263,23 +267,21 @@ extension RuleSet {
         var persona: Int?
         if let id = request.persona {
             persona = personaIndex[id]
-            if persona == nil { warnings.append(unknown("persona", id, in: personaIndex.keys)) }
+            if persona == nil { warnings.append(unknown("persona", id, in: personaHints)) }
         }
         // A dictionary's order follows the process's hash seed: context warnings are put in the
         // order of their keys, so that every process answers the same bytes (api.md, Warnings).
         var contextWarnings: [(key: String, text: String)] = []
         for (key, value) in request.context {
             guard let index = contextKeyIndex[key] else {
-                contextWarnings.append((key, unknown("context key", key, in: contextKeyIndex.keys)))
+                contextWarnings.append((key, unknown("context key", key, in: contextKeyHints)))
                 continue
             }
             values[index] = value
-            if let allowed = closedValues[index] {
+            if let allowed = closedValues[index], let declared = closedValueHints[index] {
                 value.forEach { element in
                     guard case .string(let text) = element, !allowed.contains(text) else { return }
-                    if case .closed(let declared) = contextKeys[index].kind {
-                        contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
-                    }
+                    contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
                 }
             }
         }
@@ -297,7 +299,7 @@ extension RuleSet {
             stage = journey.stageIndex[id]
             stageName = id
             source = .request
-            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageIDs, of: " in journey '\(journey.id)'")) }
+            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: " in journey '\(journey.id)'")) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
                                 values: values, language: language, warnings: [])
@@ -313,11 +315,11 @@ extension RuleSet {
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
-    /// against vocabularies of at most `Suggestions.requestPathLimit` ids: on the request path a
-    /// hint must not cost more than the answer (a 5,000-value vocabulary cost ~30 µs per unknown
-    /// value); `duwtje check` has no such bound.
-    func unknown(_ kind: String, _ id: String, in known: some Collection<String>, of context: String = "") -> String {
-        let hint = known.count <= Suggestions.requestPathLimit ? Suggestions.hint(for: id, in: known) : nil
+    /// against vocabularies of at most `Suggestions.requestPathLimit` ids (``Suggestions/Vocabulary``):
+    /// on the request path a hint must not cost more than the answer (a 5,000-value vocabulary cost
+    /// ~30 µs per unknown value); `duwtje check` has no such bound.
+    func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: String = "") -> String {
+        let hint = known.hint(for: id)
         return "unknown \(kind) '\(id)'\(context)" + (hint.map { " (\($0))" } ?? "")
     }
 
@@ -419,13 +421,19 @@ struct Candidates {
         lists = bucket.all
         guard !bucket.filedNumbers.isEmpty else { return }
         for (key, table) in filedKeys {
-            guard let value = values[key] else { continue }
-            value.forEach { element in
-                guard case .string(let text) = element, let number = table[text], let slot = bucket.slot(filedUnder: number) else { return }
-                let run = lists.filed(at: slot)
-                runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
+            switch values[key] {
+            case .scalar(let element)?: addRun(element, in: table)
+            case .list(let elements)?: for element in elements { addRun(element, in: table) }
+            case nil: continue
             }
         }
+    }
+
+    /// Adds the run of rules filed under `element`, if any.
+    private mutating func addRun(_ element: ContextScalar, in table: IDTable) {
+        guard case .string(let text) = element, let number = table[text], let slot = bucket.slot(filedUnder: number) else { return }
+        let run = lists.filed(at: slot)
+        runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
     }
 
     /// From now on hands over only the rules that can still change a full answer (the walk has

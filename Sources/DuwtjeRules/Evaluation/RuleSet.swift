@@ -17,6 +17,10 @@ public final class RuleSet: Sendable {
     let contextKeys: [ContextKeyDefinition]
     /// Each closed context key's values (nil for open keys), to check request values fast.
     let closedValues: [IDTable?]
+    /// What "did you mean" hints for unknown personas, context keys and (by key) values are chosen from.
+    let personaHints: Suggestions.Vocabulary
+    let contextKeyHints: Suggestions.Vocabulary
+    let closedValueHints: [Suggestions.Vocabulary?]
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
@@ -46,6 +50,9 @@ public final class RuleSet: Sendable {
         self.contextKeyIndex = tables.contextKeyIndex
         self.contextKeys = definition.contextKeys
         self.closedValues = tables.closedValues
+        self.personaHints = tables.personaHints
+        self.contextKeyHints = tables.contextKeyHints
+        self.closedValueHints = tables.closedValueHints
         self.languageKey = tables.languageKey
         self.dismissWindows = tables.dismissWindows
         self.content = tables.content
@@ -63,6 +70,9 @@ struct SharedTables: Sendable {
     let personaIndex: IDTable
     let contextKeyIndex: IDTable
     let closedValues: [IDTable?]
+    let personaHints: Suggestions.Vocabulary
+    let contextKeyHints: Suggestions.Vocabulary
+    let closedValueHints: [Suggestions.Vocabulary?]
     let languageKey: Int?
     let dismissWindows: [String: Int64]
     let content: [CompiledContent]
@@ -81,6 +91,11 @@ struct SharedTables: Sendable {
         self.contextKeyIndex = IDTable(contextKeyIndex)
         self.closedValues = definition.contextKeys.map { key in
             if case .closed(let values) = key.kind { IDTable(values) } else { nil }
+        }
+        self.personaHints = Suggestions.Vocabulary(personaIndex.keys)
+        self.contextKeyHints = Suggestions.Vocabulary(contextKeyIndex.keys)
+        self.closedValueHints = definition.contextKeys.map { key in
+            if case .closed(let values) = key.kind { Suggestions.Vocabulary(values) } else { nil }
         }
         self.languageKey = contextKeyIndex["language"]
         var dismissWindows: [String: Int64] = [:]
@@ -338,6 +353,8 @@ final class CompiledJourney: Sendable {
     let id: String
     let stageIDs: [String]
     let stageIndex: IDTable
+    /// What hints for an unknown stage are chosen from.
+    let stageHints: Suggestions.Vocabulary
     /// Each stage's signals, in journey order.
     let stageWhens: [CompiledWhen?]
     let stageFallbacks: [[Int]]
@@ -366,6 +383,7 @@ final class CompiledJourney: Sendable {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = IDTable(stageIndex)
+        self.stageHints = Suggestions.Vocabulary(stageIDs)
         self.filedValues = filedValues
         self.filedKeys = filedValues.indices.compactMap { key in filedValues[key].map { (key, $0) } }
         self.stageWhens = stageWhens
