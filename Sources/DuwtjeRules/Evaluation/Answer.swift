@@ -60,37 +60,14 @@ public struct Recommendation: Sendable, Encodable, Hashable {
         self.fallback = fallback
     }
 
-    public var content: String {
-        get { item.id }
-        set { item = CompiledContent(item, id: newValue) }
-    }
-
-    public var type: String {
-        get { item.type }
-        set { item = CompiledContent(item, type: newValue) }
-    }
-
-    public var title: String {
-        get { item.title }
-        set { item = CompiledContent(item, title: newValue) }
-    }
-
-    public var url: String {
-        get { item.url }
-        set { item = CompiledContent(item, url: newValue) }
-    }
-
+    public var content: String { get { item.id } set { item = CompiledContent(item, id: newValue) } }
+    public var type: String { get { item.type } set { item = CompiledContent(item, type: newValue) } }
+    public var title: String { get { item.title } set { item = CompiledContent(item, title: newValue) } }
+    public var url: String { get { item.url } set { item = CompiledContent(item, url: newValue) } }
     /// The rule that recommended it; nil for a fallback.
-    public var rule: String? {
-        get { source?.id }
-        set { source = .edited(RuleText(id: newValue, why: why)) }
-    }
-
+    public var rule: String? { get { source?.id } set { source = .edited(RuleText(id: newValue, why: why)) } }
     /// The plain-language answer to "Waarom zie ik dit?".
-    public var why: String? {
-        get { source?.why }
-        set { source = .edited(RuleText(id: rule, why: newValue)) }
-    }
+    public var why: String? { get { source?.why } set { source = .edited(RuleText(id: rule, why: newValue)) } }
 
     enum CodingKeys: String, CodingKey { case content, type, title, url, rule, variant, why, fallback }
 
