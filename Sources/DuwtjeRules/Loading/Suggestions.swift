@@ -80,24 +80,36 @@ enum Suggestions {
         var scalars: [Unicode.Scalar] { Array(text.unicodeScalars) }
     }
 
-    /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`.
+    /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`. Both rows
+    /// in one temporary allocation and read without bounds checks: two arrays per call and checked
+    /// reads were most of the cost of a request-path hint.
     static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], bound: Int) -> Int {
         if abs(a.count - b.count) > bound { return bound + 1 }
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            var rowMinimum = current[0]
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                rowMinimum = min(rowMinimum, current[j])
+        let width = b.count + 1
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * width) { rows in
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    rows.initialize(repeating: 0)
+                    var previous = 0  // where each row starts in `rows`
+                    var current = width
+                    for j in 0..<width { rows[j] = j }
+                    for i in 1...a.count {
+                        rows[current] = i
+                        var rowMinimum = i
+                        for j in 1..<width {
+                            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                            let value = min(rows[previous + j] + 1, rows[current + j - 1] + 1, rows[previous + j - 1] + cost)
+                            rows[current + j] = value
+                            rowMinimum = min(rowMinimum, value)
+                        }
+                        if rowMinimum > bound { return bound + 1 }
+                        swap(&previous, &current)
+                    }
+                    return rows[previous + b.count]
+                }
             }
-            if rowMinimum > bound { return bound + 1 }
-            swap(&previous, &current)
         }
-        return previous[b.count]
     }
 }
