@@ -280,13 +280,13 @@ extension RuleSet {
                 contextWarnings.append((key, unknown("context key", key, in: contextKeyHints)))
                 continue
             }
-            values[index] = value
             if let allowed = closedValues[index] {
                 value.forEach { element in
                     guard case .string(let text) = element, !allowed.contains(text), let declared = closedValueHints[index] else { return }
                     contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
                 }
             }
+            values[index] = value  // its last use: moved in, not copied
         }
         if contextWarnings.count > 1 {
             // Stable for one key's list values, which keep the order they were sent in.
