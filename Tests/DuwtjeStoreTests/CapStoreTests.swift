@@ -19,6 +19,25 @@ struct CapStoreTests {
         #expect(store.admit(visitor: "v", nudge: "other", cap: cap, now: start.addingTimeInterval(3_700)))
     }
 
+    @Test("each nudge keeps its own count, for a visitor who meets a few nudges or many (restored or not)")
+    func manyNudgesPerVisitor() {
+        let store = MemoryCapStore(maxVisitors: 10)
+        let one = Cap(max: 1, per: 86_400)
+        // 30 nudges: past the short list a visitor's showings start in (8), into the dictionary.
+        for round in 0..<2 {
+            for index in 0..<30 {
+                #expect(store.admit(visitor: "v", nudge: "n\(index)", cap: one, now: start) == (round == 0), "round \(round), n\(index)")
+            }
+        }
+        // A visitor restored with more nudges than the short list holds, and with a few.
+        let many = Dictionary(uniqueKeysWithValues: (0..<12).map { ("n\($0)", [start.timeIntervalSince1970]) })
+        #expect(!store.admit(visitor: "w", nudge: "n11", cap: one, now: start, restoring: many))
+        #expect(store.admit(visitor: "w", nudge: "n12", cap: one, now: start, restoring: many))
+        #expect(!store.admit(visitor: "x", nudge: "n0", cap: one, now: start, restoring: ["n0": [start.timeIntervalSince1970]]))
+        #expect(store.admit(visitor: "x", nudge: "n1", cap: one, now: start))
+        #expect(!store.admit(visitor: "x", nudge: "n1", cap: one, now: start))
+    }
+
     @Test("bounded by max visitors: the visitor seen least recently is forgotten first")
     func leastRecentlySeenGoesFirst() {
         let store = MemoryCapStore(maxVisitors: 2)

@@ -43,33 +43,139 @@ public struct Recommendation: Sendable, Encodable, Hashable {
         case journey
     }
 
-    public var content: String
-    public var type: String
-    public var title: String
-    public var url: String
-    /// The rule that recommended it; nil for a fallback.
-    @Nullable public var rule: String?
+    /// The compiled item its content, type, title and url are read from, and the rule's id and why
+    /// (nil for a fallback): two references where seven strings were each retained when the answer
+    /// was built and released when it was dropped, which cost more than matching the rules. Setting
+    /// one of these fields replaces the reference with a copy that differs in it.
+    var item: CompiledContent
+    var source: RuleSource?
     @Nullable public var variant: String?
-    /// The plain-language answer to "Waarom zie ik dit?".
-    @Nullable public var why: String?
     /// Which fallback filled it in, when no rule did.
     public var fallback: FallbackLevel?
 
+    init(item: CompiledContent, source: RuleSource?, variant: String?, fallback: FallbackLevel?) {
+        self.item = item
+        self.source = source
+        self.variant = variant
+        self.fallback = fallback
+    }
+
+    public var content: String { get { item.id } set { item = CompiledContent(item, id: newValue) } }
+    public var type: String { get { item.type } set { item = CompiledContent(item, type: newValue) } }
+    public var title: String { get { item.title } set { item = CompiledContent(item, title: newValue) } }
+    public var url: String { get { item.url } set { item = CompiledContent(item, url: newValue) } }
+    /// The rule that recommended it; nil for a fallback.
+    public var rule: String? { get { source?.id } set { source = .edited(RuleText(id: newValue, why: why)) } }
+    /// The plain-language answer to "Waarom zie ik dit?".
+    public var why: String? { get { source?.why } set { source = .edited(RuleText(id: rule, why: newValue)) } }
+
     enum CodingKeys: String, CodingKey { case content, type, title, url, rule, variant, why, fallback }
+
+    /// What the synthesized encoding of the eight fields wrote: `rule`, `variant` and `why` as
+    /// null when absent, `fallback` left out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(content, forKey: .content)
+        try container.encode(type, forKey: .type)
+        try container.encode(title, forKey: .title)
+        try container.encode(url, forKey: .url)
+        try container.encode(Nullable(wrappedValue: rule), forKey: .rule)
+        try container.encode(_variant, forKey: .variant)
+        try container.encode(Nullable(wrappedValue: why), forKey: .why)
+        try container.encodeIfPresent(fallback, forKey: .fallback)
+    }
+
+    /// Equal when every field a user sees is.
+    public static func == (lhs: Recommendation, rhs: Recommendation) -> Bool {
+        lhs.content == rhs.content && lhs.type == rhs.type && lhs.title == rhs.title && lhs.url == rhs.url
+            && lhs.rule == rhs.rule && lhs.variant == rhs.variant && lhs.why == rhs.why && lhs.fallback == rhs.fallback
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(content)
+        hasher.combine(type)
+        hasher.combine(title)
+        hasher.combine(url)
+        hasher.combine(rule)
+        hasher.combine(variant)
+        hasher.combine(why)
+        hasher.combine(fallback)
+    }
 }
 
 public struct ServedNudge: Sendable, Encodable, Hashable {
-    public var id: String
-    public var message: String
-    @Nullable public var cta: CallToAction?
-    @Nullable public var alternative: String?
-    public var rule: String
+    /// The compiled nudge its id, message, call to action and alternative are read from, and the
+    /// rule's id and why: two references instead of seven strings (see ``Recommendation``).
+    var source: CompiledNudge
+    var origin: RuleSource
     @Nullable public var variant: String?
-    @Nullable public var why: String?
+
+    init(source: CompiledNudge, origin: RuleSource, variant: String?) {
+        self.source = source
+        self.origin = origin
+        self.variant = variant
+    }
+
+    public var id: String {
+        get { source.id }
+        set { source = CompiledNudge(source, id: newValue) }
+    }
+
+    public var message: String {
+        get { source.message }
+        set { source = CompiledNudge(source, message: newValue) }
+    }
+
+    public var cta: CallToAction? {
+        get { source.cta }
+        set { source = CompiledNudge(source, cta: .some(newValue)) }
+    }
+
+    public var alternative: String? {
+        get { source.alternative }
+        set { source = CompiledNudge(source, alternative: .some(newValue)) }
+    }
+
+    public var rule: String {
+        get { origin.id ?? "" }
+        set { origin = .edited(RuleText(id: newValue, why: why)) }
+    }
+
+    public var why: String? {
+        get { origin.why }
+        set { origin = .edited(RuleText(id: rule, why: newValue)) }
+    }
 
     enum CodingKeys: String, CodingKey { case id, message, cta, alternative, rule, variant, why }
-}
 
+    /// What the synthesized encoding wrote: `cta`, `alternative`, `variant` and `why` as null when absent.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(message, forKey: .message)
+        try container.encode(Nullable(wrappedValue: cta), forKey: .cta)
+        try container.encode(Nullable(wrappedValue: alternative), forKey: .alternative)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(_variant, forKey: .variant)
+        try container.encode(Nullable(wrappedValue: why), forKey: .why)
+    }
+
+    /// Equal when every field a user sees is.
+    public static func == (lhs: ServedNudge, rhs: ServedNudge) -> Bool {
+        lhs.id == rhs.id && lhs.message == rhs.message && lhs.cta == rhs.cta && lhs.alternative == rhs.alternative
+            && lhs.rule == rhs.rule && lhs.variant == rhs.variant && lhs.why == rhs.why
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(message)
+        hasher.combine(cta)
+        hasher.combine(alternative)
+        hasher.combine(rule)
+        hasher.combine(variant)
+        hasher.combine(why)
+    }
+}
 
 /// How one rule of the journey fared: matched (with its rank) or not (with the first failed condition).
 public struct ExplanationEntry: Sendable, Encodable, Hashable {

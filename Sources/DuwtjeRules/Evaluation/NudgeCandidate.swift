@@ -23,8 +23,7 @@ public struct NudgeCandidate: Sendable, Equatable {
 
     /// The nudge as it is served.
     public var nudge: ServedNudge {
-        ServedNudge(id: source.id, message: source.message, cta: source.cta, alternative: source.alternative,
-                    rule: rule.id, variant: variant, why: rule.why)
+        ServedNudge(source: source, origin: .rule(rule), variant: variant)
     }
 
     /// Equal when they would serve the same nudge under the same cap.

@@ -1,6 +1,10 @@
 import Foundation
 
 /// What the engine knows about one request once its ids are resolved against the rule set.
+///
+/// Lives only while one request is evaluated: `values` is temporary storage of the evaluation
+/// (``RuleSet/withFacts(of:journey:_:)``), which a heap array per request cost more than the
+/// matching it serves.
 struct Facts {
     let journey: Int
     let stage: Int?
@@ -8,9 +12,17 @@ struct Facts {
     let stageSource: Answer.StageSource
     let persona: Int?
     /// The request's context values by context key index.
-    let values: [ContextValue?]
-    let languages: [String]?
+    let values: UnsafeMutableBufferPointer<ContextValue?>
+    /// The request's `language` value, when the rule set has that key and the request a value for it.
+    let language: ContextValue?
     let warnings: [String]
+
+    /// Whether content in `language` may be served: any, without a language in the request; else
+    /// one of the request's language strings.
+    func accepts(_ language: String) -> Bool {
+        guard let requested = self.language else { return true }
+        return requested.contains { if case .string(let text) = $0 { text == language } else { false } }
+    }
 }
 
 /// Why a rule did not match, cheap to produce and only turned into text for an explanation.
@@ -55,12 +67,15 @@ extension RuleSet {
     }
 
     func evaluate(_ request: EvaluationRequest, walk: Walk) throws(EvaluationError) -> Answer {
-        let facts = try resolve(request)
+        let journey = try journeyPosition(of: request)
+        return withFacts(of: request, journey: journey) { request, facts in evaluate(request, facts, walk: walk) }
+    }
+
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
         let limit = max(0, request.limit)
         var recommendations: [Recommendation] = []
         recommendations.reserveCapacity(limit)
-        var listed: [Int] = []
         var candidates: [NudgeCandidate] = []
         /// A candidate that no cap can refuse was found: no later rule can change the nudge.
         var nudgeServed = false  // cheaper to test than the array
@@ -68,15 +83,14 @@ extension RuleSet {
         var rank = 0
         var cutBy: String?
 
-        func add(_ item: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?,
+        func add(_ index: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?,
                  anyLanguage: Bool = false) {
-            guard recommendations.count < limit, !listed.contains(item) else { return }
-            let content = self.content[item]  // a class: no copy of its strings
-            guard content.isActive(at: request.now) else { return }
-            if !anyLanguage, let language = content.language, let accepted = facts.languages, !accepted.contains(language) { return }
-            listed.append(item)
-            recommendations.append(Recommendation(content: content.id, type: content.type, title: content.title, url: content.url,
-                                                  rule: rule?.id, variant: variant, why: rule?.why, fallback: fallback))
+            guard recommendations.count < limit else { return }
+            let content = self.content[index]  // a class: the answer holds it, not copies of its strings
+            guard !recommendations.contains(where: { $0.item === content }), content.isActive(at: request.now) else { return }
+            if !anyLanguage, let language = content.language, !facts.accepts(language) { return }
+            recommendations.append(Recommendation(item: content, source: rule.map { .rule($0) }, variant: variant,
+                                                  fallback: fallback))
         }
 
         // The index hands over only rules whose stage and persona conditions hold for this request;
@@ -121,6 +135,9 @@ extension RuleSet {
             }
             if !nudgeServed, let candidate = variant?.nudge ?? rule.nudge {
                 let cap = request.visitor == nil ? nil : candidate.cap
+                // Room for a capped candidate and the one after it at once: growing the array
+                // from one to two cost a second allocation for a quarter of the requests.
+                if candidates.isEmpty, cap != nil { candidates.reserveCapacity(2) }
                 candidates.append(NudgeCandidate(rule: rule, nudge: candidate, variant: variant?.id, cap: cap))
                 if cap == nil { nudgeServed = true }
             }
@@ -138,9 +155,13 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), facts: facts,
-                                       filedValues: journey.filedValues)
-            while let position = positions.next(), consider(position) {}
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), values: facts.values,
+                                       filedKeys: journey.filedKeys)
+            while let position = positions.next(), consider(position) {
+                // Once the list is full, a rule without an effect then is passed by (see `consider`)
+                // unless it is explained: the walk need not be handed it at all.
+                if explanation == nil, recommendations.count >= limit { positions.keepOnlyEffects(after: position) }
+            }
         }
         func fillFromFallbacks(anyLanguage: Bool) {
             guard recommendations.count < limit else { return }
@@ -151,11 +172,13 @@ extension RuleSet {
         }
         fillFromFallbacks(anyLanguage: false)
         var warnings = facts.warnings
-        if recommendations.isEmpty, let languages = facts.languages {
+        if recommendations.isEmpty, let language = facts.language {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
             fillFromFallbacks(anyLanguage: true)
             if !recommendations.isEmpty {
+                var languages: [String] = []
+                language.forEach { if case .string(let text) = $0 { languages.append(text) } }
                 warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
                     + "the fallback is served in its own language")
             }
@@ -168,7 +191,11 @@ extension RuleSet {
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared
     /// nudge, no caps and no visitor.
     public func nudges(for request: EvaluationRequest) throws(EvaluationError) -> NudgeAnswer {
-        let facts = try resolve(request)
+        let journey = try journeyPosition(of: request)
+        return withFacts(of: request, journey: journey) { request, facts in nudges(for: request, facts) }
+    }
+
+    private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
         let journey = journeys[facts.journey]
         var listings: [NudgeListing] = []
         var rank = 0
@@ -207,43 +234,59 @@ extension RuleSet {
 
     // MARK: - Resolving a request
 
-    func resolve(_ request: EvaluationRequest) throws(EvaluationError) -> Facts {
-        let journeyPosition: Int
+    /// The journey a request is for, by position.
+    func journeyPosition(of request: EvaluationRequest) throws(EvaluationError) -> Int {
         if let id = request.journey {
             guard let index = journeyIndex[id] else {
                 throw .unknownJourney(id, suggestion: Suggestions.hint(for: id, in: journeyIndex.keys))
             }
-            journeyPosition = index
+            return index
         } else if journeys.count == 1 {
-            journeyPosition = 0
+            return 0
         } else {
             throw .journeyRequired(known: journeys.map(\.id))
         }
+    }
+
+    /// Runs `body` with the facts of `request` for the journey at `position`. Their context values
+    /// are kept in temporary storage (on the stack when small) for the length of `body` only.
+    func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
+                           _ body: (EvaluationRequest, Facts) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: contextKeys.count) { values in
+            values.initialize(repeating: nil)
+            let result = body(request, resolve(request, journey: position, values: values))
+            // Set back to nil (which holds nothing) by a loop the compiler specializes: `deinitialize()`
+            // destroyed each element through the type's value witness, ~70 instructions a key.
+            for index in values.indices { values[index] = nil }
+            return result
+        }
+    }
+
+    /// The facts of `request`, its context values written into `values` (one per context key, nil).
+    func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
+                 values: UnsafeMutableBufferPointer<ContextValue?>) -> Facts {
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
         var persona: Int?
         if let id = request.persona {
             persona = personaIndex[id]
-            if persona == nil { warnings.append(unknown("persona", id, in: personaIndex.keys)) }
+            if persona == nil { warnings.append(unknown("persona", id, in: personaHints)) }
         }
-        var values = [ContextValue?](repeating: nil, count: contextKeys.count)
         // A dictionary's order follows the process's hash seed: context warnings are put in the
         // order of their keys, so that every process answers the same bytes (api.md, Warnings).
         var contextWarnings: [(key: String, text: String)] = []
         for (key, value) in request.context {
             guard let index = contextKeyIndex[key] else {
-                contextWarnings.append((key, unknown("context key", key, in: contextKeyIndex.keys)))
+                contextWarnings.append((key, unknown("context key", key, in: contextKeyHints)))
                 continue
             }
-            values[index] = value
             if let allowed = closedValues[index] {
                 value.forEach { element in
-                    guard case .string(let text) = element, !allowed.contains(text) else { return }
-                    if case .closed(let declared) = contextKeys[index].kind {
-                        contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
-                    }
+                    guard case .string(let text) = element, !allowed.contains(text), let declared = closedValueHints[index] else { return }
+                    contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
                 }
             }
+            values[index] = value  // its last use: moved in, not copied
         }
         if contextWarnings.count > 1 {
             // Stable for one key's list values, which keep the order they were sent in.
@@ -251,15 +294,7 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
-        var languages: [String]?
-        if let languageKey, let value = values[languageKey] {
-            switch value {
-            case .scalar(.string(let text)): languages = [text]
-            case .scalar: languages = []
-            case .list(let elements):
-                languages = elements.compactMap { if case .string(let text) = $0 { return text } else { return nil } }
-            }
-        }
+        let language = languageKey.flatMap { values[$0] }
         let stage: Int?
         let stageName: String
         let source: Answer.StageSource
@@ -267,10 +302,10 @@ extension RuleSet {
             stage = journey.stageIndex[id]
             stageName = id
             source = .request
-            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageIDs, of: " in journey '\(journey.id)'")) }
+            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: " in journey '\(journey.id)'")) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                values: values, languages: languages, warnings: [])
+                                values: values, language: language, warnings: [])
             let signalled = journey.stageWhens.indices.last { index in
                 journey.stageWhens[index].map { failure(of: $0, partial) == nil } ?? false
             }
@@ -279,15 +314,15 @@ extension RuleSet {
             source = signalled == nil ? .default : .signals
         }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
-                     values: values, languages: languages, warnings: warnings)
+                     values: values, language: language, warnings: warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
-    /// against vocabularies of at most `Suggestions.requestPathLimit` ids: on the request path a
-    /// hint must not cost more than the answer (a 5,000-value vocabulary cost ~30 µs per unknown
-    /// value); `duwtje check` has no such bound.
-    func unknown(_ kind: String, _ id: String, in known: some Collection<String>, of context: String = "") -> String {
-        let hint = known.count <= Suggestions.requestPathLimit ? Suggestions.hint(for: id, in: known) : nil
+    /// against vocabularies of at most `Suggestions.requestPathLimit` ids (``Suggestions/Vocabulary``):
+    /// on the request path a hint must not cost more than the answer (a 5,000-value vocabulary cost
+    /// ~30 µs per unknown value); `duwtje check` has no such bound.
+    func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: String = "") -> String {
+        let hint = known.hint(for: id)
         return "unknown \(kind) '\(id)'\(context)" + (hint.map { " (\($0))" } ?? "")
     }
 
@@ -309,8 +344,10 @@ extension RuleSet {
                 guard let persona = facts.persona, personas[persona] else { return .persona }
             }
         }
-        for condition in when.context where !Self.holds(condition.tests, facts.values[condition.key]) {
-            return .context(condition.name)
+        // By index: a `for … in` copied each condition, retaining its name and tests.
+        let context = when.context
+        for index in context.indices where !Self.holds(context[index].tests, facts.values[context[index].key]) {
+            return .context(context[index].name)
         }
         return nil
     }
@@ -371,44 +408,126 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// The rank positions a request must look at, in rank order: the bucket's general rules merged
 /// with the rules filed under each context value the request carries.
 ///
-/// Most requests meet one or two lists; a single list is walked without allocating anything.
+/// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
+/// of filed rules.
 struct Candidates {
-    let general: [Int32]
+    let bucket: Bucket
+    /// The lists read: the bucket's ``Bucket/all``, or its ``Bucket/effects`` after ``keepOnlyEffects(after:)``.
+    var lists: Bucket.Lists
     var generalHead = 0
-    /// The bucket's rules filed under values (``Bucket/filedPositions``), and the runs of it filed
-    /// under the request's values, each with its read position; empty for most buckets.
-    let filed: [Int32]
-    var byValue: [(head: Int, end: Int)] = []
+    /// The runs of `lists.filedPositions` filed under the request's values, each with its read position.
+    var runs = Runs()
+    private var onlyEffects = false
 
-    init(_ bucket: Bucket, facts: Facts, filedValues: [IDTable?]) {
-        general = bucket.general
-        filed = bucket.filedPositions
+    init(_ bucket: Bucket, values: UnsafeMutableBufferPointer<ContextValue?>, filedKeys: [(key: Int, values: IDTable)]) {
+        self.bucket = bucket
+        lists = bucket.all
         guard !bucket.filedNumbers.isEmpty else { return }
-        for (key, value) in facts.values.enumerated() {
-            guard let value, let table = filedValues[key] else { continue }
-            value.forEach { element in
-                guard case .string(let text) = element, let number = table[text], let run = bucket.rules(filedUnder: number) else { return }
-                byValue.append((run.lowerBound, run.upperBound))
+        for (key, table) in filedKeys {
+            switch values[key] {
+            case .scalar(let element)?: addRun(element, in: table)
+            case .list(let elements)?: for element in elements { addRun(element, in: table) }
+            case nil: continue
             }
         }
     }
 
+    /// Adds the run of rules filed under `element`, if any.
+    private mutating func addRun(_ element: ContextScalar, in table: IDTable) {
+        guard case .string(let text) = element, let number = table[text], let slot = bucket.slot(filedUnder: number) else { return }
+        let run = lists.filed(at: slot)
+        runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
+    }
+
+    /// From now on hands over only the rules that can still change a full answer (the walk has
+    /// handed over `position` last).
+    mutating func keepOnlyEffects(after position: Int) {
+        guard !onlyEffects else { return }
+        onlyEffects = true
+        lists = bucket.effects
+        generalHead = Self.firstIndex(in: lists.general, from: 0, to: lists.general.count, after: position)
+        for index in 0..<runs.count {
+            let run = runs[index]
+            let range = lists.filed(at: run.slot)
+            let head = Self.firstIndex(in: lists.filedPositions, from: range.lowerBound, to: range.upperBound, after: position)
+            runs[index] = Run(slot: run.slot, head: head, end: range.upperBound)
+        }
+    }
+
+    /// The first index in `start ..< end` of the ascending `list` whose position is after `position`.
+    private static func firstIndex(in list: [Int32], from start: Int, to end: Int, after position: Int) -> Int {
+        var low = start
+        var high = end
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(list[middle]) <= position { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     mutating func next() -> Int? {
-        if byValue.isEmpty {
+        let general = lists.general
+        if runs.count == 0 {
             guard generalHead < general.count else { return nil }
             defer { generalHead += 1 }
             return Int(general[generalHead])
         }
+        let filed = lists.filedPositions
         var best: Int32 = generalHead < general.count ? general[generalHead] : .max
-        for index in byValue.indices where byValue[index].head < byValue[index].end {
-            best = min(best, filed[byValue[index].head])
+        for index in 0..<runs.count {
+            let run = runs[index]
+            if run.head < run.end { best = min(best, filed[run.head]) }
         }
         guard best != .max else { return nil }
         if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
-        for index in byValue.indices where byValue[index].head < byValue[index].end
-            && filed[byValue[index].head] == best {
-            byValue[index].head += 1
+        for index in 0..<runs.count {
+            let run = runs[index]
+            if run.head < run.end, filed[run.head] == best { runs[index].head += 1 }
         }
         return Int(best)
+    }
+}
+
+/// A run of ``Bucket/Lists/filedPositions``: the rules filed under one value (at `slot` of
+/// ``Bucket/filedNumbers``), with its read position.
+struct Run {
+    var slot: Int
+    var head: Int
+    var end: Int
+}
+
+/// The runs of ``Candidates``: the first three in place (plain fields: an `InlineArray` was copied
+/// whole on every access), the rest in an array.
+struct Runs {
+    static let inlineCount = 3
+    private var first = Run(slot: 0, head: 0, end: 0)
+    private var second = Run(slot: 0, head: 0, end: 0)
+    private var third = Run(slot: 0, head: 0, end: 0)
+    private var more: [Run] = []
+    private(set) var count = 0
+
+    mutating func append(_ run: Run) {
+        count += 1
+        self[count - 1] = run
+    }
+
+    subscript(index: Int) -> Run {
+        get {
+            switch index {
+            case 0: first
+            case 1: second
+            case 2: third
+            default: more[index - Self.inlineCount]
+            }
+        }
+        set {
+            switch index {
+            case 0: first = newValue
+            case 1: second = newValue
+            case 2: third = newValue
+            default:
+                if index - Self.inlineCount == more.count { more.append(newValue) } else { more[index - Self.inlineCount] = newValue }
+            }
+        }
     }
 }

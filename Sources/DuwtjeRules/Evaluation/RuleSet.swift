@@ -17,6 +17,10 @@ public final class RuleSet: Sendable {
     let contextKeys: [ContextKeyDefinition]
     /// Each closed context key's values (nil for open keys), to check request values fast.
     let closedValues: [IDTable?]
+    /// What "did you mean" hints for unknown personas, context keys and (by key) values are chosen from.
+    let personaHints: Suggestions.Vocabulary
+    let contextKeyHints: Suggestions.Vocabulary
+    let closedValueHints: [Suggestions.Vocabulary?]
     let content: [CompiledContent]
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
@@ -46,6 +50,9 @@ public final class RuleSet: Sendable {
         self.contextKeyIndex = tables.contextKeyIndex
         self.contextKeys = definition.contextKeys
         self.closedValues = tables.closedValues
+        self.personaHints = tables.personaHints
+        self.contextKeyHints = tables.contextKeyHints
+        self.closedValueHints = tables.closedValueHints
         self.languageKey = tables.languageKey
         self.dismissWindows = tables.dismissWindows
         self.content = tables.content
@@ -63,6 +70,9 @@ struct SharedTables: Sendable {
     let personaIndex: IDTable
     let contextKeyIndex: IDTable
     let closedValues: [IDTable?]
+    let personaHints: Suggestions.Vocabulary
+    let contextKeyHints: Suggestions.Vocabulary
+    let closedValueHints: [Suggestions.Vocabulary?]
     let languageKey: Int?
     let dismissWindows: [String: Int64]
     let content: [CompiledContent]
@@ -81,6 +91,11 @@ struct SharedTables: Sendable {
         self.contextKeyIndex = IDTable(contextKeyIndex)
         self.closedValues = definition.contextKeys.map { key in
             if case .closed(let values) = key.kind { IDTable(values) } else { nil }
+        }
+        self.personaHints = Suggestions.Vocabulary(personaIndex.keys)
+        self.contextKeyHints = Suggestions.Vocabulary(contextKeyIndex.keys)
+        self.closedValueHints = definition.contextKeys.map { key in
+            if case .closed(let values) = key.kind { Suggestions.Vocabulary(values) } else { nil }
         }
         self.languageKey = contextKeyIndex["language"]
         var dismissWindows: [String: Int64] = [:]
@@ -149,6 +164,17 @@ final class CompiledContent: Sendable {
         until = item.active?.until?.resolved(in: timeZone)
     }
 
+    /// `other` with some of the fields an answer shows replaced (a ``Recommendation``'s setters).
+    init(_ other: CompiledContent, id: String? = nil, type: String? = nil, title: String? = nil, url: String? = nil) {
+        self.id = id ?? other.id
+        self.type = type ?? other.type
+        self.title = title ?? other.title
+        self.url = url ?? other.url
+        language = other.language
+        from = other.from
+        until = other.until
+    }
+
     func isActive(at now: Date) -> Bool {
         if let from, now < from { return false }
         if let until, now >= until { return false }
@@ -191,6 +217,13 @@ final class CompiledNudge: Sendable {
         self.alternative = alternative
         self.cap = cap
     }
+
+    /// `other` with some of the fields an answer shows replaced (a ``ServedNudge``'s setters).
+    convenience init(_ other: CompiledNudge, id: String? = nil, message: String? = nil, cta: CallToAction?? = nil,
+                     alternative: String?? = nil) {
+        self.init(id: id ?? other.id, message: message ?? other.message, cta: cta ?? other.cta,
+                  alternative: alternative ?? other.alternative, cap: other.cap)
+    }
 }
 
 struct CompiledVariant: Sendable {
@@ -220,6 +253,8 @@ final class CompiledRule: Sendable {
     let totalWeight: UInt64
     /// Whether this rule or any of its variants can serve a nudge.
     let mayNudge: Bool
+    /// Whether the rule may still change an answer whose list is full: it may nudge, or cut the walk.
+    var hasEffectOnceFull: Bool { mayNudge || exclusive }
 
     init(id: String, when: CompiledWhen, from: Date?, until: Date?, recommend: [CompiledItem], why: String?,
          nudge: CompiledNudge?, exclusive: Bool, variants: [CompiledVariant], mayNudge: Bool) {
@@ -242,21 +277,38 @@ final class CompiledRule: Sendable {
 /// context key they require.
 ///
 /// Flat and exactly sized (built by ``BucketBuilder``): a list per filed value was one allocation
-/// each, 59,000 of them and 2.4 MB at 10,000 rules, where three arrays per bucket do.
-struct Bucket: Sendable {
-    /// Rank positions of rules that do not require a particular value, ascending.
-    var general: [Int32] = []
+/// each, 59,000 of them and 2.4 MB at 10,000 rules, where three arrays per bucket do. A class, so
+/// that a request reading its bucket retains one reference, not its arrays.
+final class Bucket: Sendable {
+    /// Every rule of the bucket, and (``effects``) only those that can still change an answer whose
+    /// list is full (``CompiledJourney/effectOnceFull``): once the list is full the walk goes on in
+    /// those, instead of handing over and passing by each rule that can do nothing any more.
+    let all: Lists
+    let effects: Lists
     /// The numbers (in ``CompiledJourney/filedValues``) of the values rules are filed under here,
     /// ascending. Sorted and searched by halving: a bucket holds a few values, and hashing even an
     /// integer cost more.
-    var filedNumbers: [Int32] = []
-    /// The rank positions of the rules filed under `filedNumbers[i]`, ascending, are
-    /// `filedPositions[filedStarts[i] ..< filedStarts[i + 1]]`.
-    var filedStarts: [Int32] = []
-    var filedPositions: [Int32] = []
+    let filedNumbers: [Int32]
 
-    /// Where in `filedPositions` the rules filed under value `number` are, if any.
-    func rules(filedUnder number: Int) -> Range<Int>? {
+    /// Rank positions, ascending: rules that do not require a particular value (`general`), and
+    /// those filed under `filedNumbers[i]`, `filedPositions[filedStarts[i] ..< filedStarts[i + 1]]`.
+    struct Lists: Sendable {
+        var general: [Int32] = []
+        var filedStarts: [Int32] = []
+        var filedPositions: [Int32] = []
+
+        /// The rules filed under the value at `slot` of ``Bucket/filedNumbers``.
+        func filed(at slot: Int) -> Range<Int> { Int(filedStarts[slot])..<Int(filedStarts[slot + 1]) }
+    }
+
+    init(all: Lists, effects: Lists, filedNumbers: [Int32]) {
+        self.all = all
+        self.effects = effects
+        self.filedNumbers = filedNumbers
+    }
+
+    /// The slot in `filedNumbers` of value `number`, if rules are filed under it here.
+    func slot(filedUnder number: Int) -> Int? {
         var low = 0
         var high = filedNumbers.count
         while low < high {
@@ -264,7 +316,7 @@ struct Bucket: Sendable {
             if Int(filedNumbers[middle]) < number { low = middle + 1 } else { high = middle }
         }
         guard low < filedNumbers.count, Int(filedNumbers[low]) == number else { return nil }
-        return Int(filedStarts[low])..<Int(filedStarts[low + 1])
+        return low
     }
 }
 
@@ -278,19 +330,21 @@ struct BucketBuilder {
         filed[Int32(number), default: []].append(Int32(position))
     }
 
-    /// The bucket, its arrays copied to their exact size (appending leaves up to half spare).
-    var bucket: Bucket {
-        var bucket = Bucket(general: Array(general[...]))
+    /// The bucket, its arrays copied to their exact size (appending leaves up to half spare);
+    /// `effect[position]` tells which rules go in its ``Bucket/effects`` as well.
+    func bucket(effect: [Bool]) -> Bucket {
         let numbers = filed.keys.sorted()
-        bucket.filedNumbers = numbers
-        bucket.filedStarts.reserveCapacity(numbers.count + 1)
-        bucket.filedPositions.reserveCapacity(filed.values.reduce(0) { $0 + $1.count })
-        for number in numbers {
-            bucket.filedStarts.append(Int32(bucket.filedPositions.count))
-            bucket.filedPositions += filed[number] ?? []
+        func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
+            var lists = Bucket.Lists(general: general.filter(keep))
+            lists.filedStarts.reserveCapacity(numbers.count + 1)
+            for number in numbers {
+                lists.filedStarts.append(Int32(lists.filedPositions.count))
+                lists.filedPositions += (filed[number] ?? []).filter(keep)
+            }
+            if !numbers.isEmpty { lists.filedStarts.append(Int32(lists.filedPositions.count)) }
+            return lists
         }
-        if !numbers.isEmpty { bucket.filedStarts.append(Int32(bucket.filedPositions.count)) }
-        return bucket
+        return Bucket(all: lists { _ in true }, effects: lists { effect[Int($0)] }, filedNumbers: numbers)
     }
 }
 
@@ -299,6 +353,8 @@ final class CompiledJourney: Sendable {
     let id: String
     let stageIDs: [String]
     let stageIndex: IDTable
+    /// What hints for an unknown stage are chosen from.
+    let stageHints: Suggestions.Vocabulary
     /// Each stage's signals, in journey order.
     let stageWhens: [CompiledWhen?]
     let stageFallbacks: [[Int]]
@@ -318,6 +374,8 @@ final class CompiledJourney: Sendable {
     /// Per context key, the values rules of this journey are filed under in ``buckets`` (numbered
     /// across keys, so one number names a key and a value); nil for a key no rule is filed under.
     let filedValues: [IDTable?]
+    /// The keys of `filedValues` that have a table, with it: what a request's values are looked up in.
+    let filedKeys: [(key: Int, values: IDTable)]
 
     init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
          fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
@@ -325,13 +383,15 @@ final class CompiledJourney: Sendable {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = IDTable(stageIndex)
+        self.stageHints = Suggestions.Vocabulary(stageIDs)
         self.filedValues = filedValues
+        self.filedKeys = filedValues.indices.compactMap { key in filedValues[key].map { (key, $0) } }
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
         self.fallback = fallback
         self.rules = rules
         self.nudgeAtOrAfter = nudgeAtOrAfter
-        self.effectOnceFull = rules.map { $0.mayNudge || $0.exclusive }
+        self.effectOnceFull = rules.map(\.hasEffectOnceFull)
         self.buckets = buckets
         self.personaSlots = personaSlots
     }
@@ -361,6 +421,7 @@ struct Compiler {
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
             nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
         }
+        let effect = ranked.map(\.hasEffectOnceFull)
         let personaSlots = personaCount + 1
         var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (journey.stages.count + 1) * personaSlots)
         // Value numbers across keys: key → value → number.
@@ -393,7 +454,8 @@ struct Compiler {
             stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map(\.bucket), personaSlots: personaSlots,
+            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
+            personaSlots: personaSlots,
             filedValues: filed.map { $0.isEmpty ? nil : IDTable($0) })
     }
 

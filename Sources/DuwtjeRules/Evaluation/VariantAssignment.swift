@@ -14,17 +14,22 @@ public enum VariantAssignment {
     }
 
     public static func hash(rule: String, visitor: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in rule.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
+        var hash = add(rule, to: 0xcbf2_9ce4_8422_2325)
         hash &*= 0x0000_0100_0000_01b3  // the NUL separator: xor with 0 leaves the hash as it is
-        for byte in visitor.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+        return add(visitor, to: hash)
+    }
+
+    /// FNV-1a over the string's UTF-8, read in place (iterating `utf8` cost ~20 instructions a byte).
+    private static func add(_ text: String, to start: UInt64) -> UInt64 {
+        func add(_ bytes: some Sequence<UInt8>) -> UInt64 {
+            var hash = start
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            return hash
         }
-        return hash
+        return text.utf8.withContiguousStorageIfAvailable { add($0) } ?? add(text.utf8)
     }
 
     /// The index of the chosen variant among `weights` (positive, in declaration order).

@@ -5,21 +5,25 @@ enum Suggestions {
 
     /// Up to `limit` candidates close enough to `name` to be what the writer meant, all at the nearest distance.
     static func nearest(to name: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+        nearest(to: name, among: candidates.lazy.map(Plain.init), limit: limit)
+    }
+
+    static func nearest<Candidate: HintCandidate>(to name: String, among candidates: some Sequence<Candidate>,
+                                                  limit: Int = 3) -> [String] {
         let target = Array(name.unicodeScalars)
         let threshold = max(2, target.count / 3)
         var scored: [(distance: Int, candidate: String)] = []
-        for candidate in candidates where candidate != name {
+        for candidate in candidates where candidate.text != name {
             let distance: Int
-            if candidate.hasPrefix(name) || name.hasPrefix(candidate) {
-                distance = min(threshold, abs(candidate.count - name.count))
+            if candidate.text.hasPrefix(name) || name.hasPrefix(candidate.text) {
+                distance = min(threshold, abs(candidate.characterCount - name.count))
             } else {
                 // Lengths further apart than the bound cannot be within it: skipped before the
                 // candidate's scalars are copied (on the request path most are that far).
-                let scalars = candidate.unicodeScalars
-                guard abs(scalars.count - target.count) <= threshold else { continue }
-                distance = editDistance(target, Array(scalars), bound: threshold)
+                guard abs(candidate.scalarCount - target.count) <= threshold else { continue }
+                distance = editDistance(target, candidate.scalars, bound: threshold)
             }
-            if distance <= threshold { scored.append((distance, candidate)) }
+            if distance <= threshold { scored.append((distance, candidate.text)) }
         }
         // Only the nearest: a one-letter typo should not be offered three two-letter alternatives.
         guard let nearest = scored.map(\.distance).min() else { return [] }
@@ -28,29 +32,84 @@ enum Suggestions {
 
     /// `did you mean 'a' or 'b'?`, or nil when nothing is close.
     static func hint(for name: String, in candidates: some Sequence<String>) -> String? {
-        let near = nearest(to: name, in: candidates)
+        hint(nearest(to: name, in: candidates))
+    }
+
+    static func hint(_ near: [String]) -> String? {
         guard !near.isEmpty else { return nil }
         return "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
     }
 
-    /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`.
+    /// A vocabulary prepared for request-path hints when the rule set is built: each id's scalars and
+    /// lengths, which were otherwise counted and copied again for every unknown id of every request.
+    /// Holds nothing for a vocabulary over ``requestPathLimit`` ids (no hint on the request path).
+    struct Vocabulary: Sendable {
+        struct Entry: HintCandidate, Sendable {
+            let text: String
+            let scalars: [Unicode.Scalar]
+            let characterCount: Int
+            var scalarCount: Int { scalars.count }
+        }
+
+        let entries: [Entry]?
+
+        init(_ known: some Collection<String>) {
+            entries = known.count <= Suggestions.requestPathLimit
+                ? known.map { Entry(text: $0, scalars: Array($0.unicodeScalars), characterCount: $0.count) } : nil
+        }
+
+        /// `did you mean …?` for `name`, or nil.
+        func hint(for name: String) -> String? {
+            entries.flatMap { Suggestions.hint(Suggestions.nearest(to: name, among: $0)) }
+        }
+    }
+
+    /// A known id as ``nearest(to:among:limit:)`` reads it.
+    protocol HintCandidate {
+        var text: String { get }
+        var characterCount: Int { get }
+        var scalarCount: Int { get }
+        var scalars: [Unicode.Scalar] { get }
+    }
+
+    /// An id measured when it is read.
+    struct Plain: HintCandidate {
+        let text: String
+        var characterCount: Int { text.count }
+        var scalarCount: Int { text.unicodeScalars.count }
+        var scalars: [Unicode.Scalar] { Array(text.unicodeScalars) }
+    }
+
+    /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`. Both rows
+    /// in one temporary allocation and read without bounds checks: two arrays per call and checked
+    /// reads were most of the cost of a request-path hint.
     static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], bound: Int) -> Int {
         if abs(a.count - b.count) > bound { return bound + 1 }
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            var rowMinimum = current[0]
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                rowMinimum = min(rowMinimum, current[j])
+        let width = b.count + 1
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * width) { rows in
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    rows.initialize(repeating: 0)
+                    var previous = 0  // where each row starts in `rows`
+                    var current = width
+                    for j in 0..<width { rows[j] = j }
+                    for i in 1...a.count {
+                        rows[current] = i
+                        var rowMinimum = i
+                        for j in 1..<width {
+                            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                            let value = min(rows[previous + j] + 1, rows[current + j - 1] + 1, rows[previous + j - 1] + cost)
+                            rows[current + j] = value
+                            rowMinimum = min(rowMinimum, value)
+                        }
+                        if rowMinimum > bound { return bound + 1 }
+                        swap(&previous, &current)
+                    }
+                    return rows[previous + b.count]
+                }
             }
-            if rowMinimum > bound { return bound + 1 }
-            swap(&previous, &current)
         }
-        return previous[b.count]
     }
 }

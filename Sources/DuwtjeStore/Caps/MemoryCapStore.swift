@@ -59,7 +59,7 @@ public final class MemoryCapStore: CapStore {
     /// changed) when the visitor is not in memory, so the caller can read their showings elsewhere first.
     public func admitIfRemembered(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? {
         state.withLock { state in
-            state.withShowings(of: visitor, restoring: nil) { Self.admit(&$0[nudge, default: []], cap: cap, now: now) }
+            state.withShowings(of: visitor, restoring: nil) { $0.withTimes(of: nudge) { Self.admit(&$0, cap: cap, now: now) } }
         }
     }
 
@@ -68,7 +68,7 @@ public final class MemoryCapStore: CapStore {
     /// showings in memory are the newer and `earlier` is ignored.
     public func admit(visitor: String, nudge: String, cap: Cap, now: Date, restoring earlier: [String: [Double]]) -> Bool {
         state.withLock { state in
-            state.withShowings(of: visitor, restoring: earlier) { Self.admit(&$0[nudge, default: []], cap: cap, now: now) }
+            state.withShowings(of: visitor, restoring: earlier) { $0.withTimes(of: nudge) { Self.admit(&$0, cap: cap, now: now) } }
         } ?? false
     }
 
@@ -96,7 +96,7 @@ public final class MemoryCapStore: CapStore {
 struct LRUState: Sendable {
     struct Node: Sendable {
         var visitor: String
-        var showings: [String: [Double]]
+        var showings: NudgeShowings
         var previous: Int
         var next: Int
     }
@@ -119,7 +119,7 @@ struct LRUState: Sendable {
     /// added with `restoring` as their showings (the least recently used is forgotten when full), or,
     /// with `restoring` nil, left out: then nothing changes and the result is nil.
     mutating func withShowings<R>(of visitor: String, restoring: [String: [Double]]?,
-                                  _ body: (inout [String: [Double]]) -> R) -> R? {
+                                  _ body: (inout NudgeShowings) -> R) -> R? {
         let slot: Int
         if let existing = index[visitor] {
             slot = existing
@@ -127,13 +127,13 @@ struct LRUState: Sendable {
         } else if let restoring {
             if nodes.count < capacity {
                 slot = nodes.count
-                nodes.append(Node(visitor: visitor, showings: restoring, previous: -1, next: -1))
+                nodes.append(Node(visitor: visitor, showings: NudgeShowings(restoring), previous: -1, next: -1))
             } else {
                 slot = tail
                 unlink(slot)
                 index[nodes[slot].visitor] = nil
                 nodes[slot].visitor = visitor
-                nodes[slot].showings = restoring
+                nodes[slot].showings = NudgeShowings(restoring)
                 evictions += 1
             }
             index[visitor] = slot
