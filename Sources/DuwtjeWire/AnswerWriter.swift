@@ -50,14 +50,16 @@ public enum AnswerWriter {
     }
 
     static func write(_ recommendation: Recommendation, into out: inout JSONOutput) {
-        member("{\"content\":", recommendation.content, into: &out)
-        if let fallback = recommendation.fallback { member(",\"fallback\":", fallback.rawValue, into: &out) }
-        member(",\"rule\":", recommendation.rule, into: &out)
-        member(",\"title\":", recommendation.title, into: &out)
-        member(",\"type\":", recommendation.type, into: &out)
-        member(",\"url\":", recommendation.url, into: &out)
-        member(",\"variant\":", recommendation.variant, into: &out)
-        member(",\"why\":", recommendation.why, into: &out)
+        recommendation.withTexts { content, type, title, url, rule, why in
+            member("{\"content\":", content, into: &out)
+            if let fallback = recommendation.fallback { member(",\"fallback\":", fallback.rawValue, into: &out) }
+            member(",\"rule\":", rule, into: &out)
+            member(",\"title\":", title, into: &out)
+            member(",\"type\":", type, into: &out)
+            member(",\"url\":", url, into: &out)
+            member(",\"variant\":", recommendation.variant, into: &out)
+            member(",\"why\":", why, into: &out)
+        }
         out.write("}")
     }
 
