@@ -21,18 +21,9 @@ if [ "${1:-}" = "--rules" ]; then rules=$2; shift 2; fi
 command -v valgrind >/dev/null || { echo "instructions: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cat > "$work/sigsuspend.c" <<'C'
-#define _GNU_SOURCE
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-/* The kernel's rt_sigsuspend with a writable copy of the mask (see instructions.sh). */
-int sigsuspend(const sigset_t *mask) {
-    sigset_t copy = *mask;
-    return (int)syscall(SYS_rt_sigsuspend, &copy, 8);
-}
-C
-cc -shared -fPIC -O2 -o "$work/sigsuspend.so" "$work/sigsuspend.c"
+# shellcheck source=sigsuspend-shim.sh
+source "$(dirname "$0")/sigsuspend-shim.sh"
+build_sigsuspend_shim "$work"
 for binary in "$@"; do
   objcopy --strip-debug "$binary" "$work/harness"
   declare -A total=()

@@ -29,18 +29,9 @@ SOCKET=$work/s.sock
 # shellcheck source=server-process.sh
 source "$HERE/server-process.sh"
 trap 'stop_server; rm -rf "$work"' EXIT
-cat > "$work/sigsuspend.c" <<'C'
-#define _GNU_SOURCE
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-/* The kernel's rt_sigsuspend with a writable copy of the mask (see instructions.sh). */
-int sigsuspend(const sigset_t *mask) {
-    sigset_t copy = *mask;
-    return (int)syscall(SYS_rt_sigsuspend, &copy, 8);
-}
-C
-cc -shared -fPIC -O2 -o "$work/sigsuspend.so" "$work/sigsuspend.c"
+# shellcheck source=sigsuspend-shim.sh
+source "$(dirname "$0")/sigsuspend-shim.sh"
+build_sigsuspend_shim "$work"
 
 collected() {  # BINARY REQUESTS: the instructions callgrind collected in the whole run
   rm -rf "$work/store" && mkdir -p "$work/store"
