@@ -121,7 +121,12 @@ final class SQLiteConnection {
     }
 
     func error(_ step: String, _ code: Int32) -> StoreError {
-        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "closed"
+        Self.error(step, code, database: handle, path: path)
+    }
+
+    /// The error of `step` on `database` (nil: closed) at `path`, in SQLite's own words.
+    static func error(_ step: String, _ code: Int32, database: OpaquePointer?, path: String) -> StoreError {
+        let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "closed"
         return StoreError(path: path, message: "\(step): \(message) (SQLite code \(code))", code: code)
     }
 
@@ -135,7 +140,7 @@ final class SQLiteConnection {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
         guard code == SQLITE_OK, let statement else { throw error("prepare", code) }
-        return SQLiteStatement(statement, connection: self)
+        return SQLiteStatement(statement, path: path)
     }
 
     /// The rows of a query, each as its columns' text (NULL as nil).
@@ -172,13 +177,19 @@ enum SQLiteValue {
 /// One prepared statement, finalised when released.
 final class SQLiteStatement {
     private let statement: OpaquePointer
-    /// Unowned: the connection keeps its cached statements, and a statement never outlives the
-    /// connection's lock scope it was made in.
-    private unowned let connection: SQLiteConnection
+    /// The database file, for errors. No reference to the connection: it keeps its cached
+    /// statements, so one back would be a cycle. Errors read SQLite's message through the
+    /// statement's own database handle, valid until the statement is finalised (a connection
+    /// closed with `sqlite3_close_v2` stays open for its statements until then).
+    private let path: String
 
-    init(_ statement: OpaquePointer, connection: SQLiteConnection) {
+    init(_ statement: OpaquePointer, path: String) {
         self.statement = statement
-        self.connection = connection
+        self.path = path
+    }
+
+    private func error(_ step: String, _ code: Int32) -> StoreError {
+        SQLiteConnection.error(step, code, database: sqlite3_db_handle(statement), path: path)
     }
 
     deinit {
@@ -201,7 +212,7 @@ final class SQLiteStatement {
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), transient) }
             }
-            guard code == SQLITE_OK else { throw connection.error("bind", code) }
+            guard code == SQLITE_OK else { throw error("bind", code) }
         }
     }
 
@@ -216,7 +227,7 @@ final class SQLiteStatement {
         switch code {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw connection.error("step", code)
+        default: throw error("step", code)
         }
     }
 
