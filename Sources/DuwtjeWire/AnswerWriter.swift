@@ -89,8 +89,7 @@ public enum AnswerWriter {
         out.write(entry.matched ? "\"matched\":true" : "\"matched\":false")
         if let rank = entry.rank {
             out.write(",\"rank\":")
-            var digits = String(rank)
-            digits.withUTF8 { out.write(UnsafeRawBufferPointer($0)) }
+            out.write(decimal: rank)
         }
         member(",\"rule\":", entry.rule, into: &out)
         if let variant = entry.variant { member(",\"variant\":", variant, into: &out) }
