@@ -12,8 +12,13 @@ import NIOCore
 /// (`Connection: close`, HTTP/1.0 without keep-alive), after any framing error (400 and friends),
 /// after a 413, after its input was half-closed and everything received is answered, when idle past
 /// `limits.idle_timeout`, and on a graceful shutdown (``ChannelShouldQuiesceEvent``) once its
-/// current request is answered. The request deadline (408) is ``RequestDeadlineHandler``'s, in
-/// front of this one.
+/// current request is answered.
+///
+/// The request deadline (`limits.request_timeout`, 408) is kept here too, not in a handler of its
+/// own in front (``RequestDeadlineHandler``, which the Hummingbird transport still uses): this
+/// handler knows when a request begins and when it is answered, and one timer per connection
+/// serves both timeouts. A second handler cost every request a pipeline hop and a copy of its
+/// first bytes, and every connection a second scheduled task.
 final class LeanHTTPHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = IOData
@@ -21,6 +26,9 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
 
     let responder: LeanResponder
     let idleTimeout: TimeAmount
+    let requestTimeout: TimeAmount
+    /// How `limits.request_timeout` is named in the 408.
+    let requestTimeoutSetting: Duration
     var framer: HTTPRequestFramer
     /// Bytes received and not yet framed.
     var input: ByteBuffer?
@@ -35,38 +43,55 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
     var quiescing = false
     var closing = false
     var date = HTTPDate()
-    var idleTimer: Scheduled<Void>?
+    /// The connection's one timer, for the idle and the request timeout (``timerFired(context:)``).
+    var timer: Scheduled<Void>?
     var lastActivity = NIODeadline.now()
+    /// A request has begun (its first byte arrived) and is not answered yet: the request deadline runs.
+    var requestRunning = false
+    var requestStarted = NIODeadline.distantPast
+    /// The head of a request whose answer is being made off the event loop, for a 408 meanwhile.
+    var pendingHead: HTTPRequestHead?
 
     /// Bytes waiting past which no more are read while an answer is pending.
     static let readBound = 256 * 1_024
 
-    init(responder: LeanResponder, limits: HTTPRequestFramer.Limits, idleTimeout: Duration) {
+    init(responder: LeanResponder, limits: HTTPRequestFramer.Limits, idleTimeout: Duration, requestTimeout: Duration) {
         self.responder = responder
         self.framer = HTTPRequestFramer(limits: limits)
         self.idleTimeout = TimeAmount(idleTimeout)
+        self.requestTimeout = TimeAmount(requestTimeout)
+        self.requestTimeoutSetting = requestTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { armIdleTimer(context: context, at: .now() + idleTimeout) }
+        if context.channel.isActive { armTimer(context: context, at: nextCheck(now: .now())) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if idleTimer == nil { armIdleTimer(context: context, at: .now() + idleTimeout) }
+        if timer == nil { armTimer(context: context, at: nextCheck(now: .now())) }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
-        idleTimer?.cancel()
-        idleTimer = nil
+        timer?.cancel()
+        timer = nil
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         guard !closing else { return }
         lastActivity = .now()
+        if !requestRunning {
+            requestRunning = true
+            requestStarted = lastActivity
+        }
         if input == nil || input?.readableBytes == 0 {
             input = bytes
         } else {
@@ -136,10 +161,12 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
                     write(answer, for: head, context: context)
                 case .later(let future):
                     pending = true
+                    pendingHead = head
                     let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
                     future.whenComplete { result in
                         let (handler, context) = loopBound.value
                         handler.pending = false
+                        handler.pendingHead = nil
                         let answer: LeanResponder.Answer
                         switch result {
                         case .success(let made): answer = made
@@ -175,6 +202,10 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
                                omitBody: answer.omitBody || head?.method == "HEAD", contentLength: answer.contentLength,
                                into: &out)
         lastActivity = .now()
+        // The answer stops the request's clock; bytes already here belong to the next request,
+        // whose clock starts now.
+        requestRunning = (input?.readableBytes ?? 0) > 0
+        requestStarted = lastActivity
         if close {
             closing = true
             input = nil
@@ -198,23 +229,52 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
         }
     }
 
-    /// One timer per connection: when it fires, the connection closes if it has been idle between
-    /// requests for the whole timeout; else it is set again for the rest.
-    func armIdleTimer(context: ChannelHandlerContext, at deadline: NIODeadline) {
+    /// When the timer is next due: a running request's deadline, else the idle deadline, but no
+    /// later than one request timeout from now, so that a request beginning meanwhile is checked
+    /// no later than its own deadline (the timer is not set again for every request).
+    func nextCheck(now: NIODeadline) -> NIODeadline {
+        if requestRunning { return requestStarted + requestTimeout }
+        return max(min(lastActivity + idleTimeout, now + requestTimeout), now + .milliseconds(100))
+    }
+
+    func armTimer(context: ChannelHandlerContext, at deadline: NIODeadline) {
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
-            handler.idleTimer = nil
-            guard !handler.closing else { return }
-            let due = handler.lastActivity + handler.idleTimeout
-            let between = handler.head == nil && handler.framer.isIdle && (handler.input?.readableBytes ?? 0) == 0
-            if between, !handler.pending, NIODeadline.now() >= due {
-                handler.closing = true
-                context.close(promise: nil)
-            } else {
-                handler.armIdleTimer(context: context, at: max(due, .now() + .milliseconds(100)))
-            }
+            handler.timerFired(context: context)
         }
+    }
+
+    /// A request running past `limits.request_timeout` is answered 408 and the connection closed;
+    /// a connection idle between requests for `limits.idle_timeout` is closed; else the timer is
+    /// set again.
+    func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        guard !closing else { return }
+        let now = NIODeadline.now()
+        if requestRunning, now >= requestStarted + requestTimeout {
+            requestTimedOut(context: context)
+            return
+        }
+        let between = head == nil && framer.isIdle && (input?.readableBytes ?? 0) == 0
+        if !requestRunning, between, !pending, now >= lastActivity + idleTimeout {
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        armTimer(context: context, at: nextCheck(now: now))
+    }
+
+    /// The 408: it names the request's path like every other problem, from its head when framed,
+    /// else from the request line received so far.
+    func requestTimedOut(context: ChannelHandlerContext) {
+        let path = (head ?? pendingHead)?.path ?? input.flatMap { input in
+            RequestDeadlineHandler.path(inRequestLine: Array(input.readableBytesView.drop { $0 == 0x0D || $0 == 0x0A }
+                .prefix(RequestDeadlineHandler.headLimit)))
+        }
+        var answer = LeanResponder.Answer(Problem.requestTimeout(limit: requestTimeoutSetting, path: path))
+        answer.close = true
+        write(answer, for: nil, context: context)
     }
 }
 

@@ -43,10 +43,9 @@ struct LeanHTTPServer: Service {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        RequestDeadlineHandler(timeout: limits.requestTimeout),
-                        LeanHTTPHandler(responder: lean, limits: framing, idleTimeout: limits.idleTimeout),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(
+                        LeanHTTPHandler(responder: lean, limits: framing, idleTimeout: limits.idleTimeout,
+                                        requestTimeout: limits.requestTimeout))
                     connections.opened(channel)
                 }
             }
