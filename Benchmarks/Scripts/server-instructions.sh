@@ -10,6 +10,8 @@
 # once answering 1,000 requests of the socket benchmark's mix and once 6,000 (one keep-alive
 # connection, so every request is one read, one answer and one wait for the next); the difference
 # divided by 5,000 is one request, without the start and the shutdown (which both runs share).
+# With NEW_CONNECTION=1 every request comes on a connection of its own (`--new-connection`, as
+# PHP-FPM's curl does): accepting, setting up and closing the connection are counted in.
 # With KEEP_PROFILES=DIR both profiles of each build are kept as DIR/NAME.REQUESTS.callgrind;
 # `Benchmarks/Scripts/callgrind-per-request.py` lists where one request's instructions go.
 # Needs the benchmark harness built (`cd Benchmarks && swift build -c release`).
@@ -22,7 +24,7 @@ BENCH=$(dirname "$HERE")
 ROOT=$(dirname "$BENCH")
 rules=$ROOT/Rules
 if [ "${1:-}" = "--rules" ]; then rules=$2; shift 2; fi
-[ $# -ge 1 ] || { sed -n 2,15p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,17p "$0"; exit 2; }
 command -v valgrind >/dev/null || { echo "server-instructions: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 GEN=$BENCH/.build/release/DuwtjeBenchmarks
 [ -x "$GEN" ] || { echo "server-instructions: build the harness first (cd Benchmarks && swift build -c release)" >&2; exit 1; }
@@ -46,7 +48,8 @@ collected() {  # BINARY REQUESTS: the instructions callgrind collected in the wh
     kill -0 "$SERVER_PID" 2>/dev/null || { echo "server-instructions: the daemon exited, see:" >&2; tail -5 "$work/log.$2" >&2; exit 1; }
     sleep 0.1
   done
-  "$GEN" socket --socket "$SOCKET" --rules "$rules" --connections 1 --requests "$2" --label "n$2" > "$work/gen.$2"
+  "$GEN" socket --socket "$SOCKET" --rules "$rules" --connections 1 --requests "$2" --label "n$2" \
+    ${NEW_CONNECTION:+--new-connection} > "$work/gen.$2"
   grep -q " errors=0 " "$work/gen.$2" || { echo "server-instructions: the generator saw errors:" >&2; cat "$work/gen.$2" >&2; exit 1; }
   stop_server
   if [ -n "${KEEP_PROFILES:-}" ]; then

@@ -55,9 +55,10 @@ public struct DaemonResponder: HTTPResponder {
     }
 
     /// Counts and logs one answered request (both transports, see ``LeanResponder``).
-    func record(method: String, path: String, status: Int, since started: ContinuousClock.Instant) {
+    /// - Parameter endpoint: `path`'s endpoint, when the caller has looked it up already.
+    func record(method: String, path: String, endpoint: Endpoint?? = nil, status: Int, since started: ContinuousClock.Instant) {
         let duration = ContinuousClock.now - started
-        metrics.request(Endpoint(path: path), status: status, duration: duration)
+        metrics.request(endpoint ?? Endpoint(path: path), status: status, duration: duration)
         if status >= 500 {
             logger.error("request failed", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(status)"])
         } else {

@@ -62,17 +62,19 @@ struct LeanResponder: Sendable {
     /// The 413 for a declared length over the limit, answered before any byte of the body is read.
     func bodyTooLarge(_ head: HTTPRequestHead, started: ContinuousClock.Instant) -> Answer {
         let (limit, setting) = bodyLimit(for: head)
-        return finish(Answer(Problem.bodyTooLarge(path: head.path, limit: limit, setting: setting)), head, started)
+        return finish(Answer(Problem.bodyTooLarge(path: head.path, limit: limit, setting: setting)), head, Endpoint(path: head.path),
+                      started)
     }
 
     func answer(_ head: HTTPRequestHead, body: ByteBuffer, channel: any Channel) -> Outcome {
         let started = ContinuousClock.now
         let path = head.path
         guard let endpoint = Endpoint(path: path), responder.endpoints.contains(endpoint) else {
-            return .now(finish(Answer(.notFound(path: path)), head, started))
+            return .now(finish(Answer(.notFound(path: path)), head, Endpoint(path: path), started))
         }
         guard endpoint.accepts(head.method) else {
-            return .now(finish(Answer(.methodNotAllowed(path: path, method: head.method, allowed: endpoint.allowed)), head, started))
+            return .now(finish(Answer(.methodNotAllowed(path: path, method: head.method, allowed: endpoint.allowed)), head, endpoint,
+                               started))
         }
         let evaluated: DuwtjeWire.RequestDecoder.Endpoint
         switch endpoint {
@@ -92,19 +94,19 @@ struct LeanResponder: Sendable {
                 let promise = channel.eventLoop.makePromise(of: Answer.self)
                 promise.completeWithTask {
                     let bytes = await responder.admitted(evaluatedAnswer, for: question)
-                    return self.finish(Answer(status: 200, contentType: "application/json", body: bytes), head, started)
+                    return self.finish(Answer(status: 200, contentType: "application/json", body: bytes), head, endpoint, started)
                 }
                 return .later(promise.futureResult)
             }
         } catch {
             answer = Answer(error)
         }
-        return .now(finish(answer, head, started))
+        return .now(finish(answer, head, endpoint, started))
     }
 
     /// Counts and logs the answer as ``DaemonResponder/respond(to:context:)`` does.
-    func finish(_ answer: Answer, _ head: HTTPRequestHead, _ started: ContinuousClock.Instant) -> Answer {
-        responder.record(method: head.method, path: head.path, status: answer.status, since: started)
+    func finish(_ answer: Answer, _ head: HTTPRequestHead, _ endpoint: Endpoint?, _ started: ContinuousClock.Instant) -> Answer {
+        responder.record(method: head.method, path: head.path, endpoint: .some(endpoint), status: answer.status, since: started)
         return answer
     }
 
