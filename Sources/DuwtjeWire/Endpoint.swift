@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The endpoint table of api.md: the one list the router, the metrics labels and the `Allow`
 /// headers are derived from, so that adding an endpoint is one new case here.
 public enum Endpoint: Int, CaseIterable, Sendable {
@@ -63,6 +71,21 @@ public enum Endpoint: Int, CaseIterable, Sendable {
         case .openapi: return "openapi"
         }
     }
+
+    /// The endpoint whose path is `bytes` (a request target's path as received), or nil: found
+    /// without making a `String` or hashing, for the framer (``HTTPRequestHead/endpoint``).
+    static func matching(_ bytes: UnsafeRawBufferPointer) -> Endpoint? {
+        // The lengths tell most apart before a byte is compared.
+        guard let base = bytes.baseAddress else { return nil }
+        for (index, path) in pathBytes.enumerated() where path.count == bytes.count {
+            let same = path.withUnsafeBytes { $0.baseAddress.map { memcmp($0, base, bytes.count) == 0 } ?? false }
+            if same { return Endpoint(rawValue: index) }
+        }
+        return nil
+    }
+
+    /// Each endpoint's path as bytes, by raw value.
+    private static let pathBytes: [[UInt8]] = allCases.map { Array($0.path.utf8) }
 
     /// The endpoint at `path`, or nil for a path api.md does not define.
     public init?(path: String) {

@@ -70,6 +70,23 @@ struct HTTPRequestFramerTests {
         #expect(report.target == "/v1/report?journey=bz&from=2026-11-01")
     }
 
+    @Test("each head names its endpoint as the endpoint table finds it from the path; any other path has none")
+    func endpoints() {
+        for endpoint in Endpoint.allCases {
+            let seen = Self.frames("\(endpoint.method) \(endpoint.path)?x=1 HTTP/1.1\r\n\r\n")
+            #expect(seen.first == .head(HTTPRequestHead(method: endpoint.method, path: endpoint.path, query: "x=1")))
+            guard case .head(let head)? = seen.first else { continue }
+            #expect(head.endpoint == endpoint)
+        }
+        for path in ["/", "/v1/recommendationsX", "/V1/recommendations", "/v1/nudge", "/v1/recommendations/", "/healthz2"] {
+            guard case .head(let head)? = Self.frames("GET \(path) HTTP/1.1\r\n\r\n").first else {
+                Issue.record("\(path) was not framed")
+                continue
+            }
+            #expect(head.path == path && head.endpoint == nil, "\(path)")
+        }
+    }
+
     @Test("a chunked body, with extensions and trailers, is joined whole")
     func chunked() {
         let head = HTTPRequestHead(method: "POST", path: "/v1/events", chunked: true)

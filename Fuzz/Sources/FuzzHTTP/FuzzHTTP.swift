@@ -45,6 +45,7 @@ private func frames(_ stream: [UInt8], pieceSize: Int, bodyLimit: Int) -> [Strin
                 break framing
             case .head(let head):
                 require(head.path.first == "/", "a head whose path does not start with '/': \(head.path)")
+                require(head.endpoint == Endpoint(path: head.path), "the head's endpoint is not the table's for \(head.path)")
                 require(!(head.chunked && head.contentLength != nil), "a head with both chunks and a length")
                 require((head.contentLength ?? 0) >= 0, "a negative length")
                 require(!head.expectsContinue || head.hasBody, "100-continue without a body")

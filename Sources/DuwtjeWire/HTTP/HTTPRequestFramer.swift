@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 public import NIOCore
 
 /// Frames HTTP/1.1 requests out of a byte stream, strictly by RFC 9112: a value-type state machine
@@ -149,8 +156,9 @@ public struct HTTPRequestFramer: Sendable {
         let last = bytes.count - 4
         while index <= last {
             // Find the next LF fast, then look around it.
-            guard let offset = UnsafeRawBufferPointer(rebasing: bytes[(index + 1)...]).firstIndex(of: 0x0A) else { return nil }
-            let lf = index + 1 + offset
+            guard let base = bytes.baseAddress,
+                  let found = memchr(base + index + 1, 0x0A, bytes.count - index - 1) else { return nil }
+            let lf = base.distance(to: UnsafeRawPointer(found))
             if lf + 2 < bytes.count, bytes[lf - 1] == 0x0D, bytes[lf + 1] == 0x0D, bytes[lf + 2] == 0x0A { return lf + 3 }
             if lf + 2 >= bytes.count { return nil }
             index = lf
@@ -181,7 +189,7 @@ public struct HTTPRequestFramer: Sendable {
                 return .failure(.malformed("more than \(limits.maxHeaderCount) header fields (limits.max_header_count)"))
             }
             let field = UnsafeRawBufferPointer(rebasing: bytes[range])
-            guard let colon = field.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
+            guard let colon = Self.index(of: UInt8(ascii: ":"), in: field), colon > 0 else {
                 return .failure(.malformed(field.first == 0x20 || field.first == 0x09
                     ? "obsolete line folding is not accepted; send each header field on one line"
                     : "a header line has no field name and colon"))
@@ -241,19 +249,19 @@ public struct HTTPRequestFramer: Sendable {
 
     /// `METHOD SP origin-form SP HTTP/1.x`.
     static func parseRequestLine(_ line: UnsafeRawBufferPointer) -> Result<HTTPRequestHead, HTTPFramingError> {
-        guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > 0 else {
+        guard let firstSpace = Self.index(of: 0x20, in: line), firstSpace > 0 else {
             return .failure(.malformed("the request line is not 'METHOD /path HTTP/1.1'"))
         }
         for index in 0..<firstSpace where !isTokenByte(line[index]) {
             return .failure(.malformed("the method has a character a token may not have"))
         }
         let rest = UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)...])
-        guard let secondSpace = rest.firstIndex(of: 0x20), secondSpace > 0 else {
+        guard let secondSpace = Self.index(of: 0x20, in: rest), secondSpace > 0 else {
             return .failure(.malformed("the request line is not 'METHOD /path HTTP/1.1'"))
         }
         let target = UnsafeRawBufferPointer(rebasing: rest[..<secondSpace])
         let version = UnsafeRawBufferPointer(rebasing: rest[(secondSpace + 1)...])
-        guard version.count == 8, version.starts(with: "HTTP/".utf8), version[6] == UInt8(ascii: "."),
+        guard version.count == 8, Self.equals(UnsafeRawBufferPointer(rebasing: version[..<5]), "HTTP/"), version[6] == UInt8(ascii: "."),
               (0x30...0x39).contains(version[5]), (0x30...0x39).contains(version[7]) else {
             return .failure(.malformed("the request line does not end in an HTTP version such as HTTP/1.1"))
         }
@@ -266,13 +274,23 @@ public struct HTTPRequestFramer: Sendable {
         for byte in target where byte <= 0x20 || byte >= 0x7F {
             return .failure(.malformed("the request target has a character a URI may not have"))
         }
-        let query = target.firstIndex(of: UInt8(ascii: "?"))
-        let path = String(decoding: UnsafeRawBufferPointer(rebasing: target[..<(query ?? target.count)]), as: UTF8.self)
+        let query = Self.index(of: UInt8(ascii: "?"), in: target)
+        let pathBytes = UnsafeRawBufferPointer(rebasing: target[..<(query ?? target.count)])
+        // An endpoint's path is its constant: no string made (most are over 15 bytes, so not small).
+        let endpoint = Endpoint.matching(pathBytes)
         return .success(HTTPRequestHead(
-            method: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<firstSpace]), as: UTF8.self),
-            path: path,
+            method: Self.method(UnsafeRawBufferPointer(rebasing: line[..<firstSpace])),
+            path: endpoint?.path ?? String(decoding: pathBytes, as: UTF8.self), endpoint: endpoint,
             query: query.map { String(decoding: UnsafeRawBufferPointer(rebasing: target[($0 + 1)...]), as: UTF8.self) },
             isHTTP10: version[7] == UInt8(ascii: "0")))
+    }
+
+    /// The method token as a string; the daemon's own methods as constants.
+    static func method(_ bytes: UnsafeRawBufferPointer) -> String {
+        if equals(bytes, "GET") { return "GET" }
+        if equals(bytes, "POST") { return "POST" }
+        if equals(bytes, "HEAD") { return "HEAD" }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     // MARK: Chunked bodies (RFC 9112 7.1)
@@ -376,22 +394,36 @@ extension HTTPRequestFramer {
         let bytes: UnsafeRawBufferPointer
         var position = 0
 
+        /// The first CR and any LF before it are found with `memchr` (many bytes per step), not a
+        /// byte at a time: the same answer, the first of CR and LF decides.
         mutating func next() -> Result<Range<Int>, HTTPFramingError>? {
-            guard position < bytes.count else { return nil }
-            var index = position
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == 0x0D {
-                    guard index + 1 < bytes.count, bytes[index + 1] == 0x0A else { return .failure(.malformed("a bare CR")) }
-                    let line = position..<index
-                    position = index + 2
-                    return .success(line)
-                }
-                if byte == 0x0A { return .failure(.malformed("a bare LF")) }
-                index += 1
+            guard position < bytes.count, let base = bytes.baseAddress else { return nil }
+            let rest = bytes.count - position
+            guard let found = memchr(base + position, 0x0D, rest) else {
+                if memchr(base + position, 0x0A, rest) != nil { return .failure(.malformed("a bare LF")) }
+                return .failure(.malformed("a line does not end in CRLF"))
             }
-            return .failure(.malformed("a line does not end in CRLF"))
+            let index = base.distance(to: UnsafeRawPointer(found))
+            if index > position, memchr(base + position, 0x0A, index - position) != nil { return .failure(.malformed("a bare LF")) }
+            guard index + 1 < bytes.count, bytes[index + 1] == 0x0A else { return .failure(.malformed("a bare CR")) }
+            let line = position..<index
+            position = index + 2
+            return .success(line)
         }
+    }
+
+    /// Where `byte` first is in `bytes` (`memchr`: many bytes per step, where a generic
+    /// `firstIndex(of:)` takes one).
+    static func index(of byte: UInt8, in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let base = bytes.baseAddress, let found = memchr(base, Int32(byte), bytes.count) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// Whether `bytes` are exactly `text`.
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        guard let base = bytes.baseAddress else { return true }
+        return memcmp(base, text.utf8Start, bytes.count) == 0
     }
 
     /// RFC 9110 5.6.2 tchar.

@@ -6,6 +6,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
     public var method: String
     /// The request target's path, without its query (origin-form).
     public var path: String
+    /// The endpoint at `path` (api.md), or nil for any other path: found once, by the framer.
+    public var endpoint: Endpoint?
     /// The query after `?`, without it; nil when the target has none.
     public var query: String?
     /// HTTP/1.0 (true) or HTTP/1.1.
@@ -24,8 +26,17 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     public init(method: String, path: String, query: String? = nil, isHTTP10: Bool = false, keepAlive: Bool = true,
                 contentLength: Int? = nil, chunked: Bool = false, expectsContinue: Bool = false, idempotencyKey: String? = nil) {
+        self.init(method: method, path: path, endpoint: Endpoint(path: path), query: query, isHTTP10: isHTTP10,
+                  keepAlive: keepAlive, contentLength: contentLength, chunked: chunked, expectsContinue: expectsContinue,
+                  idempotencyKey: idempotencyKey)
+    }
+
+    /// The framer's: `endpoint` is already known from the path's bytes.
+    init(method: String, path: String, endpoint: Endpoint?, query: String? = nil, isHTTP10: Bool = false, keepAlive: Bool = true,
+         contentLength: Int? = nil, chunked: Bool = false, expectsContinue: Bool = false, idempotencyKey: String? = nil) {
         self.method = method
         self.path = path
+        self.endpoint = endpoint
         self.query = query
         self.isHTTP10 = isHTTP10
         self.keepAlive = keepAlive

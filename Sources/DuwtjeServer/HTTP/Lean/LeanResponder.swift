@@ -55,22 +55,21 @@ struct LeanResponder: Sendable {
         // The snapshot, not a copy of its whole configuration (every string in it retained and
         // released again, for each request).
         let snapshot = responder.state.snapshot
-        if head.path == Endpoint.events.path { return (snapshot.configuration.events.maxBodyBytes, "events.max_body_bytes") }
+        if head.endpoint == .events { return (snapshot.configuration.events.maxBodyBytes, "events.max_body_bytes") }
         return (snapshot.configuration.limits.maxBodyBytes, "limits.max_body_bytes")
     }
 
     /// The 413 for a declared length over the limit, answered before any byte of the body is read.
     func bodyTooLarge(_ head: HTTPRequestHead, started: ContinuousClock.Instant) -> Answer {
         let (limit, setting) = bodyLimit(for: head)
-        return finish(Answer(Problem.bodyTooLarge(path: head.path, limit: limit, setting: setting)), head, Endpoint(path: head.path),
-                      started)
+        return finish(Answer(Problem.bodyTooLarge(path: head.path, limit: limit, setting: setting)), head, head.endpoint, started)
     }
 
     func answer(_ head: HTTPRequestHead, body: ByteBuffer, channel: any Channel) -> Outcome {
         let started = ContinuousClock.now
         let path = head.path
-        guard let endpoint = Endpoint(path: path), responder.endpoints.contains(endpoint) else {
-            return .now(finish(Answer(.notFound(path: path)), head, Endpoint(path: path), started))
+        guard let endpoint = head.endpoint, responder.endpoints.contains(endpoint) else {
+            return .now(finish(Answer(.notFound(path: path)), head, head.endpoint, started))
         }
         guard endpoint.accepts(head.method) else {
             return .now(finish(Answer(.methodNotAllowed(path: path, method: head.method, allowed: endpoint.allowed)), head, endpoint,
