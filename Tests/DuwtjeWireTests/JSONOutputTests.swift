@@ -7,19 +7,34 @@ import Testing
 struct JSONOutputTests {
     /// The word-at-a-time check must find every byte that needs an escape wherever it sits (in a
     /// full word or in the tail) and never flag a clean byte, UTF-8 included.
-    @Test("every byte at every position: escaped exactly when JSON requires it")
+    @Test("every ASCII byte at every position, and UTF-8 around the word edges: JSONEncoder's bytes")
     func everyBytePosition() throws {
-        for byte in UInt8(0)...UInt8(255) {
+        let encoder = WireJSON.encoder()
+        for byte in UInt8(0)..<UInt8(0x80) {
             for length in [1, 7, 8, 9, 16, 17] {
                 for position in 0..<length {
                     var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
                     bytes[position] = byte
-                    let expected = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                    let found = bytes.withUnsafeBytes { JSONOutput.needsEscape($0) }
-                    #expect(found == expected, "byte \(byte) at \(position) of \(length)")
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    try expectEncoded(text, encoder, "byte \(byte) at \(position) of \(length)")
                 }
             }
         }
+        // Two-, three- and four-byte characters across each eight-byte step, beside an escape.
+        for character in ["é", "—", "🚌"] {
+            for prefix in 0..<9 {
+                let text = String(repeating: "a", count: prefix) + character + String(repeating: "b", count: 9)
+                try expectEncoded(text, encoder, "\(character) after \(prefix)")
+                try expectEncoded(text + "\"", encoder, "\(character) after \(prefix), then a quote")
+            }
+        }
+    }
+
+    private func expectEncoded(_ text: String, _ encoder: JSONEncoder, _ comment: Comment) throws {
+        var out = JSONOutput(capacity: 8)
+        out.write(string: text)
+        var buffer = out.buffer()
+        #expect(buffer.readBytes(length: buffer.readableBytes) == Array(try encoder.encode([text]).dropFirst().dropLast()), comment)
     }
 
     /// Texts longer than the area's start, with escapes at the ends, written as JSONEncoder writes them.
