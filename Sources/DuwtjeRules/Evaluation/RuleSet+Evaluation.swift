@@ -13,6 +13,8 @@ struct Facts {
     let persona: Int?
     /// The request's context values by context key index.
     let values: UnsafeMutableBufferPointer<ContextValue?>
+    /// Their elements' numbers (``ValueNumbers``), by context key index.
+    let numbers: RequestValueNumbers
     /// The request's `language` value, when the rule set has that key and the request a value for it.
     let language: ContextValue?
     let warnings: [String]
@@ -155,7 +157,7 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), values: facts.values,
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), numbers: facts.numbers,
                                        filedKeys: journey.filedKeys)
             while let position = positions.next(), consider(position) {
                 // Once the list is full, a rule without an effect then is passed by (see `consider`)
@@ -252,9 +254,14 @@ extension RuleSet {
     /// are kept in temporary storage (on the stack when small) for the length of `body` only.
     func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
                            _ body: (EvaluationRequest, Facts) -> Result) -> Result {
-        withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: contextKeys.count) { values in
+        let keyCount = contextKeys.count
+        return withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: keyCount) { values in
             values.initialize(repeating: nil)
-            let result = body(request, resolve(request, journey: position, values: values))
+            let capacity = RequestValueNumbers.capacity(for: request.context, keyCount: keyCount)
+            let result = withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
+                body(request, resolve(request, journey: position, values: values,
+                                      numbers: RequestValueNumbers(storage, keyCount: keyCount)))
+            }
             // Set back to nil (which holds nothing) by a loop the compiler specializes: `deinitialize()`
             // destroyed each element through the type's value witness, ~70 instructions a key.
             for index in values.indices { values[index] = nil }
@@ -264,7 +271,8 @@ extension RuleSet {
 
     /// The facts of `request`, its context values written into `values` (one per context key, nil).
     func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
-                 values: UnsafeMutableBufferPointer<ContextValue?>) -> Facts {
+                 values: UnsafeMutableBufferPointer<ContextValue?>, numbers: RequestValueNumbers) -> Facts {
+        var numbers = numbers
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
         var persona: Int?
@@ -280,11 +288,15 @@ extension RuleSet {
                 contextWarnings.append((key, unknown("context key", key, in: contextKeyHints)))
                 continue
             }
-            if let allowed = closedValues[index] {
-                value.forEach { element in
-                    guard case .string(let text) = element, !allowed.contains(text), let declared = closedValueHints[index] else { return }
-                    contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
+            // Each text is looked up once: its number serves the closed key's check, the index and the walk.
+            let declared = valueNumbers.declared[index]
+            let hints = closedValueHints[index]
+            numbers.record(value, key: index) { text in
+                let number = valueNumbers.number(of: text, key: index) ?? ValueNumbers.unknownText
+                if let hints, !declared.contains(number) {
+                    contextWarnings.append((key, unknown("value", text, in: hints, of: " for context key '\(key)'")))
                 }
+                return number
             }
             values[index] = value  // its last use: moved in, not copied
         }
@@ -305,7 +317,7 @@ extension RuleSet {
             if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: " in journey '\(journey.id)'")) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                values: values, language: language, warnings: [])
+                                values: values, numbers: numbers, language: language, warnings: [])
             let signalled = journey.stageWhens.indices.last { index in
                 journey.stageWhens[index].map { failure(of: $0, partial) == nil } ?? false
             }
@@ -314,7 +326,7 @@ extension RuleSet {
             source = signalled == nil ? .default : .signals
         }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
-                     values: values, language: language, warnings: warnings)
+                     values: values, numbers: numbers, language: language, warnings: warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
@@ -346,48 +358,17 @@ extension RuleSet {
         }
         // By index: a `for … in` copied each condition, retaining its name and tests.
         let context = when.context
-        for index in context.indices where !Self.holds(context[index].tests, facts.values[context[index].key]) {
-            return .context(context[index].name)
+        for index in context.indices {
+            let key = context[index].key
+            guard Self.holds(context[index].tests, facts.values[key], facts.numbers[key]) else { return .context(context[index].name) }
         }
         return nil
     }
 
-    /// Every test must hold. A missing key satisfies only `exists: false` and `not`; a list value
-    /// satisfies a positive test when any element does, and `not` when no element is excluded.
-    /// An element of the wrong type never satisfies a test.
-    static func holds(_ tests: [ValueTest], _ value: ContextValue?) -> Bool {
-        for test in tests {
-            switch test {
-            case .exists(let expected):
-                if (value != nil) != expected { return false }
-            case .not(let excluded):
-                guard let value else { continue }
-                let violated = value.contains { element in
-                    if excluded.contains(element) { return true }
-                    if let first = excluded.first, !sameType(first, element) { return true }
-                    return false
-                }
-                if violated { return false }
-            case .equals(let allowed):
-                guard let value, value.contains(where: allowed.contains) else { return false }
-            case .prefix(let prefix):
-                guard let value, value.contains(where: {
-                    if case .string(let text) = $0 { return text.hasPrefix(prefix) } else { return false }
-                }) else { return false }
-            case .range(let range):
-                guard let value, value.contains(where: {
-                    if case .number(let number) = $0 { return range.contains(number) } else { return false }
-                }) else { return false }
-            }
-        }
+    /// Every test must hold (``CompiledTest/holds(_:_:)``).
+    static func holds(_ tests: [CompiledTest], _ value: ContextValue?, _ numbers: UnsafeBufferPointer<Int32>) -> Bool {
+        for index in tests.indices where !tests[index].holds(value, numbers) { return false }
         return true
-    }
-
-    static func sameType(_ a: ContextScalar, _ b: ContextScalar) -> Bool {
-        switch (a, b) {
-        case (.string, .string), (.number, .number), (.bool, .bool): return true
-        default: return false
-        }
     }
 }
 
@@ -419,24 +400,18 @@ struct Candidates {
     var runs = Runs()
     private var onlyEffects = false
 
-    init(_ bucket: Bucket, values: UnsafeMutableBufferPointer<ContextValue?>, filedKeys: [(key: Int, values: IDTable)]) {
+    init(_ bucket: Bucket, numbers: RequestValueNumbers, filedKeys: [Int]) {
         self.bucket = bucket
         lists = bucket.all
         guard !bucket.filedNumbers.isEmpty else { return }
-        for (key, table) in filedKeys {
-            switch values[key] {
-            case .scalar(let element)?: addRun(element, in: table)
-            case .list(let elements)?: for element in elements { addRun(element, in: table) }
-            case nil: continue
+        for key in filedKeys {
+            // Unknown text and other types have negative numbers, under which nothing is filed.
+            for number in numbers[key] where number >= 0 {
+                guard let slot = bucket.slot(filedUnder: Int(number)) else { continue }
+                let run = lists.filed(at: slot)
+                runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
             }
         }
-    }
-
-    /// Adds the run of rules filed under `element`, if any.
-    private mutating func addRun(_ element: ContextScalar, in table: IDTable) {
-        guard case .string(let text) = element, let number = table[text], let slot = bucket.slot(filedUnder: number) else { return }
-        let run = lists.filed(at: slot)
-        runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
     }
 
     /// From now on hands over only the rules that can still change a full answer (the walk has
