@@ -24,15 +24,17 @@ struct RequestValueNumbers {
         for index in 0..<(2 * keyCount) { storage[index] = 0 }
     }
 
-    /// Records the numbers of key `key`'s value (each key at most once): `number(text)` for text.
-    mutating func record(_ value: ContextValue, key: Int, _ number: (String) -> Int32) {
+    /// Starts the numbers of key `key`'s value (each key at most once); ``append(_:)`` adds them in order.
+    mutating func start(key: Int) {
         storage[2 * key] = Int32(next)
-        let start = next
-        value.forEach { element in
-            if case .string(let text) = element { storage[next] = number(text) } else { storage[next] = ValueNumbers.notText }
-            next += 1
-        }
-        storage[2 * key + 1] = Int32(next - start)
+        storage[2 * key + 1] = 0
+    }
+
+    /// Adds a number to the key started last.
+    mutating func append(_ number: Int32, key: Int) {
+        storage[next] = number
+        next += 1
+        storage[2 * key + 1] += 1
     }
 
     /// The numbers of key `key`'s value, empty when the request has none.

@@ -289,14 +289,20 @@ extension RuleSet {
                 continue
             }
             // Each text is looked up once: its number serves the closed key's check, the index and the walk.
-            let declared = valueNumbers.declared[index]
-            let hints = closedValueHints[index]
-            numbers.record(value, key: index) { text in
-                let number = valueNumbers.number(of: text, key: index) ?? ValueNumbers.unknownText
-                if let hints, !declared.contains(number) {
+            numbers.start(key: index)
+            let table = valueNumbers.tables[index]
+            func number(_ element: ContextScalar) -> Int32 {
+                guard case .string(let text) = element else { return ValueNumbers.notText }
+                guard let table else { return ValueNumbers.unknownText }
+                let number = table[text].map(Int32.init) ?? ValueNumbers.unknownText
+                if let hints = closedValueHints[index], !valueNumbers.declared[index].contains(number) {
                     contextWarnings.append((key, unknown("value", text, in: hints, of: " for context key '\(key)'")))
                 }
                 return number
+            }
+            switch value {
+            case .scalar(let element): numbers.append(number(element), key: index)
+            case .list(let elements): for element in elements { numbers.append(number(element), key: index) }
             }
             values[index] = value  // its last use: moved in, not copied
         }
