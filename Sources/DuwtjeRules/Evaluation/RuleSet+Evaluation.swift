@@ -31,14 +31,16 @@ struct Facts {
 enum Failure {
     case stage
     case persona
-    case context(String)
+    /// The condition's index in the journey's ``MatchTable``.
+    case context(Int)
     case active
 
-    var name: String {
+    /// `stage`, `persona`, `context.<key>` (as the rule names the key) or `active`.
+    func name(in match: MatchTable) -> String {
         switch self {
         case .stage: return "stage"
         case .persona: return "persona"
-        case .context(let key): return "context." + key
+        case .context(let condition): return "context." + match.names[condition]
         case .active: return "active"
         }
     }
@@ -75,6 +77,11 @@ extension RuleSet {
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
+        return journey.match.withView { match in evaluate(request, facts, walk: walk, journey: journey, match: match) }
+    }
+
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
+                          match: MatchTable.View) -> Answer {
         let limit = max(0, request.limit)
         var recommendations: [Recommendation] = []
         recommendations.reserveCapacity(limit)
@@ -103,14 +110,17 @@ extension RuleSet {
             // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing
             // (but an explanation lists it).
             if explanation == nil, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
+            let failure = self.failure(at: position, of: journey, match, facts, now: request.now, checkingStageAndPersona: !indexed)
+            // A rule that fails and is not explained is passed by without being read.
+            if explanation == nil, cutBy == nil, failure != nil { return true }
             let rule = journey.rules[position]
-            let failure = self.failure(of: rule, facts, now: request.now, checkingStageAndPersona: !indexed)
             if let cut = cutBy {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name, cutBy: cut))
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name(in: journey.match),
+                                                     cutBy: cut))
                 return true
             }
             guard failure == nil else {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name))
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name(in: journey.match)))
                 return true
             }
             rank += 1
@@ -199,9 +209,12 @@ extension RuleSet {
 
     private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
         let journey = journeys[facts.journey]
+        let matching = journey.match.withView { match in
+            journey.rules.indices.filter { failure(at: $0, of: journey, match, facts, now: request.now) == nil }
+        }
         var listings: [NudgeListing] = []
         var rank = 0
-        for rule in journey.rules where failure(of: rule, facts, now: request.now) == nil {
+        for rule in matching.lazy.map({ journey.rules[$0] }) {
             rank += 1
             var offered: [(CompiledNudge, String?)] = []
             if rule.variants.isEmpty {
@@ -324,8 +337,10 @@ extension RuleSet {
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
                                 values: values, numbers: numbers, language: language, warnings: [])
-            let signalled = journey.stageWhens.indices.last { index in
-                journey.stageWhens[index].map { failure(of: $0, partial) == nil } ?? false
+            let signalled = journey.match.withView { match in
+                journey.stageWhens.indices.last { index in
+                    journey.stageWhens[index].map { failure(of: $0, match, partial) == nil } ?? false
+                }
             }
             stage = signalled ?? 0
             stageName = journey.stageIDs[stage ?? 0]
@@ -346,36 +361,33 @@ extension RuleSet {
 
     // MARK: - Matching
 
-    func failure(of rule: CompiledRule, _ facts: Facts, now: Date, checkingStageAndPersona: Bool = true) -> Failure? {
-        if let failure = failure(of: rule.when, facts, checkingStageAndPersona: checkingStageAndPersona) { return failure }
-        if let from = rule.from, now < from { return .active }
-        if let until = rule.until, now >= until { return .active }
+    /// Why the rule at `position` of `journey` does not match, or nil.
+    func failure(at position: Int, of journey: CompiledJourney, _ match: MatchTable.View, _ facts: Facts, now: Date,
+                 checkingStageAndPersona: Bool = true) -> Failure? {
+        if checkingStageAndPersona, let failure = stageOrPersonaFailure(of: journey.rules[position].when, facts) { return failure }
+        let rule = match.rules[position]
+        if let condition = match.failedCondition(rule.conditionStart, rule.conditionEnd, facts) { return .context(condition) }
+        // NaN (no bound) compares false.
+        let time = now.timeIntervalSinceReferenceDate
+        if time < rule.from || time >= rule.until { return .active }
         return nil
     }
 
-    func failure(of when: CompiledWhen, _ facts: Facts, checkingStageAndPersona: Bool = true) -> Failure? {
-        if checkingStageAndPersona {
-            if let stages = when.stages {
-                guard let stage = facts.stage, stages[stage] else { return .stage }
-            }
-            if let personas = when.personas {
-                guard let persona = facts.persona, personas[persona] else { return .persona }
-            }
+    func failure(of when: CompiledWhen, _ match: MatchTable.View, _ facts: Facts) -> Failure? {
+        if let failure = stageOrPersonaFailure(of: when, facts) { return failure }
+        return match.failedCondition(when.conditions.lowerBound, when.conditions.upperBound, facts).map(Failure.context)
+    }
+
+    func stageOrPersonaFailure(of when: CompiledWhen, _ facts: Facts) -> Failure? {
+        if let stages = when.stages {
+            guard let stage = facts.stage, stages[stage] else { return .stage }
         }
-        // By index: a `for … in` copied each condition, retaining its name and tests.
-        let context = when.context
-        for index in context.indices {
-            let key = context[index].key
-            guard Self.holds(context[index].tests, facts.values[key], facts.numbers[key]) else { return .context(context[index].name) }
+        if let personas = when.personas {
+            guard let persona = facts.persona, personas[persona] else { return .persona }
         }
         return nil
     }
 
-    /// Every test must hold (``CompiledTest/holds(_:_:)``).
-    static func holds(_ tests: [CompiledTest], _ value: ContextValue?, _ numbers: UnsafeBufferPointer<Int32>) -> Bool {
-        for index in tests.indices where !tests[index].holds(value, numbers) { return false }
-        return true
-    }
 }
 
 /// The answer of `POST /v1/nudges`.

@@ -182,18 +182,13 @@ final class CompiledContent: Sendable {
     }
 }
 
-struct CompiledCondition: Sendable {
-    let key: Int
-    let name: String
-    let tests: [CompiledTest]
-}
-
 struct CompiledWhen: Sendable {
     /// Allowed stage indices, or nil for any stage.
     let stages: [Bool]?
     /// Allowed persona indices, or nil for any persona (or none).
     let personas: [Bool]?
-    let context: [CompiledCondition]
+    /// The context conditions, in the journey's ``CompiledJourney/match``.
+    let conditions: Range<Int32>
 }
 
 enum CompiledItem: Sendable {
@@ -360,6 +355,8 @@ final class CompiledJourney: Sendable {
     let fallback: [Int]
     /// The journey's rules in rank order.
     let rules: [CompiledRule]
+    /// Their context conditions and active windows (and the stage signals' conditions), as the walk reads them.
+    let match: MatchTable
     /// `nudgeAtOrAfter[i]`: whether any rule ranked at `i` or below may serve a nudge.
     let nudgeAtOrAfter: [Bool]
     /// `effectOnceFull[i]`: whether the rule at `i` may still change an answer whose list is full
@@ -375,7 +372,7 @@ final class CompiledJourney: Sendable {
     let filedKeys: [Int]
 
     init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
+         fallback: [Int], rules: [CompiledRule], match: MatchTable, nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
          filedKeys: [Int]) {
         self.id = id
         self.stageIDs = stageIDs
@@ -386,6 +383,7 @@ final class CompiledJourney: Sendable {
         self.stageFallbacks = stageFallbacks
         self.fallback = fallback
         self.rules = rules
+        self.match = match
         self.nudgeAtOrAfter = nudgeAtOrAfter
         self.effectOnceFull = rules.map(\.hasEffectOnceFull)
         self.buckets = buckets
@@ -413,7 +411,13 @@ struct Compiler {
     func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], personaCount: Int) -> CompiledJourney {
         var stageIndex: [String: Int] = [:]
         for (index, stage) in journey.stages.enumerated() { stageIndex[stage.id] = index }
-        let ranked = rules.sorted { $0.ranks(before: $1) }.map { self.rule($0, stageIndex: stageIndex, stageCount: journey.stages.count) }
+        var match = MatchTable()
+        let stageWhens = journey.stages.map { stage in
+            stage.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count, match: &match) }
+        }
+        let ranked = rules.sorted { $0.ranks(before: $1) }.map {
+            self.rule($0, stageIndex: stageIndex, stageCount: journey.stages.count, match: &match)
+        }
         var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
             nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
@@ -423,7 +427,7 @@ struct Compiler {
         var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (journey.stages.count + 1) * personaSlots)
         var filedKeys = Set<Int>()
         for (position, rule) in ranked.enumerated() {
-            let discriminator = self.discriminator(rule.when)
+            let discriminator = match.discriminator(rule.when.conditions)
             for stageSlot in 0...journey.stages.count {
                 if let stages = rule.when.stages, stageSlot == journey.stages.count || !stages[stageSlot] { continue }
                 for personaSlot in 0..<personaSlots {
@@ -440,29 +444,15 @@ struct Compiler {
         }
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
-            stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
+            stageWhens: stageWhens,
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
+            rules: ranked, match: match, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
             personaSlots: personaSlots,
             filedKeys: filedKeys.sorted())
     }
 
-    /// A context condition that requires one of a few text values: the rule need only be looked at
-    /// for requests carrying one of them. The condition with the fewest values is chosen.
-    func discriminator(_ when: CompiledWhen) -> (Int, [Int32])? {
-        var best: (Int, [Int32])?
-        for condition in when.context {
-            for test in condition.tests {
-                guard case .equalsNumbers(let numbers) = test else { continue }
-                if let current = best, current.1.count <= numbers.count { continue }
-                best = (condition.key, numbers)
-            }
-        }
-        return best
-    }
-
-    func when(for condition: Condition, stageIndex: [String: Int], stageCount: Int) -> CompiledWhen {
+    func when(for condition: Condition, stageIndex: [String: Int], stageCount: Int, match: inout MatchTable) -> CompiledWhen {
         var stages: [Bool]?
         if let ids = condition.stages {
             var allowed = [Bool](repeating: false, count: stageCount)
@@ -475,11 +465,10 @@ struct Compiler {
             for id in ids { if let index = personaIndex[id.value] { allowed[index] = true } }
             personas = allowed
         }
-        let context = condition.context.compactMap { condition -> CompiledCondition? in
-            guard let key = contextKeyIndex[condition.key] else { return nil }
-            return CompiledCondition(key: key, name: condition.key, tests: condition.tests.map { valueNumbers.compile($0, key: key) })
+        let context = condition.context.compactMap { condition -> (key: Int, name: String, tests: [ValueTest])? in
+            contextKeyIndex[condition.key].map { ($0, condition.key, condition.tests) }
         }
-        return CompiledWhen(stages: stages, personas: personas, context: context)
+        return CompiledWhen(stages: stages, personas: personas, conditions: match.addConditions(context, numbering: valueNumbers))
     }
 
     func items(_ items: [RecommendItem]) -> [CompiledItem] {
@@ -497,7 +486,7 @@ struct Compiler {
         nudge.map { CompiledNudge(id: $0.id, message: $0.message, cta: $0.cta, alternative: $0.alternative, cap: $0.cap) }
     }
 
-    func rule(_ rule: RuleDefinition, stageIndex: [String: Int], stageCount: Int) -> CompiledRule {
+    func rule(_ rule: RuleDefinition, stageIndex: [String: Int], stageCount: Int, match: inout MatchTable) -> CompiledRule {
         let variants = rule.variants.map { variant -> CompiledVariant in
             let nudge: CompiledNudge??
             switch variant.nudge {
@@ -510,9 +499,12 @@ struct Compiler {
         }
         let compiledNudge = nudge(rule.nudge)
         let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
+        let when = when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount, match: &match)
+        let from = rule.active?.from?.resolved(in: timeZone)
+        let until = rule.active?.until?.resolved(in: timeZone)
+        match.addRule(conditions: when.conditions, from: from, until: until)
         return CompiledRule(
-            id: rule.id, when: when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount),
-            from: rule.active?.from?.resolved(in: timeZone), until: rule.active?.until?.resolved(in: timeZone),
+            id: rule.id, when: when, from: from, until: until,
             recommend: items(rule.recommend), why: rule.why ?? rule.description, nudge: compiledNudge,
             exclusive: rule.exclusive, variants: variants, mayNudge: mayNudge)
     }

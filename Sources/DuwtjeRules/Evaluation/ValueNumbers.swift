@@ -59,23 +59,8 @@ struct ValueNumbers: Sendable {
         tables[key]?[text].map(Int32.init)
     }
 
-    /// `test` with its text values replaced by their numbers, where it compares only text.
-    func compile(_ test: ValueTest, key: Int) -> CompiledTest {
-        switch test {
-        case .equals(let values):
-            guard let numbers = numbers(of: values, key: key) else { return .other(test) }
-            return .equalsNumbers(numbers)
-        case .not(let values):
-            // `not` with no values holds for anything, which `.other` keeps (it checks no types).
-            guard !values.isEmpty, let numbers = numbers(of: values, key: key) else { return .other(test) }
-            return .notNumbers(numbers)
-        case .prefix, .range, .exists:
-            return .other(test)
-        }
-    }
-
     /// The numbers of `values` when every one is text, else nil.
-    private func numbers(of values: [ContextScalar], key: Int) -> [Int32]? {
+    func numbers(of values: [ContextScalar], key: Int) -> [Int32]? {
         var numbers: [Int32] = []
         numbers.reserveCapacity(values.count)
         for value in values {
