@@ -6,9 +6,10 @@ public import Foundation
 ///
 /// The walk consults a dozen rules per request, and most of them fail. Reading them from the rules
 /// themselves (``CompiledRule``, a class with arrays of enums holding strings) retained and released
-/// each array and enum payload on the way, and touched a rule's scattered allocations: at 100,000
-/// rules those were cache misses that made an evaluation five times as slow as at 100. Here a rule
-/// that fails costs a few loads from arrays the walk reads through pointers (``View``).
+/// each array and enum payload on the way and touched each rule's own allocations, scattered over
+/// the heap (cache misses, which grow with the rule set). Here a rule that fails costs a few loads
+/// from five arrays per journey, read through pointers (``View``); the rule itself is read only
+/// when it matches.
 struct MatchTable: Sendable {
     /// A rule in rank order: `conditions[conditionStart ..< conditionEnd]` must all hold, and the
     /// time must be in `from ..< until` (seconds since the reference date; NaN for no bound, which

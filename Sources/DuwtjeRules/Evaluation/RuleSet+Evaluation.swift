@@ -306,8 +306,7 @@ extension RuleSet {
             let table = valueNumbers.tables[index]
             func number(_ element: ContextScalar) -> Int32 {
                 guard case .string(let text) = element else { return ValueNumbers.notText }
-                guard let table else { return ValueNumbers.unknownText }
-                let number = table[text].map(Int32.init) ?? ValueNumbers.unknownText
+                let number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
                 if let hints = closedValueHints[index], !valueNumbers.declared[index].contains(number) {
                     contextWarnings.append((key, unknown("value", text, in: hints, of: " for context key '\(key)'")))
                 }
@@ -387,7 +386,6 @@ extension RuleSet {
         }
         return nil
     }
-
 }
 
 /// The answer of `POST /v1/nudges`.
