@@ -145,14 +145,15 @@ struct MatchTable: Sendable {
             while index < Int(condition.testEnd) {
                 let test = tests[index]
                 index += 1
-                let own = numbers[Int(test.start)..<Int(test.end)]
                 switch test.kind {
                 case .equals:
                     // A missing key has no numbers; neither unknown text nor another type has one allowed.
-                    guard requested.contains(where: own.contains) else { return false }
+                    let allowed = numbers[Int(test.start)..<Int(test.end)]
+                    guard requested.contains(where: allowed.contains) else { return false }
                 case .not:
                     // An element of another type than the (text) excluded values is excluded too.
-                    if requested.contains(where: { $0 == ValueNumbers.notText || own.contains($0) }) { return false }
+                    let excluded = numbers[Int(test.start)..<Int(test.end)]
+                    if requested.contains(where: { $0 == ValueNumbers.notText || excluded.contains($0) }) { return false }
                 case .other:
                     guard MatchTable.holds(others[Int(test.start)], facts.values[key]) else { return false }
                 }
