@@ -83,6 +83,10 @@ struct EngineTests {
         // Wrong types make a condition false, never an error.
         #expect(try matched(["visits": Self.text("4"), "process": Self.number(1), "ingelogd": Self.text("true")]) == ["not", "absent"])
         #expect(try matched(["ingelogd": .scalar(.bool(true))]) == ["not", "absent", "flag"])
+        // `not` with text excludes an element of another type; text no rule names matches no `equals`.
+        #expect(try matched(["channel": .scalar(.number(1))]) == ["absent"])
+        #expect(try matched(["channel": .list([.string("nergens"), .string("app")]), "process": Self.text("nergens")])
+            == ["anyof", "not", "absent"])
     }
 
     @Test("the explanation names, for a miss, the first condition that failed")

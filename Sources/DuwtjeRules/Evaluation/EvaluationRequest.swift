@@ -13,6 +13,14 @@ public enum ContextValue: Sendable, Hashable {
         }
     }
 
+    /// How many elements it has: one for a scalar.
+    var count: Int {
+        switch self {
+        case .scalar: return 1
+        case .list(let values): return values.count
+        }
+    }
+
     /// Whether any element satisfies `predicate`, without building an array for a scalar.
     func contains(where predicate: (ContextScalar) -> Bool) -> Bool {
         switch self {

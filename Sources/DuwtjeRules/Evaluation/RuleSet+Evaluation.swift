@@ -13,6 +13,8 @@ struct Facts {
     let persona: Int?
     /// The request's context values by context key index.
     let values: UnsafeMutableBufferPointer<ContextValue?>
+    /// Their elements' numbers (``ValueNumbers``), by context key index.
+    let numbers: RequestValueNumbers
     /// The request's `language` value, when the rule set has that key and the request a value for it.
     let language: ContextValue?
     let warnings: [String]
@@ -29,14 +31,16 @@ struct Facts {
 enum Failure {
     case stage
     case persona
-    case context(String)
+    /// The condition's index in the journey's ``MatchTable``.
+    case context(Int)
     case active
 
-    var name: String {
+    /// `stage`, `persona`, `context.<key>` (as the rule names the key) or `active`.
+    func name(in match: MatchTable) -> String {
         switch self {
         case .stage: return "stage"
         case .persona: return "persona"
-        case .context(let key): return "context." + key
+        case .context(let condition): return "context." + match.names[condition]
         case .active: return "active"
         }
     }
@@ -73,6 +77,11 @@ extension RuleSet {
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
+        return journey.match.withView { match in evaluate(request, facts, walk: walk, journey: journey, match: match) }
+    }
+
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
+                          match: MatchTable.View) -> Answer {
         let limit = max(0, request.limit)
         var recommendations: [Recommendation] = []
         recommendations.reserveCapacity(limit)
@@ -101,14 +110,17 @@ extension RuleSet {
             // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing
             // (but an explanation lists it).
             if explanation == nil, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
+            let failure = self.failure(at: position, of: journey, match, facts, now: request.now, checkingStageAndPersona: !indexed)
+            // A rule that fails and is not explained is passed by without being read.
+            if explanation == nil, cutBy == nil, failure != nil { return true }
             let rule = journey.rules[position]
-            let failure = self.failure(of: rule, facts, now: request.now, checkingStageAndPersona: !indexed)
             if let cut = cutBy {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name, cutBy: cut))
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name(in: journey.match),
+                                                     cutBy: cut))
                 return true
             }
             guard failure == nil else {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name))
+                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name(in: journey.match)))
                 return true
             }
             rank += 1
@@ -155,7 +167,7 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), values: facts.values,
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), numbers: facts.numbers,
                                        filedKeys: journey.filedKeys)
             while let position = positions.next(), consider(position) {
                 // Once the list is full, a rule without an effect then is passed by (see `consider`)
@@ -197,9 +209,12 @@ extension RuleSet {
 
     private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
         let journey = journeys[facts.journey]
+        let matching = journey.match.withView { match in
+            journey.rules.indices.filter { failure(at: $0, of: journey, match, facts, now: request.now) == nil }
+        }
         var listings: [NudgeListing] = []
         var rank = 0
-        for rule in journey.rules where failure(of: rule, facts, now: request.now) == nil {
+        for rule in matching.lazy.map({ journey.rules[$0] }) {
             rank += 1
             var offered: [(CompiledNudge, String?)] = []
             if rule.variants.isEmpty {
@@ -252,9 +267,14 @@ extension RuleSet {
     /// are kept in temporary storage (on the stack when small) for the length of `body` only.
     func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
                            _ body: (EvaluationRequest, Facts) -> Result) -> Result {
-        withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: contextKeys.count) { values in
+        let keyCount = contextKeys.count
+        return withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: keyCount) { values in
             values.initialize(repeating: nil)
-            let result = body(request, resolve(request, journey: position, values: values))
+            let capacity = RequestValueNumbers.capacity(for: request.context, keyCount: keyCount)
+            let result = withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
+                body(request, resolve(request, journey: position, values: values,
+                                      numbers: RequestValueNumbers(storage, keyCount: keyCount)))
+            }
             // Set back to nil (which holds nothing) by a loop the compiler specializes: `deinitialize()`
             // destroyed each element through the type's value witness, ~70 instructions a key.
             for index in values.indices { values[index] = nil }
@@ -264,7 +284,8 @@ extension RuleSet {
 
     /// The facts of `request`, its context values written into `values` (one per context key, nil).
     func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
-                 values: UnsafeMutableBufferPointer<ContextValue?>) -> Facts {
+                 values: UnsafeMutableBufferPointer<ContextValue?>, numbers: RequestValueNumbers) -> Facts {
+        var numbers = numbers
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
         var persona: Int?
@@ -280,11 +301,20 @@ extension RuleSet {
                 contextWarnings.append((key, unknown("context key", key, in: contextKeyHints)))
                 continue
             }
-            if let allowed = closedValues[index] {
-                value.forEach { element in
-                    guard case .string(let text) = element, !allowed.contains(text), let declared = closedValueHints[index] else { return }
-                    contextWarnings.append((key, unknown("value", text, in: declared, of: " for context key '\(key)'")))
+            // Each text is looked up once: its number serves the closed key's check, the index and the walk.
+            numbers.start(key: index)
+            let table = valueNumbers.tables[index]
+            func number(_ element: ContextScalar) -> Int32 {
+                guard case .string(let text) = element else { return ValueNumbers.notText }
+                let number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
+                if let hints = closedValueHints[index], !valueNumbers.declared[index].contains(number) {
+                    contextWarnings.append((key, unknown("value", text, in: hints, of: " for context key '\(key)'")))
                 }
+                return number
+            }
+            switch value {
+            case .scalar(let element): numbers.append(number(element), key: index)
+            case .list(let elements): for element in elements { numbers.append(number(element), key: index) }
             }
             values[index] = value  // its last use: moved in, not copied
         }
@@ -305,16 +335,18 @@ extension RuleSet {
             if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: " in journey '\(journey.id)'")) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                values: values, language: language, warnings: [])
-            let signalled = journey.stageWhens.indices.last { index in
-                journey.stageWhens[index].map { failure(of: $0, partial) == nil } ?? false
+                                values: values, numbers: numbers, language: language, warnings: [])
+            let signalled = journey.match.withView { match in
+                journey.stageWhens.indices.last { index in
+                    journey.stageWhens[index].map { failure(of: $0, match, partial) == nil } ?? false
+                }
             }
             stage = signalled ?? 0
             stageName = journey.stageIDs[stage ?? 0]
             source = signalled == nil ? .default : .signals
         }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
-                     values: values, language: language, warnings: warnings)
+                     values: values, numbers: numbers, language: language, warnings: warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
@@ -328,66 +360,31 @@ extension RuleSet {
 
     // MARK: - Matching
 
-    func failure(of rule: CompiledRule, _ facts: Facts, now: Date, checkingStageAndPersona: Bool = true) -> Failure? {
-        if let failure = failure(of: rule.when, facts, checkingStageAndPersona: checkingStageAndPersona) { return failure }
-        if let from = rule.from, now < from { return .active }
-        if let until = rule.until, now >= until { return .active }
+    /// Why the rule at `position` of `journey` does not match, or nil.
+    func failure(at position: Int, of journey: CompiledJourney, _ match: MatchTable.View, _ facts: Facts, now: Date,
+                 checkingStageAndPersona: Bool = true) -> Failure? {
+        if checkingStageAndPersona, let failure = stageOrPersonaFailure(of: journey.rules[position].when, facts) { return failure }
+        let rule = match.rules[position]
+        if let condition = match.failedCondition(rule.conditionStart, rule.conditionEnd, facts) { return .context(condition) }
+        // NaN (no bound) compares false.
+        let time = now.timeIntervalSinceReferenceDate
+        if time < rule.from || time >= rule.until { return .active }
         return nil
     }
 
-    func failure(of when: CompiledWhen, _ facts: Facts, checkingStageAndPersona: Bool = true) -> Failure? {
-        if checkingStageAndPersona {
-            if let stages = when.stages {
-                guard let stage = facts.stage, stages[stage] else { return .stage }
-            }
-            if let personas = when.personas {
-                guard let persona = facts.persona, personas[persona] else { return .persona }
-            }
+    func failure(of when: CompiledWhen, _ match: MatchTable.View, _ facts: Facts) -> Failure? {
+        if let failure = stageOrPersonaFailure(of: when, facts) { return failure }
+        return match.failedCondition(when.conditions.lowerBound, when.conditions.upperBound, facts).map(Failure.context)
+    }
+
+    func stageOrPersonaFailure(of when: CompiledWhen, _ facts: Facts) -> Failure? {
+        if let stages = when.stages {
+            guard let stage = facts.stage, stages[stage] else { return .stage }
         }
-        // By index: a `for … in` copied each condition, retaining its name and tests.
-        let context = when.context
-        for index in context.indices where !Self.holds(context[index].tests, facts.values[context[index].key]) {
-            return .context(context[index].name)
+        if let personas = when.personas {
+            guard let persona = facts.persona, personas[persona] else { return .persona }
         }
         return nil
-    }
-
-    /// Every test must hold. A missing key satisfies only `exists: false` and `not`; a list value
-    /// satisfies a positive test when any element does, and `not` when no element is excluded.
-    /// An element of the wrong type never satisfies a test.
-    static func holds(_ tests: [ValueTest], _ value: ContextValue?) -> Bool {
-        for test in tests {
-            switch test {
-            case .exists(let expected):
-                if (value != nil) != expected { return false }
-            case .not(let excluded):
-                guard let value else { continue }
-                let violated = value.contains { element in
-                    if excluded.contains(element) { return true }
-                    if let first = excluded.first, !sameType(first, element) { return true }
-                    return false
-                }
-                if violated { return false }
-            case .equals(let allowed):
-                guard let value, value.contains(where: allowed.contains) else { return false }
-            case .prefix(let prefix):
-                guard let value, value.contains(where: {
-                    if case .string(let text) = $0 { return text.hasPrefix(prefix) } else { return false }
-                }) else { return false }
-            case .range(let range):
-                guard let value, value.contains(where: {
-                    if case .number(let number) = $0 { return range.contains(number) } else { return false }
-                }) else { return false }
-            }
-        }
-        return true
-    }
-
-    static func sameType(_ a: ContextScalar, _ b: ContextScalar) -> Bool {
-        switch (a, b) {
-        case (.string, .string), (.number, .number), (.bool, .bool): return true
-        default: return false
-        }
     }
 }
 
@@ -419,24 +416,18 @@ struct Candidates {
     var runs = Runs()
     private var onlyEffects = false
 
-    init(_ bucket: Bucket, values: UnsafeMutableBufferPointer<ContextValue?>, filedKeys: [(key: Int, values: IDTable)]) {
+    init(_ bucket: Bucket, numbers: RequestValueNumbers, filedKeys: [Int]) {
         self.bucket = bucket
         lists = bucket.all
         guard !bucket.filedNumbers.isEmpty else { return }
-        for (key, table) in filedKeys {
-            switch values[key] {
-            case .scalar(let element)?: addRun(element, in: table)
-            case .list(let elements)?: for element in elements { addRun(element, in: table) }
-            case nil: continue
+        for key in filedKeys {
+            // Unknown text and other types have negative numbers, under which nothing is filed.
+            for number in numbers[key] where number >= 0 {
+                guard let slot = bucket.slot(filedUnder: Int(number)) else { continue }
+                let run = lists.filed(at: slot)
+                runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
             }
         }
-    }
-
-    /// Adds the run of rules filed under `element`, if any.
-    private mutating func addRun(_ element: ContextScalar, in table: IDTable) {
-        guard case .string(let text) = element, let number = table[text], let slot = bucket.slot(filedUnder: number) else { return }
-        let run = lists.filed(at: slot)
-        runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
     }
 
     /// From now on hands over only the rules that can still change a full answer (the walk has

@@ -15,8 +15,9 @@ public final class RuleSet: Sendable {
     let personaIndex: IDTable
     let contextKeyIndex: IDTable
     let contextKeys: [ContextKeyDefinition]
-    /// Each closed context key's values (nil for open keys), to check request values fast.
-    let closedValues: [IDTable?]
+    /// The numbers of the text values conditions compare with and of closed keys' declared values:
+    /// what a request's values are looked up in, once.
+    let valueNumbers: ValueNumbers
     /// What "did you mean" hints for unknown personas, context keys and (by key) values are chosen from.
     let personaHints: Suggestions.Vocabulary
     let contextKeyHints: Suggestions.Vocabulary
@@ -49,7 +50,7 @@ public final class RuleSet: Sendable {
         self.personaIndex = tables.personaIndex
         self.contextKeyIndex = tables.contextKeyIndex
         self.contextKeys = definition.contextKeys
-        self.closedValues = tables.closedValues
+        self.valueNumbers = tables.valueNumbers
         self.personaHints = tables.personaHints
         self.contextKeyHints = tables.contextKeyHints
         self.closedValueHints = tables.closedValueHints
@@ -69,7 +70,7 @@ struct SharedTables: Sendable {
     let timeZone: TimeZone
     let personaIndex: IDTable
     let contextKeyIndex: IDTable
-    let closedValues: [IDTable?]
+    let valueNumbers: ValueNumbers
     let personaHints: Suggestions.Vocabulary
     let contextKeyHints: Suggestions.Vocabulary
     let closedValueHints: [Suggestions.Vocabulary?]
@@ -89,9 +90,8 @@ struct SharedTables: Sendable {
         for (index, item) in definition.content.enumerated() { contentIndex[item.id] = index }
         self.personaIndex = IDTable(personaIndex)
         self.contextKeyIndex = IDTable(contextKeyIndex)
-        self.closedValues = definition.contextKeys.map { key in
-            if case .closed(let values) = key.kind { IDTable(values) } else { nil }
-        }
+        let valueNumbers = ValueNumbers(definition, contextKeyIndex: contextKeyIndex)
+        self.valueNumbers = valueNumbers
         self.personaHints = Suggestions.Vocabulary(personaIndex.keys)
         self.contextKeyHints = Suggestions.Vocabulary(contextKeyIndex.keys)
         self.closedValueHints = definition.contextKeys.map { key in
@@ -106,7 +106,7 @@ struct SharedTables: Sendable {
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
         self.compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
                                  content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
-                                 catalogue: ContentIndex(definition.content))
+                                 catalogue: ContentIndex(definition.content), valueNumbers: valueNumbers)
         self.personaCount = definition.personas.count
     }
 
@@ -182,18 +182,13 @@ final class CompiledContent: Sendable {
     }
 }
 
-struct CompiledCondition: Sendable {
-    let key: Int
-    let name: String
-    let tests: [ValueTest]
-}
-
 struct CompiledWhen: Sendable {
     /// Allowed stage indices, or nil for any stage.
     let stages: [Bool]?
     /// Allowed persona indices, or nil for any persona (or none).
     let personas: [Bool]?
-    let context: [CompiledCondition]
+    /// The context conditions, in the journey's ``CompiledJourney/match``.
+    let conditions: Range<Int32>
 }
 
 enum CompiledItem: Sendable {
@@ -285,8 +280,7 @@ final class Bucket: Sendable {
     /// those, instead of handing over and passing by each rule that can do nothing any more.
     let all: Lists
     let effects: Lists
-    /// The numbers (in ``CompiledJourney/filedValues``) of the values rules are filed under here,
-    /// ascending. Sorted and searched by halving: a bucket holds a few values, and hashing even an
+    /// The numbers (``ValueNumbers``) of the values rules are filed under here, ascending. Sorted and searched by halving: a bucket holds a few values, and hashing even an
     /// integer cost more.
     let filedNumbers: [Int32]
 
@@ -361,6 +355,8 @@ final class CompiledJourney: Sendable {
     let fallback: [Int]
     /// The journey's rules in rank order.
     let rules: [CompiledRule]
+    /// Their context conditions and active windows (and the stage signals' conditions), as the walk reads them.
+    let match: MatchTable
     /// `nudgeAtOrAfter[i]`: whether any rule ranked at `i` or below may serve a nudge.
     let nudgeAtOrAfter: [Bool]
     /// `effectOnceFull[i]`: whether the rule at `i` may still change an answer whose list is full
@@ -371,25 +367,23 @@ final class CompiledJourney: Sendable {
     /// stage slot stand for "none or unknown".
     let buckets: [Bucket]
     let personaSlots: Int
-    /// Per context key, the values rules of this journey are filed under in ``buckets`` (numbered
-    /// across keys, so one number names a key and a value); nil for a key no rule is filed under.
-    let filedValues: [IDTable?]
-    /// The keys of `filedValues` that have a table, with it: what a request's values are looked up in.
-    let filedKeys: [(key: Int, values: IDTable)]
+    /// The context keys rules of this journey are filed under in ``buckets`` (by the numbers of their
+    /// values, ``ValueNumbers``), ascending: the keys whose request values the index looks at.
+    let filedKeys: [Int]
 
     init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
-         filedValues: [IDTable?]) {
+         fallback: [Int], rules: [CompiledRule], match: MatchTable, nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
+         filedKeys: [Int]) {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = IDTable(stageIndex)
         self.stageHints = Suggestions.Vocabulary(stageIDs)
-        self.filedValues = filedValues
-        self.filedKeys = filedValues.indices.compactMap { key in filedValues[key].map { (key, $0) } }
+        self.filedKeys = filedKeys
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
         self.fallback = fallback
         self.rules = rules
+        self.match = match
         self.nudgeAtOrAfter = nudgeAtOrAfter
         self.effectOnceFull = rules.map(\.hasEffectOnceFull)
         self.buckets = buckets
@@ -412,11 +406,18 @@ struct Compiler {
     let contextKeys: [ContextKeyDefinition]
     let timeZone: TimeZone
     let catalogue: ContentIndex
+    let valueNumbers: ValueNumbers
 
     func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], personaCount: Int) -> CompiledJourney {
         var stageIndex: [String: Int] = [:]
         for (index, stage) in journey.stages.enumerated() { stageIndex[stage.id] = index }
-        let ranked = rules.sorted { $0.ranks(before: $1) }.map { self.rule($0, stageIndex: stageIndex, stageCount: journey.stages.count) }
+        var match = MatchTable()
+        let stageWhens = journey.stages.map { stage in
+            stage.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count, match: &match) }
+        }
+        let ranked = rules.sorted { $0.ranks(before: $1) }.map {
+            self.rule($0, stageIndex: stageIndex, stageCount: journey.stages.count, match: &match)
+        }
         var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
             nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
@@ -424,25 +425,17 @@ struct Compiler {
         let effect = ranked.map(\.hasEffectOnceFull)
         let personaSlots = personaCount + 1
         var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (journey.stages.count + 1) * personaSlots)
-        // Value numbers across keys: key → value → number.
-        var filed = [[String: Int]](repeating: [:], count: contextKeys.count)
-        var filedCount = 0
+        var filedKeys = Set<Int>()
         for (position, rule) in ranked.enumerated() {
-            let discriminator = self.discriminator(rule.when)
+            let discriminator = match.discriminator(rule.when.conditions)
             for stageSlot in 0...journey.stages.count {
                 if let stages = rule.when.stages, stageSlot == journey.stages.count || !stages[stageSlot] { continue }
                 for personaSlot in 0..<personaSlots {
                     if let personas = rule.when.personas, personaSlot == 0 || !personas[personaSlot - 1] { continue }
                     let slot = stageSlot * personaSlots + personaSlot
-                    if let (key, values) = discriminator {
-                        for value in values {
-                            let number = filed[key][value] ?? filedCount
-                            if number == filedCount {
-                                filed[key][value] = number
-                                filedCount += 1
-                            }
-                            buckets[slot].file(position, under: number)
-                        }
+                    if let (key, numbers) = discriminator {
+                        filedKeys.insert(key)
+                        for number in numbers { buckets[slot].file(position, under: Int(number)) }
                     } else {
                         buckets[slot].general.append(Int32(position))
                     }
@@ -451,29 +444,15 @@ struct Compiler {
         }
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
-            stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
+            stageWhens: stageWhens,
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
+            rules: ranked, match: match, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
             personaSlots: personaSlots,
-            filedValues: filed.map { $0.isEmpty ? nil : IDTable($0) })
+            filedKeys: filedKeys.sorted())
     }
 
-    /// A context condition that requires one of a few text values: the rule need only be looked at
-    /// for requests carrying one of them. The condition with the fewest values is chosen.
-    func discriminator(_ when: CompiledWhen) -> (Int, [String])? {
-        var best: (Int, [String])?
-        for condition in when.context {
-            for test in condition.tests {
-                guard let strings = test.textValues else { continue }
-                if let current = best, current.1.count <= strings.count { continue }
-                best = (condition.key, strings)
-            }
-        }
-        return best
-    }
-
-    func when(for condition: Condition, stageIndex: [String: Int], stageCount: Int) -> CompiledWhen {
+    func when(for condition: Condition, stageIndex: [String: Int], stageCount: Int, match: inout MatchTable) -> CompiledWhen {
         var stages: [Bool]?
         if let ids = condition.stages {
             var allowed = [Bool](repeating: false, count: stageCount)
@@ -486,11 +465,10 @@ struct Compiler {
             for id in ids { if let index = personaIndex[id.value] { allowed[index] = true } }
             personas = allowed
         }
-        let context = condition.context.compactMap { condition -> CompiledCondition? in
-            guard let key = contextKeyIndex[condition.key] else { return nil }
-            return CompiledCondition(key: key, name: condition.key, tests: condition.tests)
+        let context = condition.context.compactMap { condition -> (key: Int, name: String, tests: [ValueTest])? in
+            contextKeyIndex[condition.key].map { ($0, condition.key, condition.tests) }
         }
-        return CompiledWhen(stages: stages, personas: personas, context: context)
+        return CompiledWhen(stages: stages, personas: personas, conditions: match.addConditions(context, numbering: valueNumbers))
     }
 
     func items(_ items: [RecommendItem]) -> [CompiledItem] {
@@ -508,7 +486,7 @@ struct Compiler {
         nudge.map { CompiledNudge(id: $0.id, message: $0.message, cta: $0.cta, alternative: $0.alternative, cap: $0.cap) }
     }
 
-    func rule(_ rule: RuleDefinition, stageIndex: [String: Int], stageCount: Int) -> CompiledRule {
+    func rule(_ rule: RuleDefinition, stageIndex: [String: Int], stageCount: Int, match: inout MatchTable) -> CompiledRule {
         let variants = rule.variants.map { variant -> CompiledVariant in
             let nudge: CompiledNudge??
             switch variant.nudge {
@@ -521,9 +499,12 @@ struct Compiler {
         }
         let compiledNudge = nudge(rule.nudge)
         let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
+        let when = when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount, match: &match)
+        let from = rule.active?.from?.resolved(in: timeZone)
+        let until = rule.active?.until?.resolved(in: timeZone)
+        match.addRule(conditions: when.conditions, from: from, until: until)
         return CompiledRule(
-            id: rule.id, when: when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount),
-            from: rule.active?.from?.resolved(in: timeZone), until: rule.active?.until?.resolved(in: timeZone),
+            id: rule.id, when: when, from: from, until: until,
             recommend: items(rule.recommend), why: rule.why ?? rule.description, nudge: compiledNudge,
             exclusive: rule.exclusive, variants: variants, mayNudge: mayNudge)
     }

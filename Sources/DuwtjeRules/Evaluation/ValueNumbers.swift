@@ -1,0 +1,73 @@
+/// Every text value a condition of the rule set compares with, and every declared value of a closed
+/// context key, numbered once per load: across keys, so that one number names a key and a value.
+///
+/// A request's text values are looked up here once, while the request is resolved
+/// (``RequestValueNumbers``); the walk then compares numbers where it compared strings, and the
+/// rule index finds the rules filed under a value by its number. Looking each value up once
+/// replaces a string lookup per filed key in the index and a string comparison per `equals` or
+/// `not` test of every rule consulted.
+struct ValueNumbers: Sendable {
+    /// Per context key, the numbers of its values; nil for a key that is neither closed nor compared
+    /// with text by any condition (its values need no lookup).
+    let tables: [IDTable?]
+    /// Per context key, the numbers of its declared values (a closed key's; empty for an open key).
+    let declared: [Range<Int32>]
+
+    /// A request value that is text no condition compares with (nor a declared value).
+    static let unknownText: Int32 = -1
+    /// A request value that is a number or a boolean.
+    static let notText: Int32 = -2
+
+    init(_ definition: RuleSetDefinition, contextKeyIndex: [String: Int]) {
+        var byKey = [[String: Int]](repeating: [:], count: definition.contextKeys.count)
+        var count = 0
+        func number(_ text: String, key: Int) {
+            guard byKey[key][text] == nil else { return }
+            byKey[key][text] = count
+            count += 1
+        }
+        var declared = [Range<Int32>](repeating: 0..<0, count: definition.contextKeys.count)
+        for (key, definition) in definition.contextKeys.enumerated() {
+            guard case .closed(let values) = definition.kind else { continue }
+            let start = Int32(count)
+            for value in values { number(value, key: key) }
+            declared[key] = start..<Int32(count)
+        }
+        func numberTexts(of condition: Condition?) {
+            for context in condition?.context ?? [] {
+                guard let key = contextKeyIndex[context.key] else { continue }
+                for test in context.tests {
+                    switch test {
+                    case .equals(let values), .not(let values):
+                        for case .string(let text) in values { number(text, key: key) }
+                    case .prefix, .range, .exists:
+                        continue
+                    }
+                }
+            }
+        }
+        for journey in definition.journeys {
+            for stage in journey.stages { numberTexts(of: stage.when) }
+        }
+        for rule in definition.rules { numberTexts(of: rule.when) }
+        self.tables = byKey.map { $0.isEmpty ? nil : IDTable($0) }
+        self.declared = declared
+    }
+
+    /// The number of text `text` of context key `key`, if it has one.
+    func number(of text: String, key: Int) -> Int32? {
+        tables[key]?[text].map(Int32.init)
+    }
+
+    /// The numbers of `values` when every one is text, else nil.
+    func numbers(of values: [ContextScalar], key: Int) -> [Int32]? {
+        var numbers: [Int32] = []
+        numbers.reserveCapacity(values.count)
+        for value in values {
+            // Every text of a condition was numbered when the table was built.
+            guard case .string(let text) = value, let number = number(of: text, key: key) else { return nil }
+            numbers.append(number)
+        }
+        return numbers
+    }
+}
