@@ -37,7 +37,7 @@ public final class RuleSet: Sendable {
         let tables = SharedTables(definition, timeZone: timeZone)
         let byJourney = definition.ruleIndicesByJourney
         self.init(definition, tables, journeys: definition.journeys.map { journey in
-            tables.compile(journey, rules: definition.rules(of: journey.id, in: byJourney))
+            tables.compile(journey, rules: definition.rules, positions: byJourney[journey.id] ?? [])
         })
     }
 
@@ -110,8 +110,9 @@ struct SharedTables: Sendable {
         self.personaCount = definition.personas.count
     }
 
-    func compile(_ journey: JourneyDefinition, rules: [RuleDefinition]) -> CompiledJourney {
-        compiler.journey(journey, rules: rules, personaCount: personaCount)
+    /// `journey` with the rules at `positions` of `rules` (the set's rules, in declaration order).
+    func compile(_ journey: JourneyDefinition, rules: [RuleDefinition], positions: [Int]) -> CompiledJourney {
+        compiler.journey(journey, rules: rules, positions: positions, personaCount: personaCount)
     }
 }
 
@@ -130,7 +131,7 @@ struct JourneyByJourney {
         let tables = SharedTables(definition, timeZone: timeZone)
         self.tables = tables
         self.byJourney = definition.ruleIndicesByJourney
-        self.withoutRules = definition.journeys.map { tables.compile($0, rules: []) }
+        self.withoutRules = definition.journeys.map { tables.compile($0, rules: [], positions: []) }
     }
 
     /// A rule set in which only the rules of the journey at `index` are compiled. Its answers to
@@ -139,7 +140,7 @@ struct JourneyByJourney {
     func ruleSet(forJourneyAt index: Int) -> RuleSet {
         let journey = definition.journeys[index]
         var journeys = withoutRules
-        journeys[index] = tables.compile(journey, rules: definition.rules(of: journey.id, in: byJourney))
+        journeys[index] = tables.compile(journey, rules: definition.rules, positions: byJourney[journey.id] ?? [])
         return RuleSet(definition, tables, journeys: journeys)
     }
 }
@@ -320,28 +321,45 @@ final class Bucket: Sendable {
     }
 }
 
-/// A ``Bucket`` while the compiler files rules into it, one growing list per value.
+/// A ``Bucket`` while the compiler files rules into it.
 struct BucketBuilder {
     var general: [Int32] = []
-    var filed: [Int32: [Int32]] = [:]
+    /// Every filing in the order it was made, grouped by value only when the bucket is made: a
+    /// dictionary of lists hashed the value for each of the ~250,000 filings at 10,000 rules and
+    /// grew a list per value.
+    var filed: [Filing] = []
+
+    struct Filing {
+        var number: Int32
+        var position: Int32
+    }
 
     /// Files the rule at `position` under value `number` (positions come in rank order).
     mutating func file(_ position: Int, under number: Int) {
-        filed[Int32(number), default: []].append(Int32(position))
+        filed.append(Filing(number: Int32(number), position: Int32(position)))
     }
 
-    /// The bucket, its arrays copied to their exact size (appending leaves up to half spare);
+    /// The bucket, its arrays of their exact size (appending leaves up to half spare);
     /// `effect[position]` tells which rules go in its ``Bucket/effects`` as well.
     func bucket(effect: [Bool]) -> Bucket {
-        let numbers = filed.keys.sorted()
+        // By value, and within a value by rank: the order one list per value kept.
+        let sorted = filed.sorted { $0.number != $1.number ? $0.number < $1.number : $0.position < $1.position }
+        var numbers: [Int32] = []
+        for filing in sorted where numbers.last != filing.number { numbers.append(filing.number) }
         func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
             var lists = Bucket.Lists(general: general.filter(keep))
+            guard !numbers.isEmpty else { return lists }
             lists.filedStarts.reserveCapacity(numbers.count + 1)
-            for number in numbers {
-                lists.filedStarts.append(Int32(lists.filedPositions.count))
-                lists.filedPositions += (filed[number] ?? []).filter(keep)
+            lists.filedPositions.reserveCapacity(sorted.reduce(0) { keep($1.position) ? $0 + 1 : $0 })
+            var current: Int32?
+            for filing in sorted {
+                if filing.number != current {
+                    lists.filedStarts.append(Int32(lists.filedPositions.count))
+                    current = filing.number
+                }
+                if keep(filing.position) { lists.filedPositions.append(filing.position) }
             }
-            if !numbers.isEmpty { lists.filedStarts.append(Int32(lists.filedPositions.count)) }
+            lists.filedStarts.append(Int32(lists.filedPositions.count))
             return lists
         }
         return Bucket(all: lists { _ in true }, effects: lists { effect[Int($0)] }, filedNumbers: numbers)
@@ -413,45 +431,60 @@ struct Compiler {
     let timeZone: TimeZone
     let catalogue: ContentIndex
 
-    func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], personaCount: Int) -> CompiledJourney {
+    /// The journey with the rules at `positions` of `rules`, ranked.
+    func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], positions: [Int], personaCount: Int) -> CompiledJourney {
         var stageIndex: [String: Int] = [:]
         for (index, stage) in journey.stages.enumerated() { stageIndex[stage.id] = index }
-        let ranked = rules.sorted { $0.ranks(before: $1) }.map { self.rule($0, stageIndex: stageIndex, stageCount: journey.stages.count) }
+        let stageCount = journey.stages.count
+        // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
+        // each one (and retained its fields), and every comparison counted specificities again.
+        let ranked = rules.withUnsafeBufferPointer { buffer in
+            RuleRank.ranked(positions, of: rules).map { self.rule(buffer[$0], stageIndex: stageIndex, stageCount: stageCount) }
+        }
         var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
             nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
         }
         let effect = ranked.map(\.hasEffectOnceFull)
         let personaSlots = personaCount + 1
-        var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (journey.stages.count + 1) * personaSlots)
+        var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (stageCount + 1) * personaSlots)
         // Value numbers across keys: key → value → number.
         var filed = [[String: Int]](repeating: [:], count: contextKeys.count)
         var filedCount = 0
+        var numbers: [Int] = []
         for (position, rule) in ranked.enumerated() {
             let discriminator = self.discriminator(rule.when)
-            for stageSlot in 0...journey.stages.count {
-                if let stages = rule.when.stages, stageSlot == journey.stages.count || !stages[stageSlot] { continue }
+            // The numbers of the rule's values, looked up once (not for every slot it is filed in),
+            // when it is first filed: values are numbered in the order rules are filed under them.
+            var numbered = false
+            for stageSlot in 0...stageCount {
+                if let stages = rule.when.stages, stageSlot == stageCount || !stages[stageSlot] { continue }
                 for personaSlot in 0..<personaSlots {
                     if let personas = rule.when.personas, personaSlot == 0 || !personas[personaSlot - 1] { continue }
                     let slot = stageSlot * personaSlots + personaSlot
-                    if let (key, values) = discriminator {
+                    guard let (key, values) = discriminator else {
+                        buckets[slot].general.append(Int32(position))
+                        continue
+                    }
+                    if !numbered {
+                        numbered = true
+                        numbers.removeAll(keepingCapacity: true)
                         for value in values {
                             let number = filed[key][value] ?? filedCount
                             if number == filedCount {
                                 filed[key][value] = number
                                 filedCount += 1
                             }
-                            buckets[slot].file(position, under: number)
+                            numbers.append(number)
                         }
-                    } else {
-                        buckets[slot].general.append(Int32(position))
                     }
+                    for number in numbers { buckets[slot].file(position, under: number) }
                 }
             }
         }
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
-            stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count) } },
+            stageWhens: journey.stages.map { $0.when.map { when(for: $0, stageIndex: stageIndex, stageCount: stageCount) } },
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
             rules: ranked, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
