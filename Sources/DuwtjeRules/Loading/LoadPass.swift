@@ -15,11 +15,15 @@ struct LoadPass {
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
+    /// Each journey's position in `journeys`, by id: every rule names its journey.
+    var journeyPositions: [String: Int] = [:]
     var stageWhens: [(journey: Int, stage: Int, node: YAMLNode)] = []
     var fallbackNodes: [(journey: Int, stage: Int?, node: YAMLNode)] = []
     var personas: [PersonaDefinition] = []
     var contentTypes: [ContentTypeDefinition] = []
     var contextKeys: [ContextKeyDefinition] = []
+    /// Each context key's position in `contextKeys`, by id: rules test context keys by the thousand.
+    var contextKeyPositions: [String: Int] = [:]
     /// How many content items and rules the files list (decoded or not), for the summary line.
     var contentCount = 0
     var ruleCount = 0
@@ -306,6 +310,7 @@ struct LoadPass {
             }
         }
         if let fallback = fields.present("fallback") { fallbackNodes.append((journeyIndex, nil, fallback)) }
+        journeyPositions[journey.id] = journeys.count
         journeys.append(journey)
     }
 
@@ -350,6 +355,7 @@ struct LoadPass {
                 decoder.error("\(what) lists the value '\(value)' twice", at: values.sequence?[index].location ?? values.location)
             }
             if list.isEmpty { decoder.error("\(what) has an empty list of values", at: values.location) }
+            contextKeyPositions[id.value] = contextKeys.count
             contextKeys.append(ContextKeyDefinition(id: id.value, kind: .closed(list), location: id.location,
                                                     description: describe(fields)))
         } else if let type {
@@ -360,6 +366,7 @@ struct LoadPass {
                               fix: Suggestions.hint(for: name, in: kinds.keys) ?? "use string, number or boolean")
                 return
             }
+            contextKeyPositions[id.value] = contextKeys.count
             contextKeys.append(ContextKeyDefinition(id: id.value, kind: kind, location: id.location, description: describe(fields)))
         } else {
             decoder.error("\(what) needs 'values' (a closed list) or 'type' (string, number or boolean)", at: id.location)
@@ -380,7 +387,7 @@ struct LoadPass {
         let url = decoder.required(fields, "url", in: itemWhat).flatMap { decoder.text($0, "a url") }
         let tags = fields.present("tags").flatMap { decoder.textList($0, "a tag") } ?? []
         let language = fields.present("language").flatMap { decoder.text($0, "a language") }
-        if let language, let node = fields.present("language"), let key = contextKeys.first(where: { $0.id == "language" }),
+        if let language, let node = fields.present("language"), let key = contextKeyPositions["language"].map({ contextKeys[$0] }),
            case .closed(let values) = key.kind, !values.contains(language) {
             decoder.error("unknown language '\(language)' for \(itemWhat)", at: node.location,
                           fix: Suggestions.hint(for: language, in: values) ?? "declared languages: \(values.joined(separator: ", "))")

@@ -118,7 +118,7 @@ struct SchemaDecoder {
     /// A plain decimal integer.
     mutating func integer(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Int? {
         if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:int",
-           Self.isDecimalInteger(scalar.text), let value = Int(scalar.text) {
+           case let text = scalar.text, Self.isDecimalInteger(text), let value = Int(text) {
             return value
         }
         error("\(what()) must be a whole number, not \(describe(node))", at: node.location)
@@ -135,19 +135,23 @@ struct SchemaDecoder {
         return nil
     }
 
+    // Read as bytes: going through `Character`s (grapheme breaking) cost more than the rest of
+    // reading a number. An ASCII digit is a whole character, so the answers are the same.
     static func isDecimalInteger(_ text: String) -> Bool {
-        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        var digits = text.utf8[...]
+        if digits.first == UInt8(ascii: "-") { digits = digits.dropFirst() }
+        return !digits.isEmpty && digits.allSatisfy(isDigit)
     }
 
     static func decimal(_ text: String) -> Double? {
-        let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count),
-              parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else { return nil }
+        var body = text.utf8[...]
+        if body.first == UInt8(ascii: "-") { body = body.dropFirst() }
+        let parts = body.split(separator: UInt8(ascii: "."), maxSplits: 2, omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(isDigit) }) else { return nil }
         return Double(text)
     }
+
+    static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
 
     /// A node for a message: its text when it is a scalar.
     func describe(_ node: YAMLNode) -> String {
@@ -167,9 +171,9 @@ struct SchemaDecoder {
     }
 
     static func isValidID(_ value: String) -> Bool {
-        let bytes = Array(value.utf8)
-        guard (1...64).contains(bytes.count) else { return false }
-        for (index, byte) in bytes.enumerated() {
+        // The bytes where they are: an array of them was an allocation for every id read.
+        guard (1...64).contains(value.utf8.count) else { return false }
+        for (index, byte) in value.utf8.enumerated() {
             let alphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
             if alphanumeric { continue }

@@ -151,41 +151,68 @@ struct WarningPass {
         }
     }
 
+    /// Reachability is marked by catalogue position, not collected as a set of ids: a `String`
+    /// hashed for every item a `type` query matched was most of this check. The rules' fields are
+    /// read where they stand (``each`` still copied every rule here).
     mutating func warnUnreachableContent() {
-        var reachable = Set<String>()
-        let contentIndex = ContentIndex(definition.content)
-        for journey in definition.journeys {
-            reachable.formUnion(journey.fallback.map(\.value))
-            for stage in journey.stages { reachable.formUnion(stage.fallback.map(\.value)) }
+        let content = definition.content
+        // Each item's first position under its id: what marking by id marks (ids are unique in a
+        // loaded set, so this is the item itself).
+        var firstByID: [String: Int] = [:]
+        firstByID.reserveCapacity(content.count)
+        for (index, item) in content.enumerated() where firstByID[item.id] == nil { firstByID[item.id] = index }
+        let first = content.map { firstByID[$0.id] ?? 0 }
+        var reachable = [Bool](repeating: false, count: content.count)
+        func mark(_ id: String) {
+            if let index = firstByID[id] { reachable[index] = true }
         }
-        Self.each(definition.rules) { rule in
-            for item in rule.allRecommendItems {
+        let contentIndex = ContentIndex(content)
+        func mark(_ items: [RecommendItem]) {
+            for item in items {
                 switch item {
                 case .content(let id):
-                    reachable.insert(id.value)
+                    mark(id.value)
                 case .query(let type, let tags, _, _):
-                    for index in contentIndex.matches(type: type.value, tags: tags) { reachable.insert(definition.content[index].id) }
+                    for index in contentIndex.matches(type: type.value, tags: tags) { reachable[first[index]] = true }
                 }
             }
         }
-        for content in definition.content where !reachable.contains(content.id) {
-            warn("content item '\(content.id)' cannot be recommended: no rule or fallback names it or its type and tags",
-                 at: content.location)
+        for journey in definition.journeys {
+            for id in journey.fallback { mark(id.value) }
+            for stage in journey.stages { for id in stage.fallback { mark(id.value) } }
+        }
+        let rules = definition.rules
+        for position in rules.indices {
+            mark(rules[position].recommend)
+            for variant in rules[position].variants.indices {
+                if let items = rules[position].variants[variant].recommend { mark(items) }
+            }
+        }
+        for (index, item) in content.enumerated() where !reachable[first[index]] {
+            warn("content item '\(item.id)' cannot be recommended: no rule or fallback names it or its type and tags",
+                 at: item.location)
         }
     }
 
     mutating func warnUnmentioned() {
         var personas = Set<String>()
-        var stages = Set<String>()
-        Self.each(definition.rules) { rule in
-            personas.formUnion(rule.when.personas?.map(\.value) ?? [])
-            for stage in rule.when.stages ?? [] { stages.insert(rule.journey + "\u{0}" + stage.value) }
+        // Stage ids by journey: a key made of both was a `String` built for every stage a rule named.
+        var stages: [String: Set<String>] = [:]
+        let rules = definition.rules
+        for position in rules.indices {
+            if let ids = rules[position].when.personas {
+                for id in ids { personas.insert(id.value) }
+            }
+            if let ids = rules[position].when.stages {
+                stages[rules[position].journey, default: []].formUnion(ids.lazy.map(\.value))
+            }
         }
         for persona in definition.personas where !personas.contains(persona.id) {
             warn("persona '\(persona.id)' is not mentioned by any rule", at: persona.location)
         }
         for journey in definition.journeys {
-            for stage in journey.stages where !stages.contains(journey.id + "\u{0}" + stage.id) {
+            let mentioned = stages[journey.id] ?? []
+            for stage in journey.stages where !mentioned.contains(stage.id) {
                 warn("stage '\(stage.id)' of journey '\(journey.id)' is not mentioned by any rule", at: stage.location)
             }
         }
