@@ -99,8 +99,15 @@ struct SharedTables: Sendable {
         }
         self.languageKey = contextKeyIndex["language"]
         var dismissWindows: [String: Int64] = [:]
-        for rule in definition.rules {
-            for nudge in rule.allNudges { dismissWindows[nudge.id] = nudge.dismissWindow }
+        dismissWindows.reserveCapacity(definition.rules.count)
+        // Each rule's nudges in `allNudges`'s order, read where they stand: a loop over the rules
+        // copied every rule (a retain and a release of each of its fields) and made an array of each's nudges.
+        let rules = definition.rules
+        for position in rules.indices {
+            if let nudge = rules[position].nudge { dismissWindows[nudge.id] = nudge.dismissWindow }
+            for variant in rules[position].variants.indices {
+                if case .replace(let nudge) = rules[position].variants[variant].nudge { dismissWindows[nudge.id] = nudge.dismissWindow }
+            }
         }
         self.dismissWindows = dismissWindows
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
@@ -438,9 +445,7 @@ struct Compiler {
         let stageCount = journey.stages.count
         // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
         // each one (and retained its fields), and every comparison counted specificities again.
-        let ranked = rules.withUnsafeBufferPointer { buffer in
-            RuleRank.ranked(positions, of: rules).map { self.rule(buffer[$0], stageIndex: stageIndex, stageCount: stageCount) }
-        }
+        let ranked = RuleRank.ranked(positions, of: rules).map { self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount) }
         var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
             nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
@@ -541,8 +546,10 @@ struct Compiler {
         nudge.map { CompiledNudge(id: $0.id, message: $0.message, cta: $0.cta, alternative: $0.alternative, cap: $0.cap) }
     }
 
-    func rule(_ rule: RuleDefinition, stageIndex: [String: Int], stageCount: Int) -> CompiledRule {
-        let variants = rule.variants.map { variant -> CompiledVariant in
+    /// The rule at `position` of `rules`, whose fields are read where it stands: a rule handed over
+    /// as a value was copied (a retain and a release of each of its fields).
+    func rule(at position: Int, of rules: [RuleDefinition], stageIndex: [String: Int], stageCount: Int) -> CompiledRule {
+        let variants = rules[position].variants.map { variant -> CompiledVariant in
             let nudge: CompiledNudge??
             switch variant.nudge {
             case .inherit: nudge = nil
@@ -552,12 +559,13 @@ struct Compiler {
             return CompiledVariant(id: variant.id, weight: UInt64(variant.weight), recommend: variant.recommend.map(items),
                                    nudge: nudge)
         }
-        let compiledNudge = nudge(rule.nudge)
+        let compiledNudge = nudge(rules[position].nudge)
         let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
+        let active = rules[position].active
         return CompiledRule(
-            id: rule.id, when: when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount),
-            from: rule.active?.from?.resolved(in: timeZone), until: rule.active?.until?.resolved(in: timeZone),
-            recommend: items(rule.recommend), why: rule.why ?? rule.description, nudge: compiledNudge,
-            exclusive: rule.exclusive, variants: variants, mayNudge: mayNudge)
+            id: rules[position].id, when: when(for: rules[position].when, stageIndex: stageIndex, stageCount: stageCount),
+            from: active?.from?.resolved(in: timeZone), until: active?.until?.resolved(in: timeZone),
+            recommend: items(rules[position].recommend), why: rules[position].why ?? rules[position].description,
+            nudge: compiledNudge, exclusive: rules[position].exclusive, variants: variants, mayNudge: mayNudge)
     }
 }

@@ -31,14 +31,16 @@ struct SchemaDecoder {
         var fields: [Fields.Field] = []
         fields.reserveCapacity(pairs.count)
         for pair in pairs {
-            let name = pair.name
-            guard allowed.contains(name) else {
+            // The key's bytes are compared with the allowed names (ASCII, so as `String`s compare
+            // them), and the field takes the allowed name: no `String` is made of a known key.
+            guard let position = allowed.firstIndex(where: { pair.isNamed($0) }) else {
+                let name = pair.name
                 var fix = Suggestions.hint(for: name, in: allowed)
                 if fix == nil { fix = "allowed: " + allowed.joined(separator: ", ") }
                 error("unknown field '\(name)' in \(what())", at: pair.key.location, fix: fix)
                 continue
             }
-            fields.append(Fields.Field(name: name, value: pair.value, key: pair.key.location))
+            fields.append(Fields.Field(name: allowed[position], value: pair.value, key: pair.key.location))
         }
         return Fields(node: node, fields: fields)
     }
@@ -161,6 +163,10 @@ struct SchemaDecoder {
 
     /// An id of `kind`: `^[a-z0-9][a-z0-9._-]{0,63}$`.
     mutating func id(_ node: YAMLNode, _ kind: String) -> Located<String>? {
+        // A valid id is checked where it is stored, before a `String` is made of it.
+        if let scalar = node.scalar, !node.isNull, scalar.withBytes(Self.isValidID) {
+            return Located(string(scalar), at: node.location)
+        }
         guard let value = text(node, "a \(kind) id") else { return nil }
         guard Self.isValidID(value) else {
             error("invalid \(kind) id '\(value)'", at: node.location,
@@ -171,9 +177,13 @@ struct SchemaDecoder {
     }
 
     static func isValidID(_ value: String) -> Bool {
-        // The bytes where they are: an array of them was an allocation for every id read.
-        guard (1...64).contains(value.utf8.count) else { return false }
-        for (index, byte) in value.utf8.enumerated() {
+        var value = value
+        return value.withUTF8(isValidID)
+    }
+
+    static func isValidID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard (1...64).contains(bytes.count) else { return false }
+        for (index, byte) in bytes.enumerated() {
             let alphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
             if alphanumeric { continue }
