@@ -40,7 +40,7 @@ struct SchemaDecoder {
                 error("unknown field '\(name)' in \(what())", at: pair.key.location, fix: fix)
                 continue
             }
-            fields.append(Fields.Field(name: allowed[position], value: pair.value, key: pair.key.location))
+            fields.append(Fields.Field(name: allowed[position], value: pair.value, keyIndex: pair.keyIndex))
         }
         return Fields(node: node, fields: fields)
     }
@@ -51,7 +51,9 @@ struct SchemaDecoder {
         struct Field {
             var name: String
             var value: YAMLNode
-            var key: SourceLocation
+            /// Where the key is in the document: its place is worked out only when asked for (a
+            /// ``SourceLocation`` per field, with its file name retained, was made for every field read).
+            var keyIndex: UInt32
         }
 
         var node: YAMLNode
@@ -62,7 +64,9 @@ struct SchemaDecoder {
         subscript(_ name: String) -> YAMLNode? { fields.first { $0.name == name }?.value }
 
         /// Where the field's key was written.
-        func key(_ name: String) -> SourceLocation? { fields.first { $0.name == name }?.key }
+        func key(_ name: String) -> SourceLocation? {
+            fields.first { $0.name == name }.map { node.document.location($0.keyIndex) }
+        }
 
         /// The field, or nil when it is absent or null.
         func present(_ name: String) -> YAMLNode? {
