@@ -176,6 +176,28 @@ struct LoaderTests {
         #expect(finding(output, "visits' must") == "3:41 a value of 'visits' must be a number, not 'veel'")
     }
 
+    @Test("numbers and ids are ASCII: other digits, a combining mark or a second point are errors; signs and one point are not")
+    func asciiNumbersAndIDs() {
+        let output = loadRules("""
+        rules:
+          - { id: r, priority: \u{0663} }
+          - { id: s, priority: 5\u{0301} }
+          - { id: t, priority: -7, when: { context: { visits: { gte: 1.2.3 } } } }
+          - { id: u, priority: --7, when: { context: { visits: { lte: -2.5 } } } }
+          - { id: v, when: { context: { visits: { gt: 2., lt: .5 } } } }
+          - { id: e\u{0301} }
+        """)
+        #expect(output.diagnostics.errors.map(\.message) == [
+            "'priority' must be a whole number, not '\u{0663}'",
+            "'priority' must be a whole number, not '5\u{0301}'",
+            "'gte' must be a number, not '1.2.3'",
+            "'priority' must be a whole number, not '--7'",
+            "'gt' must be a number, not '2.'",
+            "'lt' must be a number, not '.5'",
+            "invalid rule id 'e\u{0301}'",
+        ])
+    }
+
     @Test("from not before until, and a time that is neither a date nor RFC 3339")
     func windows() {
         let output = loadRules("""

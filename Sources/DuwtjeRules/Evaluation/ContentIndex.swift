@@ -7,9 +7,14 @@ struct ContentIndex {
 
     init(_ content: [ContentItem]) {
         self.content = content
-        for (index, item) in content.enumerated() {
-            byType[item.type, default: []].append(index)
-            for tag in Set(item.tags) { byTypeAndTag[item.type, default: [:]][tag, default: []].append(index) }
+        for index in content.indices {
+            let type = content[index].type
+            let tags = content[index].tags
+            byType[type, default: []].append(index)
+            // Each tag once (an item's few tags are compared, not put in a `Set` per item).
+            for (position, tag) in tags.enumerated() where !tags[..<position].contains(tag) {
+                byTypeAndTag[type, default: [:]][tag, default: []].append(index)
+            }
         }
     }
 

@@ -38,7 +38,7 @@ public final class RuleSet: Sendable {
         let tables = SharedTables(definition, timeZone: timeZone)
         let byJourney = definition.ruleIndicesByJourney
         self.init(definition, tables, journeys: definition.journeys.map { journey in
-            tables.compile(journey, rules: definition.rules(of: journey.id, in: byJourney))
+            tables.compile(journey, rules: definition.rules, positions: byJourney[journey.id] ?? [])
         })
     }
 
@@ -99,8 +99,15 @@ struct SharedTables: Sendable {
         }
         self.languageKey = contextKeyIndex["language"]
         var dismissWindows: [String: Int64] = [:]
-        for rule in definition.rules {
-            for nudge in rule.allNudges { dismissWindows[nudge.id] = nudge.dismissWindow }
+        dismissWindows.reserveCapacity(definition.rules.count)
+        // Each rule's nudges in `allNudges`'s order, read where they stand: a loop over the rules
+        // copied every rule (a retain and a release of each of its fields) and made an array of each's nudges.
+        let rules = definition.rules
+        for position in rules.indices {
+            if let nudge = rules[position].nudge { dismissWindows[nudge.id] = nudge.dismissWindow }
+            for variant in rules[position].variants.indices {
+                if case .replace(let nudge) = rules[position].variants[variant].nudge { dismissWindows[nudge.id] = nudge.dismissWindow }
+            }
         }
         self.dismissWindows = dismissWindows
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
@@ -110,8 +117,9 @@ struct SharedTables: Sendable {
         self.personaCount = definition.personas.count
     }
 
-    func compile(_ journey: JourneyDefinition, rules: [RuleDefinition]) -> CompiledJourney {
-        compiler.journey(journey, rules: rules, personaCount: personaCount)
+    /// `journey` with the rules at `positions` of `rules` (the set's rules, in declaration order).
+    func compile(_ journey: JourneyDefinition, rules: [RuleDefinition], positions: [Int]) -> CompiledJourney {
+        compiler.journey(journey, rules: rules, positions: positions, personaCount: personaCount)
     }
 }
 
@@ -130,7 +138,7 @@ struct JourneyByJourney {
         let tables = SharedTables(definition, timeZone: timeZone)
         self.tables = tables
         self.byJourney = definition.ruleIndicesByJourney
-        self.withoutRules = definition.journeys.map { tables.compile($0, rules: []) }
+        self.withoutRules = definition.journeys.map { tables.compile($0, rules: [], positions: []) }
     }
 
     /// A rule set in which only the rules of the journey at `index` are compiled. Its answers to
@@ -139,7 +147,7 @@ struct JourneyByJourney {
     func ruleSet(forJourneyAt index: Int) -> RuleSet {
         let journey = definition.journeys[index]
         var journeys = withoutRules
-        journeys[index] = tables.compile(journey, rules: definition.rules(of: journey.id, in: byJourney))
+        journeys[index] = tables.compile(journey, rules: definition.rules, positions: byJourney[journey.id] ?? [])
         return RuleSet(definition, tables, journeys: journeys)
     }
 }
@@ -314,28 +322,45 @@ final class Bucket: Sendable {
     }
 }
 
-/// A ``Bucket`` while the compiler files rules into it, one growing list per value.
+/// A ``Bucket`` while the compiler files rules into it.
 struct BucketBuilder {
     var general: [Int32] = []
-    var filed: [Int32: [Int32]] = [:]
+    /// Every filing in the order it was made, grouped by value only when the bucket is made: a
+    /// dictionary of lists hashed the value for each of the ~250,000 filings at 10,000 rules and
+    /// grew a list per value.
+    var filed: [Filing] = []
+
+    struct Filing {
+        var number: Int32
+        var position: Int32
+    }
 
     /// Files the rule at `position` under value `number` (positions come in rank order).
     mutating func file(_ position: Int, under number: Int) {
-        filed[Int32(number), default: []].append(Int32(position))
+        filed.append(Filing(number: Int32(number), position: Int32(position)))
     }
 
-    /// The bucket, its arrays copied to their exact size (appending leaves up to half spare);
+    /// The bucket, its arrays of their exact size (appending leaves up to half spare);
     /// `effect[position]` tells which rules go in its ``Bucket/effects`` as well.
     func bucket(effect: [Bool]) -> Bucket {
-        let numbers = filed.keys.sorted()
+        // By value, and within a value by rank: the order one list per value kept.
+        let sorted = filed.sorted { $0.number != $1.number ? $0.number < $1.number : $0.position < $1.position }
+        var numbers: [Int32] = []
+        for filing in sorted where numbers.last != filing.number { numbers.append(filing.number) }
         func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
             var lists = Bucket.Lists(general: general.filter(keep))
+            guard !numbers.isEmpty else { return lists }
             lists.filedStarts.reserveCapacity(numbers.count + 1)
-            for number in numbers {
-                lists.filedStarts.append(Int32(lists.filedPositions.count))
-                lists.filedPositions += (filed[number] ?? []).filter(keep)
+            lists.filedPositions.reserveCapacity(sorted.reduce(0) { keep($1.position) ? $0 + 1 : $0 })
+            var current: Int32?
+            for filing in sorted {
+                if filing.number != current {
+                    lists.filedStarts.append(Int32(lists.filedPositions.count))
+                    current = filing.number
+                }
+                if keep(filing.position) { lists.filedPositions.append(filing.position) }
             }
-            if !numbers.isEmpty { lists.filedStarts.append(Int32(lists.filedPositions.count)) }
+            lists.filedStarts.append(Int32(lists.filedPositions.count))
             return lists
         }
         return Bucket(all: lists { _ in true }, effects: lists { effect[Int($0)] }, filedNumbers: numbers)
@@ -408,15 +433,19 @@ struct Compiler {
     let catalogue: ContentIndex
     let valueNumbers: ValueNumbers
 
-    func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], personaCount: Int) -> CompiledJourney {
+    /// The journey with the rules at `positions` of `rules`, ranked.
+    func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], positions: [Int], personaCount: Int) -> CompiledJourney {
         var stageIndex: [String: Int] = [:]
         for (index, stage) in journey.stages.enumerated() { stageIndex[stage.id] = index }
+        let stageCount = journey.stages.count
         var match = MatchTable()
         let stageWhens = journey.stages.map { stage in
-            stage.when.map { when(for: $0, stageIndex: stageIndex, stageCount: journey.stages.count, match: &match) }
+            stage.when.map { when(for: $0, stageIndex: stageIndex, stageCount: stageCount, match: &match) }
         }
-        let ranked = rules.sorted { $0.ranks(before: $1) }.map {
-            self.rule($0, stageIndex: stageIndex, stageCount: journey.stages.count, match: &match)
+        // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
+        // each one (and retained its fields), and every comparison counted specificities again.
+        let ranked = RuleRank.ranked(positions, of: rules).map {
+            self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount, match: &match)
         }
         var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
@@ -424,12 +453,12 @@ struct Compiler {
         }
         let effect = ranked.map(\.hasEffectOnceFull)
         let personaSlots = personaCount + 1
-        var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (journey.stages.count + 1) * personaSlots)
+        var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (stageCount + 1) * personaSlots)
         var filedKeys = Set<Int>()
         for (position, rule) in ranked.enumerated() {
             let discriminator = match.discriminator(rule.when.conditions)
-            for stageSlot in 0...journey.stages.count {
-                if let stages = rule.when.stages, stageSlot == journey.stages.count || !stages[stageSlot] { continue }
+            for stageSlot in 0...stageCount {
+                if let stages = rule.when.stages, stageSlot == stageCount || !stages[stageSlot] { continue }
                 for personaSlot in 0..<personaSlots {
                     if let personas = rule.when.personas, personaSlot == 0 || !personas[personaSlot - 1] { continue }
                     let slot = stageSlot * personaSlots + personaSlot
@@ -486,8 +515,11 @@ struct Compiler {
         nudge.map { CompiledNudge(id: $0.id, message: $0.message, cta: $0.cta, alternative: $0.alternative, cap: $0.cap) }
     }
 
-    func rule(_ rule: RuleDefinition, stageIndex: [String: Int], stageCount: Int, match: inout MatchTable) -> CompiledRule {
-        let variants = rule.variants.map { variant -> CompiledVariant in
+    /// The rule at `position` of `rules`, whose fields are read where it stands: a rule handed over
+    /// as a value was copied (a retain and a release of each of its fields).
+    func rule(at position: Int, of rules: [RuleDefinition], stageIndex: [String: Int], stageCount: Int,
+              match: inout MatchTable) -> CompiledRule {
+        let variants = rules[position].variants.map { variant -> CompiledVariant in
             let nudge: CompiledNudge??
             switch variant.nudge {
             case .inherit: nudge = nil
@@ -497,15 +529,16 @@ struct Compiler {
             return CompiledVariant(id: variant.id, weight: UInt64(variant.weight), recommend: variant.recommend.map(items),
                                    nudge: nudge)
         }
-        let compiledNudge = nudge(rule.nudge)
+        let compiledNudge = nudge(rules[position].nudge)
         let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
-        let when = when(for: rule.when, stageIndex: stageIndex, stageCount: stageCount, match: &match)
-        let from = rule.active?.from?.resolved(in: timeZone)
-        let until = rule.active?.until?.resolved(in: timeZone)
+        let when = when(for: rules[position].when, stageIndex: stageIndex, stageCount: stageCount, match: &match)
+        let active = rules[position].active
+        let from = active?.from?.resolved(in: timeZone)
+        let until = active?.until?.resolved(in: timeZone)
         match.addRule(conditions: when.conditions, from: from, until: until)
         return CompiledRule(
-            id: rule.id, when: when, from: from, until: until,
-            recommend: items(rule.recommend), why: rule.why ?? rule.description, nudge: compiledNudge,
-            exclusive: rule.exclusive, variants: variants, mayNudge: mayNudge)
+            id: rules[position].id, when: when, from: from, until: until,
+            recommend: items(rules[position].recommend), why: rules[position].why ?? rules[position].description,
+            nudge: compiledNudge, exclusive: rules[position].exclusive, variants: variants, mayNudge: mayNudge)
     }
 }

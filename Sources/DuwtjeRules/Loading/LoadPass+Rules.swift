@@ -1,7 +1,5 @@
 /// Decoding of conditions and rules, which need the whole vocabulary of the rule set.
 extension LoadPass {
-    func journey(_ id: String) -> JourneyDefinition? { journeys.first { $0.id == id } }
-
     mutating func decodeCondition(_ node: YAMLNode, journey: JourneyDefinition?, allowStage: Bool, what: @autoclosure () -> String) -> Condition? {
         let allowed = allowStage ? ["stage", "persona", "context"] : ["persona", "context"]
         guard let fields = decoder.fields(node, of: what(), allowed: allowed) else { return nil }
@@ -33,9 +31,13 @@ extension LoadPass {
             if let pairs = contextNode.mapping {
                 for pair in pairs {
                     guard let key = decoder.id(pair.key, "context key") else { ok = false; continue }
-                    guard decoder.reference(key, kind: "context key", known: known("context key")),
-                          let definition = contextKeys.first(where: { $0.id == key.value })
-                    else { ok = false; continue }
+                    guard let position = contextKeyPositions[key.value] else {
+                        // Unknown, or declared with a mistake of its own (reported there).
+                        _ = decoder.reference(key, kind: "context key", known: known("context key"))
+                        ok = false
+                        continue
+                    }
+                    let definition = contextKeys[position]
                     if let test = decodeContextCondition(pair.value, key: definition) {
                         condition.context.append(test)
                     } else {
@@ -176,9 +178,13 @@ extension LoadPass {
 
         var journeyDefinition: JourneyDefinition?
         if let journeyNode = fields.present("journey") {
-            if let journeyID = decoder.id(journeyNode, "journey"),
-               decoder.reference(journeyID, kind: "journey", known: journeys.lazy.map(\.id)) {
-                journeyDefinition = journey(journeyID.value)
+            if let journeyID = decoder.id(journeyNode, "journey") {
+                if let position = journeyPositions[journeyID.value] {
+                    journeyDefinition = journeys[position]
+                } else {
+                    _ = decoder.reference(journeyID, kind: "journey", known: journeys.lazy.map(\.id))
+                    ok = false
+                }
             } else {
                 ok = false
             }

@@ -15,11 +15,15 @@ struct LoadPass {
     var decoder = SchemaDecoder()
 
     var journeys: [JourneyDefinition] = []
+    /// Each journey's position in `journeys`, by id: every rule names its journey.
+    var journeyPositions: [String: Int] = [:]
     var stageWhens: [(journey: Int, stage: Int, node: YAMLNode)] = []
     var fallbackNodes: [(journey: Int, stage: Int?, node: YAMLNode)] = []
     var personas: [PersonaDefinition] = []
     var contentTypes: [ContentTypeDefinition] = []
     var contextKeys: [ContextKeyDefinition] = []
+    /// Each context key's position in `contextKeys`, by id: rules test context keys by the thousand.
+    var contextKeyPositions: [String: Int] = [:]
     /// How many content items and rules the files list (decoded or not), for the summary line.
     var contentCount = 0
     var ruleCount = 0
@@ -31,8 +35,17 @@ struct LoadPass {
     /// files are parsed again for each phase (see ``run(_:)``).
     var keepTreesUpTo = 16 << 20
 
-    /// First place of every id, per kind, to report duplicates with both places.
-    var declared: [String: [String: SourceLocation]] = [:]
+    /// First place of every id, per kind (``declaredKinds``), to report duplicates with both places.
+    /// An array of tables, not a dictionary of them: a dictionary hashed the kind again for every
+    /// id declared or looked up (some 60,000 times at 10,000 rules).
+    var declared = [[String: SourceLocation]](repeating: [:], count: LoadPass.declaredKinds.count)
+
+    static let declaredKinds = ["journey", "persona", "content type", "context key", "content", "rule", "nudge"]
+
+    /// The table of `kind`'s ids: the kinds are a handful of short names, compared faster than hashed.
+    static func declaredTable(_ kind: String) -> Int {
+        declaredKinds.firstIndex(of: kind) ?? declaredKinds.count - 1
+    }
 
     /// Each closed context key's values as a set, made on first use: a rule's value is looked up
     /// there instead of in the list (5,000 `process` values at 100,000 rules made the linear search
@@ -72,6 +85,8 @@ struct LoadPass {
         // Counted in the first read: the arrays get their final size at once instead of doubling
         // (at 100,000 rules the last doubling alone left 31,000 rules' worth of unused room).
         content.reserveCapacity(contentCount)
+        // Room for every content, rule and nudge id at once, instead of rehashing as the tables grow.
+        declared[Self.declaredTable("content")].reserveCapacity(contentCount)
         let ruleFileSet = Set(ruleFiles)
         Self.readEach(&files, contentFiles, limits: limits, kept: kept, cancellation: cancellation) { read, index in
             for node in Self.section("content", of: read.document) {
@@ -95,6 +110,8 @@ struct LoadPass {
         var order = 0
         guard !stoppedByCancellation() else { return nil }
         rules.reserveCapacity(ruleCount)
+        declared[Self.declaredTable("rule")].reserveCapacity(ruleCount)
+        declared[Self.declaredTable("nudge")].reserveCapacity(ruleCount)
         Self.readEach(&files, ruleFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
             for node in Self.section("rules", of: read.document) {
                 if let rule = decodeRule(node, order: order) { rules.append(rule) }
@@ -167,13 +184,13 @@ struct LoadPass {
 
     /// Records an id of `kind`; a second declaration is an error naming the first place.
     mutating func declare(_ id: Located<String>, kind: String) -> Bool {
-        if let first = declared[kind]?[id.value] {
-            decoder.error("duplicate \(kind) id '\(id.value)' (first declared at \(first))", at: id.location,
-                          fix: "ids of a kind are unique across all files")
-            return false
-        }
-        declared[kind, default: [:]][id.value] = id.location
-        return true
+        let table = Self.declaredTable(kind)
+        // One hash for an id seen first (nearly all of them); a repeat puts the first place back.
+        guard let first = declared[table].updateValue(id.location, forKey: id.value) else { return true }
+        declared[table][id.value] = first
+        decoder.error("duplicate \(kind) id '\(id.value)' (first declared at \(first))", at: id.location,
+                      fix: "ids of a kind are unique across all files")
+        return false
     }
 
     /// An entry's id, and how messages name the entry: by its id, or when the id is missing or
@@ -189,7 +206,7 @@ struct LoadPass {
     }
 
     func known(_ kind: String) -> Dictionary<String, SourceLocation>.Keys {
-        (declared[kind] ?? [:]).keys
+        declared[Self.declaredTable(kind)].keys
     }
 
     /// Reads the vocabulary of one file and counts its content items and rules (decoded later).
@@ -293,6 +310,7 @@ struct LoadPass {
             }
         }
         if let fallback = fields.present("fallback") { fallbackNodes.append((journeyIndex, nil, fallback)) }
+        journeyPositions[journey.id] = journeys.count
         journeys.append(journey)
     }
 
@@ -337,6 +355,7 @@ struct LoadPass {
                 decoder.error("\(what) lists the value '\(value)' twice", at: values.sequence?[index].location ?? values.location)
             }
             if list.isEmpty { decoder.error("\(what) has an empty list of values", at: values.location) }
+            contextKeyPositions[id.value] = contextKeys.count
             contextKeys.append(ContextKeyDefinition(id: id.value, kind: .closed(list), location: id.location,
                                                     description: describe(fields)))
         } else if let type {
@@ -347,6 +366,7 @@ struct LoadPass {
                               fix: Suggestions.hint(for: name, in: kinds.keys) ?? "use string, number or boolean")
                 return
             }
+            contextKeyPositions[id.value] = contextKeys.count
             contextKeys.append(ContextKeyDefinition(id: id.value, kind: kind, location: id.location, description: describe(fields)))
         } else {
             decoder.error("\(what) needs 'values' (a closed list) or 'type' (string, number or boolean)", at: id.location)
@@ -367,7 +387,7 @@ struct LoadPass {
         let url = decoder.required(fields, "url", in: itemWhat).flatMap { decoder.text($0, "a url") }
         let tags = fields.present("tags").flatMap { decoder.textList($0, "a tag") } ?? []
         let language = fields.present("language").flatMap { decoder.text($0, "a language") }
-        if let language, let node = fields.present("language"), let key = contextKeys.first(where: { $0.id == "language" }),
+        if let language, let node = fields.present("language"), let key = contextKeyPositions["language"].map({ contextKeys[$0] }),
            case .closed(let values) = key.kind, !values.contains(language) {
             decoder.error("unknown language '\(language)' for \(itemWhat)", at: node.location,
                           fix: Suggestions.hint(for: language, in: values) ?? "declared languages: \(values.joined(separator: ", "))")

@@ -31,14 +31,16 @@ struct SchemaDecoder {
         var fields: [Fields.Field] = []
         fields.reserveCapacity(pairs.count)
         for pair in pairs {
-            let name = pair.name
-            guard allowed.contains(name) else {
+            // The key's bytes are compared with the allowed names (ASCII, so as `String`s compare
+            // them), and the field takes the allowed name: no `String` is made of a known key.
+            guard let position = allowed.firstIndex(where: { pair.isNamed($0) }) else {
+                let name = pair.name
                 var fix = Suggestions.hint(for: name, in: allowed)
                 if fix == nil { fix = "allowed: " + allowed.joined(separator: ", ") }
                 error("unknown field '\(name)' in \(what())", at: pair.key.location, fix: fix)
                 continue
             }
-            fields.append(Fields.Field(name: name, value: pair.value, key: pair.key.location))
+            fields.append(Fields.Field(name: allowed[position], value: pair.value, keyIndex: pair.keyIndex))
         }
         return Fields(node: node, fields: fields)
     }
@@ -49,7 +51,9 @@ struct SchemaDecoder {
         struct Field {
             var name: String
             var value: YAMLNode
-            var key: SourceLocation
+            /// Where the key is in the document: its place is worked out only when asked for (a
+            /// ``SourceLocation`` per field, with its file name retained, was made for every field read).
+            var keyIndex: UInt32
         }
 
         var node: YAMLNode
@@ -60,7 +64,9 @@ struct SchemaDecoder {
         subscript(_ name: String) -> YAMLNode? { fields.first { $0.name == name }?.value }
 
         /// Where the field's key was written.
-        func key(_ name: String) -> SourceLocation? { fields.first { $0.name == name }?.key }
+        func key(_ name: String) -> SourceLocation? {
+            fields.first { $0.name == name }.map { node.document.location($0.keyIndex) }
+        }
 
         /// The field, or nil when it is absent or null.
         func present(_ name: String) -> YAMLNode? {
@@ -118,7 +124,7 @@ struct SchemaDecoder {
     /// A plain decimal integer.
     mutating func integer(_ node: YAMLNode, _ what: @autoclosure () -> String) -> Int? {
         if let scalar = node.scalar, scalar.isPlain || scalar.tag == "tag:yaml.org,2002:int",
-           Self.isDecimalInteger(scalar.text), let value = Int(scalar.text) {
+           case let text = scalar.text, Self.isDecimalInteger(text), let value = Int(text) {
             return value
         }
         error("\(what()) must be a whole number, not \(describe(node))", at: node.location)
@@ -135,19 +141,23 @@ struct SchemaDecoder {
         return nil
     }
 
+    // Read as bytes: going through `Character`s (grapheme breaking) cost more than the rest of
+    // reading a number. An ASCII digit is a whole character, so the answers are the same.
     static func isDecimalInteger(_ text: String) -> Bool {
-        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        var digits = text.utf8[...]
+        if digits.first == UInt8(ascii: "-") { digits = digits.dropFirst() }
+        return !digits.isEmpty && digits.allSatisfy(isDigit)
     }
 
     static func decimal(_ text: String) -> Double? {
-        let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count),
-              parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } })
-        else { return nil }
+        var body = text.utf8[...]
+        if body.first == UInt8(ascii: "-") { body = body.dropFirst() }
+        let parts = body.split(separator: UInt8(ascii: "."), maxSplits: 2, omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(isDigit) }) else { return nil }
         return Double(text)
     }
+
+    static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
 
     /// A node for a message: its text when it is a scalar.
     func describe(_ node: YAMLNode) -> String {
@@ -157,6 +167,10 @@ struct SchemaDecoder {
 
     /// An id of `kind`: `^[a-z0-9][a-z0-9._-]{0,63}$`.
     mutating func id(_ node: YAMLNode, _ kind: String) -> Located<String>? {
+        // A valid id is checked where it is stored, before a `String` is made of it.
+        if let scalar = node.scalar, !node.isNull, scalar.withBytes(Self.isValidID) {
+            return Located(string(scalar), at: node.location)
+        }
         guard let value = text(node, "a \(kind) id") else { return nil }
         guard Self.isValidID(value) else {
             error("invalid \(kind) id '\(value)'", at: node.location,
@@ -167,7 +181,11 @@ struct SchemaDecoder {
     }
 
     static func isValidID(_ value: String) -> Bool {
-        let bytes = Array(value.utf8)
+        var value = value
+        return value.withUTF8(isValidID)
+    }
+
+    static func isValidID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard (1...64).contains(bytes.count) else { return false }
         for (index, byte) in bytes.enumerated() {
             let alphanumeric = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)

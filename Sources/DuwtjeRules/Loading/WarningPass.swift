@@ -5,11 +5,7 @@ import Synchronization
 extension RuleDefinition {
     /// The spec's total order: priority descending, then specificity descending, then declaration order.
     public func ranks(before other: RuleDefinition) -> Bool {
-        if priority != other.priority { return priority > other.priority }
-        let mine = when.specificity
-        let theirs = other.when.specificity
-        if mine != theirs { return mine > theirs }
-        return order < other.order
+        RuleRank(self, position: 0).ranks(before: RuleRank(other, position: 0))
     }
 
     /// The nudges this rule can serve: its own and its variants'.
@@ -26,7 +22,38 @@ extension RuleDefinition {
     }
 }
 
+/// What a rule is ranked by (``RuleDefinition/ranks(before:)``), read once, and where it stands in
+/// the set: ranking positions by these keys neither copies the rules nor counts a specificity at
+/// every comparison.
+struct RuleRank {
+    let priority: Int
+    let specificity: Int
+    let order: Int
+    let position: Int
+
+    init(_ rule: borrowing RuleDefinition, position: Int) {
+        priority = rule.priority
+        specificity = rule.when.specificity
+        order = rule.order
+        self.position = position
+    }
+
+    func ranks(before other: RuleRank) -> Bool {
+        if priority != other.priority { return priority > other.priority }
+        if specificity != other.specificity { return specificity > other.specificity }
+        return order < other.order
+    }
+
+    /// `positions` of `rules`, in the spec's total order.
+    static func ranked(_ positions: [Int], of rules: [RuleDefinition]) -> [Int] {
+        rules.withUnsafeBufferPointer { buffer in
+            positions.map { RuleRank(buffer[$0], position: $0) }
+        }.sorted { $0.ranks(before: $1) }.map(\.position)
+    }
+}
+
 extension RuleSetDefinition {
+
     /// Positions of each journey's rules. Grouping positions instead of the rules themselves saves
     /// a copy of every rule (about 40 MB at 100,000 rules) wherever rules are taken per journey.
     var ruleIndicesByJourney: [String: [Int]] { Dictionary(grouping: rules.indices, by: { rules[$0].journey }) }
@@ -73,23 +100,36 @@ struct WarningPass {
         diagnostics += groups.withLock { $0[0] + $0[1] }
     }
 
-    /// The ethics checks and each rule's own warnings.
+    /// The ethics checks, each rule's own warnings and shadowing: the two groups take about as
+    /// long at 10,000 rules (shadowing was in the other group, which then took twice as long).
     mutating func runRuleChecks() {
         runEthicsChecks()
-        Self.each(definition.rules) { rule in
-            let givesSomething = !rule.allRecommendItems.isEmpty || !rule.allNudges.isEmpty
-            if !givesSomething {
-                warn("rule '\(rule.id)' recommends nothing and has no nudge", at: rule.location)
-            } else if rule.why == nil {
-                warn("rule '\(rule.id)' has no 'why': its answers cannot tell citizens why they see them", at: rule.location,
-                     fix: "add `why: U ziet dit omdat …`")
+        let rules = definition.rules
+        for position in rules.indices {
+            if !Self.givesSomething(rules, position) {
+                warn("rule '\(rules[position].id)' recommends nothing and has no nudge", at: rules[position].location)
+            } else if rules[position].why == nil {
+                warn("rule '\(rules[position].id)' has no 'why': its answers cannot tell citizens why they see them",
+                     at: rules[position].location, fix: "add `why: U ziet dit omdat …`")
             }
         }
+        warnShadowedRules()
     }
 
-    /// The warnings that compare rules with each other and with the vocabulary.
+    /// Whether the rule at `position` recommends anything or has a nudge, itself or in a variant
+    /// (``RuleDefinition/allRecommendItems`` or ``RuleDefinition/allNudges`` not empty), read where
+    /// it stands instead of in arrays made for the question.
+    static func givesSomething(_ rules: [RuleDefinition], _ position: Int) -> Bool {
+        if !rules[position].recommend.isEmpty || rules[position].nudge != nil { return true }
+        for variant in rules[position].variants.indices {
+            if let items = rules[position].variants[variant].recommend, !items.isEmpty { return true }
+            if case .replace = rules[position].variants[variant].nudge { return true }
+        }
+        return false
+    }
+
+    /// The warnings that compare the rules with the vocabulary.
     mutating func runSetChecks() {
-        warnShadowedRules()
         warnUnreachableContent()
         warnUnmentioned()
         warnExpiringFallbacks()
@@ -112,7 +152,7 @@ struct WarningPass {
         let rules = definition.rules
         for journey in definition.journeys {
             // Positions are ranked, not the rules: sorting copies of the rules moved each one.
-            let ranked = (byJourney[journey.id] ?? []).sorted { rules[$0].ranks(before: rules[$1]) }
+            let ranked = RuleRank.ranked(byJourney[journey.id] ?? [], of: rules)
             for (index, exclusivePosition) in ranked.enumerated() where rules[exclusivePosition].exclusive {
                 let exclusive = rules[exclusivePosition]
                 for position in ranked[(index + 1)...] where Shadowing.covers(exclusive, rules[position], timeZone: timeZone) {
@@ -124,41 +164,68 @@ struct WarningPass {
         }
     }
 
+    /// Reachability is marked by catalogue position, not collected as a set of ids: a `String`
+    /// hashed for every item a `type` query matched was most of this check. The rules' fields are
+    /// read where they stand (``each`` still copied every rule here).
     mutating func warnUnreachableContent() {
-        var reachable = Set<String>()
-        let contentIndex = ContentIndex(definition.content)
-        for journey in definition.journeys {
-            reachable.formUnion(journey.fallback.map(\.value))
-            for stage in journey.stages { reachable.formUnion(stage.fallback.map(\.value)) }
+        let content = definition.content
+        // Each item's first position under its id: what marking by id marks (ids are unique in a
+        // loaded set, so this is the item itself).
+        var firstByID: [String: Int] = [:]
+        firstByID.reserveCapacity(content.count)
+        for (index, item) in content.enumerated() where firstByID[item.id] == nil { firstByID[item.id] = index }
+        let first = content.map { firstByID[$0.id] ?? 0 }
+        var reachable = [Bool](repeating: false, count: content.count)
+        func mark(_ id: String) {
+            if let index = firstByID[id] { reachable[index] = true }
         }
-        Self.each(definition.rules) { rule in
-            for item in rule.allRecommendItems {
+        let contentIndex = ContentIndex(content)
+        func mark(_ items: [RecommendItem]) {
+            for item in items {
                 switch item {
                 case .content(let id):
-                    reachable.insert(id.value)
+                    mark(id.value)
                 case .query(let type, let tags, _, _):
-                    for index in contentIndex.matches(type: type.value, tags: tags) { reachable.insert(definition.content[index].id) }
+                    for index in contentIndex.matches(type: type.value, tags: tags) { reachable[first[index]] = true }
                 }
             }
         }
-        for content in definition.content where !reachable.contains(content.id) {
-            warn("content item '\(content.id)' cannot be recommended: no rule or fallback names it or its type and tags",
-                 at: content.location)
+        for journey in definition.journeys {
+            for id in journey.fallback { mark(id.value) }
+            for stage in journey.stages { for id in stage.fallback { mark(id.value) } }
+        }
+        let rules = definition.rules
+        for position in rules.indices {
+            mark(rules[position].recommend)
+            for variant in rules[position].variants.indices {
+                if let items = rules[position].variants[variant].recommend { mark(items) }
+            }
+        }
+        for (index, item) in content.enumerated() where !reachable[first[index]] {
+            warn("content item '\(item.id)' cannot be recommended: no rule or fallback names it or its type and tags",
+                 at: item.location)
         }
     }
 
     mutating func warnUnmentioned() {
         var personas = Set<String>()
-        var stages = Set<String>()
-        Self.each(definition.rules) { rule in
-            personas.formUnion(rule.when.personas?.map(\.value) ?? [])
-            for stage in rule.when.stages ?? [] { stages.insert(rule.journey + "\u{0}" + stage.value) }
+        // Stage ids by journey: a key made of both was a `String` built for every stage a rule named.
+        var stages: [String: Set<String>] = [:]
+        let rules = definition.rules
+        for position in rules.indices {
+            if let ids = rules[position].when.personas {
+                for id in ids { personas.insert(id.value) }
+            }
+            if let ids = rules[position].when.stages {
+                stages[rules[position].journey, default: []].formUnion(ids.lazy.map(\.value))
+            }
         }
         for persona in definition.personas where !personas.contains(persona.id) {
             warn("persona '\(persona.id)' is not mentioned by any rule", at: persona.location)
         }
         for journey in definition.journeys {
-            for stage in journey.stages where !stages.contains(journey.id + "\u{0}" + stage.id) {
+            let mentioned = stages[journey.id] ?? []
+            for stage in journey.stages where !mentioned.contains(stage.id) {
                 warn("stage '\(stage.id)' of journey '\(journey.id)' is not mentioned by any rule", at: stage.location)
             }
         }

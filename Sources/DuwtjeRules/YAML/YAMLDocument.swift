@@ -71,6 +71,14 @@ public final class YAMLDocument: Sendable {
         }
     }
 
+    /// Calls `body` with a scalar's text where it is stored, without making a `String` of it.
+    func withText<Result>(_ index: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let entry = entries[Int(index)]
+        return text.withUnsafeBufferPointer { buffer in
+            body(UnsafeBufferPointer(rebasing: buffer[Int(entry.start)..<Int(entry.start + entry.count)]))
+        }
+    }
+
     /// Whether a scalar's text is exactly `bytes`, without making a `String` of it.
     func textEquals(_ index: UInt32, _ bytes: some Collection<UInt8>) -> Bool {
         let entry = entries[Int(index)]

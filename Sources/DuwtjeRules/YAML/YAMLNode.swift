@@ -32,6 +32,11 @@ public struct YAMLNode: Sendable {
             literal.withUTF8Buffer { node.document.textEquals(node.index, $0) }
         }
 
+        /// Calls `body` with the text's UTF-8 bytes where the document stores them.
+        func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+            node.document.withText(node.index, body)
+        }
+
         /// The text's length in UTF-8 bytes and where it is stored in the document: equal long texts
         /// of one file share a place (see ``YAMLDocument/textByteCount``).
         var utf8Count: Int { Int(node.entry.count) }
