@@ -87,6 +87,22 @@ struct HTTPRequestFramerTests {
         }
     }
 
+    @Test("a chunk-size line or a trailer of exactly the limit is taken whether its CR and LF come together or apart")
+    func linesAtTheLimit() {
+        // The fuzzer's find: with 1,024 bytes and the CR in, but not yet the LF, the line was
+        // refused as too long when it came in pieces, and taken when it came whole.
+        let head = HTTPRequestHead(method: "POST", path: "/v1/events", chunked: true)
+        let sizeLine = "0;" + String(repeating: "x", count: 1_022)
+        Self.expectSame("POST /v1/events HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n\(sizeLine)\r\n\r\n",
+                        [.head(head), .body("")])
+        Self.expectSame("POST /v1/events HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n\(sizeLine)x\r\n\r\n",
+                        [.head(head), .failure(400)])
+        // A trailer that with its CRLF fills the trailer section's budget (max_header_bytes, 1,024 here).
+        let trailer = "X: " + String(repeating: "t", count: 1_019)
+        Self.expectSame("POST /v1/events HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\(trailer)\r\n\r\n",
+                        [.head(head), .body("")])
+    }
+
     @Test("a chunked body, with extensions and trailers, is joined whole")
     func chunked() {
         let head = HTTPRequestHead(method: "POST", path: "/v1/events", chunked: true)

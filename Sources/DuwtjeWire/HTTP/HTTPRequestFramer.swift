@@ -325,7 +325,9 @@ public struct HTTPRequestFramer: Sendable {
             case .trailers(let used):
                 let room = limits.maxHeaderBytes - used
                 guard let line = readLine(&input, limit: room) else {
-                    if input.readableBytes > room { return fail(.malformed("the trailer section is over \(limits.maxHeaderBytes) bytes")) }
+                    if input.readableBytes > room + 1 {
+                        return fail(.malformed("the trailer section is over \(limits.maxHeaderBytes) bytes"))
+                    }
                     return .needMore
                 }
                 switch line {
@@ -354,7 +356,8 @@ public struct HTTPRequestFramer: Sendable {
     func readLine(_ input: inout ByteBuffer, limit: Int) -> Result<ByteBuffer, HTTPFramingError>? {
         let view = input.readableBytesView
         guard let lf = view.firstIndex(of: 0x0A) else {
-            return view.count > limit ? .failure(.malformed("a line is over \(limit) bytes")) : nil
+            // `limit` bytes and the CR may be in before the LF: the same line, whole, is taken.
+            return view.count > limit + 1 ? .failure(.malformed("a line is over \(limit) bytes")) : nil
         }
         let length = lf - view.startIndex
         guard length >= 1, view[lf - 1] == 0x0D else { return .failure(.malformed("a line does not end in CRLF")) }
