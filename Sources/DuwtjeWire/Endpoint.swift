@@ -73,7 +73,8 @@ public enum Endpoint: Int, CaseIterable, Sendable {
     }
 
     /// The endpoint whose path is `bytes` (a request target's path as received), or nil: found
-    /// without making a `String` or hashing, for the framer (``HTTPRequestHead/endpoint``).
+    /// without making a `String` or hashing (the framer, ``HTTPRequestHead/endpoint``, and
+    /// ``init(path:)`` both look paths up here).
     static func matching(_ bytes: UnsafeRawBufferPointer) -> Endpoint? {
         // The lengths tell most apart before a byte is compared.
         guard let base = bytes.baseAddress else { return nil }
@@ -89,9 +90,8 @@ public enum Endpoint: Int, CaseIterable, Sendable {
 
     /// The endpoint at `path`, or nil for a path api.md does not define.
     public init?(path: String) {
-        guard let endpoint = Self.byPath[path] else { return nil }
+        var path = path
+        guard let endpoint = path.withUTF8({ Self.matching(UnsafeRawBufferPointer($0)) }) else { return nil }
         self = endpoint
     }
-
-    private static let byPath: [String: Endpoint] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.path, $0) })
 }

@@ -50,15 +50,16 @@ public struct DaemonResponder: HTTPResponder {
         } catch {
             response = Self.problem(error)
         }
-        record(method: request.method.rawValue, path: path, status: Int(response.status.code), since: started)
+        record(method: request.method.rawValue, path: path, endpoint: Endpoint(path: path), status: Int(response.status.code),
+               since: started)
         return response
     }
 
     /// Counts and logs one answered request (both transports, see ``LeanResponder``).
-    /// - Parameter endpoint: `path`'s endpoint, when the caller has looked it up already.
-    func record(method: String, path: String, endpoint: Endpoint?? = nil, status: Int, since started: ContinuousClock.Instant) {
+    /// - Parameter endpoint: `path`'s endpoint (nil for a path api.md does not define).
+    func record(method: String, path: String, endpoint: Endpoint?, status: Int, since started: ContinuousClock.Instant) {
         let duration = ContinuousClock.now - started
-        metrics.request(endpoint ?? Endpoint(path: path), status: status, duration: duration)
+        metrics.request(endpoint, status: status, duration: duration)
         if status >= 500 {
             logger.error("request failed", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(status)"])
         } else {

@@ -37,11 +37,11 @@ public struct HTTPDate: Sendable {
         let secondOfDay = time - days * 86_400
         let weekday = ((days % 7) + 7) % 7
         let (year, month, day) = TimeParsing.civil(fromDays: days)
-        var digits = 4  // zero-padded, as `yyyy`
-        var bound = 10_000
-        while year >= bound, digits < 19 {
+        var digits = 4  // zero-padded to four, as `yyyy`
+        var rest = year / 10_000
+        while rest > 0 {
             digits += 1
-            bound = bound.multipliedReportingOverflow(by: 10).partialValue
+            rest /= 10
         }
         let length = 25 + (year < 0 ? String(year).utf8.count : digits)
         return String(unsafeUninitializedCapacity: length) { text in

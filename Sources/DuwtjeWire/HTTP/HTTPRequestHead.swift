@@ -5,9 +5,10 @@ public struct HTTPRequestHead: Sendable, Equatable {
     /// The method token as sent (`GET`, `POST`; case-sensitive, RFC 9110 9.1).
     public var method: String
     /// The request target's path, without its query (origin-form).
-    public var path: String
+    public internal(set) var path: String
     /// The endpoint at `path` (api.md), or nil for any other path: found once, by the framer.
-    public var endpoint: Endpoint?
+    /// Set with the path only, so the two always agree.
+    public internal(set) var endpoint: Endpoint?
     /// The query after `?`, without it; nil when the target has none.
     public var query: String?
     /// HTTP/1.0 (true) or HTTP/1.1.

@@ -26,9 +26,8 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
 
     let responder: LeanResponder
     let idleTimeout: TimeAmount
-    let requestTimeout: TimeAmount
-    /// How `limits.request_timeout` is named in the 408.
-    let requestTimeoutSetting: Duration
+    /// `limits.request_timeout` (also named in the 408).
+    let requestTimeout: Duration
     var framer: HTTPRequestFramer
     /// Bytes received and not yet framed.
     var input: ByteBuffer?
@@ -59,8 +58,7 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
         self.responder = responder
         self.framer = HTTPRequestFramer(limits: limits)
         self.idleTimeout = TimeAmount(idleTimeout)
-        self.requestTimeout = TimeAmount(requestTimeout)
-        self.requestTimeoutSetting = requestTimeout
+        self.requestTimeout = requestTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -233,8 +231,8 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
     /// later than one request timeout from now, so that a request beginning meanwhile is checked
     /// no later than its own deadline (the timer is not set again for every request).
     func nextCheck(now: NIODeadline) -> NIODeadline {
-        if requestRunning { return requestStarted + requestTimeout }
-        return max(min(lastActivity + idleTimeout, now + requestTimeout), now + .milliseconds(100))
+        if requestRunning { return requestStarted + TimeAmount(requestTimeout) }
+        return max(min(lastActivity + idleTimeout, now + TimeAmount(requestTimeout)), now + .milliseconds(100))
     }
 
     func armTimer(context: ChannelHandlerContext, at deadline: NIODeadline) {
@@ -252,7 +250,7 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
         timer = nil
         guard !closing else { return }
         let now = NIODeadline.now()
-        if requestRunning, now >= requestStarted + requestTimeout {
+        if requestRunning, now >= requestStarted + TimeAmount(requestTimeout) {
             requestTimedOut(context: context)
             return
         }
@@ -272,7 +270,7 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
             RequestDeadlineHandler.path(inRequestLine: Array(input.readableBytesView.drop { $0 == 0x0D || $0 == 0x0A }
                 .prefix(RequestDeadlineHandler.headLimit)))
         }
-        var answer = LeanResponder.Answer(Problem.requestTimeout(limit: requestTimeoutSetting, path: path))
+        var answer = LeanResponder.Answer(Problem.requestTimeout(limit: requestTimeout, path: path))
         answer.close = true
         write(answer, for: nil, context: context)
     }

@@ -62,18 +62,17 @@ struct LeanResponder: Sendable {
     /// The 413 for a declared length over the limit, answered before any byte of the body is read.
     func bodyTooLarge(_ head: HTTPRequestHead, started: ContinuousClock.Instant) -> Answer {
         let (limit, setting) = bodyLimit(for: head)
-        return finish(Answer(Problem.bodyTooLarge(path: head.path, limit: limit, setting: setting)), head, head.endpoint, started)
+        return finish(Answer(Problem.bodyTooLarge(path: head.path, limit: limit, setting: setting)), head, started)
     }
 
     func answer(_ head: HTTPRequestHead, body: ByteBuffer, channel: any Channel) -> Outcome {
         let started = ContinuousClock.now
         let path = head.path
         guard let endpoint = head.endpoint, responder.endpoints.contains(endpoint) else {
-            return .now(finish(Answer(.notFound(path: path)), head, head.endpoint, started))
+            return .now(finish(Answer(.notFound(path: path)), head, started))
         }
         guard endpoint.accepts(head.method) else {
-            return .now(finish(Answer(.methodNotAllowed(path: path, method: head.method, allowed: endpoint.allowed)), head, endpoint,
-                               started))
+            return .now(finish(Answer(.methodNotAllowed(path: path, method: head.method, allowed: endpoint.allowed)), head, started))
         }
         let evaluated: DuwtjeWire.RequestDecoder.Endpoint
         switch endpoint {
@@ -93,19 +92,19 @@ struct LeanResponder: Sendable {
                 let promise = channel.eventLoop.makePromise(of: Answer.self)
                 promise.completeWithTask {
                     let bytes = await responder.admitted(evaluatedAnswer, for: question)
-                    return self.finish(Answer(status: 200, contentType: "application/json", body: bytes), head, endpoint, started)
+                    return self.finish(Answer(status: 200, contentType: "application/json", body: bytes), head, started)
                 }
                 return .later(promise.futureResult)
             }
         } catch {
             answer = Answer(error)
         }
-        return .now(finish(answer, head, endpoint, started))
+        return .now(finish(answer, head, started))
     }
 
     /// Counts and logs the answer as ``DaemonResponder/respond(to:context:)`` does.
-    func finish(_ answer: Answer, _ head: HTTPRequestHead, _ endpoint: Endpoint?, _ started: ContinuousClock.Instant) -> Answer {
-        responder.record(method: head.method, path: head.path, endpoint: .some(endpoint), status: answer.status, since: started)
+    func finish(_ answer: Answer, _ head: HTTPRequestHead, _ started: ContinuousClock.Instant) -> Answer {
+        responder.record(method: head.method, path: head.path, endpoint: head.endpoint, status: answer.status, since: started)
         return answer
     }
 
