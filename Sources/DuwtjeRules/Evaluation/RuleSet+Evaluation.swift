@@ -77,7 +77,7 @@ extension RuleSet {
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
-        return journey.match.withView { match in evaluate(request, facts, walk: walk, journey: journey, match: match) }
+        return journey.withMatch { match in evaluate(request, facts, walk: walk, journey: journey, match: match) }
     }
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
@@ -209,7 +209,7 @@ extension RuleSet {
 
     private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
         let journey = journeys[facts.journey]
-        let matching = journey.match.withView { match in
+        let matching = journey.withMatch { match in
             journey.rules.indices.filter { failure(at: $0, of: journey, match, facts, now: request.now) == nil }
         }
         var listings: [NudgeListing] = []
@@ -336,11 +336,7 @@ extension RuleSet {
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
                                 values: values, numbers: numbers, language: language, warnings: [])
-            let signalled = journey.match.withView { match in
-                journey.stageWhens.indices.last { index in
-                    journey.stageWhens[index].map { failure(of: $0, match, partial) == nil } ?? false
-                }
-            }
+            let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             stageName = journey.stageIDs[stage ?? 0]
             source = signalled == nil ? .default : .signals
@@ -370,11 +366,6 @@ extension RuleSet {
         let time = now.timeIntervalSinceReferenceDate
         if time < rule.from || time >= rule.until { return .active }
         return nil
-    }
-
-    func failure(of when: CompiledWhen, _ match: MatchTable.View, _ facts: Facts) -> Failure? {
-        if let failure = stageOrPersonaFailure(of: when, facts) { return failure }
-        return match.failedCondition(when.conditions.lowerBound, when.conditions.upperBound, facts).map(Failure.context)
     }
 
     func stageOrPersonaFailure(of when: CompiledWhen, _ facts: Facts) -> Failure? {

@@ -197,6 +197,13 @@ struct CompiledWhen: Sendable {
     let personas: [Bool]?
     /// The context conditions, in the journey's ``CompiledJourney/match``.
     let conditions: Range<Int32>
+
+    /// Whether `persona` (nil: none or unknown) is one this condition allows.
+    func allows(persona: Int?) -> Bool {
+        if personas == nil { return true }
+        guard let persona else { return false }
+        return personas?[persona] ?? false
+    }
 }
 
 enum CompiledItem: Sendable {
@@ -413,6 +420,29 @@ final class CompiledJourney: Sendable {
         self.effectOnceFull = rules.map(\.hasEffectOnceFull)
         self.buckets = buckets
         self.personaSlots = personaSlots
+    }
+
+    /// Runs `body` with the view of ``match``. Read here, in the journey's own method, the table's
+    /// arrays are borrowed where they stand: read from outside, `journey.match` was copied first
+    /// (a retain and a release of each of its arrays, every request).
+    func withMatch<Result>(_ body: (MatchTable.View) -> Result) -> Result {
+        match.withView(body)
+    }
+
+    /// The last stage whose signals hold for `facts` (which have no stage yet), or nil. Each signal is
+    /// read in place: copying a ``CompiledWhen`` out retained and released its arrays.
+    func signalledStage(_ match: MatchTable.View, _ facts: Facts) -> Int? {
+        stageWhens.withUnsafeBufferPointer { whens in
+            var index = whens.count
+            while index > 0 {
+                index -= 1
+                // A stage's signals name no stage (the loader allows only persona and context).
+                guard let conditions = whens[index]?.conditions, whens[index]?.stages == nil,
+                      whens[index]?.allows(persona: facts.persona) == true else { continue }
+                if match.failedCondition(conditions.lowerBound, conditions.upperBound, facts) == nil { return index }
+            }
+            return nil
+        }
     }
 
     func bucket(stage: Int?, persona: Int?) -> Bucket {
