@@ -163,7 +163,7 @@ struct MatchTable: Sendable {
                         return false
                     }
                 case .other:
-                    guard MatchTable.holds(others[Int(test.start)], facts.values[key]) else { return false }
+                    guard MatchTable.holds(others[Int(test.start)], facts.value(of: key)) else { return false }
                 }
             }
             return true

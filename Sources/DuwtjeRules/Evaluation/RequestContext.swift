@@ -72,6 +72,11 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
         entries.reserveCapacity(capacity)
     }
 
+    /// Runs `body` with the entries in place, for the length of one evaluation (``RuleSet/withFacts(of:journey:_:)``).
+    func withEntries<Result>(_ body: (UnsafeBufferPointer<Element>) -> Result) -> Result {
+        entries.withUnsafeBufferPointer(body)
+    }
+
     /// The context as a dictionary (for tools that want one).
     public var dictionary: [String: ContextValue] {
         Dictionary(entries, uniquingKeysWith: { _, last in last })

@@ -1,8 +1,8 @@
-/// The numbers (``ValueNumbers``) of one request's context values, by context key: temporary
-/// storage of one evaluation, like ``Facts/values``.
+/// The numbers (``ValueNumbers``) of one request's context values, by context key, and where each
+/// key's value stands in the request's context: temporary storage of one evaluation.
 ///
-/// One buffer: a start and a count per key, then the numbers of each key's elements in the order
-/// they were sent (``ValueNumbers/unknownText`` for text no condition compares with,
+/// One buffer: a start, a count and an entry (its position in the context plus one; 0 for a key the
+/// request does not carry) per key, then the numbers of each key's elements in the order they were sent (``ValueNumbers/unknownText`` for text no condition compares with,
 /// ``ValueNumbers/notText`` for a number or a boolean). A key the request does not carry has none.
 struct RequestValueNumbers {
     private let storage: UnsafeMutableBufferPointer<Int32>
@@ -13,33 +13,41 @@ struct RequestValueNumbers {
     static func capacity(for context: RequestContext, keyCount: Int) -> Int {
         var elements = 0
         for index in context.indices { elements += context[index].value.count }
-        return 2 * keyCount + elements
+        return 3 * keyCount + elements
     }
 
     /// Over `storage`, which must hold ``capacity(for:keyCount:)`` elements; no key has numbers yet.
     init(_ storage: UnsafeMutableBufferPointer<Int32>, keyCount: Int) {
         self.storage = storage
         self.keyCount = keyCount
-        self.next = 2 * keyCount
-        for index in 0..<(2 * keyCount) { storage[index] = 0 }
+        self.next = 3 * keyCount
+        for index in 0..<(3 * keyCount) { storage[index] = 0 }
     }
 
-    /// Starts the numbers of key `key`'s value (each key at most once); ``append(_:)`` adds them in order.
-    mutating func start(key: Int) {
-        storage[2 * key] = Int32(next)
-        storage[2 * key + 1] = 0
+    /// Starts the numbers of key `key`'s value, which is the context's entry at `entry` (each key at
+    /// most once); ``append(_:key:)`` adds them in order.
+    mutating func start(key: Int, entry: Int) {
+        storage[3 * key] = Int32(next)
+        storage[3 * key + 1] = 0
+        storage[3 * key + 2] = Int32(entry + 1)
     }
 
     /// Adds a number to the key started last.
     mutating func append(_ number: Int32, key: Int) {
         storage[next] = number
         next += 1
-        storage[2 * key + 1] += 1
+        storage[3 * key + 1] += 1
     }
 
     /// The numbers of key `key`'s value, empty when the request has none.
     subscript(key: Int) -> UnsafeBufferPointer<Int32> {
-        let start = Int(storage[2 * key])
-        return UnsafeBufferPointer(rebasing: storage[start..<(start + Int(storage[2 * key + 1]))])
+        let start = Int(storage[3 * key])
+        return UnsafeBufferPointer(rebasing: storage[start..<(start + Int(storage[3 * key + 1]))])
+    }
+
+    /// Where key `key`'s value stands in the request's context, or nil when the request has none.
+    func entry(of key: Int) -> Int? {
+        let entry = Int(storage[3 * key + 2])
+        return entry == 0 ? nil : entry - 1
     }
 }

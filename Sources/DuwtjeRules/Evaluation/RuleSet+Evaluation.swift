@@ -2,22 +2,29 @@ import Foundation
 
 /// What the engine knows about one request once its ids are resolved against the rule set.
 ///
-/// Lives only while one request is evaluated: `values` is temporary storage of the evaluation
-/// (``RuleSet/withFacts(of:journey:_:)``), which a heap array per request cost more than the
-/// matching it serves.
+/// Lives only while one request is evaluated: `numbers` is temporary storage of the evaluation and
+/// `entries` points into the request (``RuleSet/withFacts(of:journey:_:)``); a heap array per request
+/// cost more than the matching it serves.
 struct Facts {
     let journey: Int
     let stage: Int?
     let stageName: String
     let stageSource: Answer.StageSource
     let persona: Int?
-    /// The request's context values by context key index.
-    let values: UnsafeMutableBufferPointer<ContextValue?>
-    /// Their elements' numbers (``ValueNumbers``), by context key index.
+    /// The request's context entries, read in place: which one holds each key's value is kept in
+    /// `numbers` (``value(of:)``).
+    let entries: UnsafeBufferPointer<RequestContext.Element>
+    /// The numbers (``ValueNumbers``) of each context key's value and where it stands in `entries`,
+    /// by context key index.
     let numbers: RequestValueNumbers
     /// The request's `language` value, when the rule set has that key and the request a value for it.
     let language: ContextValue?
     let warnings: [String]
+
+    /// The request's value of the context key at `key`, or nil.
+    func value(of key: Int) -> ContextValue? {
+        numbers.entry(of: key).map { entries[$0].value }
+    }
 
     /// Whether content in `language` may be served: any, without a language in the request; else
     /// one of the request's language strings.
@@ -263,28 +270,26 @@ extension RuleSet {
         }
     }
 
-    /// Runs `body` with the facts of `request` for the journey at `position`. Their context values
-    /// are kept in temporary storage (on the stack when small) for the length of `body` only.
+    /// Runs `body` with the facts of `request` for the journey at `position`. Their value numbers are
+    /// kept in temporary storage (on the stack when small) for the length of `body` only, and the
+    /// context values are read where the request holds them: a copy of each value per key, and
+    /// destroying the copies after, cost ~300 instructions a request.
     func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
                            _ body: (EvaluationRequest, Facts) -> Result) -> Result {
         let keyCount = contextKeys.count
-        return withUnsafeTemporaryAllocation(of: ContextValue?.self, capacity: keyCount) { values in
-            values.initialize(repeating: nil)
-            let capacity = RequestValueNumbers.capacity(for: request.context, keyCount: keyCount)
-            let result = withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
-                body(request, resolve(request, journey: position, values: values,
+        let capacity = RequestValueNumbers.capacity(for: request.context, keyCount: keyCount)
+        return request.context.withEntries { entries in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
+                body(request, resolve(request, journey: position, entries: entries,
                                       numbers: RequestValueNumbers(storage, keyCount: keyCount)))
             }
-            // Set back to nil (which holds nothing) by a loop the compiler specializes: `deinitialize()`
-            // destroyed each element through the type's value witness, ~70 instructions a key.
-            for index in values.indices { values[index] = nil }
-            return result
         }
     }
 
-    /// The facts of `request`, its context values written into `values` (one per context key, nil).
+    /// The facts of `request`, whose context entries are `entries`: each key's value numbered, and
+    /// where it stands, in `numbers`.
     func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
-                 values: UnsafeMutableBufferPointer<ContextValue?>, numbers: RequestValueNumbers) -> Facts {
+                 entries: UnsafeBufferPointer<RequestContext.Element>, numbers: RequestValueNumbers) -> Facts {
         var numbers = numbers
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
@@ -296,27 +301,26 @@ extension RuleSet {
         // A dictionary's order follows the process's hash seed: context warnings are put in the
         // order of their keys, so that every process answers the same bytes (api.md, Warnings).
         var contextWarnings: [(key: String, text: String)] = []
-        for (key, value) in request.context {
-            guard let index = contextKeyIndex[key] else {
+        // Keys and values are read where the request holds them: bound to variables, each was copied
+        // (a retain and a release) for the length of the loop.
+        for position in entries.indices {
+            guard let index = contextKeyIndex[entries[position].key] else {
+                let key = entries[position].key
                 contextWarnings.append((key, unknown("context key", key, in: contextKeyHints)))
                 continue
             }
             // Each text is looked up once: its number serves the closed key's check, the index and the walk.
-            numbers.start(key: index)
+            numbers.start(key: index, entry: position)
             let table = valueNumbers.tables[index]
-            func number(_ element: ContextScalar) -> Int32 {
-                guard case .string(let text) = element else { return ValueNumbers.notText }
+            entries[position].value.forEach { element in
+                guard case .string(let text) = element else { return numbers.append(ValueNumbers.notText, key: index) }
                 let number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
                 if let hints = closedValueHints[index], !valueNumbers.declared[index].contains(number) {
+                    let key = entries[position].key
                     contextWarnings.append((key, unknown("value", text, in: hints, of: " for context key '\(key)'")))
                 }
-                return number
+                numbers.append(number, key: index)
             }
-            switch value {
-            case .scalar(let element): numbers.append(number(element), key: index)
-            case .list(let elements): for element in elements { numbers.append(number(element), key: index) }
-            }
-            values[index] = value  // its last use: moved in, not copied
         }
         if contextWarnings.count > 1 {
             // Stable for one key's list values, which keep the order they were sent in.
@@ -324,7 +328,7 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
-        let language = languageKey.flatMap { values[$0] }
+        let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
         let stage: Int?
         let stageName: String
         let source: Answer.StageSource
@@ -335,14 +339,14 @@ extension RuleSet {
             if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: " in journey '\(journey.id)'")) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                values: values, numbers: numbers, language: language, warnings: [])
+                                entries: entries, numbers: numbers, language: language, warnings: [])
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             stageName = journey.stageIDs[stage ?? 0]
             source = signalled == nil ? .default : .signals
         }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
-                     values: values, numbers: numbers, language: language, warnings: warnings)
+                     entries: entries, numbers: numbers, language: language, warnings: warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
