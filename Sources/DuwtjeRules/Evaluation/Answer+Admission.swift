@@ -22,13 +22,16 @@ extension Answer {
     /// ``admitNudge(for:caps:)`` (which asks again from the first candidate).
     public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore) -> Bool {
         guard let visitor = request.visitor else { return true }
-        for (rank, candidate) in nudgeCandidates.enumerated() {
-            guard let dismissed = caps.isDismissedWithoutWaiting(visitor: visitor, nudge: candidate.id, now: request.now) else {
+        // Each candidate's fields read where it stands: `enumerated()` copied every candidate (its
+        // rule, nudge and variant retained and released) on the path of nearly every request.
+        for rank in nudgeCandidates.indices {
+            let id = nudgeCandidates[rank].id
+            guard let dismissed = caps.isDismissedWithoutWaiting(visitor: visitor, nudge: id, now: request.now) else {
                 return false
             }
             if dismissed { continue }
-            if let cap = candidate.cap {
-                guard let admitted = caps.admitWithoutWaiting(visitor: visitor, nudge: candidate.id, cap: cap, now: request.now) else {
+            if let cap = nudgeCandidates[rank].cap {
+                guard let admitted = caps.admitWithoutWaiting(visitor: visitor, nudge: id, cap: cap, now: request.now) else {
                     return false
                 }
                 if !admitted { continue }

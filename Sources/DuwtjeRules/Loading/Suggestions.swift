@@ -80,34 +80,40 @@ enum Suggestions {
         var scalars: [Unicode.Scalar] { Array(text.unicodeScalars) }
     }
 
-    /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`. Both rows
-    /// in one temporary allocation and read without bounds checks: two arrays per call and checked
-    /// reads were most of the cost of a request-path hint.
+    /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`. One row
+    /// in a temporary allocation, read without bounds checks, the cells to the left and up-left kept
+    /// in registers, and arithmetic that cannot overflow (every value is at most the longer length)
+    /// unchecked: two arrays per call, checked reads and checked sums were most of the cost of a
+    /// request-path hint.
     static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], bound: Int) -> Int {
         if abs(a.count - b.count) > bound { return bound + 1 }
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         let width = b.count + 1
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * width) { rows in
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: width) { row in
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
-                    rows.initialize(repeating: 0)
-                    var previous = 0  // where each row starts in `rows`
-                    var current = width
-                    for j in 0..<width { rows[j] = j }
+                    // `row[j]` holds the previous row's cell j until it is overwritten with this row's.
+                    for j in 0..<width { row.initializeElement(at: j, to: j) }
                     for i in 1...a.count {
-                        rows[current] = i
+                        let scalar = a[i &- 1]
+                        var diagonal = row[0]  // the previous row's cell j - 1
+                        var left = i  // this row's cell j - 1
+                        row[0] = i
                         var rowMinimum = i
                         for j in 1..<width {
-                            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                            let value = min(rows[previous + j] + 1, rows[current + j - 1] + 1, rows[previous + j - 1] + cost)
-                            rows[current + j] = value
-                            rowMinimum = min(rowMinimum, value)
+                            let up = row[j]
+                            var value = scalar == b[j &- 1] ? diagonal : diagonal &+ 1
+                            if up &+ 1 < value { value = up &+ 1 }
+                            if left &+ 1 < value { value = left &+ 1 }
+                            row[j] = value
+                            diagonal = up
+                            left = value
+                            if value < rowMinimum { rowMinimum = value }
                         }
                         if rowMinimum > bound { return bound + 1 }
-                        swap(&previous, &current)
                     }
-                    return rows[previous + b.count]
+                    return row[b.count]
                 }
             }
         }
