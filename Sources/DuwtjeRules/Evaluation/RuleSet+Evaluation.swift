@@ -445,8 +445,8 @@ struct Candidates {
         var low = start
         var high = end
         while low < high {
-            let middle = (low + high) / 2
-            if Int(list[middle]) <= position { low = middle + 1 } else { high = middle }
+            let middle = (low &+ high) &>> 1  // as in `Bucket.slot(filedUnder:)`
+            if Int(list[middle]) <= position { low = middle &+ 1 } else { high = middle }
         }
         return low
     }
