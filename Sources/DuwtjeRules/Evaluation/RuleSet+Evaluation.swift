@@ -459,17 +459,10 @@ struct Candidates {
             return Int(general[generalHead])
         }
         let filed = lists.filedPositions
-        var best: Int32 = generalHead < general.count ? general[generalHead] : .max
-        for index in 0..<runs.count {
-            let run = runs[index]
-            if run.head < run.end { best = min(best, filed[run.head]) }
-        }
+        let best = runs.lowest(in: filed, below: generalHead < general.count ? general[generalHead] : .max)
         guard best != .max else { return nil }
         if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
-        for index in 0..<runs.count {
-            let run = runs[index]
-            if run.head < run.end, filed[run.head] == best { runs[index].head += 1 }
-        }
+        runs.advance(past: best, in: filed)
         return Int(best)
     }
 }
@@ -495,6 +488,32 @@ struct Runs {
     mutating func append(_ run: Run) {
         count += 1
         self[count - 1] = run
+    }
+
+    /// The lowest position at the head of a run in `filed`, or `bound` when that is lower. Reads the
+    /// fields themselves: through the subscript, each run cost a switch on its index and each
+    /// advance a get and a set, about half of the walk's merging.
+    func lowest(in filed: [Int32], below bound: Int32) -> Int32 {
+        var best = bound
+        if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
+        if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
+        if count > 2, third.head < third.end { best = min(best, filed[third.head]) }
+        if count > Self.inlineCount {
+            for run in more where run.head < run.end { best = min(best, filed[run.head]) }
+        }
+        return best
+    }
+
+    /// Moves every run whose head is `position` past it.
+    mutating func advance(past position: Int32, in filed: [Int32]) {
+        if count > 0, first.head < first.end, filed[first.head] == position { first.head += 1 }
+        if count > 1, second.head < second.end, filed[second.head] == position { second.head += 1 }
+        if count > 2, third.head < third.end, filed[third.head] == position { third.head += 1 }
+        if count > Self.inlineCount {
+            for index in more.indices where more[index].head < more[index].end && filed[more[index].head] == position {
+                more[index].head += 1
+            }
+        }
     }
 
     subscript(index: Int) -> Run {
