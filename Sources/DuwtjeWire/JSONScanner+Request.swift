@@ -45,60 +45,64 @@ extension JSONScanner {
     /// key that is not plain ASCII, takes the tree path.
     static let maxDirectContextKeys = 16
 
-    /// The request of `body`, or nil when the body is left to the ``JSONValue`` path.
-    static func request(_ body: UnsafeBufferPointer<UInt8>, endpoint: RequestDecoder.Endpoint, maxLimit: Int,
-                        now: Date) -> EvaluationRequest? {
+    /// Reads `body` into `request` (made with the default `now`); false when the body is left to
+    /// the ``JSONValue`` path, with `request` then half filled and to be thrown away.
+    ///
+    /// Filled in place rather than returned: returning the request from each function on the
+    /// way copied it (every field retained, then released), as did binding it with `guard let`.
+    static func request(_ body: UnsafeBufferPointer<UInt8>, into request: inout EvaluationRequest,
+                        endpoint: RequestDecoder.Endpoint, maxLimit: Int) -> Bool {
         var scanner = JSONScanner(body)
-        // Not `guard let`: binding the request copied it (every field retained, then released).
-        let request = scanner.requestObject(endpoint: endpoint, maxLimit: maxLimit, now: now)
+        guard scanner.requestObject(into: &request, endpoint: endpoint, maxLimit: maxLimit) else { return false }
         scanner.skipWhitespace()
-        return scanner.index == body.count ? request : nil
+        return scanner.index == body.count
     }
 
-    private mutating func requestObject(endpoint: RequestDecoder.Endpoint, maxLimit: Int, now: Date) -> EvaluationRequest? {
+    /// The body's object into `request`; false when the tree path must judge the body.
+    private mutating func requestObject(into request: inout EvaluationRequest, endpoint: RequestDecoder.Endpoint,
+                                        maxLimit: Int) -> Bool {
         skipWhitespace()
-        guard next(is: "{") else { return nil }
-        var request = EvaluationRequest(now: now)
+        guard next(is: "{") else { return false }
         var seen: UInt8 = 0
         skipWhitespace()
-        if next(is: "}") { return request }
+        if next(is: "}") { return true }
         while true {
             skipWhitespace()
-            guard let name = plainString(), let field = Field(name), seen & field.rawValue == 0 else { return nil }
+            guard let name = plainString(), let field = Field(name), seen & field.rawValue == 0 else { return false }
             seen |= field.rawValue
             skipWhitespace()
-            guard next(is: ":") else { return nil }
+            guard next(is: ":") else { return false }
             skipWhitespace()
-            guard index < bytes.count else { return nil }
+            guard index < bytes.count else { return false }
             // A null top-level field counts as absent (api.md: PHP sends unset variables as null).
             if literal("null") {
                 // …but /v1/nudges names `visitor` and `limit` as unknown even when null.
-                if endpoint == .nudges, field == .visitor || field == .limit { return nil }
+                if endpoint == .nudges, field == .visitor || field == .limit { return false }
             } else {
                 switch field {
-                case .journey: guard let text = stringValue() else { return nil }; request.journey = text
-                case .stage: guard let text = stringValue() else { return nil }; request.stage = text
-                case .persona: guard let text = stringValue() else { return nil }; request.persona = text
+                case .journey: guard let text = stringValue() else { return false }; request.journey = text
+                case .stage: guard let text = stringValue() else { return false }; request.stage = text
+                case .persona: guard let text = stringValue() else { return false }; request.persona = text
                 case .visitor:
-                    guard endpoint == .recommendations, let text = stringValue() else { return nil }
+                    guard endpoint == .recommendations, let text = stringValue() else { return false }
                     request.visitor = text
                 case .now:
                     // Read from its bytes: a time is 20+ bytes, a String of it would be allocated.
-                    guard let text = plainString(), let date = TimeParsing.rfc3339(utf8: text) else { return nil }
+                    guard let text = plainString(), let date = TimeParsing.rfc3339(utf8: text) else { return false }
                     request.now = date
                 case .explain:
-                    if literal("true") { request.explain = true } else if literal("false") { request.explain = false } else { return nil }
+                    if literal("true") { request.explain = true } else if literal("false") { request.explain = false } else { return false }
                 case .limit:
                     guard endpoint == .recommendations, isNumberStart, let number = number(),
-                          number.rounded() == number, number >= 1, number <= Double(maxLimit) else { return nil }
+                          number.rounded() == number, number >= 1, number <= Double(maxLimit) else { return false }
                     request.limit = Int(number)
                 case .context:
-                    guard contextObject(into: &request) else { return nil }
+                    guard contextObject(into: &request) else { return false }
                 }
             }
             skipWhitespace()
             if next(is: ",") { continue }
-            return next(is: "}") ? request : nil
+            return next(is: "}")
         }
     }
 
@@ -121,8 +125,9 @@ extension JSONScanner {
     /// which decides as before; so the context is appended to without looking keys up.
     private mutating func contextEntries(into request: inout EvaluationRequest,
                                          keys: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>) -> Bool {
-        // Room for a typical context at once.
-        request.context.reserveCapacity(8)
+        // Room for as many entries as this path reads, at once: growing past a guess cost more
+        // than the larger allocation.
+        request.context.reserveCapacity(keys.count)
         var count = 0
         while true {
             skipWhitespace()

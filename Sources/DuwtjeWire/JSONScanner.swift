@@ -24,7 +24,16 @@ struct JSONScanner: ~Copyable {
         return scanner.index == body.count ? value : nil
     }
 
+    /// Skips spaces, tabs and line ends. Inlined for the common case of none at all (PHP's
+    /// `json_encode` and most clients send none): one comparison instead of a call, at every one
+    /// of the ~40 places a request body may hold some.
+    @inline(__always)
     mutating func skipWhitespace() {
+        guard index < bytes.count, bytes[index] <= 0x20 else { return }
+        skipSomeWhitespace()
+    }
+
+    private mutating func skipSomeWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1

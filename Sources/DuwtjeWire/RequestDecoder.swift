@@ -109,10 +109,14 @@ public struct RequestDecoder: Sendable {
         }
         // The common shape straight into the request; anything else (every refusal included)
         // through the JSONValue tree below, so that every message stays what it was.
-        if usesScanner, case .some(.some(let request)) = body.withContiguousStorageIfAvailable({
-            JSONScanner.request($0, endpoint: endpoint, maxLimit: maxLimit, now: now)
-        }) {
-            return request
+        if usesScanner {
+            var request = EvaluationRequest(now: now)
+            if body.withContiguousStorageIfAvailable({
+                JSONScanner.request($0, into: &request, endpoint: endpoint, maxLimit: maxLimit)
+            }) == true {
+                // Consumed, not copied: a plain return retained every field and released them again.
+                return consume request
+            }
         }
         let value: JSONValue
         // The fast parser first; anything it leaves (errors included) goes to JSONDecoder, so that

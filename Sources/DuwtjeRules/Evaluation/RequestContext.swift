@@ -11,7 +11,17 @@
 /// Equal when it holds the same keys with the same values, in any order, as a dictionary would be.
 public struct RequestContext: Sendable, Equatable, RandomAccessCollection, ExpressibleByDictionaryLiteral, CustomStringConvertible {
     public typealias Element = (key: String, value: ContextValue)
-    private var entries: [Element]
+
+    /// One entry as stored: a struct, not the `Element` tuple, because an array of tuples is
+    /// destroyed through the runtime's generic tuple witness, element by element (~1,200
+    /// instructions for a typical request's eight entries), while a struct's own witness is
+    /// compiled code.
+    private struct Entry: Sendable {
+        var key: String
+        var value: ContextValue
+    }
+
+    private var entries: [Entry]
 
     public init() {
         entries = []
@@ -19,7 +29,7 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
 
     /// The entries of `dictionary` (unique by its nature), in its order.
     public init(_ dictionary: [String: ContextValue]) {
-        entries = dictionary.map { ($0.key, $0.value) }
+        entries = dictionary.map { Entry(key: $0.key, value: $0.value) }
     }
 
     /// A literal's keys must be unique, as a dictionary literal's must: a repeated key is a
@@ -29,13 +39,16 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
         entries.reserveCapacity(elements.count)
         for (key, value) in elements {
             precondition(self[key] == nil, "the key '\(key)' appears twice in a context literal")
-            entries.append((key, value))
+            entries.append(Entry(key: key, value: value))
         }
     }
 
     public var startIndex: Int { entries.startIndex }
     public var endIndex: Int { entries.endIndex }
-    public subscript(position: Int) -> Element { entries[position] }
+    public subscript(position: Int) -> Element {
+        let entry = entries[position]
+        return (entry.key, entry.value)
+    }
 
     /// The value of `key`; setting nil removes it, setting a value replaces or appends it.
     public subscript(key: String) -> ContextValue? {
@@ -45,7 +58,7 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
             switch (position, newValue) {
             case (let position?, let value?): entries[position].value = value
             case (let position?, nil): entries.remove(at: position)
-            case (nil, let value?): entries.append((key, value))
+            case (nil, let value?): entries.append(Entry(key: key, value: value))
             case (nil, nil): break
             }
         }
@@ -58,14 +71,15 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
             defer { entries[position].value = value }
             return entries[position].value
         }
-        entries.append((key, value))
+        entries.append(Entry(key: key, value: value))
         return nil
     }
 
     /// Appends `key`, which the caller knows is not in the context yet (the request decoder, which
-    /// compares keys as bytes before it makes strings of them).
-    package mutating func append(uniqueKey key: String, _ value: ContextValue) {
-        entries.append((key, value))
+    /// compares keys as bytes before it makes strings of them). Both are taken over, not copied:
+    /// borrowed, they were retained here and released again by the caller.
+    package mutating func append(uniqueKey key: consuming String, _ value: consuming ContextValue) {
+        entries.append(Entry(key: key, value: value))
     }
 
     public mutating func reserveCapacity(_ capacity: Int) {
@@ -79,7 +93,7 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
 
     /// The context as a dictionary (for tools that want one).
     public var dictionary: [String: ContextValue] {
-        Dictionary(entries, uniquingKeysWith: { _, last in last })
+        Dictionary(entries.lazy.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     public static func == (lhs: RequestContext, rhs: RequestContext) -> Bool {

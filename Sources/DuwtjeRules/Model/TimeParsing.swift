@@ -113,6 +113,9 @@ public enum TimeParsing {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int(byte - UInt8(ascii: "0")) : nil
     }
 
+    /// Inlined: a request's `now` reads seven of these two- and four-digit fields, and the call
+    /// and the slice's iterator cost more than the digits.
+    @inline(__always)
     static func number(_ bytes: some Sequence<UInt8>) -> Int? {
         var value = 0
         for byte in bytes {

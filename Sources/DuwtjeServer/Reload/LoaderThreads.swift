@@ -43,4 +43,19 @@ final class LoaderThreads: Sendable {
         done.wait()
         return result.withLock { $0.take() }
     }
+
+    /// Runs ``MallocTuning/renewThreadCache()`` on each loader thread and waits for both: after a
+    /// reload, each thread's cache may hold chunks of the arena of the set just replaced (the one
+    /// that built it, and the one that let it go), which would keep its pages from the trim.
+    func renewThreadCaches() {
+        let done = DispatchGroup()
+        for thread in threads {
+            done.enter()
+            thread.submit { _ in
+                MallocTuning.renewThreadCache()
+                done.leave()
+            }
+        }
+        done.wait()
+    }
 }

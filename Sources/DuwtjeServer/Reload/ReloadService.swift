@@ -126,7 +126,10 @@ public final class ReloadService: Service, Sendable {
                     let report = LoaderThreads.shared.run { self.reload(trigger: trigger) }
                     waiter.withLock { $0.take() }?.resume(returning: report)
                     // The previous rule set (unless a request still reads it) and the load's trees are freed by now.
-                    let trim = ContinuousClock().measure { MallocTuning.returnFreeMemory() }
+                    let trim = ContinuousClock().measure {
+                        LoaderThreads.shared.renewThreadCaches()
+                        MallocTuning.returnFreeMemory()
+                    }
                     self.logger.debug("returned free memory to the kernel", metadata: [
                         "ms": "\(Double(trim.components.seconds) * 1e3 + Double(trim.components.attoseconds) / 1e15)",
                     ])

@@ -49,16 +49,19 @@ public final class ServingSnapshot: Sendable {
                             cancellation: LoadCancellation? = nil) throws(DaemonError) -> ServingSnapshot {
         var loader = RuleSetLoader(timeZone: configuration.timeZone, retention: Int64(configuration.store.retentionDays) * 86_400)
         loader.cancellation = cancellation
-        let output: RuleSetLoader.Output
+        var output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: configuration.rules)
         } catch {
             throw .rulesDirectory(error)
         }
-        guard let definition = output.definition else {
+        // Taken out of `output`, and consumed: the serving rule set lets go of the rules' conditions
+        // only when it holds the definition's one copy (``RuleSet/init(serving:timeZone:)``).
+        guard let definition = output.definition.take() else {
             throw .rules(directory: configuration.rules, diagnostics: output.diagnostics.errors)
         }
-        return ServingSnapshot(ruleSet: RuleSet(definition, timeZone: configuration.timeZone), configuration: configuration,
+        let ruleSet = RuleSet(serving: consume definition, timeZone: configuration.timeZone)
+        return ServingSnapshot(ruleSet: ruleSet, configuration: configuration,
                                loadedAt: now, fileCount: output.fileCount, counts: output.counts,
                                warnings: output.diagnostics.warnings)
     }
