@@ -15,8 +15,8 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
     /// One entry as stored: a struct, not the `Element` tuple, because an array of tuples is
     /// destroyed through the runtime's generic tuple witness, element by element (~1,200
     /// instructions for a typical request's eight entries), while a struct's own witness is
-    /// compiled code.
-    private struct Entry: Sendable {
+    /// compiled code. Internal: evaluation reads the entries in place (``withEntries(_:)``).
+    struct Entry: Sendable {
         var key: String
         var value: ContextValue
     }
@@ -87,7 +87,7 @@ public struct RequestContext: Sendable, Equatable, RandomAccessCollection, Expre
     }
 
     /// Runs `body` with the entries in place, for the length of one evaluation (``RuleSet/withFacts(of:journey:_:)``).
-    func withEntries<Result>(_ body: (UnsafeBufferPointer<Element>) -> Result) -> Result {
+    func withEntries<Result>(_ body: (UnsafeBufferPointer<Entry>) -> Result) -> Result {
         entries.withUnsafeBufferPointer(body)
     }
 

@@ -13,7 +13,7 @@ struct Facts {
     let persona: Int?
     /// The request's context entries, read in place: which one holds each key's value is kept in
     /// `numbers` (``value(of:)``).
-    let entries: UnsafeBufferPointer<RequestContext.Element>
+    let entries: UnsafeBufferPointer<RequestContext.Entry>
     /// The numbers (``ValueNumbers``) of each context key's value and where it stands in `entries`,
     /// by context key index.
     let numbers: RequestValueNumbers
@@ -289,7 +289,7 @@ extension RuleSet {
     /// The facts of `request`, whose context entries are `entries`: each key's value numbered, and
     /// where it stands, in `numbers`.
     func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
-                 entries: UnsafeBufferPointer<RequestContext.Element>, numbers: RequestValueNumbers) -> Facts {
+                 entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: RequestValueNumbers) -> Facts {
         var numbers = numbers
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
