@@ -2,8 +2,9 @@
 /// key's value stands in the request's context: temporary storage of one evaluation.
 ///
 /// One buffer: a start, a count and an entry (its position in the context plus one; 0 for a key the
-/// request does not carry) per key, then the numbers of each key's elements in the order they were sent (``ValueNumbers/unknownText`` for text no condition compares with,
-/// ``ValueNumbers/notText`` for a number or a boolean). A key the request does not carry has none.
+/// request does not carry) per key, then the numbers of each key's elements in the order they were
+/// sent (``ValueNumbers/unknownText`` for text no condition compares with, ``ValueNumbers/notText``
+/// for a number or a boolean). A key the request does not carry has none.
 struct RequestValueNumbers {
     private let storage: UnsafeMutableBufferPointer<Int32>
     private let keyCount: Int

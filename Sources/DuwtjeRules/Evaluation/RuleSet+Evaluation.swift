@@ -376,10 +376,7 @@ extension RuleSet {
         if let stages = when.stages {
             guard let stage = facts.stage, stages[stage] else { return .stage }
         }
-        if let personas = when.personas {
-            guard let persona = facts.persona, personas[persona] else { return .persona }
-        }
-        return nil
+        return when.allows(persona: facts.persona) ? nil : .persona
     }
 }
 

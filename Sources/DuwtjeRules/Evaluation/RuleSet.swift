@@ -198,11 +198,12 @@ struct CompiledWhen: Sendable {
     /// The context conditions, in the journey's ``CompiledJourney/match``.
     let conditions: Range<Int32>
 
-    /// Whether `persona` (nil: none or unknown) is one this condition allows.
+    /// Whether `persona` (nil: none or unknown) is one this condition allows: the one persona test,
+    /// for rules (``RuleSet/stageOrPersonaFailure(of:_:)``) and stage signals alike.
     func allows(persona: Int?) -> Bool {
-        if personas == nil { return true }
+        guard let personas else { return true }
         guard let persona else { return false }
-        return personas?[persona] ?? false
+        return personas[persona]
     }
 }
 
