@@ -31,6 +31,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 "CYAMLFloor",
+                "CEpoll",
             ],
             swiftSettings: swiftSettings
         ),
@@ -40,5 +41,7 @@ let package = Package(
             name: "CYAMLFloor",
             linkerSettings: [.linkedLibrary("yaml")]
         ),
+        /// Linux's epoll for `socket --new-connection`'s clients, which Glibc's Swift module does not export.
+        .target(name: "CEpoll"),
     ]
 )

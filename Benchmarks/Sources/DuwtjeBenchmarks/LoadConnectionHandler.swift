@@ -182,73 +182,21 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     /// the answer is not all in yet. A malformed head fails the connection.
     private func parseAnswer() -> (status: Int, bodyLength: Int)? {
         guard var bytes = buffer else { return nil }
-        let parsed: (headLength: Int, status: Int, contentLength: Int)?? = bytes.withUnsafeReadableBytes { raw in
-            guard let end = Self.headEnd(raw) else { return .some(nil) }
-            // "HTTP/1.1 200 ..."
-            guard end >= 12, raw[0] == UInt8(ascii: "H") else { return nil }
-            var status = 0
-            for index in 9..<12 {
-                let digit = raw[index] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                status = status * 10 + Int(digit)
-            }
-            guard let length = Self.contentLength(raw, headEnd: end) else { return nil }
-            return .some((end, status, length))
-        }
-        guard let maybe = parsed else {
+        switch bytes.withUnsafeReadableBytes({ AnswerHead.parse($0) }) {
+        case .incomplete:
+            return nil
+        case .malformed:
             malformed = true
             return nil
+        case .complete(let head):
+            guard bytes.readableBytes >= head.headLength + head.contentLength else { return nil }
+            bytes.moveReaderIndex(forwardBy: head.headLength + head.contentLength)
+            buffer = bytes.readableBytes == 0 ? nil : bytes
+            return (head.status, head.contentLength)
         }
-        guard let (headLength, status, contentLength) = maybe, bytes.readableBytes >= headLength + contentLength else { return nil }
-        bytes.moveReaderIndex(forwardBy: headLength + contentLength)
-        buffer = bytes.readableBytes == 0 ? nil : bytes
-        return (status, contentLength)
     }
 
     private var malformed = false
-
-    /// The length of the head including its blank line, when it is all in.
-    static func headEnd(_ raw: UnsafeRawBufferPointer) -> Int? {
-        guard raw.count >= 4 else { return nil }
-        var index = 3
-        while index < raw.count {
-            if raw[index] == 10, raw[index - 1] == 13, raw[index - 2] == 10, raw[index - 3] == 13 { return index + 1 }
-            index += 1
-        }
-        return nil
-    }
-
-    /// The `Content-Length` value in the head, case-insensitively; nil when absent or not a number.
-    static func contentLength(_ raw: UnsafeRawBufferPointer, headEnd: Int) -> Int? {
-        let name = Array("content-length:".utf8)
-        var lineStart = 0
-        while lineStart < headEnd {
-            var lineEnd = lineStart
-            while lineEnd < headEnd, raw[lineEnd] != 13 { lineEnd += 1 }
-            if lineEnd - lineStart > name.count {
-                var matches = true
-                for offset in 0..<name.count where raw[lineStart + offset] | 0x20 != name[offset] {
-                    matches = false
-                    break
-                }
-                if matches {
-                    var value = 0
-                    var seenDigit = false
-                    for index in (lineStart + name.count)..<lineEnd {
-                        let byte = raw[index]
-                        if byte == 32 || byte == 9 { continue }
-                        let digit = byte &- UInt8(ascii: "0")
-                        guard digit < 10 else { return nil }
-                        value = value * 10 + Int(digit)
-                        seenDigit = true
-                    }
-                    return seenDigit ? value : nil
-                }
-            }
-            lineStart = lineEnd + 2
-        }
-        return nil
-    }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if malformed { fail(context: context, "an answer without a status line or Content-Length") }

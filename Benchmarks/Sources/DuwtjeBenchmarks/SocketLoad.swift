@@ -38,8 +38,9 @@ struct SocketLoad {
       --duration S       measured seconds (default 10), after --warmup S (default 2) unmeasured
       --requests N       instead of a duration: N requests in all, split over the connections, no warm-up
       --rate R           hold R requests/s in all (open loop); without it, as fast as answers come (closed loop)
-      --threads T        event loop threads of the generator (default 1)
-      --new-connection   one connection per request (Connection: close), N of them at a time; latency includes the connect
+      --threads T        event loop threads of the generator's keep-alive connections (default 1)
+      --new-connection   one connection per request (Connection: close), N clients at a time on one thread
+                         (epoll, not SwiftNIO); latency includes the connect
       --label NAME       the name printed in the report and the RESULT line
     """
 
@@ -93,9 +94,8 @@ struct SocketLoad {
         let measureFrom = start + UInt64(warmup * 1e9)
         let stopAt = requestCount == nil ? measureFrom + UInt64(duration * 1e9) : UInt64.max
         var futures: [EventLoopFuture<ConnectionResult>] = []
+        var clients: [NewConnectionClients.Client] = []
         for index in 0..<connections {
-            let loop = group.next()
-            let promise = loop.makePromise(of: ConnectionResult.self)
             let plan: SendPlan
             if let rate, rate > 0 {
                 let interval = UInt64(Double(connections) / rate * 1e9)
@@ -106,11 +106,11 @@ struct SocketLoad {
             let budget = requestCount.map { $0 / connections + (index < $0 % connections ? 1 : 0) }
             let first = index * requests.count / connections
             if newConnection {
-                NewConnectionDriver.start(socket: socket, loop: loop, requests: requests, firstRequest: first, plan: plan,
-                                          measureFrom: measureFrom, stopAt: stopAt, budget: budget, done: promise)
-                futures.append(promise.futureResult)
+                clients.append(.init(plan: plan, remaining: budget, nextRequest: first))
                 continue
             }
+            let loop = group.next()
+            let promise = loop.makePromise(of: ConnectionResult.self)
             let connected = ClientBootstrap(group: loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelInitializer { channel in
@@ -129,7 +129,8 @@ struct SocketLoad {
             }
             futures.append(promise.futureResult)
         }
-        var total = ConnectionResult()
+        var total = NewConnectionClients(socket: socket, requests: requests.map { Array($0.readableBytesView) },
+                                         measureFrom: measureFrom, stopAt: stopAt).run(&clients)
         for future in futures { total.merge(try future.wait()) }
         let end = LoadConnectionHandler.now()
         let seconds = requestCount == nil ? duration : Double(end - start) / 1e9
