@@ -92,7 +92,7 @@ public struct Daemon: Sendable {
             notifier.ready(status: "serving \(firstVersion)")
             logger.info("listening", metadata: [
                 "socket": "\(configuration.socket.path)", "mode": "\(configuration.socketModeText)",
-                "ruleset": "\(firstVersion)", "rules": "\(firstRuleCount)",
+                "ruleset": "\(firstVersion)", "rules": "\(firstRuleCount)", "event_loops": "\(NIOSingletons.groupLoopCountSuggestion)",
             ])
         }
         let application: any Service
@@ -198,7 +198,9 @@ extension Daemon {
     @discardableResult
     public static func runTasksOnEventLoops() -> Bool {
         // Compared with System.coreCount: reading the suggestion would fix it before it is set.
-        if let allowed = allowedCPUCount(), allowed > 0, allowed < System.coreCount {
+        // An operator's NIO_SINGLETON_GROUP_LOOP_COUNT wins, as SwiftNIO documents it.
+        if getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil, let allowed = allowedCPUCount(), allowed > 0,
+           allowed < System.coreCount {
             NIOSingletons.groupLoopCountSuggestion = allowed
         }
         // The one pool for blocking work (`NIOThreadPool.singleton`: the store's writer, reloads,
@@ -212,9 +214,14 @@ extension Daemon {
 
 extension Daemon {
     /// The CPUs in this process's affinity mask (`Cpus_allowed` in `/proc/self/status`), or nil
-    /// where there is no such file. `sched_getaffinity` itself is not visible from Swift's Glibc.
+    /// where there is no such file (the daemon's `listening` line says how many loops it runs). `sched_getaffinity` itself is not visible from Swift's Glibc.
     static func allowedCPUCount() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        return allowedCPUCount(status: status)
+    }
+
+    /// The CPUs in a `/proc/PID/status` text's `Cpus_allowed` mask (hex, in 32-bit groups split by commas).
+    static func allowedCPUCount(status: String) -> Int? {
         for line in status.split(separator: "\n") where line.hasPrefix("Cpus_allowed:") {
             let mask = line.dropFirst("Cpus_allowed:".count)
             var count = 0
