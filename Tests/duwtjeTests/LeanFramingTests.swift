@@ -33,6 +33,46 @@ struct LeanFramingTests {
         #expect(await daemon.stop() == 0)
     }
 
+    /// Waits on `descriptor` until the daemon closes it (true) or 15 s pass (false), and how long that took.
+    static func awaitClose(_ descriptor: Int32) -> (closed: Bool, seconds: Double) {
+        let start = ContinuousClock.now
+        RawSocket.setReceiveTimeout(descriptor, seconds: 15)
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count < 0, errno == EINTR { continue }
+            if count > 0 { continue }
+            let elapsed = ContinuousClock.now - start
+            return (count == 0, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+    }
+
+    @Test("limits.idle_timeout closes a keep-alive connection idle after an answer, and one that never sent a byte, not earlier")
+    func idleTimeout() async throws {
+        let daemon = try DaemonProcess(config: "limits: { idle_timeout: 1s, request_timeout: 10s }\n")
+        try await daemon.start()
+        let path = daemon.socketPath
+        let (used, silent) = await RawSocket.onThread { () -> ((String, Bool, Double), (Bool, Double)) in
+            let silentDescriptor = RawSocket.connect(path)
+            let usedDescriptor = RawSocket.connect(path)
+            defer {
+                close(silentDescriptor)
+                close(usedDescriptor)
+            }
+            RawSocket.setReceiveTimeout(usedDescriptor, seconds: 10)
+            _ = RawSocket.send(usedDescriptor, "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\n")
+            let answer = RawSocket.receive(usedDescriptor)
+            let afterAnswer = Self.awaitClose(usedDescriptor)
+            let neverSent = Self.awaitClose(silentDescriptor)
+            return ((answer, afterAnswer.closed, afterAnswer.seconds), neverSent)
+        }
+        #expect(used.0.hasPrefix("HTTP/1.1 200"), "\(used.0)")
+        #expect(used.1, "the idle keep-alive connection was not closed within 15 s")
+        #expect(used.2 >= 0.9, "closed \(used.2) s after its answer, before the idle timeout")
+        #expect(silent.0, "a connection that never sent anything was not closed")
+        #expect(await daemon.stop() == 0)
+    }
+
     @Test("Expect: 100-continue gets 100 before the body is sent; a chunked body is answered; a half-closed client gets its answer")
     func continueChunkedHalfClose() async throws {
         let daemon = try DaemonProcess()

@@ -16,9 +16,10 @@ import NIOCore
 ///
 /// The request deadline (`limits.request_timeout`, 408) is kept here too, not in a handler of its
 /// own in front (``RequestDeadlineHandler``, which the Hummingbird transport still uses): this
-/// handler knows when a request begins and when it is answered, and one timer per connection
-/// serves both timeouts. A second handler cost every request a pipeline hop and a copy of its
-/// first bytes, and every connection a second scheduled task.
+/// handler knows when a request begins and when it is answered, and one deadline per connection
+/// (``nextDue``, checked by its event loop's ``DeadlineSweep``) serves both timeouts. A second
+/// handler cost every request a pipeline hop and a copy of its first bytes, and every connection a
+/// second scheduled task.
 final class LeanHTTPHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = IOData
@@ -42,8 +43,11 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
     var quiescing = false
     var closing = false
     var date = HTTPDate()
-    /// The connection's one timer, for the idle and the request timeout (``timerFired(context:)``).
-    var timer: Scheduled<Void>?
+    /// When the idle or the request deadline is next to be checked (``deadlineCame(context:now:)``).
+    var nextDue = NIODeadline.distantFuture
+    /// The event loop's list of connections whose deadlines it checks, and this one's place in it.
+    let sweep: DeadlineSweep
+    var sweepSlot = -1
     var lastActivity = NIODeadline.now()
     /// A request has begun (its first byte arrived) and is not answered yet: the request deadline runs.
     var requestRunning = false
@@ -54,32 +58,38 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
     /// Bytes waiting past which no more are read while an answer is pending.
     static let readBound = 256 * 1_024
 
-    init(responder: LeanResponder, limits: HTTPRequestFramer.Limits, idleTimeout: Duration, requestTimeout: Duration) {
+    init(responder: LeanResponder, limits: HTTPRequestFramer.Limits, idleTimeout: Duration, requestTimeout: Duration,
+         sweep: DeadlineSweep) {
         self.responder = responder
+        self.sweep = sweep
         self.framer = HTTPRequestFramer(limits: limits)
         self.idleTimeout = TimeAmount(idleTimeout)
         self.requestTimeout = requestTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { armTimer(context: context, at: nextCheck(now: .now())) }
+        if context.channel.isActive { watchDeadlines(context: context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if timer == nil { armTimer(context: context, at: nextCheck(now: .now())) }
+        watchDeadlines(context: context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
-        timer?.cancel()
-        timer = nil
+        sweep.leave(self)
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        sweep.leave(self)
+    }
+
+    private func watchDeadlines(context: ChannelHandlerContext) {
+        guard sweepSlot < 0, !closing else { return }
+        nextDue = nextCheck(now: .now())
+        sweep.join(self, context: context)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -227,29 +237,20 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
         }
     }
 
-    /// When the timer is next due: a running request's deadline, else the idle deadline, but no
-    /// later than one request timeout from now, so that a request beginning meanwhile is checked
-    /// no later than its own deadline (the timer is not set again for every request).
+    /// When the deadlines are next to be checked: a running request's deadline, else the idle
+    /// deadline, but no later than one request timeout from now, so that a request beginning
+    /// meanwhile is checked no later than its own deadline (``nextDue`` is not set for every request).
     func nextCheck(now: NIODeadline) -> NIODeadline {
         if requestRunning { return requestStarted + TimeAmount(requestTimeout) }
         return max(min(lastActivity + idleTimeout, now + TimeAmount(requestTimeout)), now + .milliseconds(100))
     }
 
-    func armTimer(context: ChannelHandlerContext, at deadline: NIODeadline) {
-        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.timerFired(context: context)
-        }
-    }
-
     /// A request running past `limits.request_timeout` is answered 408 and the connection closed;
-    /// a connection idle between requests for `limits.idle_timeout` is closed; else the timer is
-    /// set again.
-    func timerFired(context: ChannelHandlerContext) {
-        timer = nil
+    /// a connection idle between requests for `limits.idle_timeout` is closed; else the next check
+    /// is set.
+    func deadlineCame(context: ChannelHandlerContext, now: NIODeadline) {
+        nextDue = .distantFuture
         guard !closing else { return }
-        let now = NIODeadline.now()
         if requestRunning, now >= requestStarted + TimeAmount(requestTimeout) {
             requestTimedOut(context: context)
             return
@@ -260,7 +261,7 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-        armTimer(context: context, at: nextCheck(now: now))
+        nextDue = nextCheck(now: now)
     }
 
     /// The 408: it names the request's path like every other problem, from its head when framed,

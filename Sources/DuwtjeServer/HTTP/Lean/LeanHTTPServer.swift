@@ -26,6 +26,12 @@ struct LeanHTTPServer: Service {
         let limits = self.limits
         let logger = self.logger
         let framing = HTTPRequestFramer.Limits(maxHeaderBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount)
+        // One deadline sweep per event loop, made on its loop (a connection lives on one loop).
+        var sweeps: [ObjectIdentifier: NIOLoopBound<DeadlineSweep>] = [:]
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+            sweeps[ObjectIdentifier(loop)] = try await loop.submit { NIOLoopBound(DeadlineSweep(eventLoop: loop), eventLoop: loop) }.get()
+        }
+        let loopSweeps = sweeps
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelInitializer { channel in
@@ -38,9 +44,11 @@ struct LeanHTTPServer: Service {
                     // accepting pauses and clients wait in the backlog.
                     try channel.pipeline.syncOperations.addHandler(ConnectionGate(limit: limits.maxConnections, registry: connections) { child in
                         try child.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+                        // Every loop of the group has one; a sweep of its own would do as well, at a timer's cost.
+                        let sweep = loopSweeps[ObjectIdentifier(child.eventLoop)]?.value ?? DeadlineSweep(eventLoop: child.eventLoop)
                         try child.pipeline.syncOperations.addHandler(
                             LeanHTTPHandler(responder: lean, limits: framing, idleTimeout: limits.idleTimeout,
-                                            requestTimeout: limits.requestTimeout))
+                                            requestTimeout: limits.requestTimeout, sweep: sweep))
                     })
                 }
             }
