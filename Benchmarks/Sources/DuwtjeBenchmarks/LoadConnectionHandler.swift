@@ -23,6 +23,18 @@ struct ConnectionResult: Sendable {
     /// The first error seen, for the report.
     var firstError: String?
 
+    /// One answer inside the window: its latency (ns), status and body length.
+    mutating func count(latency: UInt64, status: Int, bodyBytes: Int) {
+        _ = latencies.record(latency)
+        self.bodyBytes += bodyBytes
+        if (200..<300).contains(status) {
+            succeeded += 1
+        } else {
+            non2xx += 1
+            statuses[status, default: 0] += 1
+        }
+    }
+
     mutating func merge(_ other: ConnectionResult) {
         latencies.add(other.latencies)
         succeeded += other.succeeded
@@ -164,16 +176,7 @@ final class LoadConnectionHandler: ChannelInboundHandler {
             }
             inFlightSince = nil
             let end = Self.now()
-            if since >= measureFrom {
-                _ = result.latencies.record(end &- since)
-                result.bodyBytes += answer.bodyLength
-                if (200..<300).contains(answer.status) {
-                    result.succeeded += 1
-                } else {
-                    result.non2xx += 1
-                    result.statuses[answer.status, default: 0] += 1
-                }
-            }
+            if since >= measureFrom { result.count(latency: end &- since, status: answer.status, bodyBytes: answer.bodyLength) }
             sendNext(context: context)
         }
     }

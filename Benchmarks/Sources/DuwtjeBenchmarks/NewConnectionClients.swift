@@ -148,14 +148,8 @@ struct NewConnectionClients {
             case .complete(let head):
                 guard client.filled >= head.headLength + head.contentLength else { continue }
                 if client.intended >= measureFrom {
-                    _ = total.latencies.record(LoadConnectionHandler.now() &- client.intended)
-                    total.bodyBytes += head.contentLength
-                    if (200..<300).contains(head.status) {
-                        total.succeeded += 1
-                    } else {
-                        total.non2xx += 1
-                        total.statuses[head.status, default: 0] += 1
-                    }
+                    total.count(latency: LoadConnectionHandler.now() &- client.intended, status: head.status,
+                                bodyBytes: head.contentLength)
                 }
                 close(client.descriptor)
                 client.descriptor = -1
