@@ -90,8 +90,10 @@ struct SocketLoad {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         defer { try? group.syncShutdownGracefully() }
 
-        let start = LoadConnectionHandler.now() + 20_000_000  // 20 ms to connect everyone
-        let measureFrom = start + UInt64(warmup * 1e9)
+        let began = LoadConnectionHandler.now()
+        let start = began + 20_000_000  // 20 ms to connect everyone
+        // A request count is counted whole: its first requests go out before `start`.
+        let measureFrom = requestCount == nil ? start + UInt64(warmup * 1e9) : 0
         let stopAt = requestCount == nil ? measureFrom + UInt64(duration * 1e9) : UInt64.max
         var futures: [EventLoopFuture<ConnectionResult>] = []
         var clients: [NewConnectionClients.Client] = []
@@ -133,7 +135,7 @@ struct SocketLoad {
                                          measureFrom: measureFrom, stopAt: stopAt).run(&clients)
         for future in futures { total.merge(try future.wait()) }
         let end = LoadConnectionHandler.now()
-        let seconds = requestCount == nil ? duration : Double(end - start) / 1e9
+        let seconds = requestCount == nil ? duration : Double(end - began) / 1e9
         report(total, seconds: seconds)
     }
 
