@@ -82,14 +82,21 @@ struct PostgresStoreTests {
         try await b.start()
         let (socketA, socketB) = (a.socketPath, b.socketPath)
 
-        // A visitor whose page views alternate between the servers sees the max-3 nudge exactly 3 times.
+        // A visitor whose page views alternate between the servers is shown the max-3 nudge 3 times,
+        // and the database counts 3 showings. An admission PostgreSQL does not answer within 250 ms is
+        // served without the nudge but still counted once it completes (docs/api.md, "Outage"): on a
+        // loaded machine (a CI run beside two builds) one of the three was not shown. Servers that kept
+        // caps apart would show it up to 6 times.
         var shown = 0
         for index in 0..<8 {
             let reply = await Self.http(index % 2 == 0 ? a : b, "POST", "/v1/recommendations", Self.question("alternating"))
             #expect(reply.status == 200)
             if Self.nudge(reply) == "n1" { shown += 1 }
         }
-        #expect(shown == 3)
+        #expect((1...3).contains(shown), "\(shown) shown")
+        try await eventually("PostgreSQL counts 3 showings of n1 for the one visitor so far") {
+            try await cluster.sql("SELECT sum(cardinality(shown)) FROM duwtje_cap_showings WHERE nudge = 'n1'") == "3"
+        }
 
         // 8 clients, 4 on each server, 12 requests each, all for one visitor: never more than the cap.
         let admitted = await withTaskGroup(of: (Int, Int).self) { group in
