@@ -52,10 +52,6 @@ struct LoadPass {
     /// 8% of a load), and the set's own copy is kept, so a value written in many rules is stored once.
     var closedValueSets: [String: Set<String>] = [:]
 
-    /// While rule files are decoded side by side, the rule and nudge ids met, in order, to be
-    /// declared afterwards (see ``decodeRuleFiles(_:from:)``); nil otherwise.
-    var deferredClaims: [DeferredClaim]?
-
     init(limits: YAMLLimits, timeZone: TimeZone) {
         self.limits = limits
         self.timeZone = timeZone
@@ -116,19 +112,12 @@ struct LoadPass {
         rules.reserveCapacity(ruleCount)
         declared[Self.declaredTable("rule")].reserveCapacity(ruleCount)
         declared[Self.declaredTable("nudge")].reserveCapacity(ruleCount)
-        if let kept {
-            // The trees are all at hand: the rule files are decoded side by side.
-            order = decodeRuleFiles(ruleFiles.map { kept[paths[$0]]?.document }, from: order)
-            for index in ruleFiles where kept[paths[index]] != nil { files[index].bytes = [] }
-        } else {
-            // A large set is parsed a window at a time; its rules are decoded as they come.
-            Self.readEach(&files, ruleFiles, limits: limits, cancellation: cancellation) { read, _ in
-                for node in Self.section("rules", of: read.document) {
-                    if let rule = decodeRule(node, order: order) { rules.append(rule) }
-                    order += 1
-                }
-                return true
+        Self.readEach(&files, ruleFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
+            for node in Self.section("rules", of: read.document) {
+                if let rule = decodeRule(node, order: order) { rules.append(rule) }
+                order += 1
             }
+            return true
         }
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
@@ -195,10 +184,6 @@ struct LoadPass {
 
     /// Records an id of `kind`; a second declaration is an error naming the first place.
     mutating func declare(_ id: Located<String>, kind: String) -> Bool {
-        if deferredClaims != nil, kind == "rule" || kind == "nudge" {
-            deferredClaims?.append(DeferredClaim(id: id, kind: kind, diagnosticIndex: decoder.diagnostics.count))
-            return true
-        }
         let table = Self.declaredTable(kind)
         // One hash for an id seen first (nearly all of them); a repeat puts the first place back.
         guard let first = declared[table].updateValue(id.location, forKey: id.value) else { return true }
