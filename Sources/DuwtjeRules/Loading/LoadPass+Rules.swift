@@ -52,7 +52,8 @@ extension LoadPass {
         return ok ? condition : nil
     }
 
-    // The schema's names as constants: an array literal in a function is made anew at every call.
+    // The schema's names, beside `operators`. (The compiler already made the literals static objects:
+    // callgrind shows `swift_initStaticObject`, no allocation; naming them saves little.)
     static let whenFields = ["stage", "persona", "context"]
     static let stageWhenFields = ["persona", "context"]
     static let operators = ["not", "prefix", "gte", "lte", "gt", "lt", "exists"]
