@@ -76,6 +76,20 @@ struct LoaderTests {
         #expect(output.counts.rules == 7)
     }
 
+    @Test("a repeated rule id and another error of the same rule at the same place come out in the one-by-one loader's order")
+    func duplicateIDBesideAnotherErrorAtItsPlace() {
+        // Two journeys, so a rule without one is an error at its id, the place of the duplicate too.
+        var files = ["a.yaml": vocabulary, "j.yaml": "journeys:\n  tweede: { stages: [ { id: s } ] }\n"]
+        files["r1.yaml"] = "rules:\n  - { id: x, journey: bz, recommend: [ { content: c1 } ], why: w }\n"
+        files["r2.yaml"] = "rules:\n  - { id: x, recommend: [ { content: c1 } ], why: w }\n  - { id: y, recommend: [ { content: c1 } ], why: w }\n"
+        let output = load(files)
+        #expect(output.diagnostics.errors.map(\.description) == [
+            "r2.yaml:2:11: error: duplicate rule id 'x' (first declared at r1.yaml:2:11) (ids of a kind are unique across all files)",
+            "r2.yaml:2:11: error: missing required field 'journey' in rule 'x' (there are 2 journeys: bz, tweede)",
+            "r2.yaml:3:11: error: missing required field 'journey' in rule 'y' (there are 2 journeys: bz, tweede)",
+        ])
+    }
+
     @Test("missing required fields: id, type, title, url, message, weight")
     func missingFields() {
         let output = loadRules("""

@@ -61,11 +61,21 @@ struct SchemaDecoder {
 
         var isEmpty: Bool { fields.isEmpty }
 
-        subscript(_ name: String) -> YAMLNode? { fields.first { $0.name == name }?.value }
+        subscript(_ name: String) -> YAMLNode? { position(of: name).map { fields[$0].value } }
 
         /// Where the field's key was written.
         func key(_ name: String) -> SourceLocation? {
-            fields.first { $0.name == name }.map { node.document.location($0.keyIndex) }
+            position(of: name).map { node.document.location(fields[$0].keyIndex) }
+        }
+
+        /// The field's position: names of another length are passed over without comparing them
+        /// (`String`'s `==` is a call, and a rule's fields are looked up some ten times).
+        func position(of name: String) -> Int? {
+            let count = name.utf8.count
+            for index in fields.indices where fields[index].name.utf8.count == count && fields[index].name == name {
+                return index
+            }
+            return nil
         }
 
         /// The field, or nil when it is absent or null.
@@ -220,9 +230,11 @@ struct SchemaDecoder {
     }
 
     /// An id that must name one of `known`; an unknown one is an error with the nearest known ids.
-    mutating func reference(_ id: Located<String>, kind: String, known: some Collection<String>, context: String = "") -> Bool {
+    /// `context` (" in journey '…'") is put into words only for an error, as `what` elsewhere.
+    mutating func reference(_ id: Located<String>, kind: String, known: some Collection<String>,
+                            context: @autoclosure () -> String = "") -> Bool {
         if known.contains(id.value) { return true }
-        error("unknown \(kind) '\(id.value)'\(context)", at: id.location, fix: Suggestions.hint(for: id.value, in: known))
+        error("unknown \(kind) '\(id.value)'\(context())", at: id.location, fix: Suggestions.hint(for: id.value, in: known))
         return false
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One parsed YAML file as a node arena: every node in one contiguous array, every collection's
 /// children in a second one, and every scalar's text in one byte buffer. A tree of any size is these
 /// few large allocations, made while the file is parsed and freed as a whole with the document.
@@ -80,10 +82,22 @@ public final class YAMLDocument: Sendable {
     }
 
     /// Whether a scalar's text is exactly `bytes`, without making a `String` of it.
-    func textEquals(_ index: UInt32, _ bytes: some Collection<UInt8>) -> Bool {
+    func textEquals(_ index: UInt32, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let entry = entries[Int(index)]
         guard Int(entry.count) == bytes.count else { return false }
-        return text[Int(entry.start)..<Int(entry.start + entry.count)].elementsEqual(bytes)
+        return Self.bytes(of: text, at: Int(entry.start), equal: bytes)
+    }
+
+    /// Whether `text` holds `bytes` at `start`. `memcmp`: the generic `elementsEqual` of an array
+    /// slice took ~25 instructions a byte (a tenth of building a rule file's tree went to comparing
+    /// repeated long texts).
+    static func bytes(of text: [UInt8], at start: Int, equal bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard start >= 0, start + bytes.count <= text.count else { return false }
+        guard let other = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return text.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return memcmp(base + start, other, bytes.count) == 0
+        }
     }
 
     func isNull(_ index: UInt32) -> Bool { Self.isNull(entries[Int(index)], in: text) }

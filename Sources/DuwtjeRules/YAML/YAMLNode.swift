@@ -56,6 +56,8 @@ public struct YAMLNode: Sendable {
 
         /// Whether the key's text is `name`, without making a `String` of it.
         public func isNamed(_ name: String) -> Bool {
+            // Lengths first: most of a schema's names differ from a key in length.
+            guard Int(document.entries[Int(keyIndex)].count) == name.utf8.count else { return false }
             var name = name
             return name.withUTF8 { document.textEquals(keyIndex, $0) }
         }

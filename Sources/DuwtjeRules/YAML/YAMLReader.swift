@@ -226,8 +226,11 @@ private struct DocumentBuilder {
     static func sameText(_ first: UInt32, _ second: UInt32, _ entries: [Entry], _ text: [UInt8]) -> Bool {
         let one = entries[Int(first)]
         let other = entries[Int(second)]
-        return one.count == other.count
-            && text[Int(one.start)..<Int(one.start + one.count)].elementsEqual(text[Int(other.start)..<Int(other.start + other.count)])
+        guard one.count == other.count else { return false }
+        return text.withUnsafeBufferPointer { buffer in
+            YAMLDocument.bytes(of: text, at: Int(one.start),
+                               equal: UnsafeBufferPointer(rebasing: buffer[Int(other.start)..<Int(other.start + other.count)]))
+        }
     }
 
     func parserError(_ parser: yaml_parser_t) -> Diagnostic {
@@ -256,7 +259,7 @@ private struct DocumentBuilder {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         if let known = longTexts[hash] {
-            if Int(known.count) == length, text[Int(known.start)..<Int(known.start) + length].elementsEqual(bytes) { return known }
+            if Int(known.count) == length, YAMLDocument.bytes(of: text, at: Int(known.start), equal: bytes) { return known }
         } else {
             longTexts[hash] = stored
         }
