@@ -365,7 +365,7 @@ extension RuleSet {
                  checkingStageAndPersona: Bool = true) -> Failure? {
         if checkingStageAndPersona, let failure = stageOrPersonaFailure(of: journey.rules[position].when, facts) { return failure }
         let rule = match.rules[position]
-        if let condition = match.failedCondition(rule.conditionStart, rule.conditionEnd, facts) { return .context(condition) }
+        if let condition = match.failedCondition(of: rule, facts) { return .context(condition) }
         // NaN (no bound) compares false.
         let time = now.timeIntervalSinceReferenceDate
         if time < rule.from || time >= rule.until { return .active }
