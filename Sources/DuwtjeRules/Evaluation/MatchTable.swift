@@ -182,12 +182,41 @@ struct MatchTable: Sendable {
                             return index
                         }
                     default:
-                        guard MatchTable.holds(others[Int(program[payload])], facts.value(of: key)) else { return index }
+                        guard holds(Int(program[payload]), key: key, facts) else { return index }
                     }
                 }
                 index &+= 1
             }
             return nil
+        }
+
+        /// Whether the test at `test` of `others` holds for the request's value of `key`. A missing
+        /// key satisfies only `exists: false` and `not`; a list value satisfies a positive test when
+        /// any element does, and `not` when no element is excluded. An element of the wrong type never
+        /// satisfies a test. The test and the value are read where they stand: handed over as
+        /// arguments, both were copied (an enum's payload retained and released) for every test.
+        private func holds(_ test: Int, key: Int, _ facts: Facts) -> Bool {
+            let entry = facts.numbers.entry(of: key)
+            switch others[test] {
+            case .exists(let expected):
+                return (entry != nil) == expected
+            case .not(let excluded):
+                guard let entry else { return true }
+                return !facts.entries[entry].value.contains { element in
+                    if excluded.contains(element) { return true }
+                    if let first = excluded.first, !MatchTable.sameType(first, element) { return true }
+                    return false
+                }
+            case .equals(let allowed):
+                guard let entry else { return false }
+                return facts.entries[entry].value.contains(where: allowed.contains)
+            case .prefix(let prefix):
+                guard let entry else { return false }
+                return facts.entries[entry].value.contains { if case .string(let text) = $0 { text.hasPrefix(prefix) } else { false } }
+            case .range(let range):
+                guard let entry else { return false }
+                return facts.entries[entry].value.contains { if case .number(let number) = $0 { range.contains(number) } else { false } }
+            }
         }
 
         /// Whether `program[start ..< start + count]` holds `number`.
@@ -200,32 +229,6 @@ struct MatchTable: Sendable {
                 index &+= 1
             }
             return false
-        }
-    }
-
-    /// A missing key satisfies only `exists: false` and `not`; a list value satisfies a positive test
-    /// when any element does, and `not` when no element is excluded. An element of the wrong type
-    /// never satisfies a test.
-    static func holds(_ test: ValueTest, _ value: ContextValue?) -> Bool {
-        switch test {
-        case .exists(let expected):
-            return (value != nil) == expected
-        case .not(let excluded):
-            guard let value else { return true }
-            return !value.contains { element in
-                if excluded.contains(element) { return true }
-                if let first = excluded.first, !sameType(first, element) { return true }
-                return false
-            }
-        case .equals(let allowed):
-            guard let value else { return false }
-            return value.contains(where: allowed.contains)
-        case .prefix(let prefix):
-            guard let value else { return false }
-            return value.contains { if case .string(let text) = $0 { text.hasPrefix(prefix) } else { false } }
-        case .range(let range):
-            guard let value else { return false }
-            return value.contains { if case .number(let number) = $0 { range.contains(number) } else { false } }
         }
     }
 
