@@ -1,15 +1,15 @@
 public import Foundation
 
 /// What the walk matches one journey's rules with, flat and contiguous: per rule its active window
-/// and its context conditions, each condition's tests, and the tests' value numbers
-/// (``ValueNumbers``), in arrays of plain values.
+/// and where its context conditions start in ``program``, one run of words holding each condition's
+/// key, tests and the tests' value numbers (``ValueNumbers``).
 ///
 /// The walk consults a dozen rules per request, and most of them fail. Reading them from the rules
 /// themselves (``CompiledRule``, a class with arrays of enums holding strings) retained and released
 /// each array and enum payload on the way and touched each rule's own allocations, scattered over
-/// the heap (cache misses, which grow with the rule set). Here a rule that fails costs a few loads
-/// from five arrays per journey, read through pointers (``View``); the rule itself is read only
-/// when it matches.
+/// the heap (cache misses, which grow with the rule set). Here a rule that fails costs its entry in
+/// `rules` and its words in `program`, read through pointers (``View``): two cache lines where the
+/// rules are not in the caches; the rule itself is read only when it matches.
 struct MatchTable: Sendable {
     /// A rule in rank order: `conditions[conditionStart ..< conditionEnd]` must all hold, and the
     /// time must be in `from ..< until` (seconds since the reference date; NaN for no bound, which
@@ -19,41 +19,41 @@ struct MatchTable: Sendable {
         let until: Double
         let conditionStart: Int32
         let conditionEnd: Int32
+        /// Where the conditions' code starts in ``program``.
+        let programStart: Int32
     }
 
-    /// A context condition: every one of `tests[testStart ..< testEnd]` holds for the value of `key`.
+    /// A context condition: its code starts at `programStart` in ``program``.
     struct Condition: Sendable, BitwiseCopyable {
-        let key: Int32
-        let testStart: Int32
-        let testEnd: Int32
+        let programStart: Int32
     }
 
-    /// A test: `equals` or `not` with text values only, whose numbers are `numbers[start ..< end]`;
-    /// or any other, `others[start]`, checked on the value itself.
-    struct Test: Sendable, BitwiseCopyable {
-        enum Kind: UInt8, Sendable, BitwiseCopyable {
-            case equals
-            case not
-            case other
-        }
-
-        let kind: Kind
-        let start: Int32
-        let end: Int32
+    /// A test's kind in ``program``: `equals` or `not` with text values only, followed by their
+    /// numbers; or any other, followed by its index in `others`, checked on the value itself.
+    enum TestKind: Int32, Sendable, BitwiseCopyable {
+        case equals
+        case not
+        case other
     }
 
     private(set) var rules: ContiguousArray<Rule> = []
     private(set) var conditions: ContiguousArray<Condition> = []
     /// Each condition's key as the rules name it, for explanations (`context.<key>`).
     private(set) var names: [String] = []
-    private(set) var tests: ContiguousArray<Test> = []
-    private(set) var numbers: ContiguousArray<Int32> = []
     private(set) var others: [ValueTest] = []
+    /// What the walk reads: each condition as `key, test count`, then each of its tests as `kind,
+    /// count` and `count` words (the value numbers of `equals` and `not`, the index in `others` of
+    /// any other test), one condition after the other. A rule's conditions are one run of words,
+    /// where the conditions, their tests and the tests' numbers used to be three arrays: each rule
+    /// the walk consults cost a cache miss in each at 100,000 rules, where the tables of 200
+    /// journeys do not stay in the caches.
+    private(set) var program: ContiguousArray<Int32> = []
 
     /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its active window.
     mutating func addRule(conditions range: Range<Int32>, from: Date?, until: Date?) {
+        let programStart = range.isEmpty ? Int32(program.count) : conditions[Int(range.lowerBound)].programStart
         rules.append(Rule(from: from?.timeIntervalSinceReferenceDate ?? .nan, until: until?.timeIntervalSinceReferenceDate ?? .nan,
-                          conditionStart: range.lowerBound, conditionEnd: range.upperBound))
+                          conditionStart: range.lowerBound, conditionEnd: range.upperBound, programStart: programStart))
     }
 
     /// Adds `conditions` (each with its context key's index) and returns where they are.
@@ -61,16 +61,17 @@ struct MatchTable: Sendable {
                                 numbering: ValueNumbers) -> Range<Int32> {
         let start = Int32(self.conditions.count)
         for condition in conditions {
-            let testStart = Int32(tests.count)
-            for test in condition.tests { tests.append(self.test(test, key: condition.key, numbering: numbering)) }
-            self.conditions.append(Condition(key: Int32(condition.key), testStart: testStart, testEnd: Int32(tests.count)))
+            self.conditions.append(Condition(programStart: Int32(program.count)))
             names.append(condition.name)
+            program.append(Int32(condition.key))
+            program.append(Int32(condition.tests.count))
+            for test in condition.tests { addTest(test, key: condition.key, numbering: numbering) }
         }
         return start..<Int32(self.conditions.count)
     }
 
-    private mutating func test(_ test: ValueTest, key: Int, numbering: ValueNumbers) -> Test {
-        let kind: Test.Kind
+    private mutating func addTest(_ test: ValueTest, key: Int, numbering: ValueNumbers) {
+        let kind: TestKind
         let values: [ContextScalar]
         switch test {
         case .equals(let allowed):
@@ -79,17 +80,19 @@ struct MatchTable: Sendable {
             // `not` with no values holds for anything, which `.other` keeps (it checks no types).
             (kind, values) = (.not, excluded)
         default:
-            return other(test)
+            return addOther(test)
         }
-        guard let numbers = numbering.numbers(of: values, key: key) else { return other(test) }
-        let start = Int32(self.numbers.count)
-        self.numbers += numbers
-        return Test(kind: kind, start: start, end: Int32(self.numbers.count))
+        guard let numbers = numbering.numbers(of: values, key: key) else { return addOther(test) }
+        program.append(kind.rawValue)
+        program.append(Int32(numbers.count))
+        program += numbers
     }
 
-    private mutating func other(_ test: ValueTest) -> Test {
+    private mutating func addOther(_ test: ValueTest) {
+        program.append(TestKind.other.rawValue)
+        program.append(1)
+        program.append(Int32(others.count))
         others.append(test)
-        return Test(kind: .other, start: Int32(others.count - 1), end: Int32(others.count))
     }
 
     /// The `equals` test with the fewest values (all text) among the conditions in `range`, the
@@ -97,10 +100,19 @@ struct MatchTable: Sendable {
     func discriminator(_ range: Range<Int32>) -> (key: Int, numbers: [Int32])? {
         var best: (key: Int, numbers: [Int32])?
         for condition in conditions[Int(range.lowerBound)..<Int(range.upperBound)] {
-            for test in tests[Int(condition.testStart)..<Int(condition.testEnd)] where test.kind == .equals {
-                let numbers = Array(self.numbers[Int(test.start)..<Int(test.end)])
-                if let current = best, current.numbers.count <= numbers.count { continue }
-                best = (Int(condition.key), numbers)
+            var offset = Int(condition.programStart)
+            let key = Int(program[offset])
+            var testsLeft = Int(program[offset + 1])
+            offset += 2
+            while testsLeft > 0 {
+                testsLeft -= 1
+                let kind = program[offset]
+                let count = Int(program[offset + 1])
+                let payload = offset + 2
+                offset = payload + count
+                guard kind == TestKind.equals.rawValue else { continue }
+                if let current = best, current.numbers.count <= count { continue }
+                best = (key, Array(program[payload..<offset]))
             }
         }
         return best
@@ -110,11 +122,9 @@ struct MatchTable: Sendable {
     func withView<Result>(_ body: (View) -> Result) -> Result {
         rules.withUnsafeBufferPointer { rules in
             conditions.withUnsafeBufferPointer { conditions in
-                tests.withUnsafeBufferPointer { tests in
-                    numbers.withUnsafeBufferPointer { numbers in
-                        others.withUnsafeBufferPointer { others in
-                            body(View(rules: rules, conditions: conditions, tests: tests, numbers: numbers, others: others))
-                        }
+                program.withUnsafeBufferPointer { program in
+                    others.withUnsafeBufferPointer { others in
+                        body(View(rules: rules, conditions: conditions, program: program, others: others))
                     }
                 }
             }
@@ -125,85 +135,100 @@ struct MatchTable: Sendable {
     struct View {
         let rules: UnsafeBufferPointer<Rule>
         let conditions: UnsafeBufferPointer<Condition>
-        let tests: UnsafeBufferPointer<Test>
-        let numbers: UnsafeBufferPointer<Int32>
+        let program: UnsafeBufferPointer<Int32>
         let others: UnsafeBufferPointer<ValueTest>
 
-        /// The index of the first condition in `start ..< end` that does not hold for `facts`, or nil.
+        /// The index of the first condition in `start ..< end` (added together) that does not hold
+        /// for `facts`, or nil.
         func failedCondition(_ start: Int32, _ end: Int32, _ facts: Facts) -> Int? {
-            var index = Int(start)
-            while index < Int(end) {
-                if !holds(conditions[index], facts) { return index }
-                index += 1
-            }
-            return nil
+            guard start < end else { return nil }
+            return failedCondition(start, end, program: conditions[Int(start)].programStart, facts)
+        }
+
+        /// The index of the first condition of `rule` that does not hold for `facts`, or nil. Reads
+        /// the rule's code only, not ``MatchTable/conditions``.
+        func failedCondition(of rule: Rule, _ facts: Facts) -> Int? {
+            failedCondition(rule.conditionStart, rule.conditionEnd, program: rule.programStart, facts)
         }
 
         /// Plain loops over the numbers: `contains(where: allowed.contains)` cost a closure context
         /// and a call per element, about half of matching a rule.
-        private func holds(_ condition: Condition, _ facts: Facts) -> Bool {
-            let key = Int(condition.key)
-            let requested = facts.numbers[key]
-            var index = Int(condition.testStart)
-            while index < Int(condition.testEnd) {
-                let test = tests[index]
-                index += 1
-                switch test.kind {
-                case .equals:
-                    // A missing key has no numbers; neither unknown text nor another type has one allowed.
-                    var found = false
-                    for number in requested where number >= 0 && contains(number, test.start, test.end) {
-                        found = true
-                        break
-                    }
-                    if !found { return false }
-                case .not:
-                    // An element of another type than the (text) excluded values is excluded too.
-                    for number in requested where number == ValueNumbers.notText || contains(number, test.start, test.end) {
-                        return false
-                    }
-                case .other:
-                    guard MatchTable.holds(others[Int(test.start)], facts.value(of: key)) else { return false }
-                }
-            }
-            return true
-        }
-
-        /// Whether `numbers[start ..< end]` holds `number`.
-        @inline(__always)
-        private func contains(_ number: Int32, _ start: Int32, _ end: Int32) -> Bool {
+        private func failedCondition(_ start: Int32, _ end: Int32, program programStart: Int32, _ facts: Facts) -> Int? {
+            var offset = Int(programStart)
             var index = Int(start)
             while index < Int(end) {
-                if numbers[index] == number { return true }
-                index += 1
+                let key = Int(program[offset])
+                var testsLeft = Int(program[offset &+ 1])
+                offset &+= 2
+                let requested = facts.numbers[key]
+                while testsLeft > 0 {
+                    testsLeft &-= 1
+                    let kind = program[offset]
+                    let count = Int(program[offset &+ 1])
+                    let payload = offset &+ 2
+                    offset = payload &+ count
+                    switch kind {
+                    case TestKind.equals.rawValue:
+                        // A missing key has no numbers; neither unknown text nor another type has one allowed.
+                        var found = false
+                        for number in requested where number >= 0 && contains(number, payload, count) {
+                            found = true
+                            break
+                        }
+                        if !found { return index }
+                    case TestKind.not.rawValue:
+                        // An element of another type than the (text) excluded values is excluded too.
+                        for number in requested where number == ValueNumbers.notText || contains(number, payload, count) {
+                            return index
+                        }
+                    default:
+                        guard holds(Int(program[payload]), key: key, facts) else { return index }
+                    }
+                }
+                index &+= 1
+            }
+            return nil
+        }
+
+        /// Whether the test at `test` of `others` holds for the request's value of `key`. A missing
+        /// key satisfies only `exists: false` and `not`; a list value satisfies a positive test when
+        /// any element does, and `not` when no element is excluded. An element of the wrong type never
+        /// satisfies a test. The test and the value are read where they stand: handed over as
+        /// arguments, both were copied (an enum's payload retained and released) for every test.
+        private func holds(_ test: Int, key: Int, _ facts: Facts) -> Bool {
+            let entry = facts.numbers.entry(of: key)
+            switch others[test] {
+            case .exists(let expected):
+                return (entry != nil) == expected
+            case .not(let excluded):
+                guard let entry else { return true }
+                return !facts.entries[entry].value.contains { element in
+                    if excluded.contains(element) { return true }
+                    if let first = excluded.first, !MatchTable.sameType(first, element) { return true }
+                    return false
+                }
+            case .equals(let allowed):
+                guard let entry else { return false }
+                return facts.entries[entry].value.contains(where: allowed.contains)
+            case .prefix(let prefix):
+                guard let entry else { return false }
+                return facts.entries[entry].value.contains { if case .string(let text) = $0 { text.hasPrefix(prefix) } else { false } }
+            case .range(let range):
+                guard let entry else { return false }
+                return facts.entries[entry].value.contains { if case .number(let number) = $0 { range.contains(number) } else { false } }
+            }
+        }
+
+        /// Whether `program[start ..< start + count]` holds `number`.
+        @inline(__always)
+        private func contains(_ number: Int32, _ start: Int, _ count: Int) -> Bool {
+            var index = start
+            let end = start &+ count
+            while index < end {
+                if program[index] == number { return true }
+                index &+= 1
             }
             return false
-        }
-    }
-
-    /// A missing key satisfies only `exists: false` and `not`; a list value satisfies a positive test
-    /// when any element does, and `not` when no element is excluded. An element of the wrong type
-    /// never satisfies a test.
-    static func holds(_ test: ValueTest, _ value: ContextValue?) -> Bool {
-        switch test {
-        case .exists(let expected):
-            return (value != nil) == expected
-        case .not(let excluded):
-            guard let value else { return true }
-            return !value.contains { element in
-                if excluded.contains(element) { return true }
-                if let first = excluded.first, !sameType(first, element) { return true }
-                return false
-            }
-        case .equals(let allowed):
-            guard let value else { return false }
-            return value.contains(where: allowed.contains)
-        case .prefix(let prefix):
-            guard let value else { return false }
-            return value.contains { if case .string(let text) = $0 { text.hasPrefix(prefix) } else { false } }
-        case .range(let range):
-            guard let value else { return false }
-            return value.contains { if case .number(let number) = $0 { range.contains(number) } else { false } }
         }
     }
 

@@ -365,7 +365,7 @@ extension RuleSet {
                  checkingStageAndPersona: Bool = true) -> Failure? {
         if checkingStageAndPersona, let failure = stageOrPersonaFailure(of: journey.rules[position].when, facts) { return failure }
         let rule = match.rules[position]
-        if let condition = match.failedCondition(rule.conditionStart, rule.conditionEnd, facts) { return .context(condition) }
+        if let condition = match.failedCondition(of: rule, facts) { return .context(condition) }
         // NaN (no bound) compares false.
         let time = now.timeIntervalSinceReferenceDate
         if time < rule.from || time >= rule.until { return .active }
@@ -401,22 +401,27 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// of filed rules.
 struct Candidates {
     let bucket: Bucket
+    /// The bucket's ``Bucket/words``, which every list below is in.
+    let words: ContiguousArray<Int32>
     /// The lists read: the bucket's ``Bucket/all``, or its ``Bucket/effects`` after ``keepOnlyEffects(after:)``.
     var lists: Bucket.Lists
-    var generalHead = 0
-    /// The runs of `lists.filedPositions` filed under the request's values, each with its read position.
+    /// The next general rule's index in `words`.
+    var generalHead: Int
+    /// The runs of filed rules under the request's values, each with its read position in `words`.
     var runs = Runs()
     private var onlyEffects = false
 
     init(_ bucket: Bucket, numbers: RequestValueNumbers, filedKeys: [Int]) {
         self.bucket = bucket
+        words = bucket.words
         lists = bucket.all
-        guard !bucket.filedNumbers.isEmpty else { return }
+        generalHead = lists.generalStart
+        guard bucket.filedCount > 0 else { return }
         for key in filedKeys {
             // Unknown text and other types have negative numbers, under which nothing is filed.
             for number in numbers[key] where number >= 0 {
                 guard let slot = bucket.slot(filedUnder: Int(number)) else { continue }
-                let run = lists.filed(at: slot)
+                let run = lists.filed(at: slot, in: words)
                 runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
             }
         }
@@ -428,17 +433,17 @@ struct Candidates {
         guard !onlyEffects else { return }
         onlyEffects = true
         lists = bucket.effects
-        generalHead = Self.firstIndex(in: lists.general, from: 0, to: lists.general.count, after: position)
+        generalHead = Self.firstIndex(in: words, from: lists.generalStart, to: lists.generalEnd, after: position)
         for index in 0..<runs.count {
             let run = runs[index]
-            let range = lists.filed(at: run.slot)
-            let head = Self.firstIndex(in: lists.filedPositions, from: range.lowerBound, to: range.upperBound, after: position)
+            let range = lists.filed(at: run.slot, in: words)
+            let head = Self.firstIndex(in: words, from: range.lowerBound, to: range.upperBound, after: position)
             runs[index] = Run(slot: run.slot, head: head, end: range.upperBound)
         }
     }
 
     /// The first index in `start ..< end` of the ascending `list` whose position is after `position`.
-    private static func firstIndex(in list: [Int32], from start: Int, to end: Int, after position: Int) -> Int {
+    private static func firstIndex(in list: ContiguousArray<Int32>, from start: Int, to end: Int, after position: Int) -> Int {
         var low = start
         var high = end
         while low < high {
@@ -449,23 +454,22 @@ struct Candidates {
     }
 
     mutating func next() -> Int? {
-        let general = lists.general
+        let generalEnd = lists.generalEnd
         if runs.count == 0 {
-            guard generalHead < general.count else { return nil }
+            guard generalHead < generalEnd else { return nil }
             defer { generalHead += 1 }
-            return Int(general[generalHead])
+            return Int(words[generalHead])
         }
-        let filed = lists.filedPositions
-        let best = runs.lowest(in: filed, below: generalHead < general.count ? general[generalHead] : .max)
+        let best = runs.lowest(in: words, below: generalHead < generalEnd ? words[generalHead] : .max)
         guard best != .max else { return nil }
-        if generalHead < general.count, general[generalHead] == best { generalHead += 1 }
-        runs.advance(past: best, in: filed)
+        if generalHead < generalEnd, words[generalHead] == best { generalHead += 1 }
+        runs.advance(past: best, in: words)
         return Int(best)
     }
 }
 
-/// A run of ``Bucket/Lists/filedPositions``: the rules filed under one value (at `slot` of
-/// ``Bucket/filedNumbers``), with its read position.
+/// A run of a bucket's ``Bucket/words``: the rules filed under one value (at `slot` of the filed
+/// numbers), with its read position.
 struct Run {
     var slot: Int
     var head: Int
@@ -490,7 +494,7 @@ struct Runs {
     /// The lowest position at the head of a run in `filed`, or `bound` when that is lower. Reads the
     /// fields themselves: through the subscript, each run cost a switch on its index and each
     /// advance a get and a set, about half of the walk's merging.
-    func lowest(in filed: [Int32], below bound: Int32) -> Int32 {
+    func lowest(in filed: ContiguousArray<Int32>, below bound: Int32) -> Int32 {
         var best = bound
         if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
         if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
@@ -502,7 +506,7 @@ struct Runs {
     }
 
     /// Moves every run whose head is `position` past it.
-    mutating func advance(past position: Int32, in filed: [Int32]) {
+    mutating func advance(past position: Int32, in filed: ContiguousArray<Int32>) {
         if count > 0, first.head < first.end, filed[first.head] == position { first.head += 1 }
         if count > 1, second.head < second.end, filed[second.head] == position { second.head += 1 }
         if count > 2, third.head < third.end, filed[third.head] == position { third.head += 1 }

@@ -79,7 +79,9 @@ public final class MemoryCapStore: CapStore {
     static func admit(_ times: inout [Double], cap: Cap, now: Date) -> Bool {
         let time = now.timeIntervalSince1970
         let windowStart = time - Double(cap.per)
-        times.removeAll { $0 <= windowStart }
+        // Most admissions find nothing that has left the window: a plain scan first, since
+        // `removeAll(where:)` made the array unique and ran its closure on every element each time.
+        if times.contains(where: { $0 <= windowStart }) { times.removeAll { $0 <= windowStart } }
         guard times.count < cap.max else { return false }
         times.append(time)
         return true
@@ -121,27 +123,36 @@ struct LRUState: Sendable {
     mutating func withShowings<R>(of visitor: String, restoring: [String: [Double]]?,
                                   _ body: (inout NudgeShowings) -> R) -> R? {
         let slot: Int
-        if let existing = index[visitor] {
-            slot = existing
-            unlink(slot)
-        } else if let restoring {
-            if nodes.count < capacity {
-                slot = nodes.count
+        if let restoring {
+            // Found or claimed in one lookup: a lookup and then an insertion hashed a new visitor twice.
+            let (found, isNew) = Self.claim(&index[visitor, default: -1], next: nodes.count < capacity ? nodes.count : tail)
+            slot = found
+            if !isNew {
+                unlink(slot)
+            } else if slot == nodes.count {
                 nodes.append(Node(visitor: visitor, showings: NudgeShowings(restoring), previous: -1, next: -1))
             } else {
-                slot = tail
                 unlink(slot)
                 index[nodes[slot].visitor] = nil
                 nodes[slot].visitor = visitor
                 nodes[slot].showings = NudgeShowings(restoring)
                 evictions += 1
             }
-            index[visitor] = slot
+        } else if let existing = index[visitor] {
+            slot = existing
+            unlink(slot)
         } else {
             return nil
         }
         pushFront(slot)
         return body(&nodes[slot].showings)
+    }
+
+    /// The slot in `entry` (an index entry, -1 when the visitor is new), or `next` stored there.
+    private static func claim(_ entry: inout Int, next: Int) -> (slot: Int, isNew: Bool) {
+        if entry >= 0 { return (entry, false) }
+        entry = next
+        return (next, true)
     }
 
     mutating func unlink(_ slot: Int) {
