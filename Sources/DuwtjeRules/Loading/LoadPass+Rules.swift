@@ -1,8 +1,8 @@
 /// Decoding of conditions and rules, which need the whole vocabulary of the rule set.
 extension LoadPass {
     mutating func decodeCondition(_ node: YAMLNode, journey: JourneyDefinition?, allowStage: Bool, what: @autoclosure () -> String) -> Condition? {
-        guard let fields = decoder.fields(node, of: what(), allowed: allowStage ? Self.whenFields : Self.stageWhenFields)
-        else { return nil }
+        let allowed = allowStage ? ["stage", "persona", "context"] : ["persona", "context"]
+        guard let fields = decoder.fields(node, of: what(), allowed: allowed) else { return nil }
         var condition = Condition(stages: nil, personas: nil, context: [], location: node.location)
         var ok = true
         if let stageNode = fields.present("stage") {
@@ -52,15 +52,7 @@ extension LoadPass {
         return ok ? condition : nil
     }
 
-    // The schema's names, beside `operators`. (The compiler already made the literals static objects:
-    // callgrind shows `swift_initStaticObject`, no allocation; naming them saves little.)
-    static let whenFields = ["stage", "persona", "context"]
-    static let stageWhenFields = ["persona", "context"]
     static let operators = ["not", "prefix", "gte", "lte", "gt", "lt", "exists"]
-    static let rangeOperators = ["gte", "gt", "lte", "lt"]
-    static let recommendFields = ["content", "type", "tags", "limit"]
-    static let typeOnlyFields = ["tags", "limit"]
-    static let nudgeFields = ["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"]
 
     mutating func decodeContextCondition(_ node: YAMLNode, key: ContextKeyDefinition) -> ContextCondition? {
         func what() -> String { "the condition on '\(key.id)'" }
@@ -99,7 +91,7 @@ extension LoadPass {
         }
         var range = NumericRange()
         var hasRange = false
-        for op in Self.rangeOperators {
+        for op in ["gte", "gt", "lte", "lt"] {
             guard let value = fields[op] else { continue }
             guard case .number = key.kind else {
                 decoder.error("'\(op)' compares numbers, but '\(key.id)' is \(key.kind.typeName == "string" ? "text" : "a " + key.kind.typeName)",
@@ -258,7 +250,7 @@ extension LoadPass {
         var ok = true
         for item in items {
             func itemWhat() -> String { "a recommend item of \(what)" }
-            guard let fields = decoder.fields(item, of: itemWhat(), allowed: Self.recommendFields) else {
+            guard let fields = decoder.fields(item, of: itemWhat(), allowed: ["content", "type", "tags", "limit"]) else {
                 ok = false
                 continue
             }
@@ -266,7 +258,7 @@ extension LoadPass {
             let typeNode = fields.present("type")
             switch (contentNode, typeNode) {
             case (let contentNode?, nil):
-                for extra in Self.typeOnlyFields where fields[extra] != nil {
+                for extra in ["tags", "limit"] where fields[extra] != nil {
                     decoder.error("'\(extra)' applies to a 'type' item, not to one 'content' item", at: fields.key(extra) ?? item.location)
                     ok = false
                 }
@@ -303,7 +295,7 @@ extension LoadPass {
 
     mutating func decodeNudge(_ node: YAMLNode, what: String) -> NudgeDefinition? {
         let nudgeWhat = "the nudge of \(what)"
-        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: Self.nudgeFields) else { return nil }
+        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: ["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"]) else { return nil }
         let id = decoder.required(fields, "id", in: nudgeWhat).flatMap { decoder.id($0, "nudge") }
         let registered = id.map { declare($0, kind: "nudge") } ?? false
         let message = decoder.required(fields, "message", in: nudgeWhat).flatMap { decoder.text($0, "a message") }

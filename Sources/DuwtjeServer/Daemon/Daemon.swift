@@ -214,7 +214,7 @@ extension Daemon {
 
 extension Daemon {
     /// The CPUs in this process's affinity mask (`Cpus_allowed` in `/proc/self/status`), or nil
-    /// where there is no such file (the daemon's `listening` line says how many loops it runs). `sched_getaffinity` itself is not visible from Swift's Glibc.
+    /// where there is no such file. `sched_getaffinity` itself is not visible from Swift's Glibc.
     static func allowedCPUCount() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         return allowedCPUCount(status: status)
