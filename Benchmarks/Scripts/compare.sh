@@ -101,20 +101,25 @@ field() {  # NAME RESULT-LINE
   sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
 }
 
-# CPU time (user + system, clock ticks) of the server and its children (nginx's worker): a figure the
-# other processes on a shared machine disturb far less than requests/s.
+# CPU time (user and system, clock ticks) of the server and its children (nginx's worker): a figure the
+# other processes on a shared machine disturb far less than requests/s. Printed as "USER SYSTEM": the
+# system share is the kernel's work for the socket calls, which a server can only lessen by making
+# fewer of them, the user share is the server's own code.
 cpu_ticks() {
-  local total=0 pid
+  local user=0 system=0 pid
   for pid in $SERVER_PID $(pgrep -P "$SERVER_PID" || true); do
-    total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") ))
+    read -r u s < <(awk '{print $14, $15}' "/proc/$pid/stat")
+    user=$(( user + u )); system=$(( system + s ))
   done
-  echo "$total"
+  echo "$user $system"
 }
-# CPU µs per answered request: TICKS-BEFORE TICKS-AFTER RESULT-LINE
+# CPU µs per answered request, "TOTAL (user U, system S)": TICKS-BEFORE TICKS-AFTER RESULT-LINE
 cpu_per_answer() {
   # The answers of the warm-up are not counted by the generator: prorated at the measured rate.
   awk -v a="$1" -v b="$2" -v n="$(field answered "$3")" -v hz="$(getconf CLK_TCK)" -v w="$WARMUP" -v d="$DURATION" \
-    'BEGIN {if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / (n * (w + d) / d); else print "-"}'
+    'BEGIN {split(a, x, " "); split(b, y, " "); if (n > 0) {k = 1e6 / hz / (n * (w + d) / d)
+            printf "%.1f (user %.1f, system %.1f)", (y[1] + y[2] - x[1] - x[2]) * k, (y[1] - x[1]) * k, (y[2] - x[2]) * k}
+            else print "-"}'
 }
 
 hwm() { awk '/VmHWM/ {h = $2} /VmRSS/ {r = $2} END {printf "%d kB (VmRSS now %d kB)", h, r}' "/proc/$SERVER_PID/status"; }
@@ -166,7 +171,7 @@ for set in $SETS; do
     echo "-- $set rules, $how"
     printf '  peak req/s      duwtje %8s   nginx %8s   ratio %s (goal >= 0.8)\n' "$d" "$n" "$(awk "BEGIN {printf \"%.2f\", $d / $n}")"
     printf '  server CPU per answer (peak run) duwtje %s us   nginx %s us   ratio %s\n' "$duwtje_cpu" "$nginx_cpu" \
-      "$(awk -v d="$duwtje_cpu" -v n="$nginx_cpu" 'BEGIN {if (d > 0) printf "%.2f", n / d; else print "-"}')"
+      "$(awk -v d="${duwtje_cpu%% *}" -v n="${nginx_cpu%% *}" 'BEGIN {if (d > 0) printf "%.2f", n / d; else print "-"}')"
     printf '  peak p50/p99 us duwtje %s/%s   nginx %s/%s   (closed loop)\n' \
       "$(field p50_us "$duwtje_peak")" "$(field p99_us "$duwtje_peak")" "$(field p50_us "$nginx_peak")" "$(field p99_us "$nginx_peak")"
     printf '  at %s req/s (half nginx peak, open loop): duwtje p50 %s p99 %s p99.9 %s us, errors %s, non-2xx %s, not sent in time %s; nginx p99 %s us\n' \

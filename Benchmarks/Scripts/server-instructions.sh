@@ -12,6 +12,9 @@
 # divided by 5,000 is one request, without the start and the shutdown (which both runs share).
 # With NEW_CONNECTION=1 every request comes on a connection of its own (`--new-connection`, as
 # PHP-FPM's curl does): accepting, setting up and closing the connection are counted in.
+# The word `nginx` in place of a BINARY counts nginx the same way (one process, `master_process off`,
+# answering every request with a fixed 1,175-byte JSON body, as compare.sh's baseline does): the floor
+# of a server's own work per request over the same socket calls.
 # With KEEP_PROFILES=DIR both profiles of each build are kept as DIR/NAME.REQUESTS.callgrind;
 # `Benchmarks/Scripts/callgrind-per-request.py` lists where one request's instructions go.
 # Needs the benchmark harness built (`cd Benchmarks && swift build -c release`).
@@ -38,10 +41,34 @@ source "$(dirname "$0")/sigsuspend-shim.sh"
 build_sigsuspend_shim "$work"
 
 collected() {  # BINARY REQUESTS: the instructions callgrind collected in the whole run
-  rm -rf "$work/store" && mkdir -p "$work/store"
-  printf 'rules: %s\nsocket:\n  path: %s\nstore:\n  path: %s\n' "$rules" "$SOCKET" "$work/store/events.db" > "$work/duwtje.yaml"
-  SWIFT_DETERMINISTIC_HASHING=1 LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind \
-    --callgrind-out-file="$work/out.$2" "$work/duwtje" serve --config "$work/duwtje.yaml" > "$work/log.$2" 2>&1 &
+  if [ "$1" = nginx ]; then
+    local body
+    body="{\"pad\":\"$(head -c 1163 /dev/zero | tr '\0' x)\"}"
+    cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+master_process off;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  keepalive_requests 100000000;
+  server {
+    listen unix:$SOCKET;
+    location / { return 200 '$body'; }
+  }
+}
+CONF
+    valgrind --tool=callgrind --callgrind-out-file="$work/out.$2" \
+      nginx -c "$work/nginx.conf" -p "$work" -e "$work/nginx-error.log" > "$work/log.$2" 2>&1 &
+  else
+    rm -rf "$work/store" && mkdir -p "$work/store"
+    printf 'rules: %s\nsocket:\n  path: %s\nstore:\n  path: %s\n' "$rules" "$SOCKET" "$work/store/events.db" > "$work/duwtje.yaml"
+    SWIFT_DETERMINISTIC_HASHING=1 LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind \
+      --callgrind-out-file="$work/out.$2" "$work/duwtje" serve --config "$work/duwtje.yaml" > "$work/log.$2" 2>&1 &
+  fi
   SERVER_PID=$!
   for _ in $(seq 1 1200); do
     curl -s -o /dev/null --unix-socket "$SOCKET" http://x/healthz 2>/dev/null && break
@@ -59,7 +86,11 @@ collected() {  # BINARY REQUESTS: the instructions callgrind collected in the wh
 }
 
 for binary in "$@"; do
-  objcopy --strip-debug "$binary" "$work/duwtje"
+  if [ "$binary" = nginx ]; then
+    command -v nginx >/dev/null || { echo "server-instructions: nginx is missing: apt-get install -y nginx" >&2; exit 1; }
+  else
+    objcopy --strip-debug "$binary" "$work/duwtje"
+  fi
   small=$(collected "$binary" 1000)
   large=$(collected "$binary" 6000)
   echo "$binary: $(( (large - small) / 5000 )) instructions per request over the socket ($(basename "$rules"))"

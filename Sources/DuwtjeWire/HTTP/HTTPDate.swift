@@ -8,7 +8,8 @@ import Darwin
 import DuwtjeRules
 
 /// The `Date` header's value (RFC 9110 5.6.7 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`), made
-/// at most once a second: a cache per connection handler, so no lock is shared between event loops.
+/// at most once a second: a cache per event loop (``LoopHTTPDate`` in the server), so no lock is
+/// shared between event loops.
 public struct HTTPDate: Sendable {
     var second = -1
     var text = ""
@@ -29,8 +30,8 @@ public struct HTTPDate: Sendable {
 
     /// IMF-fixdate of a Unix time, by the civil-from-days algorithm (no time zone database, no locale).
     ///
-    /// Written byte by byte into the string's own storage: the cache is per connection, so a client
-    /// that opens a connection per request (PHP-FPM) has it made for every answer, and with
+    /// Written byte by byte into the string's own storage: when the cache was per connection, a
+    /// client that opens a connection per request (PHP-FPM) had it made for every answer, and with
     /// interpolation and arrays of names it cost 6,500 instructions a connection (callgrind).
     public static func format(secondsSince1970 time: Int) -> String {
         let days = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400

@@ -42,7 +42,8 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
     var inputClosed = false
     var quiescing = false
     var closing = false
-    var date = HTTPDate()
+    /// The event loop's `Date` header, shared by its connections.
+    let date: LoopHTTPDate
     /// When the idle or the request deadline is next to be checked (``deadlineCame(context:now:)``).
     var nextDue = NIODeadline.distantFuture
     /// The event loop's list of connections whose deadlines it checks, and this one's place in it.
@@ -59,9 +60,10 @@ final class LeanHTTPHandler: ChannelDuplexHandler {
     static let readBound = 256 * 1_024
 
     init(responder: LeanResponder, limits: HTTPRequestFramer.Limits, idleTimeout: Duration, requestTimeout: Duration,
-         sweep: DeadlineSweep) {
+         sweep: DeadlineSweep, date: LoopHTTPDate) {
         self.responder = responder
         self.sweep = sweep
+        self.date = date
         self.framer = HTTPRequestFramer(limits: limits)
         self.idleTimeout = TimeAmount(idleTimeout)
         self.requestTimeout = requestTimeout

@@ -26,12 +26,16 @@ struct LeanHTTPServer: Service {
         let limits = self.limits
         let logger = self.logger
         let framing = HTTPRequestFramer.Limits(maxHeaderBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount)
-        // One deadline sweep per event loop, made on its loop (a connection lives on one loop).
-        var sweeps: [ObjectIdentifier: NIOLoopBound<DeadlineSweep>] = [:]
+        // One deadline sweep and one `Date` header per event loop, made on its loop (a connection
+        // lives on one loop).
+        typealias Shared = (sweep: DeadlineSweep, date: LoopHTTPDate)
+        var shared: [ObjectIdentifier: NIOLoopBound<Shared>] = [:]
         for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
-            sweeps[ObjectIdentifier(loop)] = try await loop.submit { NIOLoopBound(DeadlineSweep(eventLoop: loop), eventLoop: loop) }.get()
+            shared[ObjectIdentifier(loop)] = try await loop.submit { () -> NIOLoopBound<Shared> in
+                NIOLoopBound((sweep: DeadlineSweep(eventLoop: loop), date: LoopHTTPDate()), eventLoop: loop)
+            }.get()
         }
-        let loopSweeps = sweeps
+        let perLoop = shared
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelInitializer { channel in
@@ -46,11 +50,12 @@ struct LeanHTTPServer: Service {
                         // Set here, not as a `childChannelOption`: the bootstrap applies those through
                         // a chain of futures, ~9,000 instructions for every connection (callgrind).
                         try child.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
-                        // Every loop of the group has one; a sweep of its own would do as well, at a timer's cost.
-                        let sweep = loopSweeps[ObjectIdentifier(child.eventLoop)]?.value ?? DeadlineSweep(eventLoop: child.eventLoop)
+                        // Every loop of the group has them; ones of its own would do as well, at a timer's cost.
+                        let own: Shared = perLoop[ObjectIdentifier(child.eventLoop)]?.value
+                            ?? (sweep: DeadlineSweep(eventLoop: child.eventLoop), date: LoopHTTPDate())
                         try child.pipeline.syncOperations.addHandler(
                             LeanHTTPHandler(responder: lean, limits: framing, idleTimeout: limits.idleTimeout,
-                                            requestTimeout: limits.requestTimeout, sweep: sweep))
+                                            requestTimeout: limits.requestTimeout, sweep: own.sweep, date: own.date))
                     })
                 }
             }
