@@ -59,15 +59,22 @@ struct MatchTable: Sendable {
     /// Adds `conditions` (each with its context key's index) and returns where they are.
     mutating func addConditions(_ conditions: [(key: Int, name: String, tests: [ValueTest])],
                                 numbering: ValueNumbers) -> Range<Int32> {
-        let start = Int32(self.conditions.count)
-        for condition in conditions {
-            self.conditions.append(Condition(programStart: Int32(program.count)))
-            names.append(condition.name)
-            program.append(Int32(condition.key))
-            program.append(Int32(condition.tests.count))
-            for test in condition.tests { addTest(test, key: condition.key, numbering: numbering) }
-        }
-        return start..<Int32(self.conditions.count)
+        let start = conditionCount
+        for condition in conditions { addCondition(key: condition.key, name: condition.name, tests: condition.tests, numbering: numbering) }
+        return start..<conditionCount
+    }
+
+    /// How many conditions the table holds: where the next one added will be.
+    var conditionCount: Int32 { Int32(conditions.count) }
+
+    /// Adds one condition on the context key at `key` (``addConditions(_:numbering:)`` one by one,
+    /// without an array of them made for every rule).
+    mutating func addCondition(key: Int, name: String, tests: [ValueTest], numbering: ValueNumbers) {
+        conditions.append(Condition(programStart: Int32(program.count)))
+        names.append(name)
+        program.append(Int32(key))
+        program.append(Int32(tests.count))
+        for test in tests { addTest(test, key: key, numbering: numbering) }
     }
 
     private mutating func addTest(_ test: ValueTest, key: Int, numbering: ValueNumbers) {
@@ -82,10 +89,18 @@ struct MatchTable: Sendable {
         default:
             return addOther(test)
         }
-        guard let numbers = numbering.numbers(of: values, key: key) else { return addOther(test) }
+        // The numbers go straight into the program (an array of them was made for every test); a
+        // value without a number (not text) takes them out again, and the test is checked as written.
+        let mark = program.count
         program.append(kind.rawValue)
-        program.append(Int32(numbers.count))
-        program += numbers
+        program.append(Int32(values.count))
+        for value in values {
+            guard case .string(let text) = value, let number = numbering.number(of: text, key: key) else {
+                program.removeSubrange(mark...)
+                return addOther(test)
+            }
+            program.append(number)
+        }
     }
 
     private mutating func addOther(_ test: ValueTest) {
@@ -96,9 +111,11 @@ struct MatchTable: Sendable {
     }
 
     /// The `equals` test with the fewest values (all text) among the conditions in `range`, the
-    /// first of equals: the rule need only be looked at for requests carrying one of them.
-    func discriminator(_ range: Range<Int32>) -> (key: Int, numbers: [Int32])? {
-        var best: (key: Int, numbers: [Int32])?
+    /// first of equals: the rule need only be looked at for requests carrying one of them. Its key,
+    /// and where its value numbers are in ``program`` (the compiler files the rule under them; an
+    /// array of them made for every rule was a share of the compile).
+    func discriminator(_ range: Range<Int32>) -> (key: Int, numbers: Range<Int>)? {
+        var best: (key: Int, numbers: Range<Int>)?
         for condition in conditions[Int(range.lowerBound)..<Int(range.upperBound)] {
             var offset = Int(condition.programStart)
             let key = Int(program[offset])
@@ -112,7 +129,7 @@ struct MatchTable: Sendable {
                 offset = payload + count
                 guard kind == TestKind.equals.rawValue else { continue }
                 if let current = best, current.numbers.count <= count { continue }
-                best = (key, Array(program[payload..<offset]))
+                best = (key, payload..<offset)
             }
         }
         return best

@@ -86,11 +86,13 @@ struct SharedTables: Sendable {
         for (index, persona) in definition.personas.enumerated() { personaIndex[persona.id] = index }
         var contextKeyIndex: [String: Int] = [:]
         for (index, key) in definition.contextKeys.enumerated() { contextKeyIndex[key.id] = index }
+        // Items read where they stand (`enumerated()` copied each one), the table sized at once.
         var contentIndex: [String: Int] = [:]
-        for (index, item) in definition.content.enumerated() { contentIndex[item.id] = index }
+        contentIndex.reserveCapacity(definition.content.count)
+        for index in definition.content.indices { contentIndex[definition.content[index].id] = index }
         self.personaIndex = IDTable(personaIndex)
         self.contextKeyIndex = IDTable(contextKeyIndex)
-        let valueNumbers = ValueNumbers(definition, contextKeyIndex: contextKeyIndex)
+        let valueNumbers = ValueNumbers(definition, contextKeyIndex: self.contextKeyIndex)
         self.valueNumbers = valueNumbers
         self.personaHints = Suggestions.Vocabulary(personaIndex.keys)
         self.contextKeyHints = Suggestions.Vocabulary(contextKeyIndex.keys)
@@ -111,7 +113,7 @@ struct SharedTables: Sendable {
         }
         self.dismissWindows = dismissWindows
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
-        self.compiler = Compiler(personaIndex: personaIndex, contextKeyIndex: contextKeyIndex, contentIndex: contentIndex,
+        self.compiler = Compiler(personaIndex: self.personaIndex, contextKeyIndex: self.contextKeyIndex, contentIndex: contentIndex,
                                  content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
                                  catalogue: ContentIndex(definition.content), valueNumbers: valueNumbers)
         self.personaCount = definition.personas.count
@@ -356,36 +358,64 @@ struct BucketBuilder {
     }
 
     /// Files the rule at `position` under value `number` (positions come in rank order).
-    mutating func file(_ position: Int, under number: Int) {
-        filed.append(Filing(number: Int32(number), position: Int32(position)))
+    mutating func file(_ position: Int, under number: Int32) {
+        filed.append(Filing(number: number, position: Int32(position)))
     }
 
-    /// The bucket, its arrays of their exact size (appending leaves up to half spare);
+    /// The bucket, its words of their exact size (counted first: appending left up to half spare);
     /// `effect[position]` tells which rules go in its ``Bucket/effects`` as well.
-    func bucket(effect: [Bool]) -> Bucket {
-        // By value, and within a value by rank: the order one list per value kept.
-        let sorted = filed.sorted { $0.number != $1.number ? $0.number < $1.number : $0.position < $1.position }
+    ///
+    /// The filings are grouped by value with a counting sort (`counts`: zeros, one per value number
+    /// filed in the journey, and zeros again on return). Filings come in rank order, so each value's
+    /// positions stay in rank order: the order a sort by (value, position) gave, which took a
+    /// closure call per comparison and was an eighth of the compile.
+    func bucket(effect: [Bool], counts: inout [Int32]) -> Bucket {
         var numbers: [Int32] = []
-        for filing in sorted where numbers.last != filing.number { numbers.append(filing.number) }
-        var words = ContiguousArray<Int32>(numbers)
+        for filing in filed {
+            if counts[Int(filing.number)] == 0 { numbers.append(filing.number) }
+            counts[Int(filing.number)] &+= 1
+        }
+        numbers.sort()
+        // `counts` becomes each value's next place in `grouped`.
+        var next: Int32 = 0
+        for number in numbers {
+            let count = counts[Int(number)]
+            counts[Int(number)] = next
+            next &+= count
+        }
+        var grouped = [Int32](repeating: 0, count: filed.count)
+        for filing in filed {
+            grouped[Int(counts[Int(filing.number)])] = filing.position
+            counts[Int(filing.number)] &+= 1
+        }
+        // Now `counts[number]` is where the value's group ends; the groups follow one another.
+        var ends: [Int32] = []
+        ends.reserveCapacity(numbers.count)
+        for number in numbers {
+            ends.append(counts[Int(number)])
+            counts[Int(number)] = 0
+        }
+        var effectCount = 0
+        for position in general where effect[Int(position)] { effectCount += 1 }
+        for position in grouped where effect[Int(position)] { effectCount += 1 }
+        let listWords = numbers.isEmpty ? 0 : numbers.count + 1
+        var words = ContiguousArray<Int32>()
+        words.reserveCapacity(numbers.count + general.count + filed.count + effectCount + 2 * listWords)
+        words.append(contentsOf: numbers)
         func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
             let generalStart = words.count
-            words += general.filter(keep)
+            for position in general where keep(position) { words.append(position) }
             let generalEnd = words.count
             let filedStarts = words.count
             guard !numbers.isEmpty else { return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: filedStarts) }
-            words += repeatElement(0, count: numbers.count + 1)
-            var slot = filedStarts
-            var current: Int32?
-            for filing in sorted {
-                if filing.number != current {
-                    words[slot] = Int32(words.count)
-                    slot += 1
-                    current = filing.number
-                }
-                if keep(filing.position) { words.append(filing.position) }
+            words.append(contentsOf: repeatElement(0, count: listWords))
+            var start = 0
+            for (slot, end) in ends.enumerated() {
+                words[filedStarts + slot] = Int32(words.count)
+                for position in grouped[start..<Int(end)] where keep(position) { words.append(position) }
+                start = Int(end)
             }
-            words[slot] = Int32(words.count)
+            words[filedStarts + numbers.count] = Int32(words.count)
             return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: filedStarts)
         }
         let all = lists { _ in true }
@@ -423,12 +453,12 @@ final class CompiledJourney: Sendable {
     /// values, ``ValueNumbers``), ascending: the keys whose request values the index looks at.
     let filedKeys: [Int]
 
-    init(id: String, stageIDs: [String], stageIndex: [String: Int], stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
+    init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
          fallback: [Int], rules: [CompiledRule], match: MatchTable, nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
          filedKeys: [Int]) {
         self.id = id
         self.stageIDs = stageIDs
-        self.stageIndex = IDTable(stageIndex)
+        self.stageIndex = stageIndex
         self.stageHints = Suggestions.Vocabulary(stageIDs)
         self.filedKeys = filedKeys
         self.stageWhens = stageWhens
@@ -474,8 +504,8 @@ final class CompiledJourney: Sendable {
 
 /// Turns checked definitions into the compiled form.
 struct Compiler {
-    let personaIndex: [String: Int]
-    let contextKeyIndex: [String: Int]
+    let personaIndex: IDTable
+    let contextKeyIndex: IDTable
     let contentIndex: [String: Int]
     let content: [ContentItem]
     let contextKeys: [ContextKeyDefinition]
@@ -485,8 +515,9 @@ struct Compiler {
 
     /// The journey with the rules at `positions` of `rules`, ranked.
     func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], positions: [Int], personaCount: Int) -> CompiledJourney {
-        var stageIndex: [String: Int] = [:]
-        for (index, stage) in journey.stages.enumerated() { stageIndex[stage.id] = index }
+        var stageIDs: [String: Int] = [:]
+        for (index, stage) in journey.stages.enumerated() { stageIDs[stage.id] = index }
+        let stageIndex = IDTable(stageIDs)
         let stageCount = journey.stages.count
         var match = MatchTable()
         let stageWhens = journey.stages.map { stage in
@@ -505,33 +536,44 @@ struct Compiler {
         let personaSlots = personaCount + 1
         var buckets = [BucketBuilder](repeating: BucketBuilder(), count: (stageCount + 1) * personaSlots)
         var filedKeys = Set<Int>()
+        var highestNumber: Int32 = -1
         for (position, rule) in ranked.enumerated() {
+            // The discriminating values are read where the table holds them (an array of them was
+            // made for every rule), and the key is noted once per rule, not hashed for every slot.
             let discriminator = match.discriminator(rule.when.conditions)
+            var filedAny = false
             for stageSlot in 0...stageCount {
                 if let stages = rule.when.stages, stageSlot == stageCount || !stages[stageSlot] { continue }
                 for personaSlot in 0..<personaSlots {
                     if let personas = rule.when.personas, personaSlot == 0 || !personas[personaSlot - 1] { continue }
                     let slot = stageSlot * personaSlots + personaSlot
-                    if let (key, numbers) = discriminator {
-                        filedKeys.insert(key)
-                        for number in numbers { buckets[slot].file(position, under: Int(number)) }
+                    if let (_, numbers) = discriminator {
+                        filedAny = true
+                        for offset in numbers { buckets[slot].file(position, under: match.program[offset]) }
                     } else {
                         buckets[slot].general.append(Int32(position))
                     }
                 }
             }
+            if filedAny, let (key, numbers) = discriminator {
+                filedKeys.insert(key)
+                for offset in numbers { highestNumber = max(highestNumber, match.program[offset]) }
+            }
         }
+        var counts = [Int32](repeating: 0, count: Int(highestNumber) + 1)
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
             stageWhens: stageWhens,
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, match: match, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect) },
+            rules: ranked, match: match, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect, counts: &counts) },
             personaSlots: personaSlots,
             filedKeys: filedKeys.sorted())
     }
 
-    func when(for condition: Condition, stageIndex: [String: Int], stageCount: Int, match: inout MatchTable) -> CompiledWhen {
+    /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
+    /// every stage, persona and context key a rule names was a tenth of the compile.
+    func when(for condition: Condition, stageIndex: IDTable, stageCount: Int, match: inout MatchTable) -> CompiledWhen {
         var stages: [Bool]?
         if let ids = condition.stages {
             var allowed = [Bool](repeating: false, count: stageCount)
@@ -544,21 +586,27 @@ struct Compiler {
             for id in ids { if let index = personaIndex[id.value] { allowed[index] = true } }
             personas = allowed
         }
-        let context = condition.context.compactMap { condition -> (key: Int, name: String, tests: [ValueTest])? in
-            contextKeyIndex[condition.key].map { ($0, condition.key, condition.tests) }
+        let start = match.conditionCount
+        for context in condition.context {
+            guard let key = contextKeyIndex[context.key] else { continue }
+            match.addCondition(key: key, name: context.key, tests: context.tests, numbering: valueNumbers)
         }
-        return CompiledWhen(stages: stages, personas: personas, conditions: match.addConditions(context, numbering: valueNumbers))
+        return CompiledWhen(stages: stages, personas: personas, conditions: start..<match.conditionCount)
     }
 
+    /// Made with room for every item (`compactMap` grew its array from empty for every rule).
     func items(_ items: [RecommendItem]) -> [CompiledItem] {
-        items.compactMap { item in
+        var compiled: [CompiledItem] = []
+        compiled.reserveCapacity(items.count)
+        for item in items {
             switch item {
             case .content(let id):
-                return contentIndex[id.value].map(CompiledItem.content)
+                if let index = contentIndex[id.value] { compiled.append(.content(index)) }
             case .query(let type, let tags, let limit, _):
-                return .query(catalogue.matches(type: type.value, tags: tags), limit: limit)
+                compiled.append(.query(catalogue.matches(type: type.value, tags: tags), limit: limit))
             }
         }
+        return compiled
     }
 
     func nudge(_ nudge: NudgeDefinition?) -> CompiledNudge? {
@@ -567,7 +615,7 @@ struct Compiler {
 
     /// The rule at `position` of `rules`, whose fields are read where it stands: a rule handed over
     /// as a value was copied (a retain and a release of each of its fields).
-    func rule(at position: Int, of rules: [RuleDefinition], stageIndex: [String: Int], stageCount: Int,
+    func rule(at position: Int, of rules: [RuleDefinition], stageIndex: IDTable, stageCount: Int,
               match: inout MatchTable) -> CompiledRule {
         let variants = rules[position].variants.map { variant -> CompiledVariant in
             let nudge: CompiledNudge??

@@ -18,7 +18,7 @@ struct ValueNumbers: Sendable {
     /// A request value that is a number or a boolean.
     static let notText: Int32 = -2
 
-    init(_ definition: RuleSetDefinition, contextKeyIndex: [String: Int]) {
+    init(_ definition: RuleSetDefinition, contextKeyIndex: IDTable) {
         var byKey = [[String: Int]](repeating: [:], count: definition.contextKeys.count)
         var count = 0
         func number(_ text: String, key: Int) {
@@ -49,7 +49,11 @@ struct ValueNumbers: Sendable {
         for journey in definition.journeys {
             for stage in journey.stages { numberTexts(of: stage.when) }
         }
-        for rule in definition.rules { numberTexts(of: rule.when) }
+        // Each rule's condition read where it stands: `for rule in rules` copied every rule (a
+        // retain and a release of each of its fields), a quarter of numbering the values.
+        definition.rules.withUnsafeBufferPointer { rules in
+            for position in rules.indices { numberTexts(of: rules[position].when) }
+        }
         self.tables = byKey.map { $0.isEmpty ? nil : IDTable($0) }
         self.declared = declared
     }

@@ -20,7 +20,7 @@ extension LoadPass {
         }
         if let personaNode = fields.present("persona") {
             if let ids = decoder.idList(personaNode, "persona") {
-                let personaIDs = known("persona")
+                let personaIDs = known(table: Self.personaTable)
                 for id in ids where !decoder.reference(id, kind: "persona", known: personaIDs) { ok = false }
                 condition.personas = ids
             } else {
@@ -29,6 +29,7 @@ extension LoadPass {
         }
         if let contextNode = fields.present("context") {
             if let pairs = contextNode.mapping {
+                condition.context.reserveCapacity(pairs.count)
                 for pair in pairs {
                     guard let key = decoder.id(pair.key, "context key") else { ok = false; continue }
                     guard let position = contextKeyPositions[key.value] else {
@@ -38,7 +39,7 @@ extension LoadPass {
                         continue
                     }
                     let definition = contextKeys[position]
-                    if let test = decodeContextCondition(pair.value, key: definition) {
+                    if let test = decodeContextCondition(pair.value, key: definition, position: position) {
                         condition.context.append(test)
                     } else {
                         ok = false
@@ -54,14 +55,15 @@ extension LoadPass {
 
     static let operators = ["not", "prefix", "gte", "lte", "gt", "lt", "exists"]
 
-    mutating func decodeContextCondition(_ node: YAMLNode, key: ContextKeyDefinition) -> ContextCondition? {
+    /// `position`: the key's place in ``contextKeys``.
+    mutating func decodeContextCondition(_ node: YAMLNode, key: ContextKeyDefinition, position: Int) -> ContextCondition? {
         func what() -> String { "the condition on '\(key.id)'" }
         if node.isNull {
             decoder.error("\(what()) has no value", at: node.location, fix: "give a value, a list, or { exists: true }")
             return nil
         }
         if node.sequence != nil || node.scalar != nil {
-            guard let values = contextScalars(node, key: key) else { return nil }
+            guard let values = contextScalars(node, key: key, position: position) else { return nil }
             return ContextCondition(key: key.id, tests: [.equals(values)], location: node.location)
         }
         guard let fields = decoder.fields(node, of: what(), allowed: Self.operators) else { return nil }
@@ -74,7 +76,7 @@ extension LoadPass {
         var tests: [ValueTest] = []
         var ok = true
         if let value = fields["not"] {
-            if let values = contextScalars(value, key: key) { tests.append(.not(values)) } else { ok = false }
+            if let values = contextScalars(value, key: key, position: position) { tests.append(.not(values)) } else { ok = false }
         }
         if let value = fields["prefix"] {
             if case .number = key.kind {
@@ -124,18 +126,19 @@ extension LoadPass {
     }
 
     /// One scalar or a list of scalars, each of the key's type (and a declared value of a closed key).
-    mutating func contextScalars(_ node: YAMLNode, key: ContextKeyDefinition) -> [ContextScalar]? {
+    mutating func contextScalars(_ node: YAMLNode, key: ContextKeyDefinition, position: Int) -> [ContextScalar]? {
         let items = node.itemsOrSelf
         if items.isEmpty {
             decoder.error("an empty list matches nothing", at: node.location, fix: "list at least one value")
             return nil
         }
         var values: [ContextScalar] = []
+        values.reserveCapacity(items.count)
         for item in items {
             switch key.kind {
             case .closed(let allowed):
                 guard let text = decoder.text(item, "a value of '\(key.id)'") else { return nil }
-                let known = closedValueSet(key.id, allowed)
+                let known = closedValueSet(position, allowed)
                 guard let index = known.firstIndex(of: text) else {
                     decoder.error("unknown value '\(text)' for context key '\(key.id)'", at: item.location,
                                   fix: Suggestions.hint(for: text, in: allowed) ?? "its values are: \(allowed.joined(separator: ", "))")
@@ -156,10 +159,14 @@ extension LoadPass {
         return values
     }
 
-    mutating func closedValueSet(_ key: String, _ values: [String]) -> Set<String> {
-        if let known = closedValueSets[key] { return known }
+    /// The values of the closed key at `position` as a set, made on its first use.
+    mutating func closedValueSet(_ position: Int, _ values: [String]) -> Set<String> {
+        if position < closedValueSets.count, let known = closedValueSets[position] { return known }
+        if position >= closedValueSets.count {
+            closedValueSets += repeatElement(Set<String>?.none, count: position + 1 - closedValueSets.count)
+        }
         let known = Set(values)
-        closedValueSets[key] = known
+        closedValueSets[position] = known
         return known
     }
 
@@ -173,8 +180,7 @@ extension LoadPass {
         // A missing or invalid id does not stop the check: the rest of the rule is read too, so
         // that one run reports all its mistakes (rules.md 2: all errors of a load are reported).
         let name = identify(fields, kind: "rule", in: "a rule")
-        var ok = name.id.map { declare($0, kind: "rule") } ?? false
-        let what = name.what
+        var ok = name.id.map { declare($0, kind: "rule", table: Self.ruleTable) } ?? false
 
         var journeyDefinition: JourneyDefinition?
         if let journeyNode = fields.present("journey") {
@@ -191,17 +197,17 @@ extension LoadPass {
         } else if journeys.count == 1 {
             journeyDefinition = journeys[0]
         } else if journeys.isEmpty {
-            decoder.error("\(what) has no journey to belong to: no journey is declared", at: name.location, fix: "declare a journey under 'journeys'")
+            decoder.error("\(name.what) has no journey to belong to: no journey is declared", at: name.location, fix: "declare a journey under 'journeys'")
             ok = false
         } else {
-            decoder.error("missing required field 'journey' in \(what)", at: name.location,
+            decoder.error("missing required field 'journey' in \(name.what)", at: name.location,
                           fix: "there are \(journeys.count) journeys: " + journeys.map(\.id).joined(separator: ", "))
             ok = false
         }
 
         var when = Condition(stages: nil, personas: nil, context: [], location: node.location)
         if let whenNode = fields.present("when") {
-            if let condition = decodeCondition(whenNode, journey: journeyDefinition, allowStage: true, what: "the when of \(what)") {
+            if let condition = decodeCondition(whenNode, journey: journeyDefinition, allowStage: true, what: "the when of \(name.what)") {
                 when = condition
             } else {
                 ok = false
@@ -209,13 +215,13 @@ extension LoadPass {
         }
         var recommend: [RecommendItem] = []
         if let recommendNode = fields.present("recommend") {
-            if let items = decodeRecommend(recommendNode, what: what) { recommend = items } else { ok = false }
+            if let items = decodeRecommend(recommendNode, what: name.what) { recommend = items } else { ok = false }
         }
         let why = fields.present("why").flatMap { decoder.text($0, "'why'") }
         let description = fields.present("description").flatMap { decoder.text($0, "a description") }
         var nudge: NudgeDefinition?
         if let nudgeNode = fields.present("nudge") {
-            nudge = decodeNudge(nudgeNode, what: what)
+            nudge = decodeNudge(nudgeNode, what: name.what)
             if nudge == nil { ok = false }
         }
         var priority = 0
@@ -228,12 +234,12 @@ extension LoadPass {
         }
         var active: ActiveWindow?
         if let activeNode = fields.present("active") {
-            active = decodeWindow(activeNode, what: what)
+            active = decodeWindow(activeNode, what: name.what)
             if active == nil { ok = false }
         }
         var variants: [VariantDefinition] = []
         if let variantsNode = fields.present("variants") {
-            if let decoded = decodeVariants(variantsNode, what: what) { variants = decoded } else { ok = false }
+            if let decoded = decodeVariants(variantsNode, what: name.what) { variants = decoded } else { ok = false }
         }
         guard ok, let id = name.id, let journeyDefinition else { return nil }
         return RuleDefinition(id: id.value, description: description, journey: journeyDefinition.id, when: when,
@@ -241,15 +247,16 @@ extension LoadPass {
                               active: active, variants: variants, location: id.location, order: order)
     }
 
-    mutating func decodeRecommend(_ node: YAMLNode, what: String) -> [RecommendItem]? {
+    mutating func decodeRecommend(_ node: YAMLNode, what: @autoclosure () -> String) -> [RecommendItem]? {
         guard let items = node.sequence else {
-            decoder.error("'recommend' of \(what) must be a list", at: node.location, fix: "start each item with '- content:' or '- type:'")
+            decoder.error("'recommend' of \(what()) must be a list", at: node.location, fix: "start each item with '- content:' or '- type:'")
             return nil
         }
         var result: [RecommendItem] = []
+        result.reserveCapacity(items.count)
         var ok = true
         for item in items {
-            func itemWhat() -> String { "a recommend item of \(what)" }
+            func itemWhat() -> String { "a recommend item of \(what())" }
             guard let fields = decoder.fields(item, of: itemWhat(), allowed: ["content", "type", "tags", "limit"]) else {
                 ok = false
                 continue
@@ -263,12 +270,12 @@ extension LoadPass {
                     ok = false
                 }
                 guard let id = decoder.id(contentNode, "content"),
-                      decoder.reference(id, kind: "content", known: known("content"))
+                      decoder.reference(id, kind: "content", known: known(table: Self.contentTable))
                 else { ok = false; continue }
                 result.append(.content(id))
             case (nil, let typeNode?):
                 guard let type = decoder.id(typeNode, "content type"),
-                      decoder.reference(type, kind: "content type", known: known("content type"))
+                      decoder.reference(type, kind: "content type", known: known(table: Self.contentTypeTable))
                 else { ok = false; continue }
                 let tags = fields.present("tags").flatMap { decoder.textList($0, "a tag") } ?? []
                 var limit = 1
@@ -293,19 +300,19 @@ extension LoadPass {
         return ok ? result : nil
     }
 
-    mutating func decodeNudge(_ node: YAMLNode, what: String) -> NudgeDefinition? {
-        let nudgeWhat = "the nudge of \(what)"
-        guard let fields = decoder.fields(node, of: nudgeWhat, allowed: ["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"]) else { return nil }
-        let id = decoder.required(fields, "id", in: nudgeWhat).flatMap { decoder.id($0, "nudge") }
-        let registered = id.map { declare($0, kind: "nudge") } ?? false
-        let message = decoder.required(fields, "message", in: nudgeWhat).flatMap { decoder.text($0, "a message") }
+    mutating func decodeNudge(_ node: YAMLNode, what: @autoclosure () -> String) -> NudgeDefinition? {
+        func nudgeWhat() -> String { "the nudge of \(what())" }
+        guard let fields = decoder.fields(node, of: nudgeWhat(), allowed: ["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"]) else { return nil }
+        let id = decoder.required(fields, "id", in: nudgeWhat()).flatMap { decoder.id($0, "nudge") }
+        let registered = id.map { declare($0, kind: "nudge", table: Self.nudgeTable) } ?? false
+        let message = decoder.required(fields, "message", in: nudgeWhat()).flatMap { decoder.text($0, "a message") }
         var ok = true
         var cta: CallToAction?
         if let ctaNode = fields.present("cta") {
-            let ctaWhat = "the cta of \(nudgeWhat)"
-            if let ctaFields = decoder.fields(ctaNode, of: ctaWhat, allowed: ["label", "url"]),
-               let label = decoder.required(ctaFields, "label", in: ctaWhat).flatMap({ decoder.text($0, "a label") }),
-               let url = decoder.required(ctaFields, "url", in: ctaWhat).flatMap({ decoder.text($0, "a url") }) {
+            func ctaWhat() -> String { "the cta of \(nudgeWhat())" }
+            if let ctaFields = decoder.fields(ctaNode, of: ctaWhat(), allowed: ["label", "url"]),
+               let label = decoder.required(ctaFields, "label", in: ctaWhat()).flatMap({ decoder.text($0, "a label") }),
+               let url = decoder.required(ctaFields, "url", in: ctaWhat()).flatMap({ decoder.text($0, "a url") }) {
                 cta = CallToAction(label: label, url: url)
             } else {
                 ok = false
@@ -318,18 +325,18 @@ extension LoadPass {
             if known("content type").contains(name) {
                 type = Located(name, at: typeNode.location)
             } else {
-                decoder.error("unknown content type '\(name)' for \(nudgeWhat)", at: typeNode.location,
+                decoder.error("unknown content type '\(name)' for \(nudgeWhat())", at: typeNode.location,
                               fix: Suggestions.hint(for: name, in: known("content type")) ?? "declare it under content_types")
                 ok = false
             }
         }
         var cap: Cap?
         if let capNode = fields.present("cap") {
-            let capWhat = "the cap of \(nudgeWhat)"
-            if let capFields = decoder.fields(capNode, of: capWhat, allowed: ["max", "per"]) {
-                let max = decoder.required(capFields, "max", in: capWhat).flatMap { decoder.integer($0, "'max'") }
+            func capWhat() -> String { "the cap of \(nudgeWhat())" }
+            if let capFields = decoder.fields(capNode, of: capWhat(), allowed: ["max", "per"]) {
+                let max = decoder.required(capFields, "max", in: capWhat()).flatMap { decoder.integer($0, "'max'") }
                 var per: Int64?
-                if let perNode = decoder.required(capFields, "per", in: capWhat), let text = decoder.text(perNode, "'per'") {
+                if let perNode = decoder.required(capFields, "per", in: capWhat()), let text = decoder.text(perNode, "'per'") {
                     per = TimeParsing.duration(text)
                     if per == nil {
                         decoder.error("'per' is not a duration: '\(text)'", at: perNode.location, fix: "write a whole number and s, m, h or d, e.g. 7d")
@@ -349,7 +356,7 @@ extension LoadPass {
             if let seconds = TimeParsing.duration(text) {
                 dismissFor = seconds
                 if let cap, seconds < cap.per {
-                    decoder.error("'dismiss_for' (\(text)) is shorter than the cap window (\(TimeParsing.format(duration: cap.per))) of \(nudgeWhat)",
+                    decoder.error("'dismiss_for' (\(text)) is shorter than the cap window (\(TimeParsing.format(duration: cap.per))) of \(nudgeWhat())",
                                   at: node.location, fix: "a dismissal must last at least as long as the cap's window")
                     ok = false
                 }
@@ -363,9 +370,9 @@ extension LoadPass {
                                source: source, dismissFor: dismissFor, location: id.location)
     }
 
-    mutating func decodeVariants(_ node: YAMLNode, what: String) -> [VariantDefinition]? {
+    mutating func decodeVariants(_ node: YAMLNode, what: @autoclosure () -> String) -> [VariantDefinition]? {
         guard let pairs = node.mapping, !pairs.isEmpty else {
-            decoder.error("'variants' of \(what) must be a mapping of variant ids to definitions", at: node.location)
+            decoder.error("'variants' of \(what()) must be a mapping of variant ids to definitions", at: node.location)
             return nil
         }
         var variants: [VariantDefinition] = []
@@ -373,7 +380,7 @@ extension LoadPass {
         for pair in pairs {
             let id = decoder.id(pair.key, "variant")
             if id == nil { ok = false }
-            let variantWhat = "variant '\(id?.value ?? pair.name)' of \(what)"
+            let variantWhat = "variant '\(id?.value ?? pair.name)' of \(what())"
             guard let fields = decoder.fields(pair.value, of: variantWhat, allowed: ["weight", "recommend", "nudge"]),
                   let weightNode = decoder.required(fields, "weight", in: variantWhat),
                   let weight = decoder.integer(weightNode, "'weight'")

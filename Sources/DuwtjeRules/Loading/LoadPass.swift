@@ -42,6 +42,14 @@ struct LoadPass {
 
     static let declaredKinds = ["journey", "persona", "content type", "context key", "content", "rule", "nudge"]
 
+    /// The tables of the kinds rules declare and refer to by the thousand: found once, not by
+    /// comparing the kind's name with each of ``declaredKinds`` for every id.
+    static let personaTable = declaredTable("persona")
+    static let contentTypeTable = declaredTable("content type")
+    static let contentTable = declaredTable("content")
+    static let ruleTable = declaredTable("rule")
+    static let nudgeTable = declaredTable("nudge")
+
     /// The table of `kind`'s ids: the kinds are a handful of short names, compared faster than hashed.
     static func declaredTable(_ kind: String) -> Int {
         declaredKinds.firstIndex(of: kind) ?? declaredKinds.count - 1
@@ -50,7 +58,8 @@ struct LoadPass {
     /// Each closed context key's values as a set, made on first use: a rule's value is looked up
     /// there instead of in the list (5,000 `process` values at 100,000 rules made the linear search
     /// 8% of a load), and the set's own copy is kept, so a value written in many rules is stored once.
-    var closedValueSets: [String: Set<String>] = [:]
+    /// By the key's position in ``contextKeys``: keyed by its id, each value hashed the id too.
+    var closedValueSets: [Set<String>?] = []
 
     init(limits: YAMLLimits, timeZone: TimeZone) {
         self.limits = limits
@@ -183,8 +192,8 @@ struct LoadPass {
     // MARK: - Declarations
 
     /// Records an id of `kind`; a second declaration is an error naming the first place.
-    mutating func declare(_ id: Located<String>, kind: String) -> Bool {
-        let table = Self.declaredTable(kind)
+    mutating func declare(_ id: Located<String>, kind: String, table: Int? = nil) -> Bool {
+        let table = table ?? Self.declaredTable(kind)
         // One hash for an id seen first (nearly all of them); a repeat puts the first place back.
         guard let first = declared[table].updateValue(id.location, forKey: id.value) else { return true }
         declared[table][id.value] = first
@@ -195,18 +204,49 @@ struct LoadPass {
 
     /// An entry's id, and how messages name the entry: by its id, or when the id is missing or
     /// invalid, by what was written and where, so the entry's other mistakes can still be reported.
-    mutating func identify(_ fields: SchemaDecoder.Fields, kind: String, label: String? = nil, in what: String)
-        -> (id: Located<String>?, what: String, location: SourceLocation) {
+    mutating func identify(_ fields: SchemaDecoder.Fields, kind: String, label: String? = nil, in what: @autoclosure () -> String)
+        -> EntryName {
         let label = label ?? kind
-        guard let idNode = decoder.required(fields, "id", in: what) else {
-            return (nil, "the \(label) without an id at line \(fields.node.location.line)", fields.node.location)
+        guard let idNode = decoder.required(fields, "id", in: what()) else {
+            return EntryName(id: nil, location: fields.node.location, label: label, written: nil)
         }
-        if let id = decoder.id(idNode, kind) { return (id, "\(label) '\(id.value)'", id.location) }
-        return (nil, "\(label) '\(idNode.scalar?.text ?? "?")'", idNode.location)
+        if let id = decoder.id(idNode, kind) { return EntryName(id: id, location: id.location, label: label, written: nil) }
+        return EntryName(id: nil, location: idNode.location, label: label, written: idNode.scalar?.text ?? "?")
+    }
+
+    /// ``identify(_:kind:label:in:)``'s answer. How messages name the entry (``what``) is put into
+    /// words only when a message needs it: "rule '…'" was made for every rule read. A class: the
+    /// closures that name the entry for messages capture it, and as a struct it was copied (each of
+    /// its strings retained) wherever one was handed on.
+    final class EntryName {
+        let id: Located<String>?
+        /// Where the entry's id is, or the entry itself when it has none.
+        let location: SourceLocation
+        let label: String
+        /// The invalid id as written; nil when the id is valid or missing.
+        let written: String?
+
+        init(id: Located<String>?, location: SourceLocation, label: String, written: String?) {
+            self.id = id
+            self.location = location
+            self.label = label
+            self.written = written
+        }
+
+        var what: String {
+            if let id { return "\(label) '\(id.value)'" }
+            if let written { return "\(label) '\(written)'" }
+            return "the \(label) without an id at line \(location.line)"
+        }
     }
 
     func known(_ kind: String) -> Dictionary<String, SourceLocation>.Keys {
         declared[Self.declaredTable(kind)].keys
+    }
+
+    /// The ids declared in the table at `table` (``personaTable`` and the others).
+    func known(table: Int) -> Dictionary<String, SourceLocation>.Keys {
+        declared[table].keys
     }
 
     /// Reads the vocabulary of one file and counts its content items and rules (decoded later).
@@ -407,15 +447,15 @@ struct LoadPass {
         return ids.filter { decoder.reference($0, kind: "content", known: catalogue, context: " in \(what)") }
     }
 
-    mutating func decodeWindow(_ node: YAMLNode, what: String) -> ActiveWindow? {
-        guard let fields = decoder.fields(node, of: "the active window of \(what)", allowed: ["from", "until"]) else { return nil }
+    mutating func decodeWindow(_ node: YAMLNode, what: @autoclosure () -> String) -> ActiveWindow? {
+        guard let fields = decoder.fields(node, of: "the active window of \(what())", allowed: ["from", "until"]) else { return nil }
         var window = ActiveWindow()
         var ok = true
         for name in ["from", "until"] {
             guard let value = fields.present(name) else { continue }
             guard let text = decoder.text(value, "'\(name)'") else { ok = false; continue }
             guard let point = TimeParsing.timePoint(text) else {
-                decoder.error("'\(name)' of \(what) is not a date or an RFC 3339 time: '\(text)'", at: value.location,
+                decoder.error("'\(name)' of \(what()) is not a date or an RFC 3339 time: '\(text)'", at: value.location,
                               fix: "write 2026-11-01 or 2026-11-01T09:00:00+01:00")
                 ok = false
                 continue
@@ -423,12 +463,12 @@ struct LoadPass {
             if name == "from" { window.from = point } else { window.until = point }
         }
         if fields.present("from") == nil, fields.present("until") == nil {
-            decoder.error("the active window of \(what) needs 'from', 'until' or both", at: node.location)
+            decoder.error("the active window of \(what()) needs 'from', 'until' or both", at: node.location)
             return nil
         }
         if let from = window.from, let until = window.until,
            from.resolved(in: timeZone) >= until.resolved(in: timeZone) {
-            decoder.error("'from' is not before 'until' in the active window of \(what)",
+            decoder.error("'from' is not before 'until' in the active window of \(what())",
                           at: fields.present("until")?.location ?? node.location, fix: "'until' is exclusive: it must come later")
             return nil
         }

@@ -56,11 +56,21 @@ extension NormClaim {
     }
 
     /// The first of ``phrases`` (in their order) found anywhere in the text, case-insensitively.
+    /// A start is compared further only when its byte is the phrase's first letter: calling
+    /// ``matches(_:in:at:)`` at every byte for every phrase was ~20,000 instructions a nudge.
     static func phrase(in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         for phrase in asciiPhrases where phrase.count <= bytes.count {
-            for start in 0...(bytes.count - phrase.count) where matches(phrase, in: bytes, at: start) {
-                return start..<(start + phrase.count)
+            let found = phrase.withUnsafeBufferPointer { letters -> Int? in
+                guard let first = letters.first else { return 0 }
+                var start = 0
+                let last = bytes.count - letters.count
+                while start <= last {
+                    if lower(bytes[start]) == first, matches(letters, in: bytes, at: start) { return start }
+                    start += 1
+                }
+                return nil
             }
+            if let found { return found..<(found + phrase.count) }
         }
         return nil
     }
@@ -68,7 +78,7 @@ extension NormClaim {
     /// The phrases that can occur in ASCII text (`één op de` cannot), in their order.
     static let asciiPhrases: [[UInt8]] = phrases.filter { $0.utf8.allSatisfy { $0 < 0x80 } }.map { Array($0.utf8) }
 
-    static func matches(_ lowercased: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
+    static func matches(_ lowercased: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
         for offset in lowercased.indices where lower(bytes[start + offset]) != lowercased[offset] { return false }
         return true
     }

@@ -214,7 +214,10 @@ struct SchemaDecoder {
                 error("an empty list of \(kind)s matches nothing", at: node.location, fix: "name at least one, or leave the condition out")
                 return nil
             }
-            let ids = items.compactMap { id($0, kind) }
+            // Made with room for every id (`compactMap` grew its array from empty).
+            var ids: [Located<String>] = []
+            ids.reserveCapacity(items.count)
+            for item in items { if let id = id(item, kind) { ids.append(id) } }
             return ids.count == items.count ? ids : nil
         }
         return id(node, kind).map { [$0] }

@@ -26,11 +26,16 @@ extension WarningPass {
         checkRegister()
         let vulnerable = Set(definition.personas.filter(\.vulnerable).map(\.id))
         WarningPass.each(definition.rules) { rule in
-            let targeted = (rule.when.personas ?? []).map(\.value).filter(vulnerable.contains)
-            for nudge in rule.allNudges {
-                checkNudge(nudge)
-                checkDismissal(nudge)
-                if !targeted.isEmpty { checkVulnerable(nudge, personas: targeted) }
+            // The vulnerable personas only of a rule that can nudge: most cannot, and the two arrays
+            // made for every rule were most of this loop.
+            let nudges = rule.allNudges
+            if !nudges.isEmpty {
+                let targeted = (rule.when.personas ?? []).map(\.value).filter(vulnerable.contains)
+                for nudge in nudges {
+                    checkNudge(nudge)
+                    checkDismissal(nudge)
+                    if !targeted.isEmpty { checkVulnerable(nudge, personas: targeted) }
+                }
             }
             if !rule.variants.isEmpty, rule.holdout == nil {
                 warn("rule '\(rule.id)' runs an experiment without a holdout: no variant shows what happens without the nudge",

@@ -150,15 +150,16 @@ struct WarningPass {
     mutating func warnShadowedRules() {
         let byJourney = definition.ruleIndicesByJourney
         let rules = definition.rules
-        for journey in definition.journeys {
-            // Positions are ranked, not the rules: sorting copies of the rules moved each one.
-            let ranked = RuleRank.ranked(byJourney[journey.id] ?? [], of: rules)
-            for (index, exclusivePosition) in ranked.enumerated() where rules[exclusivePosition].exclusive {
-                let exclusive = rules[exclusivePosition]
-                for position in ranked[(index + 1)...] where Shadowing.covers(exclusive, rules[position], timeZone: timeZone) {
-                    let rule = rules[position]
-                    warn("rule '\(rule.id)' can never be consulted: exclusive rule '\(exclusive.id)' (\(exclusive.location)) ranks above it and matches everything it matches",
-                         at: rule.location, fix: "give it a higher priority, or narrow '\(exclusive.id)'")
+        // Rules read where they stand: taken as values, both rules of every pair compared were copied.
+        rules.withUnsafeBufferPointer { rules in
+            for journey in definition.journeys {
+                // Positions are ranked, not the rules: sorting copies of the rules moved each one.
+                let ranked = RuleRank.ranked(byJourney[journey.id] ?? [], of: definition.rules)
+                for (index, exclusivePosition) in ranked.enumerated() where rules[exclusivePosition].exclusive {
+                    for position in ranked[(index + 1)...] where Shadowing.covers(rules[exclusivePosition], rules[position], timeZone: timeZone) {
+                        warn("rule '\(rules[position].id)' can never be consulted: exclusive rule '\(rules[exclusivePosition].id)' (\(rules[exclusivePosition].location)) ranks above it and matches everything it matches",
+                             at: rules[position].location, fix: "give it a higher priority, or narrow '\(rules[exclusivePosition].id)'")
+                    }
                 }
             }
         }
@@ -211,13 +212,21 @@ struct WarningPass {
         var personas = Set<String>()
         // Stage ids by journey: a key made of both was a `String` built for every stage a rule named.
         var stages: [String: Set<String>] = [:]
+        // A loaded set's rules name only declared personas and stages, so once every one is
+        // mentioned nothing can be added: the rest are not hashed again (most rules name some).
+        let personaCount = Set(definition.personas.lazy.map(\.id)).count
+        var stageCounts: [String: Int] = [:]
+        for journey in definition.journeys { stageCounts[journey.id] = Set(journey.stages.lazy.map(\.id)).count }
+        var complete: String?
         let rules = definition.rules
         for position in rules.indices {
-            if let ids = rules[position].when.personas {
+            if personas.count < personaCount, let ids = rules[position].when.personas {
                 for id in ids { personas.insert(id.value) }
             }
-            if let ids = rules[position].when.stages {
-                stages[rules[position].journey, default: []].formUnion(ids.lazy.map(\.value))
+            if let ids = rules[position].when.stages, rules[position].journey != complete {
+                let journey = rules[position].journey
+                stages[journey, default: []].formUnion(ids.lazy.map(\.value))
+                if let count = stageCounts[journey], stages[journey]?.count == count { complete = journey }
             }
         }
         for persona in definition.personas where !personas.contains(persona.id) {
@@ -235,7 +244,7 @@ struct WarningPass {
 /// Whether one rule's `when` and `active` window hold whenever another's do. Conservative: it
 /// answers true only when that is certain, so a shadowing warning is never wrong.
 enum Shadowing {
-    static func covers(_ outer: RuleDefinition, _ inner: RuleDefinition, timeZone: TimeZone) -> Bool {
+    static func covers(_ outer: borrowing RuleDefinition, _ inner: borrowing RuleDefinition, timeZone: TimeZone) -> Bool {
         guard outer.journey == inner.journey else { return false }
         if let window = outer.active {
             guard let innerWindow = inner.active else { return false }
@@ -257,6 +266,8 @@ enum Shadowing {
     static func covers(ids outer: [Located<String>]?, _ inner: [Located<String>]?) -> Bool {
         guard let outer else { return true }
         guard let inner else { return false }
+        // A few ids are compared (a `Set` of them was made for every pair of rules); many are hashed.
+        guard outer.count > 8 else { return inner.allSatisfy { id in outer.contains { $0.value == id.value } } }
         let allowed = Set(outer.map(\.value))
         return inner.allSatisfy { allowed.contains($0.value) }
     }

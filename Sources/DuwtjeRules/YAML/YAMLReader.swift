@@ -152,8 +152,53 @@ private struct DocumentBuilder {
     ///
     /// Looked up by an FNV-1a hash of the bytes, compared byte by byte. Two texts whose hashes
     /// collide are both stored, the second unshared: sharing saves memory, it means nothing.
-    var longTexts: [UInt64: (start: UInt32, count: UInt32)] = [:]
+    var longTexts = LongTexts()
     var shareTexts = true
+
+    /// The first stored place of each FNV-1a hash of a long text: open addressing over the hash
+    /// itself. A `Dictionary` hashed the hash again with SipHash for each of the ~40,000 long
+    /// texts of a 10,000-rule set (a sixth of the builder's own work). One place per hash value, as
+    /// the dictionary kept, so texts are shared exactly as before.
+    struct LongTexts {
+        struct Slot {
+            var hash: UInt64
+            var start: UInt32
+            var count: UInt32
+        }
+
+        /// `count == UInt32.max`: an empty slot (a stored text is never that long).
+        private var slots: [Slot] = []
+        private var used = 0
+
+        /// The place stored for `hash`, if any.
+        func place(of hash: UInt64) -> (start: UInt32, count: UInt32)? {
+            guard !slots.isEmpty else { return nil }
+            let mask = slots.count - 1
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot].count != UInt32.max {
+                if slots[slot].hash == hash { return (slots[slot].start, slots[slot].count) }
+                slot = (slot &+ 1) & mask
+            }
+            return nil
+        }
+
+        /// Stores `place` for `hash`, which has none yet.
+        mutating func insert(_ hash: UInt64, _ place: (start: UInt32, count: UInt32)) {
+            if (used + 1) * 2 > slots.count { grow() }
+            let mask = slots.count - 1
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot].count != UInt32.max { slot = (slot &+ 1) & mask }
+            slots[slot] = Slot(hash: hash, start: place.start, count: place.count)
+            used += 1
+        }
+
+        private mutating func grow() {
+            let old = slots
+            slots = Array(repeating: Slot(hash: 0, start: 0, count: UInt32.max), count: max(64, old.count * 2))
+            used = 0
+            for slot in old where slot.count != UInt32.max { insert(slot.hash, (slot.start, slot.count)) }
+        }
+    }
 
     init(file: String, limits: YAMLLimits, cancellation: LoadCancellation?, fileSize: Int) {
         self.file = file
@@ -258,10 +303,10 @@ private struct DocumentBuilder {
         }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        if let known = longTexts[hash] {
+        if let known = longTexts.place(of: hash) {
             if Int(known.count) == length, YAMLDocument.bytes(of: text, at: Int(known.start), equal: bytes) { return known }
         } else {
-            longTexts[hash] = stored
+            longTexts.insert(hash, stored)
         }
         text.append(contentsOf: bytes)
         return stored
@@ -367,11 +412,15 @@ private struct DocumentBuilder {
         guard let frame = frames.popLast() else { return }
         let start = children.count
         if frame.merges.isEmpty {
-            children.append(contentsOf: pending[frame.base...])
+            // Copied as one block of memory and cut off at the end: appending the array slice and
+            // removing the subrange went through the generic paths (~200 instructions a collection).
+            pending.withUnsafeBufferPointer { buffer in
+                children.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[frame.base...]))
+            }
         } else {
             flatten(frame)
         }
-        pending.removeSubrange(frame.base...)
+        pending.removeLast(pending.count - frame.base)
         let index = append(Entry(line: frame.line, column: frame.column, start: UInt32(truncatingIfNeeded: start),
                                  count: UInt32(truncatingIfNeeded: children.count - start), kind: frame.kind, isPlain: false, tag: 0))
         if let anchor = frame.anchor { openAnchors.remove(anchor) }
