@@ -1,0 +1,220 @@
+extension Answer {
+    /// A recommendation by position: the content item's in ``RuleSet/content``, and the rule's in
+    /// its journey with the visitor's variant of it, or the fallback level that filled it in.
+    struct Pick: Sendable, BitwiseCopyable {
+        let content: Int32
+        /// The rule's rank position, or ``stageFallback`` / ``journeyFallback``.
+        let origin: Int32
+        /// The variant's index in the rule's variants, or -1.
+        let variant: Int32
+
+        static let stageFallback: Int32 = -1
+        static let journeyFallback: Int32 = -2
+
+        init(content: Int, rule: Int, variant: Int) {
+            self.content = Int32(truncatingIfNeeded: content)
+            self.origin = Int32(truncatingIfNeeded: rule)
+            self.variant = Int32(truncatingIfNeeded: variant)
+        }
+
+        init(content: Int, fallback: Recommendation.FallbackLevel) {
+            self.content = Int32(truncatingIfNeeded: content)
+            self.origin = fallback == .stage ? Self.stageFallback : Self.journeyFallback
+            self.variant = -1
+        }
+
+        var fallback: Recommendation.FallbackLevel? {
+            switch origin {
+            case Self.stageFallback: .stage
+            case Self.journeyFallback: .journey
+            default: nil
+            }
+        }
+    }
+
+    /// An answer's picks: the first ``inlineCount`` in place (the default limit is 3), any more in
+    /// an array. In plain fields, as ``Runs`` keeps its runs: an `InlineArray` is copied whole on
+    /// every access.
+    struct Picks: Sendable {
+        static let inlineCount = 4
+        private var first = Pick(content: 0, rule: 0, variant: 0)
+        private var second = Pick(content: 0, rule: 0, variant: 0)
+        private var third = Pick(content: 0, rule: 0, variant: 0)
+        private var fourth = Pick(content: 0, rule: 0, variant: 0)
+        private var more: ContiguousArray<Pick> = []
+        private(set) var count = 0
+
+        init() {}
+
+        subscript(index: Int) -> Pick {
+            switch index {
+            case 0: first
+            case 1: second
+            case 2: third
+            case 3: fourth
+            default: more[index &- Self.inlineCount]
+            }
+        }
+
+        mutating func append(_ pick: Pick) {
+            switch count {
+            case 0: first = pick
+            case 1: second = pick
+            case 2: third = pick
+            case 3: fourth = pick
+            default: more.append(pick)
+            }
+            count &+= 1
+        }
+
+        /// Whether content item `content` is picked already.
+        func contains(content: Int32) -> Bool {
+            if count > 0, first.content == content { return true }
+            if count > 1, second.content == content { return true }
+            if count > 2, third.content == content { return true }
+            if count > 3, fourth.content == content { return true }
+            return count > Self.inlineCount && more.contains { $0.content == content }
+        }
+    }
+
+    /// A nudge candidate by position: the rule's in its journey, the visitor's variant of it (whose
+    /// nudge, when it declares one, is the candidate's), and whether its cap applies.
+    struct CandidatePick: Sendable, BitwiseCopyable {
+        let rule: Int32
+        /// The variant's index in the rule's variants, or -1.
+        let variant: Int32
+        /// The nudge's cap applies: it has one, and the request a visitor.
+        let capped: Bool
+
+        init(rule: Int, variant: Int, capped: Bool) {
+            self.rule = Int32(truncatingIfNeeded: rule)
+            self.variant = Int32(truncatingIfNeeded: variant)
+            self.capped = capped
+        }
+    }
+
+    /// An answer's nudge candidates: the first two in place (a capped one and the one after it),
+    /// any more in an array.
+    struct CandidatePicks: Sendable {
+        static let inlineCount = 2
+        private var first = CandidatePick(rule: 0, variant: 0, capped: false)
+        private var second = CandidatePick(rule: 0, variant: 0, capped: false)
+        private var more: ContiguousArray<CandidatePick> = []
+        private(set) var count = 0
+
+        init() {}
+
+        subscript(index: Int) -> CandidatePick {
+            switch index {
+            case 0: first
+            case 1: second
+            default: more[index &- Self.inlineCount]
+            }
+        }
+
+        mutating func append(_ pick: CandidatePick) {
+            switch count {
+            case 0: first = pick
+            case 1: second = pick
+            default: more.append(pick)
+            }
+            count &+= 1
+        }
+    }
+
+    /// The fields set on an answer since evaluation. A class, so that an answer nobody edited
+    /// holds one nil reference; an edit replaces it with a copy.
+    final class Edits: Sendable {
+        struct Values: Sendable {
+            var ruleset: String?
+            var journey: String?
+            var stage: String?
+            var recommendations: [Recommendation]?
+            /// `.some(nil)`: set to no nudge.
+            var nudge: ServedNudge??
+        }
+
+        let values: Values
+
+        init(_ values: Values) {
+            self.values = values
+        }
+    }
+
+    mutating func edit(_ change: (inout Edits.Values) -> Void) {
+        var values = edits?.values ?? Edits.Values()
+        change(&values)
+        edits = Edits(values)
+    }
+
+    /// The recommendation at `pick`, built.
+    func recommendation(_ pick: Pick) -> Recommendation {
+        let item = set.content[Int(pick.content)]
+        guard pick.origin >= 0 else { return Recommendation(item: item, source: nil, variant: nil, fallback: pick.fallback) }
+        let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.origin)]
+        return Recommendation(item: item, source: .rule(rule), variant: pick.variant < 0 ? nil : rule.variants[Int(pick.variant)].id,
+                              fallback: nil)
+    }
+
+    /// The candidate at `pick`, built (nil only if its rule had no nudge, which the walk never records).
+    func candidate(_ pick: CandidatePick) -> NudgeCandidate? {
+        let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.rule)]
+        guard let nudge = Self.nudge(of: rule, variant: pick.variant) else { return nil }
+        return NudgeCandidate(rule: rule, nudge: nudge, variant: pick.variant < 0 ? nil : rule.variants[Int(pick.variant)].id,
+                              cap: pick.capped ? nudge.cap : nil)
+    }
+
+    /// The nudge of `rule` or of its variant at `variant` (-1: none), which the walk found there.
+    static func nudge(of rule: CompiledRule, variant: Int32) -> CompiledNudge? {
+        variant < 0 ? rule.nudge : rule.variants[Int(variant)].nudge ?? rule.nudge
+    }
+
+    /// Calls `body` with each recommendation's texts, in order, borrowed where the rule set (or an
+    /// edit) holds them: what the answer writer writes, without building a `Recommendation`.
+    public func forEachRecommendation(
+        _ body: (_ content: String, _ type: String, _ title: String, _ url: String, _ rule: String?, _ why: String?,
+                 _ variant: String?, _ fallback: Recommendation.FallbackLevel?) -> Void
+    ) {
+        if let edited = edits?.values.recommendations {
+            for recommendation in edited {
+                recommendation.withTexts { body($0, $1, $2, $3, $4, $5, recommendation.variant, recommendation.fallback) }
+            }
+            return
+        }
+        let rules = set.journeys[Int(journeyPosition)].rules
+        for index in 0..<picks.count {
+            let pick = picks[index]
+            let item = set.content[Int(pick.content)]
+            if pick.origin < 0 {
+                body(item.id, item.type, item.title, item.url, nil, nil, nil, pick.fallback)
+            } else {
+                let rule = rules[Int(pick.origin)]
+                body(item.id, item.type, item.title, item.url, rule.id, rule.why,
+                     pick.variant < 0 ? nil : rule.variants[Int(pick.variant)].id, nil)
+            }
+        }
+    }
+
+    /// Calls `body` with the nudge's texts, borrowed (see ``forEachRecommendation(_:)``); nil
+    /// without a nudge.
+    public func withNudgeTexts<Result>(
+        _ body: (_ id: String, _ message: String, _ cta: CallToAction?, _ alternative: String?, _ rule: String, _ variant: String?,
+                 _ why: String?) -> Result
+    ) -> Result? {
+        if let edited = edits?.values.nudge { return edited?.withTexts(body) }
+        guard served >= 0 else { return nil }
+        let pick = candidates[Int(served)]
+        let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.rule)]
+        guard let nudge = Self.nudge(of: rule, variant: pick.variant) else { return nil }
+        return body(nudge.id, nudge.message, nudge.cta, nudge.alternative, rule.id,
+                    pick.variant < 0 ? nil : rule.variants[Int(pick.variant)].id, rule.why)
+    }
+
+    /// The nudge's id, or nil without one: what the daemon counts served nudges by.
+    public var nudgeID: String? {
+        if let edited = edits?.values.nudge { return edited?.id }
+        guard served >= 0 else { return nil }
+        let pick = candidates[Int(served)]
+        return Self.nudge(of: set.journeys[Int(journeyPosition)].rules[Int(pick.rule)], variant: pick.variant)?.id
+    }
+}
