@@ -8,7 +8,7 @@ extension Answer {
         for rank in 0..<candidates.count {
             guard let nudge = candidateNudge(at: rank) else { continue }
             if await caps.isDismissed(visitor: visitor, nudge: nudge.id, now: request.now) { continue }
-            if candidates[rank].capped, let cap = nudge.cap,
+            if candidate(at: rank).capped, let cap = nudge.cap,
                !(await caps.admit(visitor: visitor, nudge: nudge.id, cap: cap, now: request.now)) {
                 continue
             }
@@ -30,7 +30,7 @@ extension Answer {
                 return false
             }
             if dismissed { continue }
-            if candidates[rank].capped, let cap = nudge.cap {
+            if candidate(at: rank).capped, let cap = nudge.cap {
                 guard let admitted = caps.admitWithoutWaiting(visitor: visitor, nudge: nudge.id, cap: cap, now: request.now) else {
                     return false
                 }
@@ -45,7 +45,7 @@ extension Answer {
 
     /// The compiled nudge of the candidate at `rank`: its id is what caps and dismissals count by.
     private func candidateNudge(at rank: Int) -> CompiledNudge? {
-        let pick = candidates[rank]
+        let pick = candidate(at: rank)
         return Self.nudge(of: set.journeys[Int(journeyPosition)].rules[Int(pick.rule)], variant: pick.variant)
     }
 
@@ -53,7 +53,7 @@ extension Answer {
     /// answer before is dropped.
     private mutating func serve(_ rank: Int) {
         served = Int32(truncatingIfNeeded: rank)
-        if edits?.values.nudge != nil { edit { $0.nudge = nil } }
+        if extras?.values.nudge != nil { change { $0.nudge = nil } }
     }
 
     /// Whether ``admitNudge(for:caps:)`` would ask the caps anything: a visitor and at least one

@@ -32,48 +32,61 @@ extension Answer {
         }
     }
 
-    /// An answer's picks: the first ``inlineCount`` in place (the default limit is 3), any more in
-    /// an array. In plain fields, as ``Runs`` keeps its runs: an `InlineArray` is copied whole on
-    /// every access.
+    /// An answer's picks in place: the first ``inlineCount`` (the default limit is 3), and how many
+    /// there are in all (any more are in ``Extras``). In plain fields, as ``Runs`` keeps its runs:
+    /// an `InlineArray` is copied whole on every access.
     struct Picks: Sendable {
         static let inlineCount = 4
         private var first = Pick(content: 0, rule: 0, variant: 0)
         private var second = Pick(content: 0, rule: 0, variant: 0)
         private var third = Pick(content: 0, rule: 0, variant: 0)
         private var fourth = Pick(content: 0, rule: 0, variant: 0)
-        private var more: ContiguousArray<Pick> = []
-        private(set) var count = 0
+        /// All picks, those in place and the rest.
+        fileprivate(set) var count = 0
 
-        init() {}
-
+        /// The pick at `index`, below ``inlineCount``.
         subscript(index: Int) -> Pick {
             switch index {
             case 0: first
             case 1: second
             case 2: third
-            case 3: fourth
-            default: more[index &- Self.inlineCount]
+            default: fourth
             }
         }
 
-        mutating func append(_ pick: Pick) {
+        /// Counts `pick`, and keeps it when it is among the first ``inlineCount``.
+        fileprivate mutating func append(_ pick: Pick) {
             switch count {
             case 0: first = pick
             case 1: second = pick
             case 2: third = pick
             case 3: fourth = pick
-            default: more.append(pick)
+            default: break
             }
             count &+= 1
+        }
+    }
+
+    /// The picks while the walk makes them: those in place, and any more.
+    struct PickList {
+        private(set) var inline = Picks()
+        private(set) var more: ContiguousArray<Pick> = []
+
+        var count: Int { inline.count }
+
+        mutating func append(_ pick: Pick) {
+            if inline.count >= Picks.inlineCount { more.append(pick) }
+            inline.append(pick)
         }
 
         /// Whether content item `content` is picked already.
         func contains(content: Int32) -> Bool {
-            if count > 0, first.content == content { return true }
-            if count > 1, second.content == content { return true }
-            if count > 2, third.content == content { return true }
-            if count > 3, fourth.content == content { return true }
-            return count > Self.inlineCount && more.contains { $0.content == content }
+            let count = inline.count
+            if count > 0, inline[0].content == content { return true }
+            if count > 1, inline[1].content == content { return true }
+            if count > 2, inline[2].content == content { return true }
+            if count > 3, inline[3].content == content { return true }
+            return count > Picks.inlineCount && more.contains { $0.content == content }
         }
     }
 
@@ -93,39 +106,52 @@ extension Answer {
         }
     }
 
-    /// An answer's nudge candidates: the first two in place (a capped one and the one after it),
-    /// any more in an array.
+    /// An answer's nudge candidates in place: the first two (a capped one and the one after it),
+    /// and how many there are in all (any more are in ``Extras``).
     struct CandidatePicks: Sendable {
         static let inlineCount = 2
         private var first = CandidatePick(rule: 0, variant: 0, capped: false)
         private var second = CandidatePick(rule: 0, variant: 0, capped: false)
-        private var more: ContiguousArray<CandidatePick> = []
-        private(set) var count = 0
+        /// All candidates, those in place and the rest.
+        fileprivate(set) var count = 0
 
-        init() {}
-
+        /// The candidate at `index`, below ``inlineCount``.
         subscript(index: Int) -> CandidatePick {
-            switch index {
-            case 0: first
-            case 1: second
-            default: more[index &- Self.inlineCount]
-            }
+            index == 0 ? first : second
         }
 
-        mutating func append(_ pick: CandidatePick) {
+        /// Counts `pick`, and keeps it when it is among the first ``inlineCount``.
+        fileprivate mutating func append(_ pick: CandidatePick) {
             switch count {
             case 0: first = pick
             case 1: second = pick
-            default: more.append(pick)
+            default: break
             }
             count &+= 1
         }
     }
 
-    /// The fields set on an answer since evaluation. A class, so that an answer nobody edited
-    /// holds one nil reference; an edit replaces it with a copy.
-    final class Edits: Sendable {
+    /// The candidates while the walk finds them: those in place, and any more.
+    struct CandidateList {
+        private(set) var inline = CandidatePicks()
+        private(set) var more: ContiguousArray<CandidatePick> = []
+
+        mutating func append(_ pick: CandidatePick) {
+            if inline.count >= CandidatePicks.inlineCount { more.append(pick) }
+            inline.append(pick)
+        }
+    }
+
+    /// What most answers do not have, nil for them (see ``Answer``). A class of constants, so that
+    /// an answer holds one reference (nil for most); a change replaces it with a changed copy.
+    final class Extras: Sendable {
         struct Values: Sendable {
+            /// The request's stage when the journey does not have it.
+            var unknownStage: String?
+            var morePicks: ContiguousArray<Pick> = []
+            var moreCandidates: ContiguousArray<CandidatePick> = []
+            var explanation: [ExplanationEntry]?
+            // Fields set since evaluation, shown instead of what the positions say.
             var ruleset: String?
             var journey: String?
             var stage: String?
@@ -141,10 +167,20 @@ extension Answer {
         }
     }
 
-    mutating func edit(_ change: (inout Edits.Values) -> Void) {
-        var values = edits?.values ?? Edits.Values()
-        change(&values)
-        edits = Edits(values)
+    mutating func change(_ body: (inout Extras.Values) -> Void) {
+        var values = extras?.values ?? Extras.Values()
+        body(&values)
+        extras = Extras(values)
+    }
+
+    func pick(at index: Int) -> Pick {
+        if index < Picks.inlineCount { return picks[index] }
+        return (extras?.values.morePicks ?? [])[index &- Picks.inlineCount]
+    }
+
+    func candidate(at index: Int) -> CandidatePick {
+        if index < CandidatePicks.inlineCount { return candidates[index] }
+        return (extras?.values.moreCandidates ?? [])[index &- CandidatePicks.inlineCount]
     }
 
     /// The recommendation at `pick`, built.
@@ -175,7 +211,7 @@ extension Answer {
         _ body: (_ content: String, _ type: String, _ title: String, _ url: String, _ rule: String?, _ why: String?,
                  _ variant: String?, _ fallback: Recommendation.FallbackLevel?) -> Void
     ) {
-        if let edited = edits?.values.recommendations {
+        if let edited = extras?.values.recommendations {
             for recommendation in edited {
                 recommendation.withTexts { body($0, $1, $2, $3, $4, $5, recommendation.variant, recommendation.fallback) }
             }
@@ -183,7 +219,7 @@ extension Answer {
         }
         let rules = set.journeys[Int(journeyPosition)].rules
         for index in 0..<picks.count {
-            let pick = picks[index]
+            let pick = self.pick(at: index)
             let item = set.content[Int(pick.content)]
             if pick.origin < 0 {
                 body(item.id, item.type, item.title, item.url, nil, nil, nil, pick.fallback)
@@ -201,9 +237,9 @@ extension Answer {
         _ body: (_ id: String, _ message: String, _ cta: CallToAction?, _ alternative: String?, _ rule: String, _ variant: String?,
                  _ why: String?) -> Result
     ) -> Result? {
-        if let edited = edits?.values.nudge { return edited?.withTexts(body) }
+        if let edited = extras?.values.nudge { return edited?.withTexts(body) }
         guard served >= 0 else { return nil }
-        let pick = candidates[Int(served)]
+        let pick = candidate(at: Int(served))
         let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.rule)]
         guard let nudge = Self.nudge(of: rule, variant: pick.variant) else { return nil }
         return body(nudge.id, nudge.message, nudge.cta, nudge.alternative, rule.id,
@@ -212,9 +248,9 @@ extension Answer {
 
     /// The nudge's id, or nil without one: what the daemon counts served nudges by.
     public var nudgeID: String? {
-        if let edited = edits?.values.nudge { return edited?.id }
+        if let edited = extras?.values.nudge { return edited?.id }
         guard served >= 0 else { return nil }
-        let pick = candidates[Int(served)]
+        let pick = candidate(at: Int(served))
         return Self.nudge(of: set.journeys[Int(journeyPosition)].rules[Int(pick.rule)], variant: pick.variant)?.id
     }
 }

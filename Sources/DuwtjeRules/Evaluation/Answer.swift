@@ -2,14 +2,19 @@
 ///
 /// Held by position, not by value: which content item, rule, variant and fallback level each
 /// recommendation is, and which rule (and variant) each nudge candidate comes from, as small
-/// integers in place (``Picks``, ``CandidatePicks``), and the rule set they are positions in (the one
-/// reference an answer holds). The answer writer reads the texts through them. An answer of
-/// `Recommendation`s and `NudgeCandidate`s held two heap arrays and three references a
-/// recommendation and candidate, retained when the answer was built and copied and released when
-/// it was dropped: ~2,000 instructions a request, a fifth of evaluating it.
+/// integers in place (``Picks``, ``CandidatePicks``), and the rule set they are positions in. The
+/// answer writer reads the texts through them. An answer of `Recommendation`s and
+/// `NudgeCandidate`s held two heap arrays and two references a recommendation and candidate,
+/// retained when the answer was built and copied and released when it was dropped: ~2,000
+/// instructions a request, a fifth of evaluating it.
+///
+/// What most answers do not have (an unknown stage, more picks or candidates than fit in place,
+/// an explanation, fields set since evaluation) is in ``Extras``, nil for most: the answer is
+/// copied once as it is returned (the optimizer keeps that copy, see Benchmarks/README.md), and
+/// each reference it holds costs a retain then and a release after.
 ///
 /// The public fields are views: reading `recommendations` or `nudge` builds them; setting one keeps
-/// the value set (``Edits``), which the answer then shows and writes instead.
+/// the value set, which the answer then shows and writes instead.
 public struct Answer: Sendable, Encodable {
     public enum StageSource: String, Sendable, Encodable {
         case request
@@ -22,79 +27,85 @@ public struct Answer: Sendable, Encodable {
     /// The journey's position in `set`.
     let journeyPosition: Int32
     /// The stage's position in the journey, or -1 when the request named a stage it does not have
-    /// (``unknownStage``).
+    /// (kept in ``Extras``).
     let stagePosition: Int32
     public var stageSource: StageSource
-    /// The request's stage when the journey does not have it.
-    let unknownStage: String?
+    /// The picks in place; those past ``Picks/inlineCount`` are in ``Extras``.
     var picks: Picks
+    /// The candidates in place; those past ``CandidatePicks/inlineCount`` are in ``Extras``.
     var candidates: CandidatePicks
     /// Which candidate is the nudge, or -1 for none.
     var served: Int32
     public var warnings: [String]
-    /// Present only when the request asked for it.
-    public var explanation: [ExplanationEntry]?
-    /// Fields set since evaluation, shown instead of what the positions say.
-    var edits: Edits?
+    var extras: Extras?
 
-    init(set: RuleSet, journey: Int, stage: Int?, stageName: String, stageSource: StageSource, picks: Picks,
-         candidates: CandidatePicks, warnings: [String], explanation: [ExplanationEntry]?) {
+    init(set: RuleSet, journey: Int, stage: Int?, stageName: String, stageSource: StageSource, picks: PickList,
+         candidates: CandidateList, warnings: [String], explanation: [ExplanationEntry]?) {
         self.set = set
         self.journeyPosition = Int32(truncatingIfNeeded: journey)
         self.stagePosition = stage.map { Int32(truncatingIfNeeded: $0) } ?? -1
-        self.unknownStage = stage == nil ? stageName : nil
         self.stageSource = stageSource
-        self.picks = picks
-        self.candidates = candidates
-        self.served = candidates.count > 0 ? 0 : -1
+        self.picks = picks.inline
+        self.candidates = candidates.inline
+        self.served = candidates.inline.count > 0 ? 0 : -1
         self.warnings = warnings
-        self.explanation = explanation
+        if stage != nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil {
+            extras = nil
+        } else {
+            extras = Extras(Extras.Values(unknownStage: stage == nil ? stageName : nil, morePicks: picks.more,
+                                          moreCandidates: candidates.more, explanation: explanation))
+        }
     }
 
     public var ruleset: String {
-        get { edits?.values.ruleset ?? set.version }
-        set { edit { $0.ruleset = newValue } }
+        get { extras?.values.ruleset ?? set.version }
+        set { change { $0.ruleset = newValue } }
     }
 
     public var journey: String {
-        get { edits?.values.journey ?? set.journeys[Int(journeyPosition)].id }
-        set { edit { $0.journey = newValue } }
+        get { extras?.values.journey ?? set.journeys[Int(journeyPosition)].id }
+        set { change { $0.journey = newValue } }
     }
 
     public var stage: String {
         get {
-            if let edited = edits?.values.stage { return edited }
-            if let unknownStage { return unknownStage }
+            if let extras, let stage = extras.values.stage ?? extras.values.unknownStage { return stage }
             return set.journeys[Int(journeyPosition)].stageIDs[Int(stagePosition)]
         }
-        set { edit { $0.stage = newValue } }
+        set { change { $0.stage = newValue } }
+    }
+
+    /// Present only when the request asked for it.
+    public var explanation: [ExplanationEntry]? {
+        get { extras?.values.explanation }
+        set { change { $0.explanation = newValue } }
     }
 
     public var recommendations: [Recommendation] {
         get {
-            if let edited = edits?.values.recommendations { return edited }
-            return (0..<picks.count).map { recommendation(picks[$0]) }
+            if let edited = extras?.values.recommendations { return edited }
+            return (0..<picks.count).map { recommendation(pick(at: $0)) }
         }
-        set { edit { $0.recommendations = newValue } }
+        set { change { $0.recommendations = newValue } }
     }
 
     /// How many recommendations the answer has, without building them.
     public var recommendationCount: Int {
-        edits?.values.recommendations?.count ?? picks.count
+        extras?.values.recommendations?.count ?? picks.count
     }
 
     public var nudge: ServedNudge? {
         get {
-            if let edited = edits?.values.nudge { return edited }
-            return served < 0 ? nil : candidate(candidates[Int(served)])?.nudge
+            if let edited = extras?.values.nudge { return edited }
+            return served < 0 ? nil : candidate(candidate(at: Int(served)))?.nudge
         }
-        set { edit { $0.nudge = .some(newValue) } }
+        set { change { $0.nudge = .some(newValue) } }
     }
 
     /// Every nudge the walk found before one that no cap can refuse, in rank order; `nudge` is the
     /// first of them until ``admitNudge(for:caps:)`` applies the caps. Never encoded.
     public var nudgeCandidates: [NudgeCandidate] {
-        (0..<candidates.count).compactMap { candidate(candidates[$0]) }
+        (0..<candidates.count).compactMap { candidate(candidate(at: $0)) }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -91,8 +91,8 @@ extension RuleSet {
                           match: MatchTable.View) -> Answer {
         let limit = max(0, request.limit)
         // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
-        var picks = Answer.Picks()
-        var candidates = Answer.CandidatePicks()
+        var picks = Answer.PickList()
+        var candidates = Answer.CandidateList()
         /// A candidate that no cap can refuse was found: no later rule can change the nudge.
         var nudgeServed = false  // cheaper to test than the candidates
         var explanation: [ExplanationEntry]? = walk == .indexed ? nil : []
