@@ -399,9 +399,11 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
 /// of filed rules.
 struct Candidates {
-    let bucket: Bucket
-    /// The bucket's ``Bucket/words``, which every list below is in.
+    /// The bucket's ``Bucket/words``, which every list below is in: the one reference held (the
+    /// bucket itself is not: each reference held was a retain and a release a request).
     let words: ContiguousArray<Int32>
+    /// The bucket's ``Bucket/effects``, switched to by ``keepOnlyEffects(after:)``.
+    let effects: Bucket.Lists
     /// The lists read: the bucket's ``Bucket/all``, or its ``Bucket/effects`` after ``keepOnlyEffects(after:)``.
     var lists: Bucket.Lists
     /// The next general rule's index in `words`.
@@ -411,8 +413,8 @@ struct Candidates {
     private var onlyEffects = false
 
     init(_ bucket: Bucket, numbers: RequestValueNumbers, filedKeys: [Int]) {
-        self.bucket = bucket
         words = bucket.words
+        effects = bucket.effects
         lists = bucket.all
         generalHead = lists.generalStart
         guard bucket.filedCount > 0 else { return }
@@ -431,7 +433,7 @@ struct Candidates {
     mutating func keepOnlyEffects(after position: Int) {
         guard !onlyEffects else { return }
         onlyEffects = true
-        lists = bucket.effects
+        lists = effects
         generalHead = Self.firstIndex(in: words, from: lists.generalStart, to: lists.generalEnd, after: position)
         for index in 0..<runs.count {
             let run = runs[index]
