@@ -36,34 +36,34 @@ extension Answer {
     /// there are in all (any more are in ``Extras``). In plain fields, as ``Runs`` keeps its runs:
     /// an `InlineArray` is copied whole on every access.
     struct Picks: Sendable {
-        static let inlineCount = 4
+        static let inlineCount = 3
         private var first = Pick(content: 0, rule: 0, variant: 0)
         private var second = Pick(content: 0, rule: 0, variant: 0)
         private var third = Pick(content: 0, rule: 0, variant: 0)
-        private var fourth = Pick(content: 0, rule: 0, variant: 0)
-        /// All picks, those in place and the rest.
-        fileprivate(set) var count = 0
+        /// All picks, those in place and the rest. An `Int32`, as the other fields: the answer is
+        /// moved whole several times on its way out (see ``Answer``), and its size decides what that costs.
+        private var total: Int32 = 0
+
+        var count: Int { Int(total) }
 
         /// The pick at `index`, below ``inlineCount``.
         subscript(index: Int) -> Pick {
             switch index {
             case 0: first
             case 1: second
-            case 2: third
-            default: fourth
+            default: third
             }
         }
 
         /// Counts `pick`, and keeps it when it is among the first ``inlineCount``.
         fileprivate mutating func append(_ pick: Pick) {
-            switch count {
+            switch total {
             case 0: first = pick
             case 1: second = pick
             case 2: third = pick
-            case 3: fourth = pick
             default: break
             }
-            count &+= 1
+            total &+= 1
         }
     }
 
@@ -85,7 +85,6 @@ extension Answer {
             if count > 0, inline[0].content == content { return true }
             if count > 1, inline[1].content == content { return true }
             if count > 2, inline[2].content == content { return true }
-            if count > 3, inline[3].content == content { return true }
             return count > Picks.inlineCount && more.contains { $0.content == content }
         }
     }
@@ -112,8 +111,10 @@ extension Answer {
         static let inlineCount = 2
         private var first = CandidatePick(rule: 0, variant: 0, capped: false)
         private var second = CandidatePick(rule: 0, variant: 0, capped: false)
-        /// All candidates, those in place and the rest.
-        fileprivate(set) var count = 0
+        /// All candidates, those in place and the rest (an `Int32`, as in ``Picks``).
+        private var total: Int32 = 0
+
+        var count: Int { Int(total) }
 
         /// The candidate at `index`, below ``inlineCount``.
         subscript(index: Int) -> CandidatePick {
@@ -122,12 +123,12 @@ extension Answer {
 
         /// Counts `pick`, and keeps it when it is among the first ``inlineCount``.
         fileprivate mutating func append(_ pick: CandidatePick) {
-            switch count {
+            switch total {
             case 0: first = pick
             case 1: second = pick
             default: break
             }
-            count &+= 1
+            total &+= 1
         }
     }
 
