@@ -219,8 +219,10 @@ extension Answer {
             return
         }
         let rules = set.journeys[Int(journeyPosition)].rules
+        // Those past the ones in place read from one copy of the array, not through `extras` each time.
+        let more = extras?.values.morePicks ?? []
         for index in 0..<picks.count {
-            let pick = self.pick(at: index)
+            let pick = index < Picks.inlineCount ? picks[index] : more[index &- Picks.inlineCount]
             let item = set.content[Int(pick.content)]
             if pick.origin < 0 {
                 body(item.id, item.type, item.title, item.url, nil, nil, nil, pick.fallback)
