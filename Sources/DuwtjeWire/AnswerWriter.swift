@@ -40,8 +40,22 @@ public enum AnswerWriter {
         }
         member("\"journey\":", answer.journey, into: &out)
         out.write(",\"nudge\":")
-        if let nudge = answer.nudge { write(nudge, into: &out) } else { out.write("null") }
-        list(",\"recommendations\":[", answer.recommendations, into: &out) { write($0, into: &$1) }
+        // Texts read where the rule set holds them, through the answer's positions: no
+        // `ServedNudge` or `Recommendation` is built.
+        let nudged = answer.withNudgeTexts { id, message, cta, alternative, rule, variant, why in
+            writeNudge(id: id, message: message, cta: cta, alternative: alternative, rule: rule, variant: variant, why: why,
+                       into: &out)
+        }
+        if nudged == nil { out.write("null") }
+        out.write(",\"recommendations\":[")
+        var first = true
+        answer.forEachRecommendation { content, type, title, url, rule, why, variant, fallback in
+            if !first { out.write(",") }
+            first = false
+            writeRecommendation(content: content, type: type, title: title, url: url, rule: rule, why: why, variant: variant,
+                                fallback: fallback, into: &out)
+        }
+        out.write("]")
         member(",\"ruleset\":", answer.ruleset, into: &out)
         member(",\"stage\":", answer.stage, into: &out)
         member(",\"stage_source\":", answer.stageSource.rawValue, into: &out)
@@ -49,35 +63,35 @@ public enum AnswerWriter {
         out.write("}")
     }
 
-    static func write(_ recommendation: Recommendation, into out: inout JSONOutput) {
-        recommendation.withTexts { content, type, title, url, rule, why in
-            member("{\"content\":", content, into: &out)
-            if let fallback = recommendation.fallback { member(",\"fallback\":", fallback.rawValue, into: &out) }
-            member(",\"rule\":", rule, into: &out)
-            member(",\"title\":", title, into: &out)
-            member(",\"type\":", type, into: &out)
-            member(",\"url\":", url, into: &out)
-            member(",\"variant\":", recommendation.variant, into: &out)
-            member(",\"why\":", why, into: &out)
-        }
+    static func writeRecommendation(content: String, type: String, title: String, url: String, rule: String?, why: String?,
+                                    variant: String?, fallback: Recommendation.FallbackLevel?, into out: inout JSONOutput) {
+        member("{\"content\":", content, into: &out)
+        if let fallback { member(",\"fallback\":", fallback.rawValue, into: &out) }
+        member(",\"rule\":", rule, into: &out)
+        member(",\"title\":", title, into: &out)
+        member(",\"type\":", type, into: &out)
+        member(",\"url\":", url, into: &out)
+        member(",\"variant\":", variant, into: &out)
+        member(",\"why\":", why, into: &out)
         out.write("}")
     }
 
-    static func write(_ nudge: ServedNudge, into out: inout JSONOutput) {
-        member("{\"alternative\":", nudge.alternative, into: &out)
+    static func writeNudge(id: String, message: String, cta: CallToAction?, alternative: String?, rule: String, variant: String?,
+                           why: String?, into out: inout JSONOutput) {
+        member("{\"alternative\":", alternative, into: &out)
         out.write(",\"cta\":")
-        if let cta = nudge.cta {
+        if let cta {
             member("{\"label\":", cta.label, into: &out)
             member(",\"url\":", cta.url, into: &out)
             out.write("}")
         } else {
             out.write("null")
         }
-        member(",\"id\":", nudge.id, into: &out)
-        member(",\"message\":", nudge.message, into: &out)
-        member(",\"rule\":", nudge.rule, into: &out)
-        member(",\"variant\":", nudge.variant, into: &out)
-        member(",\"why\":", nudge.why, into: &out)
+        member(",\"id\":", id, into: &out)
+        member(",\"message\":", message, into: &out)
+        member(",\"rule\":", rule, into: &out)
+        member(",\"variant\":", variant, into: &out)
+        member(",\"why\":", why, into: &out)
         out.write("}")
     }
 

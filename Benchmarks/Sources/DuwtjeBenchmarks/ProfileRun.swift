@@ -28,7 +28,7 @@ struct ProfileRun {
     static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [EvaluationRequest], _ caps: MemoryCapStore, _ passes: Int) async throws -> Int {
         var sink = 0
         for _ in 0..<passes {
-            for request in requests { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendations.count }
+            for request in requests { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendationCount }
         }
         return sink
     }

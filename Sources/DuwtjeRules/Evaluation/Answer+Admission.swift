@@ -5,15 +5,17 @@ extension Answer {
     /// served, and no later candidate is counted. Without a visitor nothing is counted.
     public mutating func admitNudge(for request: EvaluationRequest, caps: any CapStore) async {
         guard let visitor = request.visitor else { return }
-        for (rank, candidate) in nudgeCandidates.enumerated() {
-            if await caps.isDismissed(visitor: visitor, nudge: candidate.id, now: request.now) { continue }
-            if let cap = candidate.cap, !(await caps.admit(visitor: visitor, nudge: candidate.id, cap: cap, now: request.now)) {
+        for rank in 0..<candidates.count {
+            guard let nudge = candidateNudge(at: rank) else { continue }
+            if await caps.isDismissed(visitor: visitor, nudge: nudge.id, now: request.now) { continue }
+            if candidate(at: rank).capped, let cap = nudge.cap,
+               !(await caps.admit(visitor: visitor, nudge: nudge.id, cap: cap, now: request.now)) {
                 continue
             }
             serve(rank)
             return
         }
-        nudge = nil
+        serve(-1)
     }
 
     /// ``admitNudge(for:caps:)`` for as long as every answer of the caps comes without waiting (see
@@ -22,16 +24,14 @@ extension Answer {
     /// ``admitNudge(for:caps:)`` (which asks again from the first candidate).
     public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore) -> Bool {
         guard let visitor = request.visitor else { return true }
-        // Each candidate's fields read where it stands: `enumerated()` copied every candidate (its
-        // rule, nudge and variant retained and released) on the path of nearly every request.
-        for rank in nudgeCandidates.indices {
-            let id = nudgeCandidates[rank].id
-            guard let dismissed = caps.isDismissedWithoutWaiting(visitor: visitor, nudge: id, now: request.now) else {
+        for rank in 0..<candidates.count {
+            guard let nudge = candidateNudge(at: rank) else { continue }
+            guard let dismissed = caps.isDismissedWithoutWaiting(visitor: visitor, nudge: nudge.id, now: request.now) else {
                 return false
             }
             if dismissed { continue }
-            if let cap = nudgeCandidates[rank].cap {
-                guard let admitted = caps.admitWithoutWaiting(visitor: visitor, nudge: id, cap: cap, now: request.now) else {
+            if candidate(at: rank).capped, let cap = nudge.cap {
+                guard let admitted = caps.admitWithoutWaiting(visitor: visitor, nudge: nudge.id, cap: cap, now: request.now) else {
                     return false
                 }
                 if !admitted { continue }
@@ -39,20 +39,27 @@ extension Answer {
             serve(rank)
             return true
         }
-        nudge = nil
+        serve(-1)
         return true
     }
 
-    /// Serves the candidate at `rank`. The first is already the answer's nudge (evaluation serves it
-    /// as if no cap applied): it is not built a second time.
+    /// The compiled nudge of the candidate at `rank`: its id is what caps and dismissals count by.
+    private func candidateNudge(at rank: Int) -> CompiledNudge? {
+        let pick = candidate(at: rank)
+        return Self.nudge(of: set.journeys[Int(journeyPosition)].rules[Int(pick.rule)], variant: pick.variant)
+    }
+
+    /// Serves the candidate at `rank` (-1: none). Admission decides the nudge: one set on the
+    /// answer before is dropped.
     private mutating func serve(_ rank: Int) {
-        if rank > 0 || nudge == nil { nudge = nudgeCandidates[rank].nudge }
+        served = Int32(truncatingIfNeeded: rank)
+        if extras?.values.nudge != nil { change { $0.nudge = nil } }
     }
 
     /// Whether ``admitNudge(for:caps:)`` would ask the caps anything: a visitor and at least one
     /// candidate. Without, the answer is final as evaluated (its nudge is the first candidate, or
     /// none), so a server can write it without waiting for the caps.
     public func needsAdmission(for request: EvaluationRequest) -> Bool {
-        request.visitor != nil && !nudgeCandidates.isEmpty
+        request.visitor != nil && candidates.count > 0
     }
 }

@@ -1,4 +1,21 @@
 /// The engine's answer to one request, in the shape of api.md.
+///
+/// Held by position, not by value: which content item, rule, variant and fallback level each
+/// recommendation is, and which rule (and variant) each nudge candidate comes from, as small
+/// integers in place (``Picks``, ``CandidatePicks``), and the rule set they are positions in. The
+/// answer writer reads the texts through them. An answer of `Recommendation`s and
+/// `NudgeCandidate`s held two heap arrays and two references a recommendation and candidate,
+/// retained when the answer was built and copied and released when it was dropped: ~2,000
+/// instructions a request, a fifth of evaluating it.
+///
+/// What most answers do not have (an unknown stage, more picks or candidates than fit in place,
+/// an explanation, fields set since evaluation) is in ``Extras``, nil for most: the answer is
+/// copied once as it is returned (the optimizer keeps that copy, see Benchmarks/README.md), and
+/// each reference it holds costs a retain then and a release after. Keep it under 128 bytes: a
+/// larger answer was moved with a `memcpy` call at each of its ~8 moves on the way out.
+///
+/// The public fields are views: reading `recommendations` or `nudge` builds them; setting one keeps
+/// the value set, which the answer then shows and writes instead.
 public struct Answer: Sendable, Encodable {
     public enum StageSource: String, Sendable, Encodable {
         case request
@@ -6,34 +23,108 @@ public struct Answer: Sendable, Encodable {
         case `default`
     }
 
-    public var ruleset: String
-    public var journey: String
-    public var stage: String
+    /// The rule set every position below is in.
+    let set: RuleSet
+    /// The journey's position in `set`.
+    let journeyPosition: Int32
+    /// The stage's position in the journey, or -1 when the request named a stage it does not have
+    /// (kept in ``Extras``).
+    let stagePosition: Int32
     public var stageSource: StageSource
-    public var recommendations: [Recommendation]
-    @Nullable public var nudge: ServedNudge?
+    /// The picks in place; those past ``Picks/inlineCount`` are in ``Extras``.
+    var picks: Picks
+    /// The candidates in place; those past ``CandidatePicks/inlineCount`` are in ``Extras``.
+    var candidates: CandidatePicks
+    /// Which candidate is the nudge, or -1 for none.
+    var served: Int32
+    public var warnings: [String]
+    var extras: Extras?
+
+    init(set: RuleSet, journey: Int, stage: Int?, stageName: String, stageSource: StageSource, picks: PickList,
+         candidates: CandidateList, warnings: [String], explanation: [ExplanationEntry]?) {
+        self.set = set
+        self.journeyPosition = Int32(truncatingIfNeeded: journey)
+        self.stagePosition = stage.map { Int32(truncatingIfNeeded: $0) } ?? -1
+        self.stageSource = stageSource
+        self.picks = picks.inline
+        self.candidates = candidates.inline
+        self.served = candidates.inline.count > 0 ? 0 : -1
+        self.warnings = warnings
+        if stage != nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil {
+            extras = nil
+        } else {
+            extras = Extras(Extras.Values(unknownStage: stage == nil ? stageName : nil, morePicks: picks.more,
+                                          moreCandidates: candidates.more, explanation: explanation))
+        }
+    }
+
+    public var ruleset: String {
+        get { extras?.values.ruleset ?? set.version }
+        set { change { $0.ruleset = newValue } }
+    }
+
+    public var journey: String {
+        get { extras?.values.journey ?? set.journeys[Int(journeyPosition)].id }
+        set { change { $0.journey = newValue } }
+    }
+
+    public var stage: String {
+        get {
+            if let extras, let stage = extras.values.stage ?? extras.values.unknownStage { return stage }
+            return set.journeys[Int(journeyPosition)].stageIDs[Int(stagePosition)]
+        }
+        set { change { $0.stage = newValue } }
+    }
+
+    /// Present only when the request asked for it.
+    public var explanation: [ExplanationEntry]? {
+        get { extras?.values.explanation }
+        set { change { $0.explanation = newValue } }
+    }
+
+    public var recommendations: [Recommendation] {
+        get {
+            if let edited = extras?.values.recommendations { return edited }
+            return (0..<picks.count).map { recommendation(pick(at: $0)) }
+        }
+        set { change { $0.recommendations = newValue } }
+    }
+
+    /// How many recommendations the answer has, without building them.
+    public var recommendationCount: Int {
+        extras?.values.recommendations?.count ?? picks.count
+    }
+
+    public var nudge: ServedNudge? {
+        get {
+            if let edited = extras?.values.nudge { return edited }
+            return served < 0 ? nil : candidate(candidate(at: Int(served)))?.nudge
+        }
+        set { change { $0.nudge = .some(newValue) } }
+    }
+
     /// Every nudge the walk found before one that no cap can refuse, in rank order; `nudge` is the
     /// first of them until ``admitNudge(for:caps:)`` applies the caps. Never encoded.
-    public var nudgeCandidates: [NudgeCandidate]
-    public var warnings: [String]
-    /// Present only when the request asked for it.
-    public var explanation: [ExplanationEntry]?
-
-    public init(ruleset: String, journey: String, stage: String, stageSource: StageSource, recommendations: [Recommendation],
-                nudge: ServedNudge?, nudgeCandidates: [NudgeCandidate] = [], warnings: [String], explanation: [ExplanationEntry]?) {
-        self.ruleset = ruleset
-        self.journey = journey
-        self.stage = stage
-        self.stageSource = stageSource
-        self.recommendations = recommendations
-        self.nudge = nudge
-        self.nudgeCandidates = nudgeCandidates
-        self.warnings = warnings
-        self.explanation = explanation
+    public var nudgeCandidates: [NudgeCandidate] {
+        (0..<candidates.count).compactMap { candidate(candidate(at: $0)) }
     }
 
     enum CodingKeys: String, CodingKey {
         case ruleset, journey, stage, stageSource = "stage_source", recommendations, nudge, warnings, explanation
+    }
+
+    /// What the synthesized encoding of the stored fields wrote: `nudge` null when absent,
+    /// `explanation` left out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ruleset, forKey: .ruleset)
+        try container.encode(journey, forKey: .journey)
+        try container.encode(stage, forKey: .stage)
+        try container.encode(stageSource, forKey: .stageSource)
+        try container.encode(recommendations, forKey: .recommendations)
+        try container.encode(Nullable(wrappedValue: nudge), forKey: .nudge)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encodeIfPresent(explanation, forKey: .explanation)
     }
 }
 
@@ -157,6 +248,17 @@ public struct ServedNudge: Sendable, Encodable, Hashable {
     public var why: String? {
         get { origin.why }
         set { origin = .edited(RuleText(id: rule, why: newValue)) }
+    }
+
+    /// The seven texts the answer writer copies out, handed to `body` borrowed (see ``Recommendation/withTexts(_:)``).
+    public func withTexts<Result>(
+        _ body: (_ id: String, _ message: String, _ cta: CallToAction?, _ alternative: String?, _ rule: String, _ variant: String?,
+                 _ why: String?) -> Result
+    ) -> Result {
+        switch origin {
+        case .rule(let rule): body(source.id, source.message, source.cta, source.alternative, rule.id, variant, rule.why)
+        case .edited(let text): body(source.id, source.message, source.cta, source.alternative, text.id ?? "", variant, text.why)
+        }
     }
 
     enum CodingKeys: String, CodingKey { case id, message, cta, alternative, rule, variant, why }

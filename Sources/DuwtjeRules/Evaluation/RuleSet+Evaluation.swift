@@ -90,23 +90,23 @@ extension RuleSet {
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
                           match: MatchTable.View) -> Answer {
         let limit = max(0, request.limit)
-        var recommendations: [Recommendation] = []
-        recommendations.reserveCapacity(limit)
-        var candidates: [NudgeCandidate] = []
+        // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
+        var picks = Answer.PickList()
+        var candidates = Answer.CandidateList()
         /// A candidate that no cap can refuse was found: no later rule can change the nudge.
-        var nudgeServed = false  // cheaper to test than the array
+        var nudgeServed = false  // cheaper to test than the candidates
         var explanation: [ExplanationEntry]? = walk == .indexed ? nil : []
         var rank = 0
         var cutBy: String?
 
-        func add(_ index: Int, rule: CompiledRule?, variant: String?, fallback: Recommendation.FallbackLevel?,
-                 anyLanguage: Bool = false) {
-            guard recommendations.count < limit else { return }
-            let content = self.content[index]  // a class: the answer holds it, not copies of its strings
-            guard !recommendations.contains(where: { $0.item === content }), content.isActive(at: request.now) else { return }
+        /// Adds the content item at `index`, unless the list is full, it is there already, it is not
+        /// active or not in the request's language.
+        func add(_ index: Int, pick: @autoclosure () -> Answer.Pick, anyLanguage: Bool = false) {
+            guard picks.count < limit, !picks.contains(content: Int32(truncatingIfNeeded: index)) else { return }
+            let content = self.content[index]
+            guard content.isActive(at: request.now) else { return }
             if !anyLanguage, let language = content.language, !facts.accepts(language) { return }
-            recommendations.append(Recommendation(item: content, source: rule.map { .rule($0) }, variant: variant,
-                                                  fallback: fallback))
+            picks.append(pick())
         }
 
         // The index hands over only rules whose stage and persona conditions hold for this request;
@@ -116,7 +116,7 @@ extension RuleSet {
         func consider(_ position: Int) -> Bool {
             // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing
             // (but an explanation lists it).
-            if explanation == nil, recommendations.count >= limit, !journey.effectOnceFull[position] { return true }
+            if explanation == nil, picks.count >= limit, !journey.effectOnceFull[position] { return true }
             let failure = self.failure(at: position, of: journey, match, facts, now: request.now, checkingStageAndPersona: !indexed)
             // A rule that fails and is not explained is passed by without being read.
             if explanation == nil, cutBy == nil, failure != nil { return true }
@@ -131,41 +131,39 @@ extension RuleSet {
                 return true
             }
             rank += 1
-            var variant: CompiledVariant?
+            // The visitor's variant, by index (-1: none): a `CompiledVariant` copied out retained its fields.
+            var variant = -1
             if !rule.variants.isEmpty, let visitor = request.visitor {
-                let index = VariantAssignment.pick(weights: rule.weights, total: rule.totalWeight,
-                                                   hash: VariantAssignment.hash(rule: rule.id, visitor: visitor))
-                variant = rule.variants[index]
+                variant = VariantAssignment.pick(weights: rule.weights, total: rule.totalWeight,
+                                                 hash: VariantAssignment.hash(rule: rule.id, visitor: visitor))
             }
-            if recommendations.count < limit {
-                for item in variant?.recommend ?? rule.recommend {
+            if picks.count < limit {
+                for item in (variant < 0 ? nil : rule.variants[variant].recommend) ?? rule.recommend {
                     switch item {
                     case .content(let index):
-                        add(index, rule: rule, variant: variant?.id, fallback: nil)
+                        add(index, pick: Answer.Pick(content: index, rule: position, variant: variant))
                     case .query(let indices, let itemLimit):
                         var added = 0
                         for index in indices where added < itemLimit {
-                            let before = recommendations.count
-                            add(index, rule: rule, variant: variant?.id, fallback: nil)
-                            if recommendations.count > before { added += 1 }
+                            let before = picks.count
+                            add(index, pick: Answer.Pick(content: index, rule: position, variant: variant))
+                            if picks.count > before { added += 1 }
                         }
                     }
                 }
             }
-            if !nudgeServed, let candidate = variant?.nudge ?? rule.nudge {
-                let cap = request.visitor == nil ? nil : candidate.cap
-                // Room for a capped candidate and the one after it at once: growing the array
-                // from one to two cost a second allocation for a quarter of the requests.
-                if candidates.isEmpty, cap != nil { candidates.reserveCapacity(2) }
-                candidates.append(NudgeCandidate(rule: rule, nudge: candidate, variant: variant?.id, cap: cap))
-                if cap == nil { nudgeServed = true }
+            if !nudgeServed, let nudge = Answer.nudge(of: rule, variant: Int32(truncatingIfNeeded: variant)) {
+                let capped = request.visitor != nil && nudge.cap != nil
+                candidates.append(Answer.CandidatePick(rule: position, variant: variant, capped: capped))
+                if !capped { nudgeServed = true }
             }
-            explanation?.append(ExplanationEntry(rule: rule.id, matched: true, rank: rank, variant: variant?.id))
+            explanation?.append(ExplanationEntry(rule: rule.id, matched: true, rank: rank,
+                                                 variant: variant < 0 ? nil : rule.variants[variant].id))
             if rule.exclusive {
                 cutBy = rule.id
                 return explanation != nil
             }
-            if explanation == nil, recommendations.count >= limit, nudgeServed || !journey.nudgeAtOrAfter[position + 1] {
+            if explanation == nil, picks.count >= limit, nudgeServed || !journey.nudgeAtOrAfter[position + 1] {
                 return false
             }
             return true
@@ -179,32 +177,33 @@ extension RuleSet {
             while let position = positions.next(), consider(position) {
                 // Once the list is full, a rule without an effect then is passed by (see `consider`)
                 // unless it is explained: the walk need not be handed it at all.
-                if explanation == nil, recommendations.count >= limit { positions.keepOnlyEffects(after: position) }
+                if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: position) }
             }
         }
         func fillFromFallbacks(anyLanguage: Bool) {
-            guard recommendations.count < limit else { return }
+            guard picks.count < limit else { return }
             if let stage = facts.stage {
-                for item in journey.stageFallbacks[stage] { add(item, rule: nil, variant: nil, fallback: .stage, anyLanguage: anyLanguage) }
+                for item in journey.stageFallbacks[stage] {
+                    add(item, pick: Answer.Pick(content: item, fallback: .stage), anyLanguage: anyLanguage)
+                }
             }
-            for item in journey.fallback { add(item, rule: nil, variant: nil, fallback: .journey, anyLanguage: anyLanguage) }
+            for item in journey.fallback { add(item, pick: Answer.Pick(content: item, fallback: .journey), anyLanguage: anyLanguage) }
         }
         fillFromFallbacks(anyLanguage: false)
         var warnings = facts.warnings
-        if recommendations.isEmpty, let language = facts.language {
+        if picks.count == 0, let language = facts.language {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
             fillFromFallbacks(anyLanguage: true)
-            if !recommendations.isEmpty {
+            if picks.count > 0 {
                 var languages: [String] = []
                 language.forEach { if case .string(let text) = $0 { languages.append(text) } }
                 warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
                     + "the fallback is served in its own language")
             }
         }
-        return Answer(ruleset: version, journey: journey.id, stage: facts.stageName, stageSource: facts.stageSource,
-                      recommendations: recommendations, nudge: candidates.first?.nudge, nudgeCandidates: candidates,
-                      warnings: warnings, explanation: explanation)
+        return Answer(set: self, journey: facts.journey, stage: facts.stage, stageName: facts.stageName, stageSource: facts.stageSource,
+                      picks: picks, candidates: candidates, warnings: warnings, explanation: explanation)
     }
 
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared
@@ -400,9 +399,11 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
 /// of filed rules.
 struct Candidates {
-    let bucket: Bucket
-    /// The bucket's ``Bucket/words``, which every list below is in.
+    /// The bucket's ``Bucket/words``, which every list below is in: the one reference held (the
+    /// bucket itself is not: each reference held was a retain and a release a request).
     let words: ContiguousArray<Int32>
+    /// The bucket's ``Bucket/effects``, switched to by ``keepOnlyEffects(after:)``.
+    let effects: Bucket.Lists
     /// The lists read: the bucket's ``Bucket/all``, or its ``Bucket/effects`` after ``keepOnlyEffects(after:)``.
     var lists: Bucket.Lists
     /// The next general rule's index in `words`.
@@ -412,8 +413,8 @@ struct Candidates {
     private var onlyEffects = false
 
     init(_ bucket: Bucket, numbers: RequestValueNumbers, filedKeys: [Int]) {
-        self.bucket = bucket
         words = bucket.words
+        effects = bucket.effects
         lists = bucket.all
         generalHead = lists.generalStart
         guard bucket.filedCount > 0 else { return }
@@ -432,7 +433,7 @@ struct Candidates {
     mutating func keepOnlyEffects(after position: Int) {
         guard !onlyEffects else { return }
         onlyEffects = true
-        lists = bucket.effects
+        lists = effects
         generalHead = Self.firstIndex(in: words, from: lists.generalStart, to: lists.generalEnd, after: position)
         for index in 0..<runs.count {
             let run = runs[index]

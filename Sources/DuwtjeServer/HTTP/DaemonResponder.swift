@@ -152,7 +152,7 @@ public struct DaemonResponder: HTTPResponder {
                 if answer.needsAdmission(for: question), !answer.admitNudgeWithoutWaiting(for: question, caps: caps) {
                     return .admitting(answer, question)
                 }
-                if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
+                if let id = answer.nudgeID { metrics.nudgeServed(id) }
                 return .written(AnswerWriter.write(answer))
             case .nudges:
                 // Finite numbers and strings only: encoding cannot fail, and an empty body would be caught by any client.
@@ -174,7 +174,7 @@ public struct DaemonResponder: HTTPResponder {
     func admitted(_ answer: Answer, for question: EvaluationRequest) async -> ByteBuffer {
         var answer = answer
         await answer.admitNudge(for: question, caps: caps)
-        if let nudge = answer.nudge { metrics.nudgeServed(nudge.id) }
+        if let id = answer.nudgeID { metrics.nudgeServed(id) }
         return AnswerWriter.write(answer)
     }
 
