@@ -64,26 +64,7 @@ start_duwtje() {  # RULES_DIR
 }
 
 start_nginx() {  # BODY_BYTES
-  local pad=$(( $1 > 12 ? $1 - 12 : 1 ))
-  local body
-  body="{\"pad\":\"$(head -c "$pad" /dev/zero | tr '\0' x)\"}"
-  cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  keepalive_requests 100000000;
-  keepalive_timeout 75s;
-  server {
-    listen unix:$SOCKET;
-    location / { return 200 '$body'; }
-  }
-}
-EOF
+  write_nginx_conf "$WORK/nginx.conf" "$WORK" "$SOCKET" "$1"
   taskset -c "$SERVER_CPU" nginx -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/nginx-error.log" &
   SERVER_PID=$!
   wait_for_socket

@@ -42,25 +42,7 @@ build_sigsuspend_shim "$work"
 
 collected() {  # BINARY REQUESTS: the instructions callgrind collected in the whole run
   if [ "$1" = nginx ]; then
-    local body
-    body="{\"pad\":\"$(head -c 1163 /dev/zero | tr '\0' x)\"}"
-    cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-master_process off;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  keepalive_requests 100000000;
-  server {
-    listen unix:$SOCKET;
-    location / { return 200 '$body'; }
-  }
-}
-CONF
+    write_nginx_conf "$work/nginx.conf" "$work" "$SOCKET" 1175 single
     valgrind --tool=callgrind --callgrind-out-file="$work/out.$2" \
       nginx -c "$work/nginx.conf" -p "$work" -e "$work/nginx-error.log" > "$work/log.$2" 2>&1 &
   else

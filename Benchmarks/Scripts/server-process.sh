@@ -10,3 +10,31 @@ stop_server() {
   rm -f "$SOCKET"
 }
 trap stop_server EXIT
+
+# nginx's configuration for the baseline (compare.sh, server-instructions.sh): one worker answering
+# every request on SOCKET with a fixed JSON body of about BODY_BYTES, keep-alive without a bound. With
+# `single`, nginx runs as one process (`master_process off`), so that callgrind counts its worker.
+write_nginx_conf() {  # FILE DIR SOCKET BODY_BYTES [single]
+  local pad=$(( $4 > 12 ? $4 - 12 : 1 ))
+  local body master=""
+  body="{\"pad\":\"$(head -c "$pad" /dev/zero | tr '\0' x)\"}"
+  [ "${5:-}" = single ] && master="master_process off;"
+  cat >"$1" <<CONF
+worker_processes 1;
+$master
+daemon off;
+pid $2/nginx.pid;
+error_log $2/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  keepalive_requests 100000000;
+  keepalive_timeout 75s;
+  server {
+    listen unix:$3;
+    location / { return 200 '$body'; }
+  }
+}
+CONF
+}
