@@ -27,9 +27,11 @@ struct AnswerWriterTests {
 
     """
 
-    func ruleSet() throws -> RuleSet {
+    /// The fixture's rules and `more`, a rule file of its own.
+    func ruleSet(more: String? = nil) throws -> RuleSet {
         let fixture = try Fixture()
         try fixture.write("rules/rules.yaml", Self.rules)
+        if let more { try fixture.write("rules/more.yaml", more) }
         let loaded = try RuleSetLoader().load(directory: fixture.rulesDirectory)
         let definition = try #require(loaded.definition, "\(loaded.diagnostics)")
         return RuleSet(definition, timeZone: TimeZone(identifier: "Europe/Amsterdam") ?? .gmt)
@@ -56,6 +58,28 @@ struct AnswerWriterTests {
         for request in requests {
             try expectSame(try rules.evaluate(request))
         }
+    }
+
+    @Test("more recommendations than the answer keeps in place are written in rank order, the fallbacks after them")
+    func beyondThoseInPlace() throws {
+        let rules = try ruleSet(more: """
+        content:
+          - { id: c3, type: informatief, title: "C3 \\"drie\\"", url: /c3 }
+          - { id: c4, type: informatief, title: C4, url: /c4 }
+        rules:
+          - id: r3
+            journey: bz
+            priority: -1
+            when: { context: { process: paspoort } }
+            recommend: [ { content: c3 }, { content: c4 } ]
+            why: Omdat u een paspoort zoekt.
+        """)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let answer = try rules.evaluate(EvaluationRequest(journey: "bz", persona: "ouder", context: ["process": .scalar(.string("paspoort"))],
+                                                          visitor: "v1", limit: 8, now: now))
+        #expect(answer.recommendationCount > 3, "the fixture must give more than the three picks kept in place")
+        #expect(answer.recommendations.map(\.content) == ["c1", "c2", "c3", "c4", "f1"])
+        try expectSame(answer)
     }
 
     @Test("every control character, quotes, backslashes, slashes and non-ASCII text in every field")
