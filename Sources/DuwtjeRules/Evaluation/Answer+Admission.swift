@@ -45,8 +45,7 @@ extension Answer {
 
     /// The compiled nudge of the candidate at `rank`: its id is what caps and dismissals count by.
     private func candidateNudge(at rank: Int) -> CompiledNudge? {
-        let pick = candidate(at: rank)
-        return Self.nudge(of: set.journeys[Int(journeyPosition)].rules[Int(pick.rule)], variant: pick.variant)
+        found(candidate(at: rank))?.nudge
     }
 
     /// Serves the candidate at `rank` (-1: none). Admission decides the nudge: one set on the

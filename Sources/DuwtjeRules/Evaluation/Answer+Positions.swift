@@ -195,10 +195,16 @@ extension Answer {
 
     /// The candidate at `pick`, built (nil only if its rule had no nudge, which the walk never records).
     func candidate(_ pick: CandidatePick) -> NudgeCandidate? {
-        let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.rule)]
-        guard let nudge = Self.nudge(of: rule, variant: pick.variant) else { return nil }
+        guard let (rule, nudge) = found(pick) else { return nil }
         return NudgeCandidate(rule: rule, nudge: nudge, variant: pick.variant < 0 ? nil : rule.variants[Int(pick.variant)].id,
                               cap: pick.capped ? nudge.cap : nil)
+    }
+
+    /// The rule of candidate `pick` and the nudge the walk found there (nil only if the rule had
+    /// none, which the walk never records): every reader of a candidate resolves it here.
+    func found(_ pick: CandidatePick) -> (rule: CompiledRule, nudge: CompiledNudge)? {
+        let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.rule)]
+        return Self.nudge(of: rule, variant: pick.variant).map { (rule, $0) }
     }
 
     /// The nudge of `rule` or of its variant at `variant` (-1: none), which the walk found there.
@@ -243,8 +249,7 @@ extension Answer {
         if let edited = extras?.values.nudge { return edited?.withTexts(body) }
         guard served >= 0 else { return nil }
         let pick = candidate(at: Int(served))
-        let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.rule)]
-        guard let nudge = Self.nudge(of: rule, variant: pick.variant) else { return nil }
+        guard let (rule, nudge) = found(pick) else { return nil }
         return body(nudge.id, nudge.message, nudge.cta, nudge.alternative, rule.id,
                     pick.variant < 0 ? nil : rule.variants[Int(pick.variant)].id, rule.why)
     }
@@ -253,7 +258,6 @@ extension Answer {
     public var nudgeID: String? {
         if let edited = extras?.values.nudge { return edited?.id }
         guard served >= 0 else { return nil }
-        let pick = candidate(at: Int(served))
-        return Self.nudge(of: set.journeys[Int(journeyPosition)].rules[Int(pick.rule)], variant: pick.variant)?.id
+        return found(candidate(at: Int(served)))?.nudge.id
     }
 }
