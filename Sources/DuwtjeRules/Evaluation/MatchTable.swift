@@ -21,6 +21,9 @@ struct MatchTable: Sendable {
         let conditionEnd: Int32
         /// Where the conditions' code starts in ``program``.
         let programStart: Int32
+        /// Where the rule's effects start in ``program``, right after its conditions
+        /// (`MatchTable+Effects.swift`). The entry stays 32 bytes: two to a cache line.
+        let effectsStart: Int32
     }
 
     /// A context condition: its code starts at `programStart` in ``program``.
@@ -47,13 +50,17 @@ struct MatchTable: Sendable {
     /// where the conditions, their tests and the tests' numbers used to be three arrays: each rule
     /// the walk consults cost a cache miss in each at 100,000 rules, where the tables of 200
     /// journeys do not stay in the caches.
-    private(set) var program: ContiguousArray<Int32> = []
+    /// Each rule's effects follow its conditions here (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``).
+    var program: ContiguousArray<Int32> = []
 
-    /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its active window.
+    /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its
+    /// active window. Its effects (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``)
+    /// must follow at once.
     mutating func addRule(conditions range: Range<Int32>, from: Date?, until: Date?) {
         let programStart = range.isEmpty ? Int32(program.count) : conditions[Int(range.lowerBound)].programStart
         rules.append(Rule(from: from?.timeIntervalSinceReferenceDate ?? .nan, until: until?.timeIntervalSinceReferenceDate ?? .nan,
-                          conditionStart: range.lowerBound, conditionEnd: range.upperBound, programStart: programStart))
+                          conditionStart: range.lowerBound, conditionEnd: range.upperBound, programStart: programStart,
+                          effectsStart: Int32(program.count)))
     }
 
     /// Adds `conditions` (each with its context key's index) and returns where they are.

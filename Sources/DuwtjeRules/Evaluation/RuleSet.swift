@@ -23,6 +23,9 @@ public final class RuleSet: Sendable {
     let contextKeyHints: Suggestions.Vocabulary
     let closedValueHints: [Suggestions.Vocabulary?]
     let content: [CompiledContent]
+    /// What the walk checks of each item before picking it, by the item's index: flat, so that an
+    /// item passed over or picked costs neither a retain nor its object's cache lines.
+    let contentFilters: ContiguousArray<CompiledContent.Filter>
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
     /// Each nudge's dismissal window in seconds (``NudgeDefinition/dismissWindow``), by nudge id.
@@ -57,6 +60,7 @@ public final class RuleSet: Sendable {
         self.languageKey = tables.languageKey
         self.dismissWindows = tables.dismissWindows
         self.content = tables.content
+        self.contentFilters = ContiguousArray(tables.content.lazy.map(CompiledContent.Filter.init))
         var journeyIndex: [String: Int] = [:]
         for (index, journey) in definition.journeys.enumerated() { journeyIndex[journey.id] = index }
         self.journeys = journeys
@@ -190,6 +194,26 @@ final class CompiledContent: Sendable {
         if let until, now >= until { return false }
         return true
     }
+
+    /// An item's active window (seconds since the reference date, NaN for no bound, which every
+    /// comparison is false with: ``isActive(at:)``) and whether it has a language.
+    struct Filter: Sendable, BitwiseCopyable {
+        let from: Double
+        let until: Double
+        let hasLanguage: Bool
+
+        init(_ item: CompiledContent) {
+            from = item.from?.timeIntervalSinceReferenceDate ?? .nan
+            until = item.until?.timeIntervalSinceReferenceDate ?? .nan
+            hasLanguage = item.language != nil
+        }
+
+        /// ``CompiledContent/isActive(at:)`` at `time` (`timeIntervalSinceReferenceDate`).
+        @inline(__always)
+        func isActive(at time: Double) -> Bool {
+            !(time < from || time >= until)
+        }
+    }
 }
 
 struct CompiledWhen: Sendable {
@@ -239,16 +263,17 @@ final class CompiledNudge: Sendable {
     }
 }
 
+/// A variant as answers show it; what the walk reads of it is in the journey's ``MatchTable``.
 struct CompiledVariant: Sendable {
     let id: String
-    let weight: UInt64
-    let recommend: [CompiledItem]?
     /// nil: inherit the rule's nudge; `.some(nil)`: no nudge; `.some(n)`: this nudge.
     let nudge: CompiledNudge??
 }
 
-/// A class, not a struct: the walk reads rules by position on every request, and copying a
-/// struct of this size would retain and release each of its fields. It holds no copy of its
+/// A rule as answers, explanations and tools read it: the walk reads a rule's conditions and
+/// effects (what it recommends, its nudge, its variants' weights) from the journey's ``MatchTable``,
+/// and reads the rule itself only to explain it or for the id of an exclusive rule. A class: copying
+/// a struct of this size would retain and release each of its fields. It holds no copy of its
 /// ``RuleDefinition`` (``RuleSet/definition`` has them): an inline copy was 470 bytes a rule,
 /// 47 MB at 100,000 rules that nothing read.
 final class CompiledRule: Sendable {
@@ -256,32 +281,25 @@ final class CompiledRule: Sendable {
     let when: CompiledWhen
     let from: Date?
     let until: Date?
-    let recommend: [CompiledItem]
     let why: String?
     let nudge: CompiledNudge?
     let exclusive: Bool
     let variants: [CompiledVariant]
-    /// The variants' weights in declaration order, for `VariantAssignment.pick`.
-    let weights: [UInt64]
-    let totalWeight: UInt64
     /// Whether this rule or any of its variants can serve a nudge.
     let mayNudge: Bool
     /// Whether the rule may still change an answer whose list is full: it may nudge, or cut the walk.
     var hasEffectOnceFull: Bool { mayNudge || exclusive }
 
-    init(id: String, when: CompiledWhen, from: Date?, until: Date?, recommend: [CompiledItem], why: String?,
+    init(id: String, when: CompiledWhen, from: Date?, until: Date?, why: String?,
          nudge: CompiledNudge?, exclusive: Bool, variants: [CompiledVariant], mayNudge: Bool) {
         self.id = id
         self.when = when
         self.from = from
         self.until = until
-        self.recommend = recommend
         self.why = why
         self.nudge = nudge
         self.exclusive = exclusive
         self.variants = variants
-        self.weights = variants.map(\.weight)
-        self.totalWeight = variants.reduce(0) { $0 + $1.weight }
         self.mayNudge = mayNudge
     }
 }
@@ -294,7 +312,7 @@ final class CompiledRule: Sendable {
 /// that a request reading its bucket retains one reference, not its arrays.
 final class Bucket: Sendable {
     /// Every rule of the bucket, and (``effects``) only those that can still change an answer whose
-    /// list is full (``CompiledJourney/effectOnceFull``): once the list is full the walk goes on in
+    /// list is full (``CompiledRule/hasEffectOnceFull``): once the list is full the walk goes on in
     /// those, instead of handing over and passing by each rule that can do nothing any more.
     let all: Lists
     let effects: Lists
@@ -437,14 +455,9 @@ final class CompiledJourney: Sendable {
     let fallback: [Int]
     /// The journey's rules in rank order.
     let rules: [CompiledRule]
-    /// Their context conditions and active windows (and the stage signals' conditions), as the walk reads them.
+    /// Their context conditions, active windows and effects (and the stage signals' conditions), as
+    /// the walk reads them.
     let match: MatchTable
-    /// `nudgeAtOrAfter[i]`: whether any rule ranked at `i` or below may serve a nudge.
-    let nudgeAtOrAfter: [Bool]
-    /// `effectOnceFull[i]`: whether the rule at `i` may still change an answer whose list is full
-    /// (it may nudge, or cut the walk). Kept beside the rules, so that skipping one costs no
-    /// cache miss on the rule itself.
-    let effectOnceFull: [Bool]
     /// Buckets by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of persona and the last
     /// stage slot stand for "none or unknown".
     let buckets: [Bucket]
@@ -454,7 +467,7 @@ final class CompiledJourney: Sendable {
     let filedKeys: [Int]
 
     init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], match: MatchTable, nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
+         fallback: [Int], rules: [CompiledRule], match: MatchTable, buckets: [Bucket], personaSlots: Int,
          filedKeys: [Int]) {
         self.id = id
         self.stageIDs = stageIDs
@@ -466,8 +479,6 @@ final class CompiledJourney: Sendable {
         self.fallback = fallback
         self.rules = rules
         self.match = match
-        self.nudgeAtOrAfter = nudgeAtOrAfter
-        self.effectOnceFull = rules.map(\.hasEffectOnceFull)
         self.buckets = buckets
         self.personaSlots = personaSlots
     }
@@ -525,12 +536,14 @@ struct Compiler {
         }
         // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
         // each one (and retained its fields), and every comparison counted specificities again.
+        var queries = MatchTable.QueryLists()
         let ranked = RuleRank.ranked(positions, of: rules).map {
-            self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount, match: &match)
+            self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount, match: &match, queries: &queries)
         }
-        var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
+        var nudgeAfter = false
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
-            nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
+            if nudgeAfter { match.markNudgeAfter(index) }
+            nudgeAfter = nudgeAfter || ranked[index].mayNudge
         }
         let effect = ranked.map(\.hasEffectOnceFull)
         let personaSlots = personaCount + 1
@@ -566,7 +579,7 @@ struct Compiler {
             stageWhens: stageWhens,
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, match: match, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect, counts: &counts) },
+            rules: ranked, match: match, buckets: buckets.map { $0.bucket(effect: effect, counts: &counts) },
             personaSlots: personaSlots,
             filedKeys: filedKeys.sorted())
     }
@@ -616,16 +629,25 @@ struct Compiler {
     /// The rule at `position` of `rules`, whose fields are read where it stands: a rule handed over
     /// as a value was copied (a retain and a release of each of its fields).
     func rule(at position: Int, of rules: [RuleDefinition], stageIndex: IDTable, stageCount: Int,
-              match: inout MatchTable) -> CompiledRule {
+              match: inout MatchTable, queries: inout MatchTable.QueryLists) -> CompiledRule {
+        var effects: [MatchTable.VariantEffects] = []
+        effects.reserveCapacity(rules[position].variants.count)
         let variants = rules[position].variants.map { variant -> CompiledVariant in
             let nudge: CompiledNudge??
+            let effect: MatchTable.VariantNudge
             switch variant.nudge {
-            case .inherit: nudge = nil
-            case .remove: nudge = .some(nil)
-            case .replace(let replacement): nudge = .some(self.nudge(replacement))
+            case .inherit:
+                (nudge, effect) = (nil, .inherit)
+            case .remove:
+                (nudge, effect) = (.some(nil), .removed)
+            case .replace(let replacement):
+                let compiled = self.nudge(replacement)
+                nudge = .some(compiled)
+                effect = compiled == nil ? .removed : compiled?.cap == nil ? .own : .ownCapped
             }
-            return CompiledVariant(id: variant.id, weight: UInt64(variant.weight), recommend: variant.recommend.map(items),
-                                   nudge: nudge)
+            effects.append(MatchTable.VariantEffects(weight: UInt64(variant.weight), nudge: effect,
+                                                     recommend: variant.recommend.map(items)))
+            return CompiledVariant(id: variant.id, nudge: nudge)
         }
         let compiledNudge = nudge(rules[position].nudge)
         let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
@@ -634,9 +656,12 @@ struct Compiler {
         let from = active?.from?.resolved(in: timeZone)
         let until = active?.until?.resolved(in: timeZone)
         match.addRule(conditions: when.conditions, from: from, until: until)
+        match.addEffects(exclusive: rules[position].exclusive, nudge: compiledNudge.map { $0.cap != nil },
+                         recommend: items(rules[position].recommend), variants: effects,
+                         seed: effects.isEmpty ? 0 : VariantAssignment.seed(rule: rules[position].id), queries: &queries)
         return CompiledRule(
             id: rules[position].id, when: when, from: from, until: until,
-            recommend: items(rules[position].recommend), why: rules[position].why ?? rules[position].description,
+            why: rules[position].why ?? rules[position].description,
             nudge: compiledNudge, exclusive: rules[position].exclusive, variants: variants, mayNudge: mayNudge)
     }
 }
