@@ -143,6 +143,28 @@ struct EngineTests {
         #expect(later.recommendations.map(\.content) == ["c-later"])
     }
 
+    @Test("rules with the same type item each apply their own limit to it, counting only what they add")
+    func sharedTypeItem() throws {
+        // The compiled journey keeps the query's items once for both rules.
+        let rules = try ruleSet("""
+        rules:
+          - { id: eerste, priority: 1, recommend: [ { type: informatief, tags: [paspoort], limit: 1 } ], why: w }
+          - { id: tweede, recommend: [ { content: c4 }, { type: informatief, tags: [paspoort], limit: 2 } ], why: w }
+        """)
+        let answer = try ask(rules, limit: 6)
+        #expect(answer.recommendations.map(\.content) == ["c1", "c4", "c3", "c-en", "f-journey", "f-stage"])
+        #expect(answer.recommendations.map(\.rule) == ["eerste", "tweede", "tweede", "tweede", nil, nil])
+        // With no room for content, a rule that may nudge is still found.
+        let nudging = try ruleSet("""
+        rules:
+          - { id: inhoud, priority: 1, recommend: [ { content: c1 } ], why: w }
+          - { id: duwtje, recommend: [ { content: c3 } ], nudge: { id: n, message: m, alternative: a }, why: w }
+        """)
+        let none = try ask(nudging, limit: 0)
+        #expect(none.recommendations.isEmpty)
+        #expect(none.nudge?.id == "n" && none.nudge?.rule == "duwtje")
+    }
+
     @Test("a journey with fallbacks never answers an empty list: the language filter gives way as a last resort (issue 18, item 10)")
     func fallbackInAnyLanguage() throws {
         let rules = try compile("""

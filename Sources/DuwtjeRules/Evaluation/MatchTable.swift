@@ -50,7 +50,9 @@ struct MatchTable: Sendable {
     /// where the conditions, their tests and the tests' numbers used to be three arrays: each rule
     /// the walk consults cost a cache miss in each at 100,000 rules, where the tables of 200
     /// journeys do not stay in the caches.
-    /// Each rule's effects follow its conditions here (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``).
+    /// Each rule's effects follow its conditions here (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``);
+    /// after the rules come the journey's ``Bucket``s' words and its filed keys
+    /// (``CompiledJourney/filedKeys``), which the compiler appends.
     var program: ContiguousArray<Int32> = []
 
     /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its

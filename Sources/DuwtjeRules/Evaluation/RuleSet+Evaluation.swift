@@ -204,8 +204,8 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), numbers: facts.numbers,
-                                       filedKeys: journey.filedKeys)
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: program,
+                                       numbers: facts.numbers, filedKeys: journey.filedKeys)
             // With no room at all, only rules that may nudge or cut the walk can change the answer
             // (see the loop): the walk need not be handed any other.
             if explanation == nil, limit == 0 { positions.keepOnlyEffects(after: -1) }
@@ -434,29 +434,33 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
 /// of filed rules.
 struct Candidates {
-    /// The bucket's ``Bucket/words``, which every list below is in: the one reference held (the
-    /// bucket itself is not: each reference held was a retain and a release a request).
-    let words: ContiguousArray<Int32>
+    /// The journey's program, which the bucket's words and every list below are in (read through
+    /// the match table's view: the bucket and its array were two references to retain and release).
+    let words: UnsafeBufferPointer<Int32>
     /// The bucket's ``Bucket/effects``, switched to by ``keepOnlyEffects(after:)``.
     let effects: Bucket.Lists
     /// The lists read: the bucket's ``Bucket/all``, or its ``Bucket/effects`` after ``keepOnlyEffects(after:)``.
     var lists: Bucket.Lists
-    /// The next general rule's index in `words`.
+    /// The next general rule's index in `words`, and where the general rules end.
     var generalHead: Int
+    var generalEnd: Int
     /// The runs of filed rules under the request's values, each with its read position in `words`.
     var runs = Runs()
     private var onlyEffects = false
 
-    init(_ bucket: Bucket, numbers: RequestValueNumbers, filedKeys: [Int]) {
-        words = bucket.words
+    /// The rules of `bucket`, whose words are in `words`, for a request whose values are `numbers`
+    /// (only the keys at `filedKeys` of `words` are looked at).
+    init(_ bucket: Bucket, in words: UnsafeBufferPointer<Int32>, numbers: RequestValueNumbers, filedKeys: Range<Int>) {
+        self.words = words
         effects = bucket.effects
         lists = bucket.all
-        generalHead = lists.generalStart
+        generalHead = Int(lists.generalStart)
+        generalEnd = Int(lists.generalEnd)
         guard bucket.filedCount > 0 else { return }
-        for key in filedKeys {
+        for keyIndex in filedKeys {
             // Unknown text and other types have negative numbers, under which nothing is filed.
-            for number in numbers[key] where number >= 0 {
-                guard let slot = bucket.slot(filedUnder: Int(number)) else { continue }
+            for number in numbers[Int(words[keyIndex])] where number >= 0 {
+                guard let slot = bucket.slot(filedUnder: number, in: words) else { continue }
                 let run = lists.filed(at: slot, in: words)
                 runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
             }
@@ -469,7 +473,8 @@ struct Candidates {
         guard !onlyEffects else { return }
         onlyEffects = true
         lists = effects
-        generalHead = Self.firstIndex(in: words, from: lists.generalStart, to: lists.generalEnd, after: position)
+        generalHead = Self.firstIndex(in: words, from: Int(lists.generalStart), to: Int(lists.generalEnd), after: position)
+        generalEnd = Int(lists.generalEnd)
         for index in 0..<runs.count {
             let run = runs[index]
             let range = lists.filed(at: run.slot, in: words)
@@ -479,26 +484,25 @@ struct Candidates {
     }
 
     /// The first index in `start ..< end` of the ascending `list` whose position is after `position`.
-    private static func firstIndex(in list: ContiguousArray<Int32>, from start: Int, to end: Int, after position: Int) -> Int {
+    private static func firstIndex(in list: UnsafeBufferPointer<Int32>, from start: Int, to end: Int, after position: Int) -> Int {
         var low = start
         var high = end
         while low < high {
-            let middle = (low &+ high) &>> 1  // as in `Bucket.slot(filedUnder:)`
+            let middle = (low &+ high) &>> 1  // as in `Bucket.slot(filedUnder:in:)`
             if Int(list[middle]) <= position { low = middle &+ 1 } else { high = middle }
         }
         return low
     }
 
     mutating func next() -> Int? {
-        let generalEnd = lists.generalEnd
         if runs.count == 0 {
             guard generalHead < generalEnd else { return nil }
-            defer { generalHead += 1 }
+            defer { generalHead &+= 1 }
             return Int(words[generalHead])
         }
         let best = runs.lowest(in: words, below: generalHead < generalEnd ? words[generalHead] : .max)
         guard best != .max else { return nil }
-        if generalHead < generalEnd, words[generalHead] == best { generalHead += 1 }
+        if generalHead < generalEnd, words[generalHead] == best { generalHead &+= 1 }
         runs.advance(past: best, in: words)
         return Int(best)
     }
@@ -530,7 +534,7 @@ struct Runs {
     /// The lowest position at the head of a run in `filed`, or `bound` when that is lower. Reads the
     /// fields themselves: through the subscript, each run cost a switch on its index and each
     /// advance a get and a set, about half of the walk's merging.
-    func lowest(in filed: ContiguousArray<Int32>, below bound: Int32) -> Int32 {
+    func lowest(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
         var best = bound
         if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
         if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
@@ -542,7 +546,7 @@ struct Runs {
     }
 
     /// Moves every run whose head is `position` past it.
-    mutating func advance(past position: Int32, in filed: ContiguousArray<Int32>) {
+    mutating func advance(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
         if count > 0, first.head < first.end, filed[first.head] == position { first.head += 1 }
         if count > 1, second.head < second.end, filed[second.head] == position { second.head += 1 }
         if count > 2, third.head < third.end, filed[third.head] == position { third.head += 1 }

@@ -308,57 +308,53 @@ final class CompiledRule: Sendable {
 /// context key they require.
 ///
 /// Flat and exactly sized (built by ``BucketBuilder``): a list per filed value was one allocation
-/// each, 59,000 of them and 2.4 MB at 10,000 rules, where three arrays per bucket do. A class, so
-/// that a request reading its bucket retains one reference, not its arrays.
-final class Bucket: Sendable {
+/// each, 59,000 of them and 2.4 MB at 10,000 rules. A bucket's words (its filed numbers and both
+/// sets of lists) are in the journey's ``MatchTable/program``, after the rules; the bucket itself
+/// is where they are. A class with its own array was two heap objects a request touched, retained
+/// and released, and a cache line or two more at 100,000 rules.
+struct Bucket: Sendable, BitwiseCopyable {
     /// Every rule of the bucket, and (``effects``) only those that can still change an answer whose
     /// list is full (``CompiledRule/hasEffectOnceFull``): once the list is full the walk goes on in
     /// those, instead of handing over and passing by each rule that can do nothing any more.
     let all: Lists
     let effects: Lists
-    /// How many values rules are filed under here: their numbers (``ValueNumbers``) are
-    /// `words[0 ..< filedCount]`, ascending. Sorted and searched by halving: a bucket holds a few
-    /// values, and hashing even an integer cost more.
-    let filedCount: Int
-    /// The filed numbers, then both lists' parts, in one allocation: seven arrays were seven heap
-    /// objects a request touched (a cache miss each at 100,000 rules) and three retains for each
-    /// set of lists the walk held.
-    let words: ContiguousArray<Int32>
+    /// Where the numbers (``ValueNumbers``) of the values rules are filed under here start in the
+    /// program, and how many there are: `program[filedStart ..< filedStart + filedCount]`, ascending.
+    /// Sorted and searched by halving: a bucket holds a few values, and hashing even an integer cost more.
+    let filedStart: Int32
+    let filedCount: Int32
 
-    /// Rank positions, ascending, in ``Bucket/words``: rules that do not require a particular value
-    /// (`words[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
-    /// filed numbers, `words[words[filedStarts + i] ..< words[filedStarts + i + 1]]`.
-    struct Lists: Sendable {
-        let generalStart: Int
-        let generalEnd: Int
-        let filedStarts: Int
+    /// Rank positions, ascending, in the program: rules that do not require a particular value
+    /// (`program[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
+    /// filed numbers, `program[program[filedStarts + i] ..< program[filedStarts + i + 1]]`.
+    struct Lists: Sendable, BitwiseCopyable {
+        let generalStart: Int32
+        let generalEnd: Int32
+        let filedStarts: Int32
 
-        /// Where the rules filed under the value at `slot` are in `words`.
+        /// Where the rules filed under the value at `slot` are in `words` (the program).
         @inline(__always)
-        func filed(at slot: Int, in words: ContiguousArray<Int32>) -> Range<Int> {
-            Int(words[filedStarts &+ slot])..<Int(words[filedStarts &+ slot &+ 1])
+        func filed(at slot: Int, in words: UnsafeBufferPointer<Int32>) -> Range<Int> {
+            Int(words[Int(filedStarts) &+ slot])..<Int(words[Int(filedStarts) &+ slot &+ 1])
         }
     }
 
-    init(all: Lists, effects: Lists, filedCount: Int, words: ContiguousArray<Int32>) {
-        self.all = all
-        self.effects = effects
-        self.filedCount = filedCount
-        self.words = words
-    }
-
-    /// The slot of value `number` among the filed numbers, if rules are filed under it here. The
-    /// middle is found by an unchecked sum and shift (both bounds are counts of an array): the
-    /// checked sum and signed halving were a third of each step, and a request takes ~13 steps.
-    func slot(filedUnder number: Int) -> Int? {
-        var low = 0
-        var high = filedCount
+    /// The slot of value `number` among the filed numbers in `words` (the program), if rules are
+    /// filed under it here. The middle is found by an unchecked sum and shift (both bounds are
+    /// counts of an array): the checked sum and signed halving were a third of each step, and a
+    /// request takes ~13 steps.
+    @inline(__always)
+    func slot(filedUnder number: Int32, in words: UnsafeBufferPointer<Int32>) -> Int? {
+        let start = Int(filedStart)
+        var low = start
+        var high = start &+ Int(filedCount)
+        let end = high
         while low < high {
             let middle = (low &+ high) &>> 1
-            if Int(words[middle]) < number { low = middle &+ 1 } else { high = middle }
+            if words[middle] < number { low = middle &+ 1 } else { high = middle }
         }
-        guard low < filedCount, Int(words[low]) == number else { return nil }
-        return low
+        guard low < end, words[low] == number else { return nil }
+        return low &- start
     }
 }
 
@@ -380,14 +376,14 @@ struct BucketBuilder {
         filed.append(Filing(number: number, position: Int32(position)))
     }
 
-    /// The bucket, its words of their exact size (counted first: appending left up to half spare);
-    /// `effect[position]` tells which rules go in its ``Bucket/effects`` as well.
+    /// The bucket, its words appended to `words` (the journey's program); `effect[position]` tells
+    /// which rules go in its ``Bucket/effects`` as well.
     ///
     /// The filings are grouped by value with a counting sort (`counts`: zeros, one per value number
     /// filed in the journey, and zeros again on return). Filings come in rank order, so each value's
     /// positions stay in rank order: the order a sort by (value, position) gave, which took a
     /// closure call per comparison and was an eighth of the compile.
-    func bucket(effect: [Bool], counts: inout [Int32]) -> Bucket {
+    func bucket(effect: [Bool], counts: inout [Int32], into words: inout ContiguousArray<Int32>) -> Bucket {
         var numbers: [Int32] = []
         for filing in filed {
             if counts[Int(filing.number)] == 0 { numbers.append(filing.number) }
@@ -417,15 +413,17 @@ struct BucketBuilder {
         for position in general where effect[Int(position)] { effectCount += 1 }
         for position in grouped where effect[Int(position)] { effectCount += 1 }
         let listWords = numbers.isEmpty ? 0 : numbers.count + 1
-        var words = ContiguousArray<Int32>()
-        words.reserveCapacity(numbers.count + general.count + filed.count + effectCount + 2 * listWords)
+        words.reserveCapacity(words.count + numbers.count + general.count + filed.count + effectCount + 2 * listWords)
+        let filedStart = Int32(words.count)
         words.append(contentsOf: numbers)
         func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
-            let generalStart = words.count
+            let generalStart = Int32(words.count)
             for position in general where keep(position) { words.append(position) }
-            let generalEnd = words.count
+            let generalEnd = Int32(words.count)
             let filedStarts = words.count
-            guard !numbers.isEmpty else { return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: filedStarts) }
+            guard !numbers.isEmpty else {
+                return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: Int32(filedStarts))
+            }
             words.append(contentsOf: repeatElement(0, count: listWords))
             var start = 0
             for (slot, end) in ends.enumerated() {
@@ -434,11 +432,11 @@ struct BucketBuilder {
                 start = Int(end)
             }
             words[filedStarts + numbers.count] = Int32(words.count)
-            return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: filedStarts)
+            return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: Int32(filedStarts))
         }
         let all = lists { _ in true }
         let effects = lists { effect[Int($0)] }
-        return Bucket(all: all, effects: effects, filedCount: numbers.count, words: words)
+        return Bucket(all: all, effects: effects, filedStart: filedStart, filedCount: Int32(numbers.count))
     }
 }
 
@@ -460,15 +458,16 @@ final class CompiledJourney: Sendable {
     let match: MatchTable
     /// Buckets by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of persona and the last
     /// stage slot stand for "none or unknown".
-    let buckets: [Bucket]
+    let buckets: ContiguousArray<Bucket>
     let personaSlots: Int
     /// The context keys rules of this journey are filed under in ``buckets`` (by the numbers of their
-    /// values, ``ValueNumbers``), ascending: the keys whose request values the index looks at.
-    let filedKeys: [Int]
+    /// values, ``ValueNumbers``), ascending: the keys whose request values the index looks at. In the
+    /// program at `filedKeys` (an array of them was retained and released every request).
+    let filedKeys: Range<Int>
 
     init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], match: MatchTable, buckets: [Bucket], personaSlots: Int,
-         filedKeys: [Int]) {
+         fallback: [Int], rules: [CompiledRule], match: MatchTable, buckets: ContiguousArray<Bucket>, personaSlots: Int,
+         filedKeys: Range<Int>) {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = stageIndex
@@ -574,14 +573,20 @@ struct Compiler {
             }
         }
         var counts = [Int32](repeating: 0, count: Int(highestNumber) + 1)
+        // The buckets' words and the filed keys follow the rules in the program.
+        var compiled = ContiguousArray<Bucket>()
+        compiled.reserveCapacity(buckets.count)
+        for builder in buckets { compiled.append(builder.bucket(effect: effect, counts: &counts, into: &match.program)) }
+        let filedKeysStart = match.program.count
+        for key in filedKeys.sorted() { match.program.append(Int32(key)) }
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
             stageWhens: stageWhens,
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, match: match, buckets: buckets.map { $0.bucket(effect: effect, counts: &counts) },
+            rules: ranked, match: match, buckets: compiled,
             personaSlots: personaSlots,
-            filedKeys: filedKeys.sorted())
+            filedKeys: filedKeysStart..<match.program.count)
     }
 
     /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
