@@ -433,7 +433,7 @@ struct EngineTests {
             var request = EvaluationRequest(journey: "bz", stage: stages[generator.below(stages.count)],
                                             persona: personas[generator.below(personas.count)], context: context,
                                             visitor: visitors[generator.below(visitors.count)],
-                                            limit: 1 + generator.below(4), now: now.addingTimeInterval(Double(step) * 60))
+                                            limit: generator.below(5), now: now.addingTimeInterval(Double(step) * 60))
             var indexed = try rules.evaluate(request)
             request.explain = true
             var full = try rules.evaluate(request)

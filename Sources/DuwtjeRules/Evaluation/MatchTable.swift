@@ -55,6 +55,21 @@ struct MatchTable: Sendable {
     /// (``CompiledJourney/filedKeys``), which the compiler appends.
     var program: ContiguousArray<Int32> = []
 
+    /// Drops the room the arrays grew by (appending doubles an array's capacity: up to half of a
+    /// journey's program was spare), once the journey is compiled.
+    mutating func trim() {
+        func exact<Element>(_ array: ContiguousArray<Element>) -> ContiguousArray<Element> {
+            guard array.capacity > array.count else { return array }
+            return ContiguousArray(unsafeUninitializedCapacity: array.count) { buffer, count in
+                _ = buffer.initialize(fromContentsOf: array)
+                count = array.count
+            }
+        }
+        program = exact(program)
+        rules = exact(rules)
+        conditions = exact(conditions)
+    }
+
     /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its
     /// active window. Its effects (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``)
     /// must follow at once.

@@ -409,11 +409,9 @@ struct BucketBuilder {
             ends.append(counts[Int(number)])
             counts[Int(number)] = 0
         }
-        var effectCount = 0
-        for position in general where effect[Int(position)] { effectCount += 1 }
-        for position in grouped where effect[Int(position)] { effectCount += 1 }
         let listWords = numbers.isEmpty ? 0 : numbers.count + 1
-        words.reserveCapacity(words.count + numbers.count + general.count + filed.count + effectCount + 2 * listWords)
+        // No `reserveCapacity` here: reserving exactly for each bucket copied the whole program for
+        // every bucket; the journey trims the program once at the end (``MatchTable/trim()``).
         let filedStart = Int32(words.count)
         words.append(contentsOf: numbers)
         func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
@@ -579,6 +577,7 @@ struct Compiler {
         for builder in buckets { compiled.append(builder.bucket(effect: effect, counts: &counts, into: &match.program)) }
         let filedKeysStart = match.program.count
         for key in filedKeys.sorted() { match.program.append(Int32(key)) }
+        match.trim()
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
             stageWhens: stageWhens,
