@@ -165,6 +165,24 @@ struct EngineTests {
         #expect(none.nudge?.id == "n" && none.nudge?.rule == "duwtje")
     }
 
+    @Test("prefix compares whole characters: a combining mark after the prefix makes it another character")
+    func prefixCharacters() throws {
+        let rules = try ruleSet("""
+        rules:
+          - { id: p, when: { context: { page: { prefix: /pas } } }, recommend: [ { content: c1 } ], why: w }
+        """)
+        func matches(_ page: String) throws -> Bool {
+            try ask(rules, context: ["page": Self.text(page)], limit: 1).recommendations.first?.rule == "p"
+        }
+        #expect(try matches("/pas"))
+        #expect(try matches("/paspoort"))
+        #expect(try matches("/pas/überblick"))
+        #expect(try !matches("/pa"))
+        #expect(try !matches("/PAS"))
+        #expect(try !matches("/pas\u{301}poort"))
+        #expect(try matches("/pas\u{301}poort".precomposedStringWithCanonicalMapping) == false)
+    }
+
     @Test("a journey with fallbacks never answers an empty list: the language filter gives way as a last resort (issue 18, item 10)")
     func fallbackInAnyLanguage() throws {
         let rules = try compile("""
