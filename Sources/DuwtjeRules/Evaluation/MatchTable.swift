@@ -283,9 +283,9 @@ struct MatchTable: Sendable {
         /// The `prefix` test whose words start at `payload` (``TestKind/prefix``), on the request's
         /// value of `key`: as ``holds(_:key:_:)`` decides it, comparing a text value's UTF-8 with the
         /// prefix's bytes in place. `String.hasPrefix` (and copying the test and the value to call
-        /// it) was about half of matching where a rule set tests pages by prefix. A text whose bytes
+        /// it) was about half of `holds`, where a rule set tests pages by prefix. A text whose bytes
         /// leave the answer open (see ``startsWith(_:_:)``) and a list value are left to ``holds(_:key:_:)``
-        /// (reading a list's elements here as well cost more than it saved: +64 an evaluation).
+        /// (reading a list's elements here as well cost more than it saved: +63 an evaluation).
         private func hasPrefix(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
             switch facts.entries[entry].value {
