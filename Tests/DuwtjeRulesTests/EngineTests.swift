@@ -143,6 +143,46 @@ struct EngineTests {
         #expect(later.recommendations.map(\.content) == ["c-later"])
     }
 
+    @Test("rules with the same type item each apply their own limit to it, counting only what they add")
+    func sharedTypeItem() throws {
+        // The compiled journey keeps the query's items once for both rules.
+        let rules = try ruleSet("""
+        rules:
+          - { id: eerste, priority: 1, recommend: [ { type: informatief, tags: [paspoort], limit: 1 } ], why: w }
+          - { id: tweede, recommend: [ { content: c4 }, { type: informatief, tags: [paspoort], limit: 2 } ], why: w }
+        """)
+        let answer = try ask(rules, limit: 6)
+        #expect(answer.recommendations.map(\.content) == ["c1", "c4", "c3", "c-en", "f-journey", "f-stage"])
+        #expect(answer.recommendations.map(\.rule) == ["eerste", "tweede", "tweede", "tweede", nil, nil])
+        // With no room for content, a rule that may nudge is still found.
+        let nudging = try ruleSet("""
+        rules:
+          - { id: inhoud, priority: 1, recommend: [ { content: c1 } ], why: w }
+          - { id: duwtje, recommend: [ { content: c3 } ], nudge: { id: n, message: m, alternative: a }, why: w }
+        """)
+        let none = try ask(nudging, limit: 0)
+        #expect(none.recommendations.isEmpty)
+        #expect(none.nudge?.id == "n" && none.nudge?.rule == "duwtje")
+    }
+
+    @Test("prefix compares whole characters: a combining mark after the prefix makes it another character")
+    func prefixCharacters() throws {
+        let rules = try ruleSet("""
+        rules:
+          - { id: p, when: { context: { page: { prefix: /pas } } }, recommend: [ { content: c1 } ], why: w }
+        """)
+        func matches(_ page: String) throws -> Bool {
+            try ask(rules, context: ["page": Self.text(page)], limit: 1).recommendations.first?.rule == "p"
+        }
+        #expect(try matches("/pas"))
+        #expect(try matches("/paspoort"))
+        #expect(try matches("/pas/überblick"))
+        #expect(try !matches("/pa"))
+        #expect(try !matches("/PAS"))
+        #expect(try !matches("/pas\u{301}poort"))
+        #expect(try matches("/pas\u{301}poort".precomposedStringWithCanonicalMapping) == false)
+    }
+
     @Test("a journey with fallbacks never answers an empty list: the language filter gives way as a last resort (issue 18, item 10)")
     func fallbackInAnyLanguage() throws {
         let rules = try compile("""
@@ -411,7 +451,7 @@ struct EngineTests {
             var request = EvaluationRequest(journey: "bz", stage: stages[generator.below(stages.count)],
                                             persona: personas[generator.below(personas.count)], context: context,
                                             visitor: visitors[generator.below(visitors.count)],
-                                            limit: 1 + generator.below(4), now: now.addingTimeInterval(Double(step) * 60))
+                                            limit: generator.below(5), now: now.addingTimeInterval(Double(step) * 60))
             var indexed = try rules.evaluate(request)
             request.explain = true
             var full = try rules.evaluate(request)

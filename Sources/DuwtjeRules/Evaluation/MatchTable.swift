@@ -21,6 +21,9 @@ struct MatchTable: Sendable {
         let conditionEnd: Int32
         /// Where the conditions' code starts in ``program``.
         let programStart: Int32
+        /// Where the rule's effects start in ``program``, right after its conditions
+        /// (`MatchTable+Effects.swift`). The entry stays 32 bytes: two to a cache line.
+        let effectsStart: Int32
     }
 
     /// A context condition: its code starts at `programStart` in ``program``.
@@ -34,6 +37,9 @@ struct MatchTable: Sendable {
         case equals
         case not
         case other
+        /// `prefix` with an ASCII prefix: its index in `others`, its length in bytes and its bytes,
+        /// four to a word (``View/hasPrefix(_:key:_:)``).
+        case prefix
     }
 
     private(set) var rules: ContiguousArray<Rule> = []
@@ -47,13 +53,34 @@ struct MatchTable: Sendable {
     /// where the conditions, their tests and the tests' numbers used to be three arrays: each rule
     /// the walk consults cost a cache miss in each at 100,000 rules, where the tables of 200
     /// journeys do not stay in the caches.
-    private(set) var program: ContiguousArray<Int32> = []
+    /// Each rule's effects follow its conditions here (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``);
+    /// after the rules come the journey's ``Bucket``s' words and its filed keys
+    /// (``CompiledJourney/filedKeys``), which the compiler appends.
+    var program: ContiguousArray<Int32> = []
 
-    /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its active window.
+    /// Drops the room the arrays grew by (appending doubles an array's capacity: up to half of a
+    /// journey's program was spare), once the journey is compiled.
+    mutating func trim() {
+        func exact<Element>(_ array: ContiguousArray<Element>) -> ContiguousArray<Element> {
+            guard array.capacity > array.count else { return array }
+            return ContiguousArray(unsafeUninitializedCapacity: array.count) { buffer, count in
+                _ = buffer.initialize(fromContentsOf: array)
+                count = array.count
+            }
+        }
+        program = exact(program)
+        rules = exact(rules)
+        conditions = exact(conditions)
+    }
+
+    /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its
+    /// active window. Its effects (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``)
+    /// must follow at once.
     mutating func addRule(conditions range: Range<Int32>, from: Date?, until: Date?) {
         let programStart = range.isEmpty ? Int32(program.count) : conditions[Int(range.lowerBound)].programStart
         rules.append(Rule(from: from?.timeIntervalSinceReferenceDate ?? .nan, until: until?.timeIntervalSinceReferenceDate ?? .nan,
-                          conditionStart: range.lowerBound, conditionEnd: range.upperBound, programStart: programStart))
+                          conditionStart: range.lowerBound, conditionEnd: range.upperBound, programStart: programStart,
+                          effectsStart: Int32(program.count)))
     }
 
     /// Adds `conditions` (each with its context key's index) and returns where they are.
@@ -86,6 +113,8 @@ struct MatchTable: Sendable {
         case .not(let excluded) where !excluded.isEmpty:
             // `not` with no values holds for anything, which `.other` keeps (it checks no types).
             (kind, values) = (.not, excluded)
+        case .prefix(let text) where text.utf8.allSatisfy({ $0 < 0x80 }):
+            return addPrefix(test, bytes: Array(text.utf8))
         default:
             return addOther(test)
         }
@@ -100,6 +129,19 @@ struct MatchTable: Sendable {
                 return addOther(test)
             }
             program.append(number)
+        }
+    }
+
+    private mutating func addPrefix(_ test: ValueTest, bytes: [UInt8]) {
+        program.append(TestKind.prefix.rawValue)
+        program.append(Int32(2 + (bytes.count + 3) / 4))
+        program.append(Int32(others.count))
+        others.append(test)
+        program.append(Int32(bytes.count))
+        for start in stride(from: 0, to: bytes.count, by: 4) {
+            var word: UInt32 = 0
+            for offset in 0..<min(4, bytes.count - start) { word |= UInt32(bytes[start + offset]) << (8 * offset) }
+            program.append(Int32(bitPattern: word))
         }
     }
 
@@ -198,6 +240,8 @@ struct MatchTable: Sendable {
                         for number in requested where number == ValueNumbers.notText || contains(number, payload, count) {
                             return index
                         }
+                    case TestKind.prefix.rawValue:
+                        guard hasPrefix(payload, key: key, facts) else { return index }
                     default:
                         guard holds(Int(program[payload]), key: key, facts) else { return index }
                     }
@@ -234,6 +278,52 @@ struct MatchTable: Sendable {
                 guard let entry else { return false }
                 return facts.entries[entry].value.contains { if case .number(let number) = $0 { range.contains(number) } else { false } }
             }
+        }
+
+        /// The `prefix` test whose words start at `payload` (``TestKind/prefix``), on the request's
+        /// value of `key`: as ``holds(_:key:_:)`` decides it, comparing a text value's UTF-8 with the
+        /// prefix's bytes in place. `String.hasPrefix` (and copying the test and the value to call
+        /// it) was about half of `holds`, where a rule set tests pages by prefix. A text whose bytes
+        /// leave the answer open (see ``startsWith(_:_:)``) and a list value are left to ``holds(_:key:_:)``
+        /// (reading a list's elements here as well cost more than it saved: +63 an evaluation).
+        private func hasPrefix(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
+            guard let entry = facts.numbers.entry(of: key) else { return false }
+            switch facts.entries[entry].value {
+            case .scalar(.string(let text)):
+                if let read = text.utf8.withContiguousStorageIfAvailable({ startsWith($0, payload) }), let decided = read {
+                    return decided
+                }
+            case .scalar:
+                return false
+            case .list:
+                break
+            }
+            return holds(Int(program[payload]), key: key, facts)
+        }
+
+        /// Whether `bytes` (a text's UTF-8) start with the ASCII prefix at `payload`, as
+        /// `String.hasPrefix` says: nil when a non-ASCII byte decides it. While every byte read is
+        /// ASCII, a byte that differs means no (a character that begins with another ASCII scalar is
+        /// not canonically equivalent), and equal bytes mean yes when the prefix ends on a character
+        /// boundary: the text ends there, or goes on with an ASCII byte that does not make CR LF.
+        private func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ payload: Int) -> Bool? {
+            let length = Int(program[payload &+ 1])
+            guard length > 0 else { return true }
+            let words = payload &+ 2
+            var index = 0
+            var last: UInt8 = 0
+            while index < length {
+                guard index < bytes.count else { return false }
+                let byte = bytes[index]
+                guard byte < 0x80 else { return nil }
+                last = UInt8(truncatingIfNeeded: UInt32(bitPattern: program[words &+ index &>> 2]) &>> (8 &* UInt32(index & 3)))
+                if byte != last { return false }
+                index &+= 1
+            }
+            guard length < bytes.count else { return true }
+            let next = bytes[length]
+            guard next < 0x80 else { return nil }
+            return !(last == 0x0D && next == 0x0A)
         }
 
         /// Whether `program[start ..< start + count]` holds `number`.

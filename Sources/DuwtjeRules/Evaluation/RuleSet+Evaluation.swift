@@ -84,11 +84,13 @@ extension RuleSet {
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
-        return journey.withMatch { match in evaluate(request, facts, walk: walk, journey: journey, match: match) }
+        return contentFilters.withUnsafeBufferPointer { filters in
+            journey.withMatch { match in evaluate(request, facts, walk: walk, journey: journey, match: match, filters: filters) }
+        }
     }
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
-                          match: MatchTable.View) -> Answer {
+                          match: MatchTable.View, filters: UnsafeBufferPointer<CompiledContent.Filter>) -> Answer {
         let limit = max(0, request.limit)
         // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
         var picks = Answer.PickList()
@@ -98,72 +100,102 @@ extension RuleSet {
         var explanation: [ExplanationEntry]? = walk == .indexed ? nil : []
         var rank = 0
         var cutBy: String?
+        let time = request.now.timeIntervalSinceReferenceDate
+        let program = match.program
 
         /// Adds the content item at `index`, unless the list is full, it is there already, it is not
-        /// active or not in the request's language.
+        /// active or not in the request's language. The item itself is read only for its language.
         func add(_ index: Int, pick: @autoclosure () -> Answer.Pick, anyLanguage: Bool = false) {
             guard picks.count < limit, !picks.contains(content: Int32(truncatingIfNeeded: index)) else { return }
-            let content = self.content[index]
-            guard content.isActive(at: request.now) else { return }
-            if !anyLanguage, let language = content.language, !facts.accepts(language) { return }
+            let filter = filters[index]
+            guard filter.isActive(at: time) else { return }
+            if !anyLanguage, filter.hasLanguage, let language = self.content[index].language, !facts.accepts(language) { return }
             picks.append(pick())
+        }
+
+        /// Adds the items of the recommend list at `list` in ``MatchTable/program`` (see
+        /// `MatchTable+Effects.swift`) for the rule at `position` and its variant.
+        func addItems(at list: Int, position: Int, variant: Int) {
+            var offset = list &+ 1
+            let end = offset &+ Int(program[list])
+            while offset < end, picks.count < limit {
+                let word = program[offset]
+                offset &+= 1
+                if word >= 0 {
+                    add(Int(word), pick: Answer.Pick(content: Int(word), rule: position, variant: variant))
+                    continue
+                }
+                // A query: its limit, then where its items are (they may follow here).
+                let itemLimit = Int(-1 &- word)
+                let items = Int(program[offset])
+                offset &+= 1
+                let count = Int(program[items])
+                if items == offset { offset &+= 1 &+ count }
+                var added = 0
+                var index = items &+ 1
+                let itemsEnd = index &+ count
+                while index < itemsEnd, added < itemLimit {
+                    let before = picks.count
+                    let item = Int(program[index])
+                    add(item, pick: Answer.Pick(content: item, rule: position, variant: variant))
+                    if picks.count > before { added &+= 1 }
+                    index &+= 1
+                }
+            }
         }
 
         // The index hands over only rules whose stage and persona conditions hold for this request;
         // the full walk must check them.
         let indexed = walk != .everyRule
 
+        /// Reads the rule at `position` from the match table only (its conditions, then its effects):
+        /// its ``CompiledRule`` is read for an explanation and for the id of an exclusive rule.
         func consider(_ position: Int) -> Bool {
-            // Once the list is full, a rule that can neither nudge nor cut the walk changes nothing
-            // (but an explanation lists it).
-            if explanation == nil, picks.count >= limit, !journey.effectOnceFull[position] { return true }
             let failure = self.failure(at: position, of: journey, match, facts, now: request.now, checkingStageAndPersona: !indexed)
-            // A rule that fails and is not explained is passed by without being read.
+            // A rule that fails and is not explained is passed by.
             if explanation == nil, cutBy == nil, failure != nil { return true }
-            let rule = journey.rules[position]
             if let cut = cutBy {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: failure == nil, failed: failure?.name(in: journey.match),
-                                                     cutBy: cut))
+                explanation?.append(ExplanationEntry(rule: journey.rules[position].id, matched: failure == nil,
+                                                     failed: failure?.name(in: journey.match), cutBy: cut))
                 return true
             }
             guard failure == nil else {
-                explanation?.append(ExplanationEntry(rule: rule.id, matched: false, failed: failure?.name(in: journey.match)))
+                explanation?.append(ExplanationEntry(rule: journey.rules[position].id, matched: false,
+                                                     failed: failure?.name(in: journey.match)))
                 return true
             }
             rank += 1
-            // The visitor's variant, by index (-1: none): a `CompiledVariant` copied out retained its fields.
+            let effects = Int(match.rules[position].effectsStart)
+            let flags = match.flags(at: effects)
+            var hasNudge = flags & MatchTable.Flags.nudge != 0
+            var nudgeCapped = flags & MatchTable.Flags.capped != 0
+            // The visitor's variant, by index (-1: none), and the recommend list it serves.
             var variant = -1
-            if !rule.variants.isEmpty, let visitor = request.visitor {
-                variant = VariantAssignment.pick(weights: rule.weights, total: rule.totalWeight,
-                                                 hash: VariantAssignment.hash(rule: rule.id, visitor: visitor))
-            }
-            if picks.count < limit {
-                for item in (variant < 0 ? nil : rule.variants[variant].recommend) ?? rule.recommend {
-                    switch item {
-                    case .content(let index):
-                        add(index, pick: Answer.Pick(content: index, rule: position, variant: variant))
-                    case .query(let indices, let itemLimit):
-                        var added = 0
-                        for index in indices where added < itemLimit {
-                            let before = picks.count
-                            add(index, pick: Answer.Pick(content: index, rule: position, variant: variant))
-                            if picks.count > before { added += 1 }
-                        }
-                    }
+            var list = effects &+ 1
+            if flags & MatchTable.Flags.variants != 0, let visitor = request.visitor {
+                let chosen = match.variant(at: effects, visitor: visitor)
+                variant = chosen.index
+                list = chosen.recommend
+                switch chosen.nudge {
+                case .inherit: break
+                case .removed: hasNudge = false
+                case .own: (hasNudge, nudgeCapped) = (true, false)
+                case .ownCapped: (hasNudge, nudgeCapped) = (true, true)
                 }
             }
-            if !nudgeServed, let nudge = Answer.nudge(of: rule, variant: Int32(truncatingIfNeeded: variant)) {
-                let capped = request.visitor != nil && nudge.cap != nil
+            if picks.count < limit { addItems(at: list, position: position, variant: variant) }
+            if !nudgeServed, hasNudge {
+                let capped = nudgeCapped && request.visitor != nil
                 candidates.append(Answer.CandidatePick(rule: position, variant: variant, capped: capped))
                 if !capped { nudgeServed = true }
             }
-            explanation?.append(ExplanationEntry(rule: rule.id, matched: true, rank: rank,
-                                                 variant: variant < 0 ? nil : rule.variants[variant].id))
-            if rule.exclusive {
-                cutBy = rule.id
+            explanation?.append(ExplanationEntry(rule: journey.rules[position].id, matched: true, rank: rank,
+                                                 variant: variant < 0 ? nil : journey.rules[position].variants[variant].id))
+            if flags & MatchTable.Flags.exclusive != 0 {
+                cutBy = journey.rules[position].id
                 return explanation != nil
             }
-            if explanation == nil, picks.count >= limit, nudgeServed || !journey.nudgeAtOrAfter[position + 1] {
+            if explanation == nil, picks.count >= limit, nudgeServed || flags & MatchTable.Flags.nudgeAfter == 0 {
                 return false
             }
             return true
@@ -172,8 +204,11 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(position) { break }
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), numbers: facts.numbers,
-                                       filedKeys: journey.filedKeys)
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: program,
+                                       numbers: facts.numbers, filedKeys: journey.filedKeys)
+            // With no room at all, only rules that may nudge or cut the walk can change the answer
+            // (see the loop): the walk need not be handed any other.
+            if explanation == nil, limit == 0 { positions.keepOnlyEffects(after: -1) }
             while let position = positions.next(), consider(position) {
                 // Once the list is full, a rule without an effect then is passed by (see `consider`)
                 // unless it is explained: the walk need not be handed it at all.
@@ -399,29 +434,33 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
 /// of filed rules.
 struct Candidates {
-    /// The bucket's ``Bucket/words``, which every list below is in: the one reference held (the
-    /// bucket itself is not: each reference held was a retain and a release a request).
-    let words: ContiguousArray<Int32>
+    /// The journey's program, which the bucket's words and every list below are in (read through
+    /// the match table's view: the bucket and its array were two references to retain and release).
+    let words: UnsafeBufferPointer<Int32>
     /// The bucket's ``Bucket/effects``, switched to by ``keepOnlyEffects(after:)``.
     let effects: Bucket.Lists
     /// The lists read: the bucket's ``Bucket/all``, or its ``Bucket/effects`` after ``keepOnlyEffects(after:)``.
     var lists: Bucket.Lists
-    /// The next general rule's index in `words`.
+    /// The next general rule's index in `words`, and where the general rules end.
     var generalHead: Int
+    var generalEnd: Int
     /// The runs of filed rules under the request's values, each with its read position in `words`.
     var runs = Runs()
     private var onlyEffects = false
 
-    init(_ bucket: Bucket, numbers: RequestValueNumbers, filedKeys: [Int]) {
-        words = bucket.words
+    /// The rules of `bucket`, whose words are in `words`, for a request whose values are `numbers`
+    /// (only the keys at `filedKeys` of `words` are looked at).
+    init(_ bucket: Bucket, in words: UnsafeBufferPointer<Int32>, numbers: RequestValueNumbers, filedKeys: Range<Int>) {
+        self.words = words
         effects = bucket.effects
         lists = bucket.all
-        generalHead = lists.generalStart
+        generalHead = Int(lists.generalStart)
+        generalEnd = Int(lists.generalEnd)
         guard bucket.filedCount > 0 else { return }
-        for key in filedKeys {
+        for keyIndex in filedKeys {
             // Unknown text and other types have negative numbers, under which nothing is filed.
-            for number in numbers[key] where number >= 0 {
-                guard let slot = bucket.slot(filedUnder: Int(number)) else { continue }
+            for number in numbers[Int(words[keyIndex])] where number >= 0 {
+                guard let slot = bucket.slot(filedUnder: number, in: words) else { continue }
                 let run = lists.filed(at: slot, in: words)
                 runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
             }
@@ -434,7 +473,8 @@ struct Candidates {
         guard !onlyEffects else { return }
         onlyEffects = true
         lists = effects
-        generalHead = Self.firstIndex(in: words, from: lists.generalStart, to: lists.generalEnd, after: position)
+        generalHead = Self.firstIndex(in: words, from: Int(lists.generalStart), to: Int(lists.generalEnd), after: position)
+        generalEnd = Int(lists.generalEnd)
         for index in 0..<runs.count {
             let run = runs[index]
             let range = lists.filed(at: run.slot, in: words)
@@ -444,26 +484,25 @@ struct Candidates {
     }
 
     /// The first index in `start ..< end` of the ascending `list` whose position is after `position`.
-    private static func firstIndex(in list: ContiguousArray<Int32>, from start: Int, to end: Int, after position: Int) -> Int {
+    private static func firstIndex(in list: UnsafeBufferPointer<Int32>, from start: Int, to end: Int, after position: Int) -> Int {
         var low = start
         var high = end
         while low < high {
-            let middle = (low &+ high) &>> 1  // as in `Bucket.slot(filedUnder:)`
+            let middle = (low &+ high) &>> 1  // as in `Bucket.slot(filedUnder:in:)`
             if Int(list[middle]) <= position { low = middle &+ 1 } else { high = middle }
         }
         return low
     }
 
     mutating func next() -> Int? {
-        let generalEnd = lists.generalEnd
         if runs.count == 0 {
             guard generalHead < generalEnd else { return nil }
-            defer { generalHead += 1 }
+            defer { generalHead &+= 1 }
             return Int(words[generalHead])
         }
         let best = runs.lowest(in: words, below: generalHead < generalEnd ? words[generalHead] : .max)
         guard best != .max else { return nil }
-        if generalHead < generalEnd, words[generalHead] == best { generalHead += 1 }
+        if generalHead < generalEnd, words[generalHead] == best { generalHead &+= 1 }
         runs.advance(past: best, in: words)
         return Int(best)
     }
@@ -495,7 +534,7 @@ struct Runs {
     /// The lowest position at the head of a run in `filed`, or `bound` when that is lower. Reads the
     /// fields themselves: through the subscript, each run cost a switch on its index and each
     /// advance a get and a set, about half of the walk's merging.
-    func lowest(in filed: ContiguousArray<Int32>, below bound: Int32) -> Int32 {
+    func lowest(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
         var best = bound
         if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
         if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
@@ -507,7 +546,7 @@ struct Runs {
     }
 
     /// Moves every run whose head is `position` past it.
-    mutating func advance(past position: Int32, in filed: ContiguousArray<Int32>) {
+    mutating func advance(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
         if count > 0, first.head < first.end, filed[first.head] == position { first.head += 1 }
         if count > 1, second.head < second.end, filed[second.head] == position { second.head += 1 }
         if count > 2, third.head < third.end, filed[third.head] == position { third.head += 1 }

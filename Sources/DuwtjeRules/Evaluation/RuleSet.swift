@@ -23,6 +23,9 @@ public final class RuleSet: Sendable {
     let contextKeyHints: Suggestions.Vocabulary
     let closedValueHints: [Suggestions.Vocabulary?]
     let content: [CompiledContent]
+    /// What the walk checks of each item before picking it, by the item's index: flat, so that an
+    /// item passed over or picked costs neither a retain nor its object's cache lines.
+    let contentFilters: ContiguousArray<CompiledContent.Filter>
     /// The index of the `language` context key, which content languages are compared with.
     let languageKey: Int?
     /// Each nudge's dismissal window in seconds (``NudgeDefinition/dismissWindow``), by nudge id.
@@ -57,6 +60,7 @@ public final class RuleSet: Sendable {
         self.languageKey = tables.languageKey
         self.dismissWindows = tables.dismissWindows
         self.content = tables.content
+        self.contentFilters = ContiguousArray(tables.content.lazy.map(CompiledContent.Filter.init))
         var journeyIndex: [String: Int] = [:]
         for (index, journey) in definition.journeys.enumerated() { journeyIndex[journey.id] = index }
         self.journeys = journeys
@@ -190,6 +194,26 @@ final class CompiledContent: Sendable {
         if let until, now >= until { return false }
         return true
     }
+
+    /// An item's active window (seconds since the reference date, NaN for no bound, which every
+    /// comparison is false with: ``isActive(at:)``) and whether it has a language.
+    struct Filter: Sendable, BitwiseCopyable {
+        let from: Double
+        let until: Double
+        let hasLanguage: Bool
+
+        init(_ item: CompiledContent) {
+            from = item.from?.timeIntervalSinceReferenceDate ?? .nan
+            until = item.until?.timeIntervalSinceReferenceDate ?? .nan
+            hasLanguage = item.language != nil
+        }
+
+        /// ``CompiledContent/isActive(at:)`` at `time` (`timeIntervalSinceReferenceDate`).
+        @inline(__always)
+        func isActive(at time: Double) -> Bool {
+            !(time < from || time >= until)
+        }
+    }
 }
 
 struct CompiledWhen: Sendable {
@@ -239,16 +263,17 @@ final class CompiledNudge: Sendable {
     }
 }
 
+/// A variant as answers show it; what the walk reads of it is in the journey's ``MatchTable``.
 struct CompiledVariant: Sendable {
     let id: String
-    let weight: UInt64
-    let recommend: [CompiledItem]?
     /// nil: inherit the rule's nudge; `.some(nil)`: no nudge; `.some(n)`: this nudge.
     let nudge: CompiledNudge??
 }
 
-/// A class, not a struct: the walk reads rules by position on every request, and copying a
-/// struct of this size would retain and release each of its fields. It holds no copy of its
+/// A rule as answers, explanations and tools read it: the walk reads a rule's conditions and
+/// effects (what it recommends, its nudge, its variants' weights) from the journey's ``MatchTable``,
+/// and reads the rule itself only to explain it or for the id of an exclusive rule. A class: copying
+/// a struct of this size would retain and release each of its fields. It holds no copy of its
 /// ``RuleDefinition`` (``RuleSet/definition`` has them): an inline copy was 470 bytes a rule,
 /// 47 MB at 100,000 rules that nothing read.
 final class CompiledRule: Sendable {
@@ -256,32 +281,25 @@ final class CompiledRule: Sendable {
     let when: CompiledWhen
     let from: Date?
     let until: Date?
-    let recommend: [CompiledItem]
     let why: String?
     let nudge: CompiledNudge?
     let exclusive: Bool
     let variants: [CompiledVariant]
-    /// The variants' weights in declaration order, for `VariantAssignment.pick`.
-    let weights: [UInt64]
-    let totalWeight: UInt64
     /// Whether this rule or any of its variants can serve a nudge.
     let mayNudge: Bool
     /// Whether the rule may still change an answer whose list is full: it may nudge, or cut the walk.
     var hasEffectOnceFull: Bool { mayNudge || exclusive }
 
-    init(id: String, when: CompiledWhen, from: Date?, until: Date?, recommend: [CompiledItem], why: String?,
+    init(id: String, when: CompiledWhen, from: Date?, until: Date?, why: String?,
          nudge: CompiledNudge?, exclusive: Bool, variants: [CompiledVariant], mayNudge: Bool) {
         self.id = id
         self.when = when
         self.from = from
         self.until = until
-        self.recommend = recommend
         self.why = why
         self.nudge = nudge
         self.exclusive = exclusive
         self.variants = variants
-        self.weights = variants.map(\.weight)
-        self.totalWeight = variants.reduce(0) { $0 + $1.weight }
         self.mayNudge = mayNudge
     }
 }
@@ -290,57 +308,53 @@ final class CompiledRule: Sendable {
 /// context key they require.
 ///
 /// Flat and exactly sized (built by ``BucketBuilder``): a list per filed value was one allocation
-/// each, 59,000 of them and 2.4 MB at 10,000 rules, where three arrays per bucket do. A class, so
-/// that a request reading its bucket retains one reference, not its arrays.
-final class Bucket: Sendable {
+/// each, 59,000 of them and 2.4 MB at 10,000 rules. A bucket's words (its filed numbers and both
+/// sets of lists) are in the journey's ``MatchTable/program``, after the rules; the bucket itself
+/// is where they are. A class with its own array was two heap objects a request touched, retained
+/// and released, and a cache line or two more at 100,000 rules.
+struct Bucket: Sendable, BitwiseCopyable {
     /// Every rule of the bucket, and (``effects``) only those that can still change an answer whose
-    /// list is full (``CompiledJourney/effectOnceFull``): once the list is full the walk goes on in
+    /// list is full (``CompiledRule/hasEffectOnceFull``): once the list is full the walk goes on in
     /// those, instead of handing over and passing by each rule that can do nothing any more.
     let all: Lists
     let effects: Lists
-    /// How many values rules are filed under here: their numbers (``ValueNumbers``) are
-    /// `words[0 ..< filedCount]`, ascending. Sorted and searched by halving: a bucket holds a few
-    /// values, and hashing even an integer cost more.
-    let filedCount: Int
-    /// The filed numbers, then both lists' parts, in one allocation: seven arrays were seven heap
-    /// objects a request touched (a cache miss each at 100,000 rules) and three retains for each
-    /// set of lists the walk held.
-    let words: ContiguousArray<Int32>
+    /// Where the numbers (``ValueNumbers``) of the values rules are filed under here start in the
+    /// program, and how many there are: `program[filedStart ..< filedStart + filedCount]`, ascending.
+    /// Sorted and searched by halving: a bucket holds a few values, and hashing even an integer cost more.
+    let filedStart: Int32
+    let filedCount: Int32
 
-    /// Rank positions, ascending, in ``Bucket/words``: rules that do not require a particular value
-    /// (`words[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
-    /// filed numbers, `words[words[filedStarts + i] ..< words[filedStarts + i + 1]]`.
-    struct Lists: Sendable {
-        let generalStart: Int
-        let generalEnd: Int
-        let filedStarts: Int
+    /// Rank positions, ascending, in the program: rules that do not require a particular value
+    /// (`program[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
+    /// filed numbers, `program[program[filedStarts + i] ..< program[filedStarts + i + 1]]`.
+    struct Lists: Sendable, BitwiseCopyable {
+        let generalStart: Int32
+        let generalEnd: Int32
+        let filedStarts: Int32
 
-        /// Where the rules filed under the value at `slot` are in `words`.
+        /// Where the rules filed under the value at `slot` are in `words` (the program).
         @inline(__always)
-        func filed(at slot: Int, in words: ContiguousArray<Int32>) -> Range<Int> {
-            Int(words[filedStarts &+ slot])..<Int(words[filedStarts &+ slot &+ 1])
+        func filed(at slot: Int, in words: UnsafeBufferPointer<Int32>) -> Range<Int> {
+            Int(words[Int(filedStarts) &+ slot])..<Int(words[Int(filedStarts) &+ slot &+ 1])
         }
     }
 
-    init(all: Lists, effects: Lists, filedCount: Int, words: ContiguousArray<Int32>) {
-        self.all = all
-        self.effects = effects
-        self.filedCount = filedCount
-        self.words = words
-    }
-
-    /// The slot of value `number` among the filed numbers, if rules are filed under it here. The
-    /// middle is found by an unchecked sum and shift (both bounds are counts of an array): the
-    /// checked sum and signed halving were a third of each step, and a request takes ~13 steps.
-    func slot(filedUnder number: Int) -> Int? {
-        var low = 0
-        var high = filedCount
+    /// The slot of value `number` among the filed numbers in `words` (the program), if rules are
+    /// filed under it here. The middle is found by an unchecked sum and shift (both bounds are
+    /// counts of an array): the checked sum and signed halving were a third of each step, and a
+    /// request takes ~13 steps.
+    @inline(__always)
+    func slot(filedUnder number: Int32, in words: UnsafeBufferPointer<Int32>) -> Int? {
+        let start = Int(filedStart)
+        var low = start
+        var high = start &+ Int(filedCount)
+        let end = high
         while low < high {
             let middle = (low &+ high) &>> 1
-            if Int(words[middle]) < number { low = middle &+ 1 } else { high = middle }
+            if words[middle] < number { low = middle &+ 1 } else { high = middle }
         }
-        guard low < filedCount, Int(words[low]) == number else { return nil }
-        return low
+        guard low < end, words[low] == number else { return nil }
+        return low &- start
     }
 }
 
@@ -362,14 +376,14 @@ struct BucketBuilder {
         filed.append(Filing(number: number, position: Int32(position)))
     }
 
-    /// The bucket, its words of their exact size (counted first: appending left up to half spare);
-    /// `effect[position]` tells which rules go in its ``Bucket/effects`` as well.
+    /// The bucket, its words appended to `words` (the journey's program); `effect[position]` tells
+    /// which rules go in its ``Bucket/effects`` as well.
     ///
     /// The filings are grouped by value with a counting sort (`counts`: zeros, one per value number
     /// filed in the journey, and zeros again on return). Filings come in rank order, so each value's
     /// positions stay in rank order: the order a sort by (value, position) gave, which took a
     /// closure call per comparison and was an eighth of the compile.
-    func bucket(effect: [Bool], counts: inout [Int32]) -> Bucket {
+    func bucket(effect: [Bool], counts: inout [Int32], into words: inout ContiguousArray<Int32>) -> Bucket {
         var numbers: [Int32] = []
         for filing in filed {
             if counts[Int(filing.number)] == 0 { numbers.append(filing.number) }
@@ -395,19 +409,19 @@ struct BucketBuilder {
             ends.append(counts[Int(number)])
             counts[Int(number)] = 0
         }
-        var effectCount = 0
-        for position in general where effect[Int(position)] { effectCount += 1 }
-        for position in grouped where effect[Int(position)] { effectCount += 1 }
         let listWords = numbers.isEmpty ? 0 : numbers.count + 1
-        var words = ContiguousArray<Int32>()
-        words.reserveCapacity(numbers.count + general.count + filed.count + effectCount + 2 * listWords)
+        // No `reserveCapacity` here: reserving exactly for each bucket copied the whole program for
+        // every bucket; the journey trims the program once at the end (``MatchTable/trim()``).
+        let filedStart = Int32(words.count)
         words.append(contentsOf: numbers)
         func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
-            let generalStart = words.count
+            let generalStart = Int32(words.count)
             for position in general where keep(position) { words.append(position) }
-            let generalEnd = words.count
+            let generalEnd = Int32(words.count)
             let filedStarts = words.count
-            guard !numbers.isEmpty else { return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: filedStarts) }
+            guard !numbers.isEmpty else {
+                return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: Int32(filedStarts))
+            }
             words.append(contentsOf: repeatElement(0, count: listWords))
             var start = 0
             for (slot, end) in ends.enumerated() {
@@ -416,11 +430,11 @@ struct BucketBuilder {
                 start = Int(end)
             }
             words[filedStarts + numbers.count] = Int32(words.count)
-            return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: filedStarts)
+            return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: Int32(filedStarts))
         }
         let all = lists { _ in true }
         let effects = lists { effect[Int($0)] }
-        return Bucket(all: all, effects: effects, filedCount: numbers.count, words: words)
+        return Bucket(all: all, effects: effects, filedStart: filedStart, filedCount: Int32(numbers.count))
     }
 }
 
@@ -437,25 +451,21 @@ final class CompiledJourney: Sendable {
     let fallback: [Int]
     /// The journey's rules in rank order.
     let rules: [CompiledRule]
-    /// Their context conditions and active windows (and the stage signals' conditions), as the walk reads them.
+    /// Their context conditions, active windows and effects (and the stage signals' conditions), as
+    /// the walk reads them.
     let match: MatchTable
-    /// `nudgeAtOrAfter[i]`: whether any rule ranked at `i` or below may serve a nudge.
-    let nudgeAtOrAfter: [Bool]
-    /// `effectOnceFull[i]`: whether the rule at `i` may still change an answer whose list is full
-    /// (it may nudge, or cut the walk). Kept beside the rules, so that skipping one costs no
-    /// cache miss on the rule itself.
-    let effectOnceFull: [Bool]
     /// Buckets by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of persona and the last
     /// stage slot stand for "none or unknown".
-    let buckets: [Bucket]
+    let buckets: ContiguousArray<Bucket>
     let personaSlots: Int
     /// The context keys rules of this journey are filed under in ``buckets`` (by the numbers of their
-    /// values, ``ValueNumbers``), ascending: the keys whose request values the index looks at.
-    let filedKeys: [Int]
+    /// values, ``ValueNumbers``), ascending: the keys whose request values the index looks at. In the
+    /// program at `filedKeys` (an array of them was retained and released every request).
+    let filedKeys: Range<Int>
 
     init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], match: MatchTable, nudgeAtOrAfter: [Bool], buckets: [Bucket], personaSlots: Int,
-         filedKeys: [Int]) {
+         fallback: [Int], rules: [CompiledRule], match: MatchTable, buckets: ContiguousArray<Bucket>, personaSlots: Int,
+         filedKeys: Range<Int>) {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = stageIndex
@@ -466,8 +476,6 @@ final class CompiledJourney: Sendable {
         self.fallback = fallback
         self.rules = rules
         self.match = match
-        self.nudgeAtOrAfter = nudgeAtOrAfter
-        self.effectOnceFull = rules.map(\.hasEffectOnceFull)
         self.buckets = buckets
         self.personaSlots = personaSlots
     }
@@ -525,12 +533,14 @@ struct Compiler {
         }
         // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
         // each one (and retained its fields), and every comparison counted specificities again.
+        var queries = MatchTable.QueryLists()
         let ranked = RuleRank.ranked(positions, of: rules).map {
-            self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount, match: &match)
+            self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount, match: &match, queries: &queries)
         }
-        var nudgeAtOrAfter = [Bool](repeating: false, count: ranked.count + 1)
+        var nudgeAfter = false
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
-            nudgeAtOrAfter[index] = nudgeAtOrAfter[index + 1] || ranked[index].mayNudge
+            if nudgeAfter { match.markNudgeAfter(index) }
+            nudgeAfter = nudgeAfter || ranked[index].mayNudge
         }
         let effect = ranked.map(\.hasEffectOnceFull)
         let personaSlots = personaCount + 1
@@ -561,14 +571,21 @@ struct Compiler {
             }
         }
         var counts = [Int32](repeating: 0, count: Int(highestNumber) + 1)
+        // The buckets' words and the filed keys follow the rules in the program.
+        var compiled = ContiguousArray<Bucket>()
+        compiled.reserveCapacity(buckets.count)
+        for builder in buckets { compiled.append(builder.bucket(effect: effect, counts: &counts, into: &match.program)) }
+        let filedKeysStart = match.program.count
+        for key in filedKeys.sorted() { match.program.append(Int32(key)) }
+        match.trim()
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
             stageWhens: stageWhens,
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, match: match, nudgeAtOrAfter: nudgeAtOrAfter, buckets: buckets.map { $0.bucket(effect: effect, counts: &counts) },
+            rules: ranked, match: match, buckets: compiled,
             personaSlots: personaSlots,
-            filedKeys: filedKeys.sorted())
+            filedKeys: filedKeysStart..<match.program.count)
     }
 
     /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
@@ -616,16 +633,25 @@ struct Compiler {
     /// The rule at `position` of `rules`, whose fields are read where it stands: a rule handed over
     /// as a value was copied (a retain and a release of each of its fields).
     func rule(at position: Int, of rules: [RuleDefinition], stageIndex: IDTable, stageCount: Int,
-              match: inout MatchTable) -> CompiledRule {
+              match: inout MatchTable, queries: inout MatchTable.QueryLists) -> CompiledRule {
+        var effects: [MatchTable.VariantEffects] = []
+        effects.reserveCapacity(rules[position].variants.count)
         let variants = rules[position].variants.map { variant -> CompiledVariant in
             let nudge: CompiledNudge??
+            let effect: MatchTable.VariantNudge
             switch variant.nudge {
-            case .inherit: nudge = nil
-            case .remove: nudge = .some(nil)
-            case .replace(let replacement): nudge = .some(self.nudge(replacement))
+            case .inherit:
+                (nudge, effect) = (nil, .inherit)
+            case .remove:
+                (nudge, effect) = (.some(nil), .removed)
+            case .replace(let replacement):
+                let compiled = self.nudge(replacement)
+                nudge = .some(compiled)
+                effect = compiled == nil ? .removed : compiled?.cap == nil ? .own : .ownCapped
             }
-            return CompiledVariant(id: variant.id, weight: UInt64(variant.weight), recommend: variant.recommend.map(items),
-                                   nudge: nudge)
+            effects.append(MatchTable.VariantEffects(weight: UInt64(variant.weight), nudge: effect,
+                                                     recommend: variant.recommend.map(items)))
+            return CompiledVariant(id: variant.id, nudge: nudge)
         }
         let compiledNudge = nudge(rules[position].nudge)
         let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
@@ -634,9 +660,12 @@ struct Compiler {
         let from = active?.from?.resolved(in: timeZone)
         let until = active?.until?.resolved(in: timeZone)
         match.addRule(conditions: when.conditions, from: from, until: until)
+        match.addEffects(exclusive: rules[position].exclusive, nudge: compiledNudge.map { $0.cap != nil },
+                         recommend: items(rules[position].recommend), variants: effects,
+                         seed: effects.isEmpty ? 0 : VariantAssignment.seed(rule: rules[position].id), queries: &queries)
         return CompiledRule(
             id: rules[position].id, when: when, from: from, until: until,
-            recommend: items(rules[position].recommend), why: rules[position].why ?? rules[position].description,
+            why: rules[position].why ?? rules[position].description,
             nudge: compiledNudge, exclusive: rules[position].exclusive, variants: variants, mayNudge: mayNudge)
     }
 }

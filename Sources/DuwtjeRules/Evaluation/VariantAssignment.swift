@@ -14,9 +14,19 @@ public enum VariantAssignment {
     }
 
     public static func hash(rule: String, visitor: String) -> UInt64 {
-        var hash = add(rule, to: 0xcbf2_9ce4_8422_2325)
-        hash &*= 0x0000_0100_0000_01b3  // the NUL separator: xor with 0 leaves the hash as it is
-        return add(visitor, to: hash)
+        hash(seed: seed(rule: rule), visitor: visitor)
+    }
+
+    /// The hash after `"<rule id>\u{0}"`: the part that does not depend on the visitor, computed
+    /// once per rule when the rule set is compiled (``MatchTable/addEffects``).
+    static func seed(rule: String) -> UInt64 {
+        // The NUL separator: xor with 0 leaves the hash as it is.
+        add(rule, to: 0xcbf2_9ce4_8422_2325) &* 0x0000_0100_0000_01b3
+    }
+
+    /// The hash of `"<rule id>\u{0}<visitor>"` from the rule's ``seed(rule:)``.
+    static func hash(seed: UInt64, visitor: String) -> UInt64 {
+        add(visitor, to: seed)
     }
 
     /// FNV-1a over the string's UTF-8, read in place (iterating `utf8` cost ~20 instructions a byte).
