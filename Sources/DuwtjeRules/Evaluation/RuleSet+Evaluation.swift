@@ -316,7 +316,7 @@ extension RuleSet {
                 let number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
                 if let hints = closedValueHints[index], !valueNumbers.declared[index].contains(number) {
                     let key = entries[position].key
-                    contextWarnings.append((key, unknown("value", text, in: hints, of: " for context key '\(key)'")))
+                    contextWarnings.append((key, unknown("value", text, in: hints, of: (" for context key '", key))))
                 }
                 numbers.append(number, key: index)
             }
@@ -335,7 +335,7 @@ extension RuleSet {
             stage = journey.stageIndex[id]
             stageName = id
             source = .request
-            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: " in journey '\(journey.id)'")) }
+            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: (" in journey '", journey.id))) }
         } else {
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
                                 entries: entries, numbers: numbers, language: language, warnings: [])
@@ -351,10 +351,32 @@ extension RuleSet {
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
     /// against vocabularies of at most `Suggestions.requestPathLimit` ids (``Suggestions/Vocabulary``):
     /// on the request path a hint must not cost more than the answer (a 5,000-value vocabulary cost
-    /// ~30 µs per unknown value); `duwtje check` has no such bound.
-    func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: String = "") -> String {
+    /// ~30 µs per unknown value); `duwtje check` has no such bound. `context` is what the id was
+    /// looked for in (`" in journey '"` and the journey's id, closed by a quote).
+    ///
+    /// Written into a string reserved at its length: an interpolation and a concatenation grew the
+    /// text several times over, ~1,000 instructions a warning.
+    func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: (String, String)? = nil) -> String {
         let hint = known.hint(for: id)
-        return "unknown \(kind) '\(id)'\(context)" + (hint.map { " (\($0))" } ?? "")
+        var text = ""
+        text.reserveCapacity(12 + kind.utf8.count + id.utf8.count + (context.map { $0.0.utf8.count + $0.1.utf8.count + 1 } ?? 0)
+                             + (hint.map { $0.utf8.count + 3 } ?? 0))
+        text += "unknown "
+        text += kind
+        text += " '"
+        text += id
+        text += "'"
+        if let (words, name) = context {
+            text += words
+            text += name
+            text += "'"
+        }
+        if let hint {
+            text += " ("
+            text += hint
+            text += ")"
+        }
+        return text
     }
 
     // MARK: - Matching

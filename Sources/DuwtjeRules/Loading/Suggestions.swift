@@ -52,7 +52,18 @@ enum Suggestions {
 
     static func hint(_ near: [String]) -> String? {
         guard !near.isEmpty else { return nil }
-        return "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
+        // Reserved at its length and appended to: on the request path (an unknown id in a request)
+        // mapping, joining and concatenating grew and copied the text several times.
+        var text = "did you mean "
+        text.reserveCapacity(14 + near.reduce(0) { $0 + $1.utf8.count + 6 })
+        for (index, candidate) in near.enumerated() {
+            if index > 0 { text += " or " }
+            text += "'"
+            text += candidate
+            text += "'"
+        }
+        text += "?"
+        return text
     }
 
     /// A vocabulary prepared for request-path hints when the rule set is built: each id's scalars and
