@@ -276,9 +276,9 @@ extension RuleSet {
     func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
                            _ body: (EvaluationRequest, Facts) -> Result) -> Result {
         let keyCount = contextKeys.count
-        let capacity = RequestValueNumbers.capacity(for: request.context, keyCount: keyCount)
         return request.context.withEntries { entries in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
+            let capacity = RequestValueNumbers.capacity(for: entries, keyCount: keyCount)
+            return withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
                 body(request, resolve(request, journey: position, entries: entries,
                                       numbers: RequestValueNumbers(storage, keyCount: keyCount)))
             }
@@ -327,7 +327,6 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
-        let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
         let stage: Int?
         let stageName: String
         let source: Answer.StageSource
@@ -337,13 +336,16 @@ extension RuleSet {
             source = .request
             if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: (" in journey '", journey.id))) }
         } else {
+            // Signals match context conditions only: the language is not needed (a copy of it was
+            // retained and released).
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                entries: entries, numbers: numbers, language: language, warnings: [])
+                                entries: entries, numbers: numbers, language: nil, warnings: [])
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             stageName = journey.stageIDs[stage ?? 0]
             source = signalled == nil ? .default : .signals
         }
+        let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
                      entries: entries, numbers: numbers, language: language, warnings: warnings)
     }
