@@ -11,7 +11,8 @@ extension String {
         return hasPrefix(prefix)
     }
 
-    /// Whether `text` starts with `prefix` as `Character`s, or nil when the bytes do not say.
+    /// Whether `text` starts with `prefix` as `Character`s, or nil when the bytes do not say (never
+    /// when both are ASCII).
     ///
     /// An ASCII `prefix` whose bytes begin `text` is its prefix when the next byte of `text` (if
     /// any) starts a new grapheme: an ASCII byte does, except a line feed after a carriage return
@@ -20,7 +21,7 @@ extension String {
     /// `Character` is canonically equivalent to no other ASCII one, and a cluster that starts with
     /// a different ASCII scalar decomposes to a different first scalar); a byte past ASCII might be
     /// a canonical equivalent of the prefix's (the Kelvin sign is `K`), so `hasPrefix` decides.
-    private static func asciiPrefix(_ text: UnsafeBufferPointer<UInt8>, _ prefix: UnsafeBufferPointer<UInt8>) -> Bool? {
+    static func asciiPrefix(_ text: UnsafeBufferPointer<UInt8>, _ prefix: UnsafeBufferPointer<UInt8>) -> Bool? {
         let count = prefix.count
         let compared = Swift.min(count, text.count)
         if compared >= 8 {

@@ -12,10 +12,26 @@ enum Suggestions {
                                                   limit: Int = 3) -> [String] {
         let target = scalars(of: name)
         let threshold = max(2, target.count / 3)
+        // An ASCII name against an ASCII candidate (nearly always) is compared as bytes: equal and
+        // prefixes exactly as `String` compares them (see `String.hasPrefixComparingBytes`), without
+        // reading each candidate's `String` three times.
+        let nameBytes = asciiBytes(of: name)
         var scored: [(distance: Int, candidate: String)] = []
-        for candidate in candidates where candidate.text != name {
+        for candidate in candidates {
             let distance: Int
-            if candidate.text.hasPrefixComparingBytes(name) || name.hasPrefixComparingBytes(candidate.text) {
+            let isPrefix: Bool
+            if let nameBytes, let bytes = candidate.asciiBytes {
+                if bytes == nameBytes { continue }
+                isPrefix = bytes.withUnsafeBufferPointer { bytes in
+                    nameBytes.withUnsafeBufferPointer { name in
+                        String.asciiPrefix(bytes, name) == true || String.asciiPrefix(name, bytes) == true
+                    }
+                }
+            } else {
+                if candidate.text == name { continue }
+                isPrefix = candidate.text.hasPrefixComparingBytes(name) || name.hasPrefixComparingBytes(candidate.text)
+            }
+            if isPrefix {
                 distance = min(threshold, abs(candidate.characterCount - name.count))
             } else {
                 // Lengths further apart than the bound cannot be within it: skipped before the
@@ -28,6 +44,16 @@ enum Suggestions {
         // Only the nearest: a one-letter typo should not be offered three two-letter alternatives.
         guard let nearest = scored.map(\.distance).min() else { return [] }
         return scored.filter { $0.distance == nearest }.map(\.candidate).sorted().prefix(limit).map { $0 }
+    }
+
+    /// The UTF-8 of `text` when it is all ASCII, else nil.
+    static func asciiBytes(of text: String) -> [UInt8]? {
+        let bytes = text.utf8.withContiguousStorageIfAvailable { bytes -> [UInt8]? in
+            var seen: UInt8 = 0
+            for byte in bytes { seen |= byte }
+            return seen < 0x80 ? Array(bytes) : nil
+        }
+        return bytes ?? (text.utf8.allSatisfy { $0 < 0x80 } ? Array(text.utf8) : nil)
     }
 
     /// `Array(name.unicodeScalars)`, from the bytes when they are ASCII (counting the scalars and
@@ -74,6 +100,7 @@ enum Suggestions {
             let text: String
             let scalars: [Unicode.Scalar]
             let characterCount: Int
+            let asciiBytes: [UInt8]?
             var scalarCount: Int { scalars.count }
         }
 
@@ -81,7 +108,10 @@ enum Suggestions {
 
         init(_ known: some Collection<String>) {
             entries = known.count <= Suggestions.requestPathLimit
-                ? known.map { Entry(text: $0, scalars: Array($0.unicodeScalars), characterCount: $0.count) } : nil
+                ? known.map { text in
+                    Entry(text: text, scalars: Array(text.unicodeScalars), characterCount: text.count,
+                          asciiBytes: Suggestions.asciiBytes(of: text))
+                } : nil
         }
 
         /// `did you mean …?` for `name`, or nil.
@@ -96,6 +126,8 @@ enum Suggestions {
         var characterCount: Int { get }
         var scalarCount: Int { get }
         var scalars: [Unicode.Scalar] { get }
+        /// The text's UTF-8 when it is all ASCII (then it is compared as bytes), else nil.
+        var asciiBytes: [UInt8]? { get }
     }
 
     /// An id measured when it is read.
@@ -104,6 +136,8 @@ enum Suggestions {
         var characterCount: Int { text.count }
         var scalarCount: Int { text.unicodeScalars.count }
         var scalars: [Unicode.Scalar] { Array(text.unicodeScalars) }
+        /// Compared as `String`s: measuring each id's bytes would cost `duwtje check` what it saves.
+        var asciiBytes: [UInt8]? { nil }
     }
 
     /// Levenshtein distance, giving up (returning `bound + 1`) once it must exceed `bound`. One row
