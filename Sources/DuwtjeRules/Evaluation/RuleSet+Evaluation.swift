@@ -314,7 +314,9 @@ extension RuleSet {
             entries[position].value.forEach { element in
                 guard case .string(let text) = element else { return numbers.append(ValueNumbers.notText, key: index) }
                 let number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
-                if let hints = closedValueHints[index], !valueNumbers.declared[index].contains(number) {
+                // The declared numbers first (plain ranges): the hints, read first, were copied (their
+                // list retained and released) for every declared value of a closed key.
+                if !valueNumbers.declared[index].contains(number), let hints = closedValueHints[index] {
                     let key = entries[position].key
                     contextWarnings.append((key, unknown("value", text, in: hints, of: (" for context key '", key))))
                 }
