@@ -17,7 +17,8 @@ struct StringPrefixTests {
     func sameAsHasPrefix() {
         for text in Self.texts {
             for prefix in Self.texts {
-                #expect(text.hasPrefixComparingBytes(prefix) == text.hasPrefix(prefix), "'\(text.debugDescription)' starts with '\(prefix.debugDescription)'")
+                #expect(text.hasPrefixComparingBytes(prefix) == text.hasPrefix(prefix),
+                        "\(text.debugDescription) starts with \(prefix.debugDescription)")
             }
         }
     }

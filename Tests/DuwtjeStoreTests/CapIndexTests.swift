@@ -12,7 +12,10 @@ struct CapIndexTests {
 
     /// Admits `nudge` for `visitor` as ``MemoryCapStore/admit(visitor:nudge:cap:now:)`` does.
     func admit(_ state: inout LRUState, _ visitor: String, _ nudge: String = "n") -> Bool {
-        state.withShowings(of: visitor, restoring: [:]) { $0.withTimes(of: nudge) { MemoryCapStore.admit(&$0, cap: one, now: start) } } ?? false
+        let one = self.one, start = self.start
+        return state.withShowings(of: visitor, restoring: [:]) {
+            $0.withTimes(of: nudge) { MemoryCapStore.admit(&$0, cap: one, now: start) }
+        } ?? false
     }
 
     @Test("visitors whose hashes collide keep their own caps, also as others are forgotten around them")

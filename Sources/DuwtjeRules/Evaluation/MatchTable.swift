@@ -229,7 +229,9 @@ struct MatchTable: Sendable {
                 return facts.entries[entry].value.contains(where: allowed.contains)
             case .prefix(let prefix):
                 guard let entry else { return false }
-                return facts.entries[entry].value.contains { if case .string(let text) = $0 { text.hasPrefixComparingBytes(prefix) } else { false } }
+                return facts.entries[entry].value.contains {
+                    if case .string(let text) = $0 { text.hasPrefixComparingBytes(prefix) } else { false }
+                }
             case .range(let range):
                 guard let entry else { return false }
                 return facts.entries[entry].value.contains { if case .number(let number) = $0 { range.contains(number) } else { false } }
