@@ -141,7 +141,9 @@ struct MatchTable: Sendable {
         for start in stride(from: 0, to: bytes.count, by: 4) {
             var word: UInt32 = 0
             for offset in 0..<min(4, bytes.count - start) { word |= UInt32(bytes[start + offset]) << (8 * offset) }
-            program.append(Int32(bitPattern: word))
+            // Stored little-endian, so the bytes lie in the words' memory in order, where
+            // `String.asciiPrefix` reads them.
+            program.append(Int32(bitPattern: word.littleEndian))
         }
     }
 
@@ -273,7 +275,9 @@ struct MatchTable: Sendable {
                 return facts.entries[entry].value.contains(where: allowed.contains)
             case .prefix(let prefix):
                 guard let entry else { return false }
-                return facts.entries[entry].value.contains { if case .string(let text) = $0 { text.hasPrefix(prefix) } else { false } }
+                return facts.entries[entry].value.contains {
+                    if case .string(let text) = $0 { text.hasPrefixComparingBytes(prefix) } else { false }
+                }
             case .range(let range):
                 guard let entry else { return false }
                 return facts.entries[entry].value.contains { if case .number(let number) = $0 { range.contains(number) } else { false } }
@@ -302,28 +306,13 @@ struct MatchTable: Sendable {
         }
 
         /// Whether `bytes` (a text's UTF-8) start with the ASCII prefix at `payload`, as
-        /// `String.hasPrefix` says: nil when a non-ASCII byte decides it. While every byte read is
-        /// ASCII, a byte that differs means no (a character that begins with another ASCII scalar is
-        /// not canonically equivalent), and equal bytes mean yes when the prefix ends on a character
-        /// boundary: the text ends there, or goes on with an ASCII byte that does not make CR LF.
+        /// `String.hasPrefix` says; nil when a non-ASCII byte decides it (``String/asciiPrefix(_:_:)``,
+        /// reading the prefix's bytes in the program's words, where they lie in order).
         private func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ payload: Int) -> Bool? {
             let length = Int(program[payload &+ 1])
-            guard length > 0 else { return true }
-            let words = payload &+ 2
-            var index = 0
-            var last: UInt8 = 0
-            while index < length {
-                guard index < bytes.count else { return false }
-                let byte = bytes[index]
-                guard byte < 0x80 else { return nil }
-                last = UInt8(truncatingIfNeeded: UInt32(bitPattern: program[words &+ index &>> 2]) &>> (8 &* UInt32(index & 3)))
-                if byte != last { return false }
-                index &+= 1
-            }
-            guard length < bytes.count else { return true }
-            let next = bytes[length]
-            guard next < 0x80 else { return nil }
-            return !(last == 0x0D && next == 0x0A)
+            let start = (payload &+ 2) &* MemoryLayout<Int32>.stride
+            let prefix = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(program)[start ..< start &+ length])
+            return String.asciiPrefix(UnsafeRawBufferPointer(bytes), prefix)
         }
 
         /// Whether `program[start ..< start + count]` holds `number`.

@@ -10,10 +10,11 @@ struct RequestValueNumbers {
     private let keyCount: Int
     private var next: Int
 
-    /// How many `Int32`s the numbers of `context` need, for `keyCount` context keys.
-    static func capacity(for context: RequestContext, keyCount: Int) -> Int {
+    /// How many `Int32`s the numbers of a context with `entries` need, for `keyCount` context keys.
+    /// Read in place: through the context's public subscript each entry was copied out as a tuple.
+    static func capacity(for entries: UnsafeBufferPointer<RequestContext.Entry>, keyCount: Int) -> Int {
         var elements = 0
-        for index in context.indices { elements += context[index].value.count }
+        for index in entries.indices { elements += entries[index].value.count }
         return 3 * keyCount + elements
     }
 

@@ -311,9 +311,9 @@ extension RuleSet {
     func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
                            _ body: (EvaluationRequest, Facts) -> Result) -> Result {
         let keyCount = contextKeys.count
-        let capacity = RequestValueNumbers.capacity(for: request.context, keyCount: keyCount)
         return request.context.withEntries { entries in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
+            let capacity = RequestValueNumbers.capacity(for: entries, keyCount: keyCount)
+            return withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
                 body(request, resolve(request, journey: position, entries: entries,
                                       numbers: RequestValueNumbers(storage, keyCount: keyCount)))
             }
@@ -349,9 +349,11 @@ extension RuleSet {
             entries[position].value.forEach { element in
                 guard case .string(let text) = element else { return numbers.append(ValueNumbers.notText, key: index) }
                 let number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
-                if let hints = closedValueHints[index], !valueNumbers.declared[index].contains(number) {
+                // The declared numbers first (plain ranges): the hints, read first, were copied (their
+                // list retained and released) for every declared value of a closed key.
+                if !valueNumbers.declared[index].contains(number), let hints = closedValueHints[index] {
                     let key = entries[position].key
-                    contextWarnings.append((key, unknown("value", text, in: hints, of: " for context key '\(key)'")))
+                    contextWarnings.append((key, unknown("value", text, in: hints, of: (" for context key '", key))))
                 }
                 numbers.append(number, key: index)
             }
@@ -362,7 +364,6 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
-        let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
         let stage: Int?
         let stageName: String
         let source: Answer.StageSource
@@ -370,15 +371,18 @@ extension RuleSet {
             stage = journey.stageIndex[id]
             stageName = id
             source = .request
-            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: " in journey '\(journey.id)'")) }
+            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: (" in journey '", journey.id))) }
         } else {
+            // Signals match context conditions only: the language is not needed (a copy of it was
+            // retained and released).
             let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
-                                entries: entries, numbers: numbers, language: language, warnings: [])
+                                entries: entries, numbers: numbers, language: nil, warnings: [])
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             stageName = journey.stageIDs[stage ?? 0]
             source = signalled == nil ? .default : .signals
         }
+        let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
         return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
                      entries: entries, numbers: numbers, language: language, warnings: warnings)
     }
@@ -386,10 +390,33 @@ extension RuleSet {
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
     /// against vocabularies of at most `Suggestions.requestPathLimit` ids (``Suggestions/Vocabulary``):
     /// on the request path a hint must not cost more than the answer (a 5,000-value vocabulary cost
-    /// ~30 µs per unknown value); `duwtje check` has no such bound.
-    func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: String = "") -> String {
+    /// ~30 µs per unknown value); `duwtje check` has no such bound. `context` is what the id was
+    /// looked for in (`" in journey '"` and the journey's id, closed by a quote).
+    ///
+    /// Written as bytes into one array reserved at its length and made a `String` once: appending
+    /// to a `String` cost ~300 instructions an append even with its capacity reserved, and an
+    /// interpolation and concatenation grew the text several times over.
+    func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: (String, String)? = nil) -> String {
         let hint = known.hint(for: id)
-        return "unknown \(kind) '\(id)'\(context)" + (hint.map { " (\($0))" } ?? "")
+        var text: [UInt8] = []
+        text.reserveCapacity(12 + kind.utf8.count + id.utf8.count + (context.map { $0.0.utf8.count + $0.1.utf8.count + 1 } ?? 0)
+                             + (hint.map { $0.utf8.count + 3 } ?? 0))
+        text.append(contentsOf: "unknown ".utf8)
+        text.append(contentsOf: kind.utf8)
+        text.append(contentsOf: " '".utf8)
+        text.append(contentsOf: id.utf8)
+        text.append(UInt8(ascii: "'"))
+        if let (words, name) = context {
+            text.append(contentsOf: words.utf8)
+            text.append(contentsOf: name.utf8)
+            text.append(UInt8(ascii: "'"))
+        }
+        if let hint {
+            text.append(contentsOf: " (".utf8)
+            text.append(contentsOf: hint.utf8)
+            text.append(UInt8(ascii: ")"))
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     // MARK: - Matching

@@ -12,8 +12,10 @@ public final class MemoryCapStore: CapStore {
     /// citizen's choice and is never forgotten to make room; ended ones are dropped by ``pruneDismissals(now:)``.
     private let dismissed = Mutex<[String: [String: Double]]>([:])
 
+    /// `maxVisitors` is taken as at least 1 and at most 2^30 (a billion visitors' showings would be
+    /// hundreds of gigabytes of memory).
     public init(maxVisitors: Int) {
-        state = Mutex(LRUState(capacity: max(1, maxVisitors)))
+        state = Mutex(LRUState(capacity: min(max(1, maxVisitors), LRUState.largestCapacity)))
     }
 
     /// Whether any dismissal is held (ended ones count until ``pruneDismissals(now:)``).
@@ -83,6 +85,9 @@ public final class MemoryCapStore: CapStore {
         // `removeAll(where:)` made the array unique and ran its closure on every element each time.
         if times.contains(where: { $0 <= windowStart }) { times.removeAll { $0 <= windowStart } }
         guard times.count < cap.max else { return false }
+        // Room for the cap's showings at once (up to four): grown one at a time, a nudge shown
+        // three times was copied twice.
+        if times.capacity == 0 { times.reserveCapacity(min(cap.max, 4)) }
         times.append(time)
         return true
     }
@@ -91,84 +96,5 @@ public final class MemoryCapStore: CapStore {
     public var evictions: Int { state.withLock { $0.evictions } }
 
     /// How many visitors are remembered now.
-    public var count: Int { state.withLock { $0.index.count } }
-}
-
-/// A least-recently-used map from visitor to their showings, as a doubly linked list in an array.
-struct LRUState: Sendable {
-    struct Node: Sendable {
-        var visitor: String
-        var showings: NudgeShowings
-        var previous: Int
-        var next: Int
-    }
-
-    let capacity: Int
-    var index: [String: Int] = [:]
-    var nodes: [Node] = []
-    /// Most recently used.
-    var head = -1
-    /// Least recently used.
-    var tail = -1
-    /// Visitors forgotten to make room.
-    var evictions = 0
-
-    init(capacity: Int) {
-        self.capacity = capacity
-    }
-
-    /// Runs `body` on the showings of `visitor`, made most recently used. A visitor not remembered is
-    /// added with `restoring` as their showings (the least recently used is forgotten when full), or,
-    /// with `restoring` nil, left out: then nothing changes and the result is nil.
-    mutating func withShowings<R>(of visitor: String, restoring: [String: [Double]]?,
-                                  _ body: (inout NudgeShowings) -> R) -> R? {
-        let slot: Int
-        if let restoring {
-            // Found or claimed in one lookup: a lookup and then an insertion hashed a new visitor twice.
-            let (found, isNew) = Self.claim(&index[visitor, default: -1], next: nodes.count < capacity ? nodes.count : tail)
-            slot = found
-            if !isNew {
-                unlink(slot)
-            } else if slot == nodes.count {
-                nodes.append(Node(visitor: visitor, showings: NudgeShowings(restoring), previous: -1, next: -1))
-            } else {
-                unlink(slot)
-                index[nodes[slot].visitor] = nil
-                nodes[slot].visitor = visitor
-                nodes[slot].showings = NudgeShowings(restoring)
-                evictions += 1
-            }
-        } else if let existing = index[visitor] {
-            slot = existing
-            unlink(slot)
-        } else {
-            return nil
-        }
-        pushFront(slot)
-        return body(&nodes[slot].showings)
-    }
-
-    /// The slot in `entry` (an index entry, -1 when the visitor is new), or `next` stored there.
-    private static func claim(_ entry: inout Int, next: Int) -> (slot: Int, isNew: Bool) {
-        if entry >= 0 { return (entry, false) }
-        entry = next
-        return (next, true)
-    }
-
-    mutating func unlink(_ slot: Int) {
-        let previous = nodes[slot].previous
-        let next = nodes[slot].next
-        if previous >= 0 { nodes[previous].next = next } else { head = next }
-        if next >= 0 { nodes[next].previous = previous } else { tail = previous }
-        nodes[slot].previous = -1
-        nodes[slot].next = -1
-    }
-
-    mutating func pushFront(_ slot: Int) {
-        nodes[slot].next = head
-        nodes[slot].previous = -1
-        if head >= 0 { nodes[head].previous = slot }
-        head = slot
-        if tail < 0 { tail = slot }
-    }
+    public var count: Int { state.withLock { $0.count } }
 }

@@ -1,0 +1,73 @@
+import DuwtjeRules
+@testable import DuwtjeStore
+import Foundation
+import Testing
+
+/// The visitor index of the caps in memory (``LRUState``): a visitor is found by a hash of their
+/// bytes, and two visitors are one only when their bytes are the same, whatever their hashes.
+@Suite("The caps' visitor index")
+struct CapIndexTests {
+    let one = Cap(max: 1, per: 86_400)
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// Admits `nudge` for `visitor` as ``MemoryCapStore/admit(visitor:nudge:cap:now:)`` does.
+    func admit(_ state: inout LRUState, _ visitor: String, _ nudge: String = "n") -> Bool {
+        let one = self.one, start = self.start
+        return state.withShowings(of: visitor, restoring: [:]) {
+            $0.withTimes(of: nudge) { MemoryCapStore.admit(&$0, cap: one, now: start) }
+        } ?? false
+    }
+
+    @Test("visitors whose hashes collide keep their own caps, also as others are forgotten around them")
+    func collidingVisitorsStayApart() {
+        // Every visitor has the same hash: each lookup compares them all.
+        var state = LRUState(capacity: 40, hashing: .constant)
+        let visitors = (0..<40).map { "visitor-\($0)" }
+        for visitor in visitors { #expect(admit(&state, visitor), "\(visitor) is new") }
+        for visitor in visitors { #expect(!admit(&state, visitor), "\(visitor) was shown once already") }
+        #expect(state.count == 40)
+        // Full: each new visitor forgets the least recently seen (the first of the list, in order),
+        // which leaves the table with a hole in the middle of the colliding run.
+        for index in 0..<10 { #expect(admit(&state, "new-\(index)")) }
+        #expect(state.evictions == 10)
+        for visitor in visitors[10...] { #expect(!admit(&state, visitor), "\(visitor) is still remembered") }
+        for index in 0..<10 { #expect(!admit(&state, "new-\(index)"), "new-\(index) is still remembered") }
+        // Those forgotten come back as new (the store would read them back).
+        #expect(state.withShowings(of: "visitor-0", restoring: nil) { _ in true } == nil)
+    }
+
+    @Test("visitors are told apart by their bytes: ids that differ only in their Unicode form are two visitors")
+    func bytesNotCanonicalEquivalence() {
+        var state = LRUState(capacity: 10, hashing: .constant)
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed, "Swift compares them as equal")
+        #expect(admit(&state, composed))
+        #expect(admit(&state, decomposed))
+        #expect(!admit(&state, composed))
+        #expect(state.count == 2)
+    }
+
+    @Test("the table grows and keeps every visitor, with the store's own hashing")
+    func manyVisitors() {
+        var state = LRUState(capacity: 5_000)
+        for index in 0..<5_000 { #expect(admit(&state, "bezoeker-\(index)")) }
+        var refused = 0
+        for index in 0..<5_000 where !admit(&state, "bezoeker-\(index)") { refused += 1 }
+        #expect(refused == 5_000)
+        #expect(state.count == 5_000 && state.evictions == 0)
+    }
+
+    @Test("a probe sequence past the limit moves the table to SipHash, and every visitor is still found")
+    func longProbesSwitchToSipHash() {
+        // A seed is no defence against ids chosen to collide: here every id collides by construction,
+        // as if they had been found for this hash.
+        var state = LRUState(capacity: 300, hashing: .constant)
+        for index in 0..<(LRUState.longestProbe + 20) { #expect(admit(&state, "v\(index)")) }
+        guard case .sip = state.hashing else {
+            Issue.record("the table should hash with SipHash now")
+            return
+        }
+        for index in 0..<(LRUState.longestProbe + 20) { #expect(!admit(&state, "v\(index)"), "v\(index)") }
+    }
+}
