@@ -42,7 +42,7 @@ public enum AnswerWriter {
         out.write(",\"nudge\":")
         // Texts read where the rule set holds them, through the answer's positions: no
         // `ServedNudge` or `Recommendation` is built.
-        let nudged = answer.withNudgeTexts { id, message, cta, alternative, rule, variant, why in
+        let nudged: Void? = answer.withNudgeTexts { id, message, cta, alternative, rule, variant, why in
             writeNudge(id: id, message: message, cta: cta, alternative: alternative, rule: rule, variant: variant, why: why,
                        into: &out)
         }

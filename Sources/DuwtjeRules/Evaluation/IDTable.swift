@@ -100,39 +100,13 @@ final class IDTable: Sendable {
         Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: hash) &* 0x9E37_79B9_7F4A_7C15) &>> UInt64(shift))
     }
 
-    /// A multiplicative hash of the UTF-8 bytes, eight at a time (the last word overlapping the one
-    /// before it; a string under eight bytes read as one word in two or three overlapping loads),
-    /// and whether they are all ASCII;
+    /// A multiplicative hash of the UTF-8 bytes (``WordHash``) and whether they are all ASCII;
     /// nil for a string without contiguous UTF-8 (never the case for native Swift strings).
     @inline(__always)
     static func hash(_ key: String) -> (Int, Bool)? {
         key.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Bool) in
-            let count = bytes.count
-            var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
-            var seen: UInt64 = 0
-            func mix(_ word: UInt64) {
-                seen |= word
-                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
-                hash ^= hash &>> 29
-            }
-            let raw = UnsafeRawBufferPointer(bytes)
-            if count >= 8 {
-                var offset = 0
-                while offset &+ 8 <= count {
-                    mix(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                    offset &+= 8
-                }
-                if offset < count { mix(raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) }
-            } else if count >= 4 {
-                // Two overlapping four-byte loads (the count is in the hash already): copying the
-                // bytes into a word was a `memcpy` call, ~25 instructions of a lookup of ~90.
-                let low = UInt64(raw.loadUnaligned(as: UInt32.self))
-                let high = UInt64(raw.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self))
-                mix(low | high &<< 32)
-            } else if count > 0 {
-                mix(UInt64(raw[0]) | UInt64(raw[count &>> 1]) &<< 8 | UInt64(raw[count &- 1]) &<< 16)
-            }
-            return (Int(truncatingIfNeeded: hash), seen & 0x8080_8080_8080_8080 == 0)
+            let mixed = WordHash.mix(UnsafeRawBufferPointer(bytes), into: 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count))
+            return (Int(truncatingIfNeeded: mixed.hash), mixed.ascii)
         }
     }
 }

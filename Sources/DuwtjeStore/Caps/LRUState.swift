@@ -1,3 +1,5 @@
+import DuwtjeRules
+
 /// A least-recently-used map from visitor to their showings, for ``MemoryCapStore``: the nodes are a
 /// doubly linked list in an array, found by visitor through an open-addressing table of their
 /// positions.
@@ -135,28 +137,11 @@ struct LRUState: Sendable {
         bytes.withUnsafeBytes { multiplicativeHash($0, seed: seed) }
     }
 
-    /// The bytes eight at a time (the last word overlapping the one before it; fewer than eight
-    /// copied into one word), each mixed in with a multiply and a shift, as ``IDTable`` hashes ids.
+    /// The bytes mixed as ``IDTable`` hashes ids (``WordHash``), from a seed of this store's, then
+    /// finished so that every bit of the visitor reaches the low bits the table takes.
     @inline(__always)
     private static func multiplicativeHash(_ raw: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
-        let count = raw.count
-        var hash: UInt64 = seed ^ UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
-        func mix(_ word: UInt64) {
-            hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
-            hash ^= hash &>> 29
-        }
-        if count >= 8 {
-            var offset = 0
-            while offset &+ 8 <= count {
-                mix(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                offset &+= 8
-            }
-            if offset < count { mix(raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)) }
-        } else if count > 0 {
-            var word: UInt64 = 0
-            for index in 0..<count { word |= UInt64(raw[index]) &<< UInt64(8 &* index) }
-            mix(word)
-        }
+        var hash = WordHash.mix(raw, into: seed ^ UInt64(truncatingIfNeeded: raw.count) &* 0x9E37_79B9_7F4A_7C15).hash
         hash = (hash ^ (hash &>> 32)) &* 0xD6E8_FEB8_6659_FD93
         return hash ^ (hash &>> 32)
     }
