@@ -121,25 +121,14 @@ extension MatchTable.View {
 
     /// The visitor's variant of the rule whose effects start at `effects` (which has variants): its
     /// index, its nudge and where its recommend list is (the rule's, at `effects + 1`, unless it has
-    /// its own). As ``VariantAssignment/pick(weights:total:hash:)``.
+    /// its own), chosen by ``VariantAssignment`` from the weights kept here.
     func variant(at effects: Int, visitor: String) -> (index: Int, nudge: MatchTable.VariantNudge, recommend: Int) {
         let recommend = effects &+ 1
         let header = recommend &+ 1 &+ Int(program[recommend])
         let count = Int(program[header])
         let hash = VariantAssignment.hash(seed: wide(at: header &+ 1), visitor: visitor)
-        let total = wide(at: header &+ 3)
-        var index = 0
-        if total > 0 {
-            let bucket = hash % total
-            var cumulative: UInt64 = 0
-            index = count - 1
-            for candidate in 0..<count {
-                cumulative += wide(at: header &+ 5 &+ candidate &* 4)
-                if cumulative > bucket {
-                    index = candidate
-                    break
-                }
-            }
+        let index = VariantAssignment.pick(count: count, total: wide(at: header &+ 3), hash: hash) { candidate in
+            wide(at: header &+ 5 &+ candidate &* 4)
         }
         let entry = header &+ 5 &+ index &* 4
         let own = Int(program[entry &+ 3])

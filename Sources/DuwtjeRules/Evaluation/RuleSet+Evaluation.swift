@@ -206,12 +206,11 @@ extension RuleSet {
         } else {
             var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: program,
                                        numbers: facts.numbers, filedKeys: journey.filedKeys)
-            // With no room at all, only rules that may nudge or cut the walk can change the answer
-            // (see the loop): the walk need not be handed any other.
-            if explanation == nil, limit == 0 { positions.keepOnlyEffects(after: -1) }
+            // Once the list is full (from the start with a limit of 0), a rule that can neither
+            // nudge nor cut the walk changes nothing, unless it is explained: the walk need not be
+            // handed it at all.
+            if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: -1) }
             while let position = positions.next(), consider(position) {
-                // Once the list is full, a rule without an effect then is passed by (see `consider`)
-                // unless it is explained: the walk need not be handed it at all.
                 if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: position) }
             }
         }

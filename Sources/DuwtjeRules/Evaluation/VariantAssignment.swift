@@ -44,13 +44,20 @@ public enum VariantAssignment {
 
     /// The index of the chosen variant among `weights` (positive, in declaration order).
     public static func pick(weights: [UInt64], total: UInt64, hash: UInt64) -> Int {
+        pick(count: weights.count, total: total, hash: hash) { weights[$0] }
+    }
+
+    /// The index of the chosen variant among `count` variants whose weights `weight` reads where they
+    /// are kept (the compiled set reads them from its match table, ``MatchTable/View/variant(at:visitor:)``).
+    @inline(__always)
+    static func pick(count: Int, total: UInt64, hash: UInt64, weight: (Int) -> UInt64) -> Int {
         guard total > 0 else { return 0 }
         let bucket = hash % total
         var cumulative: UInt64 = 0
-        for (index, weight) in weights.enumerated() {
-            cumulative += weight
+        for index in 0..<count {
+            cumulative += weight(index)
             if cumulative > bucket { return index }
         }
-        return weights.count - 1
+        return count - 1
     }
 }
