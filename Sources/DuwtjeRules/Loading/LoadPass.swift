@@ -61,6 +61,10 @@ struct LoadPass {
     /// By the key's position in ``contextKeys``: keyed by its id, each value hashed the id too.
     var closedValueSets: [Set<String>?] = []
 
+    /// While rule files are decoded side by side, the rule and nudge ids met, in order, to be
+    /// declared afterwards (see ``decodeRuleFiles(_:from:)``); nil otherwise.
+    var deferredClaims: [DeferredClaim]?
+
     init(limits: YAMLLimits, timeZone: TimeZone) {
         self.limits = limits
         self.timeZone = timeZone
@@ -81,7 +85,8 @@ struct LoadPass {
         var contentFiles: [Int] = []
         var ruleFiles: [Int] = []
         var kept: [String: YAMLReader.Result]? = files.reduce(0) { $0 + $1.bytes.count } <= keepTreesUpTo ? [:] : nil
-        Self.readEach(&files, Array(files.indices), limits: limits, keepsTrees: kept != nil, cancellation: cancellation) { read, index in
+        Self.readEach(&files, Array(files.indices), limits: limits, keepsTrees: kept != nil, keepsAll: kept != nil,
+                      cancellation: cancellation) { read, index in
             decoder.diagnostics += read.diagnostics
             guard let document = read.document else { return true }
             let parts = readDeclarations(document)
@@ -121,12 +126,19 @@ struct LoadPass {
         rules.reserveCapacity(ruleCount)
         declared[Self.declaredTable("rule")].reserveCapacity(ruleCount)
         declared[Self.declaredTable("nudge")].reserveCapacity(ruleCount)
-        Self.readEach(&files, ruleFiles, limits: limits, kept: kept, cancellation: cancellation) { read, _ in
-            for node in Self.section("rules", of: read.document) {
-                if let rule = decodeRule(node, order: order) { rules.append(rule) }
-                order += 1
+        if let kept {
+            // The trees are all at hand: the rule files are decoded side by side.
+            order = decodeRuleFiles(ruleFiles.map { kept[paths[$0]]?.document }, from: order)
+            for index in ruleFiles where kept[paths[index]] != nil { files[index].bytes = [] }
+        } else {
+            // A large set is parsed a window at a time; its rules are decoded as they come.
+            Self.readEach(&files, ruleFiles, limits: limits, cancellation: cancellation) { read, _ in
+                for node in Self.section("rules", of: read.document) {
+                    if let rule = decodeRule(node, order: order) { rules.append(rule) }
+                    order += 1
+                }
+                return true
             }
-            return true
         }
         let definition = RuleSetDefinition(journeys: journeys, personas: personas, contentTypes: contentTypes,
                                            contextKeys: contextKeys, content: content, rules: rules,
@@ -155,16 +167,20 @@ struct LoadPass {
         document?.mapping?.value(named: name)?.sequence.map(Array.init) ?? []
     }
 
-    /// Parses the YAML of the files at `indices` a few at a time, as many at once as there are cores
-    /// (parsing is most of a load), and hands each result to `body` in the files' order, so
-    /// diagnostics and declarations come out exactly as a one-by-one read would give them. A window's
-    /// trees are freed before the next is parsed. With `kept`, the trees of a first read are handed
-    /// over instead. When `body` returns true the file is not read again: its bytes are let go.
+    /// Parses the YAML of the files at `indices` on as many threads as there are cores (parsing is
+    /// most of a load; ``ParseQueue``), and hands each result to `body` in the files' order, so
+    /// diagnostics and declarations come out exactly as a one-by-one read would give them. With
+    /// `kept`, the trees of a first read are handed over instead. When `body` returns true the file
+    /// is not read again: its bytes are let go.
+    ///
+    /// `keepsAll`: `body` keeps every tree (the first read of a small set), so the threads may parse
+    /// ahead as far as they like; otherwise no more trees are held at once than there are cores,
+    /// the one `body` is reading included.
     ///
     /// `keepsTrees` false: the trees are looked at and dropped (the first read of a large set), so
     /// their long texts are not worth storing once per file (``YAMLReader/read(_:file:limits:shareTexts:cancellation:)``).
     static func readEach(_ files: inout [RuleFile], _ indices: [Int], limits: YAMLLimits,
-                         kept: [String: YAMLReader.Result]? = nil, keepsTrees: Bool = true,
+                         kept: [String: YAMLReader.Result]? = nil, keepsTrees: Bool = true, keepsAll: Bool = false,
                          cancellation: LoadCancellation? = nil, _ body: (YAMLReader.Result, Int) -> Bool) {
         if let kept {
             for index in indices {
@@ -172,20 +188,17 @@ struct LoadPass {
             }
             return
         }
-        let window = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        for start in stride(from: 0, to: indices.count, by: window) {
+        let window = keepsAll ? indices.count : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let queue = ParseQueue(indices.map { files[$0] }, window: window, limits: limits, shareTexts: keepsTrees,
+                               cancellation: cancellation)
+        queue.start()
+        defer { queue.finish() }
+        for (offset, index) in indices.enumerated() {
             if cancellation?.isCancelled == true { return }
-            let batch = indices[start..<min(indices.count, start + window)].map { files[$0] }
-            let results = Mutex<[YAMLReader.Result?]>(Array(repeating: nil, count: batch.count))
-            DispatchQueue.concurrentPerform(iterations: batch.count) { index in
-                let read = YAMLReader.read(batch[index].bytes, file: batch[index].path, limits: limits, shareTexts: keepsTrees,
-                                           cancellation: cancellation)
-                results.withLock { $0[index] = read }
-            }
-            for (offset, read) in results.withLock({ $0 }).enumerated() {
-                let index = indices[start + offset]
-                if let read, body(read, index) { files[index].bytes = [] }
-            }
+            // The queue holds the file's bytes until it is parsed; the caller's copy is let go here
+            // if `body` allows it, so the bytes go with the parse.
+            if let read = queue.take(offset), body(read, index) { files[index].bytes = [] }
+            queue.handBack()
         }
     }
 
@@ -194,6 +207,10 @@ struct LoadPass {
     /// Records an id of `kind`; a second declaration is an error naming the first place.
     mutating func declare(_ id: Located<String>, kind: String, table: Int? = nil) -> Bool {
         let table = table ?? Self.declaredTable(kind)
+        if deferredClaims != nil, table == Self.ruleTable || table == Self.nudgeTable {
+            deferredClaims?.append(DeferredClaim(id: id, kind: kind, table: table, diagnosticIndex: decoder.diagnostics.count))
+            return true
+        }
         // One hash for an id seen first (nearly all of them); a repeat puts the first place back.
         guard let first = declared[table].updateValue(id.location, forKey: id.value) else { return true }
         declared[table][id.value] = first

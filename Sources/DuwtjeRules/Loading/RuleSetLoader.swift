@@ -67,13 +67,14 @@ public struct RuleSetLoader: Sendable {
     /// definition at once.
     public func load(files: consuming [RuleFile]) -> Output {
         files.removeAll { $0.isTest }
-        let version = RuleDirectory.version(of: files)
+        let hashing = VersionHashing(of: copy files)
         let fileCount = files.count
         var pass = LoadPass(limits: limits, timeZone: timeZone)
         pass.retention = retention
         pass.cancellation = cancellation
         pass.warnings = warnings
         let definition = pass.run(&files)
+        let version = hashing.wait()
         let diagnostics = pass.decoder.diagnostics.enumerated().sorted { a, b in
             a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location
         }.map(\.element)

@@ -1,0 +1,106 @@
+import Dispatch
+import Synchronization
+
+/// Rule files decoded side by side (issue 15: decoding rules was the largest part of a load left on
+/// one thread). Once the vocabulary and the content are read, one file's rules need nothing from
+/// another's — except that a rule or nudge id may be used once in the whole set.
+///
+/// So each file is decoded by a copy of the pass that does not judge rule and nudge ids: it notes
+/// each one with how many diagnostics it had made by then (``DeferredClaim``) and goes on as if the
+/// id were new. The copies' results are then taken in file order and their ids declared where a
+/// one-by-one load declared them: a repeated id gets the same error naming the first place, at the
+/// same position among the file's other diagnostics, and its rule is dropped, as it was (a rule whose
+/// id or any of whose nudges' ids is taken decodes to nothing, and nothing else of its decoding
+/// depends on that: a nudge that was not registered only made its rule fail, without a message).
+///
+/// Tried twice before (38d9cc1, b6602af; reverted both times on a machine whose second core was
+/// busy); kept since the `load5` branch, together with the parse and the compile on both cores.
+/// Benchmarks/README.md, "Issue 15: … (branch `load5`)", has the figures and the memory.
+extension LoadPass {
+    /// A rule or nudge id met while decoding side by side, to be declared afterwards.
+    struct DeferredClaim: Sendable {
+        var id: Located<String>
+        var kind: String
+        /// Its kind's table in ``declared``.
+        var table: Int
+        /// How many diagnostics the copy had made when it met the id: the duplicate error, if any,
+        /// goes there.
+        var diagnosticIndex: Int
+    }
+
+    /// What a copy of the pass made of one rule file.
+    struct DecodedRuleFile: Sendable {
+        /// Each rule node's result and its ids' positions in `claims`.
+        var rules: [(rule: RuleDefinition?, claims: Range<Int>)] = []
+        var claims: [DeferredClaim] = []
+        var diagnostics: [Diagnostic] = []
+    }
+
+    /// Decodes the rules of `documents` (rule files, in load order) on as many threads as there are
+    /// cores, numbering them from `order`; appends them to `rules` in file order and returns the
+    /// next number.
+    mutating func decodeRuleFiles(_ documents: [YAMLNode?], from order: Int) -> Int {
+        // Every closed key's set of values is made before the copies are: each copy would otherwise
+        // make (and its rules keep) its own copy of every value.
+        for position in contextKeys.indices {
+            if case .closed(let values) = contextKeys[position].kind { _ = closedValueSet(position, values) }
+        }
+        var firsts: [Int] = []
+        var next = order
+        for document in documents {
+            firsts.append(next)
+            next += Self.section("rules", of: document).count
+        }
+        var decodedFiles = Self.decodeSideBySide(documents, from: firsts, base: deferringCopy())
+        for index in decodedFiles.indices {
+            // Each file's rules are moved out of its result, not copied: a copy retained every field
+            // of every rule, and letting go of the results released them all again (a third of the
+            // time this merge took).
+            var file = DecodedRuleFile()
+            swap(&file, &decodedFiles[index])
+            file.rules.reverse()
+            var taken = 0
+            while let entry = file.rules.popLast() {
+                var ok = true
+                for claim in file.claims[entry.claims] {
+                    decoder.diagnostics += file.diagnostics[taken..<claim.diagnosticIndex]
+                    taken = claim.diagnosticIndex
+                    if !declare(claim.id, kind: claim.kind, table: claim.table) { ok = false }
+                }
+                if ok, let rule = entry.rule { rules.append(rule) }
+            }
+            decoder.diagnostics += file.diagnostics[taken...]
+        }
+        return next
+    }
+
+    /// A copy of the pass with no diagnostics yet, that defers rule and nudge ids.
+    func deferringCopy() -> LoadPass {
+        var copy = self
+        copy.decoder.diagnostics = []
+        copy.deferredClaims = []
+        return copy
+    }
+
+    /// Each document's rules decoded by a copy of `base` (which defers rule and nudge ids), on as
+    /// many threads as there are cores. A function of its own, so that the copies are let go before
+    /// the caller declares the ids: the tables they share are then written without being copied.
+    static func decodeSideBySide(_ documents: [YAMLNode?], from firsts: [Int], base: LoadPass) -> [DecodedRuleFile] {
+        let results = Mutex<[DecodedRuleFile]>(Array(repeating: DecodedRuleFile(), count: documents.count))
+        DispatchQueue.concurrentPerform(iterations: documents.count) { index in
+            var pass = base
+            var decoded = DecodedRuleFile()
+            var order = firsts[index]
+            for node in Self.section("rules", of: documents[index]) {
+                let first = pass.deferredClaims?.count ?? 0
+                let rule = pass.decodeRule(node, order: order)
+                decoded.rules.append((rule, first..<(pass.deferredClaims?.count ?? 0)))
+                order += 1
+            }
+            decoded.claims = pass.deferredClaims ?? []
+            decoded.diagnostics = pass.decoder.diagnostics
+            results.withLock { $0[index] = decoded }
+        }
+        return results.withLock { $0 }
+    }
+}
