@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// Rule files decoded side by side (issue 15: decoding rules was the largest part of a load left on
 /// one thread). Once the vocabulary and the content are read, one file's rules need nothing from
 /// another's — except that a rule or nudge id may be used once in the whole set.
@@ -37,8 +34,8 @@ extension LoadPass {
     }
 
     /// Decodes the rules of `documents` (rule files, in load order) on as many threads as there are
-    /// cores, numbering them from `order`; appends them to `rules` in file order and returns the
-    /// next number.
+    /// cores (``InOrderQueue``), numbering them from `order`; appends them to `rules` in file order
+    /// and returns the next number.
     mutating func decodeRuleFiles(_ documents: [YAMLNode?], from order: Int) -> Int {
         // Every closed key's set of values is made before the copies are: each copy would otherwise
         // make (and its rules keep) its own copy of every value.
@@ -51,13 +48,19 @@ extension LoadPass {
             firsts.append(next)
             next += Self.section("rules", of: document).count
         }
-        var decodedFiles = Self.decodeSideBySide(documents, from: firsts, base: deferringCopy())
-        for index in decodedFiles.indices {
+        // Each file is decoded by a copy of the pass on one of the queue's threads, while this
+        // thread declares the ids of the files before it, in file order.
+        let base = deferringCopy()
+        let queue = InOrderQueue<DecodedRuleFile>(count: documents.count, window: documents.count) { [firsts] index in
+            Self.decodeRules(of: documents[index], from: firsts[index], base: base)
+        }
+        defer { queue.finish() }
+        for index in documents.indices {
             // Each file's rules are moved out of its result, not copied: a copy retained every field
             // of every rule, and letting go of the results released them all again (a third of the
             // time this merge took).
-            var file = DecodedRuleFile()
-            swap(&file, &decodedFiles[index])
+            guard var file = queue.take(index) else { continue }
+            queue.handBack()
             file.rules.reverse()
             var taken = 0
             while let entry = file.rules.popLast() {
@@ -74,33 +77,34 @@ extension LoadPass {
         return next
     }
 
-    /// A copy of the pass with no diagnostics yet, that defers rule and nudge ids.
+    /// A copy of the pass with no diagnostics yet, that defers rule and nudge ids. It holds neither
+    /// the rules decoded so far nor the rule and nudge id tables: the copies live while this pass
+    /// appends rules and declares ids, which would otherwise copy the array (losing its reserved
+    /// room) and the tables.
     func deferringCopy() -> LoadPass {
         var copy = self
         copy.decoder.diagnostics = []
         copy.deferredClaims = []
+        copy.rules = []
+        copy.declared[Self.ruleTable] = [:]
+        copy.declared[Self.nudgeTable] = [:]
         return copy
     }
 
-    /// Each document's rules decoded by a copy of `base` (which defers rule and nudge ids), on as
-    /// many threads as there are cores. A function of its own, so that the copies are let go before
-    /// the caller declares the ids: the tables they share are then written without being copied.
-    static func decodeSideBySide(_ documents: [YAMLNode?], from firsts: [Int], base: LoadPass) -> [DecodedRuleFile] {
-        let results = Mutex<[DecodedRuleFile]>(Array(repeating: DecodedRuleFile(), count: documents.count))
-        DispatchQueue.concurrentPerform(iterations: documents.count) { index in
-            var pass = base
-            var decoded = DecodedRuleFile()
-            var order = firsts[index]
-            for node in Self.section("rules", of: documents[index]) {
-                let first = pass.deferredClaims?.count ?? 0
-                let rule = pass.decodeRule(node, order: order)
-                decoded.rules.append((rule, first..<(pass.deferredClaims?.count ?? 0)))
-                order += 1
-            }
-            decoded.claims = pass.deferredClaims ?? []
-            decoded.diagnostics = pass.decoder.diagnostics
-            results.withLock { $0[index] = decoded }
+    /// One document's rules decoded by a copy of `base` (which defers rule and nudge ids), numbered
+    /// from `first`.
+    static func decodeRules(of document: YAMLNode?, from first: Int, base: LoadPass) -> DecodedRuleFile {
+        var pass = base
+        var decoded = DecodedRuleFile()
+        var order = first
+        for node in Self.section("rules", of: document) {
+            let claimed = pass.deferredClaims?.count ?? 0
+            let rule = pass.decodeRule(node, order: order)
+            decoded.rules.append((rule, claimed..<(pass.deferredClaims?.count ?? 0)))
+            order += 1
         }
-        return results.withLock { $0 }
+        decoded.claims = pass.deferredClaims ?? []
+        decoded.diagnostics = pass.decoder.diagnostics
+        return decoded
     }
 }

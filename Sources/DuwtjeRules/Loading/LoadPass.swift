@@ -168,7 +168,7 @@ struct LoadPass {
     }
 
     /// Parses the YAML of the files at `indices` on as many threads as there are cores (parsing is
-    /// most of a load; ``ParseQueue``), and hands each result to `body` in the files' order, so
+    /// most of a load; ``InOrderQueue``), and hands each result to `body` in the files' order, so
     /// diagnostics and declarations come out exactly as a one-by-one read would give them. With
     /// `kept`, the trees of a first read are handed over instead. When `body` returns true the file
     /// is not read again: its bytes are let go.
@@ -189,16 +189,34 @@ struct LoadPass {
             return
         }
         let window = keepsAll ? indices.count : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let queue = ParseQueue(indices.map { files[$0] }, window: window, limits: limits, shareTexts: keepsTrees,
-                               cancellation: cancellation)
-        queue.start()
+        // The queue's copy of each file is let go once the file is parsed (the caller's, below, once
+        // `body` allows it), so the bytes go with the parse.
+        let inputs = FileInputs(indices.map { files[$0] })
+        let queue = InOrderQueue<YAMLReader.Result>(count: indices.count, window: window) { offset in
+            let file = inputs.take(offset)
+            return YAMLReader.read(file.bytes, file: file.path, limits: limits, shareTexts: keepsTrees, cancellation: cancellation)
+        }
         defer { queue.finish() }
         for (offset, index) in indices.enumerated() {
             if cancellation?.isCancelled == true { return }
-            // The queue holds the file's bytes until it is parsed; the caller's copy is let go here
-            // if `body` allows it, so the bytes go with the parse.
             if let read = queue.take(offset), body(read, index) { files[index].bytes = [] }
             queue.handBack()
+        }
+    }
+
+    /// The files a ``readEach`` parses, each taken out by the thread that parses it.
+    final class FileInputs: Sendable {
+        private let files: Mutex<[RuleFile]>
+
+        init(_ files: [RuleFile]) {
+            self.files = Mutex(files)
+        }
+
+        func take(_ index: Int) -> RuleFile {
+            files.withLock { files in
+                defer { files[index].bytes = [] }
+                return files[index]
+            }
         }
     }
 
