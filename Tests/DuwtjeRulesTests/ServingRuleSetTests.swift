@@ -5,19 +5,27 @@ import Testing
 
 @Suite("A rule set for serving (issue 15: memory)")
 struct ServingRuleSetTests {
-    /// The shipped rules, loaded afresh (each rule set gets a definition of its own).
-    func shipped() throws -> RuleSetDefinition {
-        let output = try RuleSetLoader(timeZone: amsterdam).load(directory: repositoryRoot + "/Rules")
+    /// Workers of a loader's own, as a daemon gives each of its loader threads (``LoadWorkers``).
+    static let workers = LoadWorkers(count: 2)
+
+    /// The shipped rules, loaded afresh (each rule set gets a definition of its own), on `workers`
+    /// when given.
+    func shipped(workers: LoadWorkers? = nil) throws -> RuleSetDefinition {
+        var loader = RuleSetLoader(timeZone: amsterdam)
+        loader.workers = workers
+        let output = try loader.load(directory: repositoryRoot + "/Rules")
         guard let definition = output.definition else {
             throw LoadFailure(diagnostics: output.diagnostics.errors.map(\.description))
         }
         return definition
     }
 
-    @Test("answers, explanations included, are byte for byte those of the full rule set on random requests")
-    func sameAnswers() throws {
+    @Test("answers, explanations included, are byte for byte those of the full rule set on random requests",
+          arguments: [false, true])
+    func sameAnswers(onWorkers: Bool) throws {
         let full = RuleSet(try shipped(), timeZone: amsterdam)
-        let serving = RuleSet(serving: try shipped(), timeZone: amsterdam)
+        let workers = onWorkers ? Self.workers : nil
+        let serving = RuleSet(serving: try shipped(workers: workers), timeZone: amsterdam, workers: workers)
         let definition = full.definition
         var generator = SeededGenerator.forTest("ServingRuleSetTests.sameAnswers")
         let encoder = JSONEncoder()
@@ -51,10 +59,12 @@ struct ServingRuleSetTests {
         #expect(withRecommendations > 300)
     }
 
-    @Test("the kept definition holds what the daemon reads (ids, journeys, variants, nudges), not the conditions")
-    func keptDefinition() throws {
+    @Test("the kept definition holds what the daemon reads (ids, journeys, variants, nudges), in order, not the conditions",
+          arguments: [false, true])
+    func keptDefinition(onWorkers: Bool) throws {
         let full = try shipped()
-        let kept = RuleSet(serving: try shipped(), timeZone: amsterdam).definition
+        let workers = onWorkers ? Self.workers : nil
+        let kept = RuleSet(serving: try shipped(workers: workers), timeZone: amsterdam, workers: workers).definition
         #expect(kept.rules.map(\.id) == full.rules.map(\.id))
         #expect(kept.rules.map(\.journey) == full.rules.map(\.journey))
         #expect(kept.rules.map { $0.variants.map(\.id) } == full.rules.map { $0.variants.map(\.id) })

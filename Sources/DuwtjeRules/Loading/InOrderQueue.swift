@@ -11,6 +11,8 @@ import Synchronization
 /// results. Here a thread goes on to the next piece as soon as it is done, and the loader reads one
 /// result while the next ones are made.
 ///
+/// On `workers` when given (a daemon's loader thread's own, ``LoadWorkers``), on the system's threads otherwise.
+///
 /// `window` bounds how many pieces are taken and not yet handed back (being made, made, or being
 /// read by the consumer): a large set's trees are dropped after they are read, and no more of them
 /// may be held at once than the lock-step windows held.
@@ -31,7 +33,7 @@ final class InOrderQueue<Output: Sendable>: Sendable {
     private let job: @Sendable (Int) -> Output
 
     /// Starts the threads on pieces `0..<count`; `job` makes a piece's result.
-    init(count: Int, window: Int, job: @escaping @Sendable (Int) -> Output) {
+    init(count: Int, window: Int, workers: LoadWorkers? = nil, job: @escaping @Sendable (Int) -> Output) {
         state = Mutex(State(results: Array(repeating: nil, count: count)))
         ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         // Made empty and then given its places: libdispatch stops the process when a semaphore is
@@ -40,8 +42,8 @@ final class InOrderQueue<Output: Sendable>: Sendable {
         room = DispatchSemaphore(value: 0)
         self.job = job
         for _ in 0..<max(1, window) { room.signal() }
-        for _ in 0..<min(count, max(1, ProcessInfo.processInfo.activeProcessorCount)) {
-            DispatchQueue.global().async(group: group) { self.work() }
+        for _ in 0..<min(count, LoadWorkers.width(of: workers)) {
+            LoadWorkers.async(on: workers, group: group) { self.work() }
         }
     }
 

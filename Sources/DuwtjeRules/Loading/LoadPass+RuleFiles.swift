@@ -10,9 +10,11 @@
 /// id or any of whose nudges' ids is taken decodes to nothing, and nothing else of its decoding
 /// depends on that: a nudge that was not registered only made its rule fail, without a message).
 ///
-/// Tried twice before (38d9cc1, b6602af; reverted both times on a machine whose second core was
-/// busy); kept since the `load5` branch, together with the parse and the compile on both cores.
-/// Benchmarks/README.md, "Issue 15: … (branch `load5`)", has the figures and the memory.
+/// Tried three times before (38d9cc1, b6602af, `load5`; reverted each time: a busy second core, and
+/// then the rules landed in the system's shared worker threads' malloc arenas, +4.6 MiB resident at
+/// 10,000 rules); kept since the `load6` branch, on the loader's own workers (``LoadWorkers``), together
+/// with the parse and the compile on both cores. Benchmarks/README.md, "Issue 15: … (branch `load6`)",
+/// has the figures and the memory.
 extension LoadPass {
     /// A rule or nudge id met while decoding side by side, to be declared afterwards.
     struct DeferredClaim: Sendable {
@@ -51,7 +53,8 @@ extension LoadPass {
         // Each file is decoded by a copy of the pass on one of the queue's threads, while this
         // thread declares the ids of the files before it, in file order.
         let base = deferringCopy()
-        let queue = InOrderQueue<DecodedRuleFile>(count: documents.count, window: documents.count) { [firsts] index in
+        let queue = InOrderQueue<DecodedRuleFile>(count: documents.count, window: documents.count,
+                                                  workers: workers) { [firsts] index in
             Self.decodeRules(of: documents[index], from: firsts[index], base: base)
         }
         defer { queue.finish() }
@@ -61,16 +64,17 @@ extension LoadPass {
             // time this merge took).
             guard var file = queue.take(index) else { continue }
             queue.handBack()
-            file.rules.reverse()
             var taken = 0
-            while let entry = file.rules.popLast() {
+            for entry in file.rules.indices {
                 var ok = true
-                for claim in file.claims[entry.claims] {
+                for claim in file.claims[file.rules[entry].claims] {
                     decoder.diagnostics += file.diagnostics[taken..<claim.diagnosticIndex]
                     taken = claim.diagnosticIndex
                     if !declare(claim.id, kind: claim.kind, table: claim.table) { ok = false }
                 }
-                if ok, let rule = entry.rule { rules.append(rule) }
+                // Taken out of its place (an in-place move; reversing the array to pop its end
+                // swapped copies of the rules, each retaining every field).
+                if ok, let rule = file.rules[entry].rule.take() { rules.append(rule) }
             }
             decoder.diagnostics += file.diagnostics[taken...]
         }

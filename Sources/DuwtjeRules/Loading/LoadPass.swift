@@ -10,6 +10,8 @@ struct LoadPass {
     /// The store's retention in seconds, for the ethics checks.
     var retention = RuleSetLoader.defaultRetention
     var cancellation: LoadCancellation?
+    /// The threads side work runs on (``LoadWorkers``); the system's when nil.
+    var workers: LoadWorkers?
     /// Whether the warning pass runs (``RuleSetLoader/warnings``).
     var warnings = true
     var decoder = SchemaDecoder()
@@ -86,7 +88,7 @@ struct LoadPass {
         var ruleFiles: [Int] = []
         var kept: [String: YAMLReader.Result]? = files.reduce(0) { $0 + $1.bytes.count } <= keepTreesUpTo ? [:] : nil
         Self.readEach(&files, Array(files.indices), limits: limits, keepsTrees: kept != nil, keepsAll: kept != nil,
-                      cancellation: cancellation) { read, index in
+                      cancellation: cancellation, workers: workers) { read, index in
             decoder.diagnostics += read.diagnostics
             guard let document = read.document else { return true }
             let parts = readDeclarations(document)
@@ -102,7 +104,7 @@ struct LoadPass {
         // Room for every content, rule and nudge id at once, instead of rehashing as the tables grow.
         declared[Self.declaredTable("content")].reserveCapacity(contentCount)
         let ruleFileSet = Set(ruleFiles)
-        Self.readEach(&files, contentFiles, limits: limits, kept: kept, cancellation: cancellation) { read, index in
+        Self.readEach(&files, contentFiles, limits: limits, kept: kept, cancellation: cancellation, workers: workers) { read, index in
             for node in Self.section("content", of: read.document) {
                 if let item = decodeContent(node) { content.append(item) }
             }
@@ -132,7 +134,7 @@ struct LoadPass {
             for index in ruleFiles where kept[paths[index]] != nil { files[index].bytes = [] }
         } else {
             // A large set is parsed a window at a time; its rules are decoded as they come.
-            Self.readEach(&files, ruleFiles, limits: limits, cancellation: cancellation) { read, _ in
+            Self.readEach(&files, ruleFiles, limits: limits, cancellation: cancellation, workers: workers) { read, _ in
                 for node in Self.section("rules", of: read.document) {
                     if let rule = decodeRule(node, order: order) { rules.append(rule) }
                     order += 1
@@ -181,7 +183,8 @@ struct LoadPass {
     /// their long texts are not worth storing once per file (``YAMLReader/read(_:file:limits:shareTexts:cancellation:)``).
     static func readEach(_ files: inout [RuleFile], _ indices: [Int], limits: YAMLLimits,
                          kept: [String: YAMLReader.Result]? = nil, keepsTrees: Bool = true, keepsAll: Bool = false,
-                         cancellation: LoadCancellation? = nil, _ body: (YAMLReader.Result, Int) -> Bool) {
+                         cancellation: LoadCancellation? = nil, workers: LoadWorkers? = nil,
+                         _ body: (YAMLReader.Result, Int) -> Bool) {
         if let kept {
             for index in indices {
                 if let read = kept[files[index].path], body(read, index) { files[index].bytes = [] }
@@ -192,7 +195,7 @@ struct LoadPass {
         // The queue's copy of each file is let go once the file is parsed (the caller's, below, once
         // `body` allows it), so the bytes go with the parse.
         let inputs = FileInputs(indices.map { files[$0] })
-        let queue = InOrderQueue<YAMLReader.Result>(count: indices.count, window: window) { offset in
+        let queue = InOrderQueue<YAMLReader.Result>(count: indices.count, window: window, workers: workers) { offset in
             let file = inputs.take(offset)
             return YAMLReader.read(file.bytes, file: file.path, limits: limits, shareTexts: keepsTrees, cancellation: cancellation)
         }

@@ -12,6 +12,10 @@ public struct RuleSetLoader: Sendable {
     public var retention: Int64
     /// Stops the load early when cancelled (``LoadCancellation``); nil for a load nobody abandons.
     public var cancellation: LoadCancellation?
+    /// The threads the load hands its side work to (parsing, hashing, decoding rule files); the
+    /// system's worker threads when nil. A daemon gives each of its loader threads its own
+    /// (``LoadWorkers``), so that a rule set is built in arenas the set it replaces does not use.
+    public var workers: LoadWorkers?
 
     /// Whether the warnings of rules.md section 7 are looked for (after a load without errors).
     /// A tool that shows no warnings (`duwtje matrix`) turns them off: at 100,000 rules they are
@@ -67,11 +71,12 @@ public struct RuleSetLoader: Sendable {
     /// definition at once.
     public func load(files: consuming [RuleFile]) -> Output {
         files.removeAll { $0.isTest }
-        let hashing = VersionHashing(of: copy files)
+        let hashing = VersionHashing(of: copy files, workers: workers)
         let fileCount = files.count
         var pass = LoadPass(limits: limits, timeZone: timeZone)
         pass.retention = retention
         pass.cancellation = cancellation
+        pass.workers = workers
         pass.warnings = warnings
         let definition = pass.run(&files)
         let version = hashing.wait()

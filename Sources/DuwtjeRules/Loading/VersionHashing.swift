@@ -9,9 +9,9 @@ final class VersionHashing: Sendable {
     private let group = DispatchGroup()
 
     /// Starts hashing `files` (test files are left out of the hash, as ``RuleDirectory/version(of:)`` does).
-    init(of files: [RuleFile]) {
+    init(of files: [RuleFile], workers: LoadWorkers? = nil) {
         state = Mutex((files, nil))
-        DispatchQueue.global().async(group: group) {
+        LoadWorkers.async(on: workers, group: group) {
             let files = self.state.withLock { state in
                 defer { state.files = [] }
                 return state.files

@@ -155,8 +155,11 @@ public struct Daemon: Sendable {
         // Built on the loader thread whose turn it is, as every reload is (``LoaderThreads``): built
         // on this thread (an event loop's), the first set left ~1.5 MiB resident in its arena once
         // it was replaced, pages the event loop's own allocations keep from the trim.
-        let load: @Sendable () throws(DaemonError) -> ServingSnapshot = { try ServingSnapshot.load(configuration) }
-        let snapshot = try (LoaderThreads.shared.run { Result(catching: load) } ?? Result(catching: load)).get()
+        let load: @Sendable (LoadWorkers?) throws(DaemonError) -> ServingSnapshot = { workers throws(DaemonError) in
+            try ServingSnapshot.load(configuration, workers: workers)
+        }
+        let snapshot = try (LoaderThreads.shared.run { workers in Result { () throws(DaemonError) in try load(workers) } }
+            ?? Result { () throws(DaemonError) in try load(nil) }).get()
         for warning in snapshot.warnings {
             logger.debug("\(warning.formatted(directory: configuration.rules))")
         }

@@ -1,4 +1,4 @@
-import DuwtjeRules
+public import DuwtjeRules
 import Dispatch
 import Foundation
 public import NIOPosix
@@ -123,7 +123,7 @@ public final class ReloadService: Service, Sendable {
                 threadPool.submit { _ in
                     // Built on the loader thread whose turn it is (see ``LoaderThreads``): in the
                     // arena the set before last used, not in the gaps of the set it replaces.
-                    let report = LoaderThreads.shared.run { self.reload(trigger: trigger) }
+                    let report = LoaderThreads.shared.run { workers in self.reload(trigger: trigger, workers: workers) }
                     waiter.withLock { $0.take() }?.resume(returning: report)
                     // The previous rule set (unless a request still reads it) and the load's trees are freed by now.
                     let trim = ContinuousClock().measure {
@@ -162,7 +162,9 @@ public final class ReloadService: Service, Sendable {
     /// One reload: load and validate everything, then swap or keep. Never throws: a failure is
     /// reported, and the daemon goes on serving what it had.
     @discardableResult
-    public func reload(trigger: ReloadTrigger) -> ReloadReport {
+    ///
+    /// `workers`: the loader thread's own (``LoaderThreads``), which the load hands side work to.
+    public func reload(trigger: ReloadTrigger, workers: LoadWorkers? = nil) -> ReloadReport {
         notifier.reloading()
         let started = ContinuousClock.now
         let current = state.snapshot
@@ -171,7 +173,7 @@ public final class ReloadService: Service, Sendable {
         do {
             let loaded = try loadConfiguration()
             let configuration = loaded.keepingRestartOnlySettings(of: running)
-            let snapshot = try ServingSnapshot.load(configuration, cancellation: stopping)
+            let snapshot = try ServingSnapshot.load(configuration, cancellation: stopping, workers: workers)
             report.pendingRestart = loaded.restartOnlyDifferences(from: running)
             report.serving = snapshot.ruleSet.version
             report.duration = ContinuousClock.now - started

@@ -45,10 +45,14 @@ public final class ServingSnapshot: Sendable {
     ///
     /// With `cancellation` (a reload), the load stops early once it is cancelled and throws its
     /// ``YAMLReader/cancelledMessage`` error.
+    ///
+    /// `workers`: the threads the load and the compile hand side work to (a loader thread's own,
+    /// ``LoaderThreads``); the system's when nil.
     public static func load(_ configuration: DaemonConfiguration, now: Date = Date(),
-                            cancellation: LoadCancellation? = nil) throws(DaemonError) -> ServingSnapshot {
+                            cancellation: LoadCancellation? = nil, workers: LoadWorkers? = nil) throws(DaemonError) -> ServingSnapshot {
         var loader = RuleSetLoader(timeZone: configuration.timeZone, retention: Int64(configuration.store.retentionDays) * 86_400)
         loader.cancellation = cancellation
+        loader.workers = workers
         var output: RuleSetLoader.Output
         do {
             output = try loader.load(directory: configuration.rules)
@@ -56,11 +60,11 @@ public final class ServingSnapshot: Sendable {
             throw .rulesDirectory(error)
         }
         // Taken out of `output`, and consumed: the serving rule set lets go of the rules' conditions
-        // only when it holds the definition's one copy (``RuleSet/init(serving:timeZone:)``).
+        // only when it holds the definition's one copy (``RuleSet/init(serving:timeZone:workers:)``).
         guard let definition = output.definition.take() else {
             throw .rules(directory: configuration.rules, diagnostics: output.diagnostics.errors)
         }
-        let ruleSet = RuleSet(serving: consume definition, timeZone: configuration.timeZone)
+        let ruleSet = RuleSet(serving: consume definition, timeZone: configuration.timeZone, workers: workers)
         return ServingSnapshot(ruleSet: ruleSet, configuration: configuration,
                                loadedAt: now, fileCount: output.fileCount, counts: output.counts,
                                warnings: output.diagnostics.warnings)
