@@ -30,7 +30,7 @@ extension RuleSet {
     public convenience init(serving definition: consuming RuleSetDefinition, timeZone: TimeZone,
                             workers: LoadWorkers? = nil) {
         // A copy for the tables' initializer, which would consume the parameter; it keeps none of the rules.
-        let tables = SharedTables(copy definition, timeZone: timeZone)
+        let tables = SharedTables(copy definition, timeZone: timeZone, workers: workers)
         var split = JourneyRules(&definition.rules, journeys: definition.journeys)
         let journeys = tables.compileSideBySide(definition.journeys, rules: &split.byJourney, workers: workers)
         split.putBack(into: &definition.rules)

@@ -1,4 +1,6 @@
 public import Foundation
+import Dispatch
+import Synchronization
 
 /// A compiled, immutable rule set: what the daemon serves and swaps whole on reload.
 ///
@@ -84,7 +86,10 @@ struct SharedTables: Sendable {
     let compiler: Compiler
     let personaCount: Int
 
-    init(_ definition: RuleSetDefinition, timeZone: TimeZone) {
+    /// `workers`: where the value numbers are made meanwhile (a fifth of a compile at 10,000 rules, on
+    /// one thread while the other core idled: issue 15), as ``RuleSet/init(serving:timeZone:workers:)``
+    /// passes them; the system's threads when nil. The tables are the same either way.
+    init(_ definition: RuleSetDefinition, timeZone: TimeZone, workers: LoadWorkers? = nil) {
         self.timeZone = timeZone
         var personaIndex: [String: Int] = [:]
         for (index, persona) in definition.personas.enumerated() { personaIndex[persona.id] = index }
@@ -96,8 +101,18 @@ struct SharedTables: Sendable {
         for index in definition.content.indices { contentIndex[definition.content[index].id] = index }
         self.personaIndex = IDTable(personaIndex)
         self.contextKeyIndex = IDTable(contextKeyIndex)
-        let valueNumbers = ValueNumbers(definition, contextKeyIndex: self.contextKeyIndex)
-        self.valueNumbers = valueNumbers
+        // The value numbers on another thread while this one makes the rest. Its copy of the
+        // definition is taken out of the box and let go before the job is done, so none is left
+        // once this returns (a caller that then changes its rules would copy them all).
+        let input = Mutex<RuleSetDefinition?>(definition)
+        let numbered = Mutex<ValueNumbers?>(nil)
+        let numbering = DispatchGroup()
+        let contextKeyTable = self.contextKeyIndex
+        LoadWorkers.async(on: workers, group: numbering) {
+            guard let definition = input.withLock({ $0.take() }) else { return }
+            let numbers = ValueNumbers(definition, contextKeyIndex: contextKeyTable)
+            numbered.withLock { $0 = numbers }
+        }
         self.personaHints = Suggestions.Vocabulary(personaIndex.keys)
         self.contextKeyHints = Suggestions.Vocabulary(contextKeyIndex.keys)
         self.closedValueHints = definition.contextKeys.map { key in
@@ -117,9 +132,13 @@ struct SharedTables: Sendable {
         }
         self.dismissWindows = dismissWindows
         self.content = definition.content.map { CompiledContent($0, timeZone: timeZone) }
+        let catalogue = ContentIndex(definition.content)
+        numbering.wait()
+        let valueNumbers = numbered.withLock { $0.take() } ?? ValueNumbers(definition, contextKeyIndex: self.contextKeyIndex)
+        self.valueNumbers = valueNumbers
         self.compiler = Compiler(personaIndex: self.personaIndex, contextKeyIndex: self.contextKeyIndex, contentIndex: contentIndex,
                                  content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
-                                 catalogue: ContentIndex(definition.content), valueNumbers: valueNumbers)
+                                 catalogue: catalogue, valueNumbers: valueNumbers)
         self.personaCount = definition.personas.count
     }
 
