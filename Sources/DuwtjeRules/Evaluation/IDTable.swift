@@ -89,6 +89,13 @@ final class IDTable: Sendable {
         return hasNonASCIIKey ? dictionary[key] : nil
     }
 
+    /// The index of `key`, nil for nil: a request's optional id looked up where the request holds
+    /// it (binding it with `if let` first copied it, a retain and a release).
+    subscript(key: String?) -> Int? {
+        guard let key else { return nil }
+        return self[key]
+    }
+
     func contains(_ key: String) -> Bool { self[key] != nil }
 
     /// The slot a key with `hash` is looked for first: the top bits of the hash times the golden

@@ -73,11 +73,20 @@ struct LRUState: Sendable {
     /// How many visitors are remembered (a forgotten visitor's node is reused for the next).
     var count: Int { nodes.count }
 
+    /// What ``withShowings(of:absent:_:)`` does with a visitor it does not remember.
+    enum Absent {
+        /// Leaves them out: nothing changes and the result is nil.
+        case skip
+        /// Adds them without showings. (An empty dictionary for this was made, retained and released
+        /// on every admission, remembered visitor or not.)
+        case add
+        /// Adds them with these showings: nudge → times, read from a store.
+        case restore([String: [Double]])
+    }
+
     /// Runs `body` on the showings of `visitor`, made most recently used. A visitor not remembered is
-    /// added with `restoring` as their showings (the least recently used is forgotten when full), or,
-    /// with `restoring` nil, left out: then nothing changes and the result is nil.
-    mutating func withShowings<R>(of visitor: String, restoring: [String: [Double]]?,
-                                  _ body: (inout NudgeShowings) -> R) -> R? {
+    /// added (the least recently used is forgotten when full) or left out, as `absent` says.
+    mutating func withShowings<R>(of visitor: String, absent: Absent, _ body: (inout NudgeShowings) -> R) -> R? {
         var hash = hash(of: visitor)
         var found = find(visitor, hash: hash)
         if found.probes > Self.longestProbe, !hashing.isSip {
@@ -90,7 +99,12 @@ struct LRUState: Sendable {
             node = existing
             unlink(node)
         } else {
-            guard let restoring else { return nil }
+            let restoring: [String: [Double]]
+            switch absent {
+            case .skip: return nil
+            case .add: restoring = [:]
+            case .restore(let showings): restoring = showings
+            }
             if nodes.count < capacity {
                 node = nodes.count
                 nodes.append(Node(visitor: visitor, hash: hash, showings: NudgeShowings(restoring), previous: -1, next: -1))
