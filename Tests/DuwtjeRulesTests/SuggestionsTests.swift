@@ -46,6 +46,28 @@ struct SuggestionsTests {
         #expect(withinBound > 500, "seed \(seed): only \(withinBound) of 3000 pairs within their bound")
     }
 
+    @Test("the bit-parallel distance of ASCII texts is the textbook one")
+    func bitParallelDistanceAgreesWithTheTable() {
+        var random = SeededGenerator.forTest("SuggestionsTests.bitParallelDistanceAgreesWithTheTable")
+        let seed = SeededGenerator.hex(random.seed)
+        let alphabet = Array("aabcde-".utf8)
+        func word(_ longest: Int) -> [UInt8] { (0..<random.below(longest + 1)).map { _ in alphabet[random.below(alphabet.count)] } }
+        for round in 0..<3_000 {
+            // Patterns of 1 to 64 bytes (64 fills the word), texts of any length.
+            var pattern = word(round % 10 == 0 ? 64 : 12)
+            if pattern.isEmpty { pattern = [alphabet[0]] }
+            if round % 50 == 0 { pattern = (0..<64).map { _ in alphabet[random.below(alphabet.count)] } }
+            let text = word(round % 10 == 0 ? 70 : 14)
+            var positions = [UInt64](repeating: 0, count: 128)
+            for (index, byte) in pattern.enumerated() { positions[Int(byte)] |= 1 << UInt64(index) }
+            let found = positions.withUnsafeBufferPointer { positions in
+                text.withUnsafeBufferPointer { Suggestions.bitParallelDistance(positions, length: pattern.count, $0) }
+            }
+            let expected = Self.reference(pattern.map { Unicode.Scalar($0) }, text.map { Unicode.Scalar($0) })
+            #expect(found == expected, "seed \(seed) round \(round): \(pattern) / \(text)")
+        }
+    }
+
     @Test("a vocabulary offers an ASCII name what the general path offers")
     func vocabularyAgreesWithThePlainPath() {
         var random = SeededGenerator.forTest("SuggestionsTests.vocabularyAgreesWithThePlainPath")
