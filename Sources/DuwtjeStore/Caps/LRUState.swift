@@ -96,8 +96,8 @@ struct LRUState: Sendable {
         }
         let node: Int
         if let existing = found.node {
-            node = existing
-            unlink(node)
+            moveToFront(existing)
+            return body(&nodes[existing].showings)
         } else {
             let restoring: [String: [Double]]
             switch absent {
@@ -264,6 +264,25 @@ struct LRUState: Sendable {
         if next >= 0 { nodes[next].previous = previous } else { tail = previous }
         nodes[slot].previous = -1
         nodes[slot].next = -1
+    }
+
+    /// ``unlink(_:)`` then ``pushFront(_:)`` in one access to the nodes: each change of a node
+    /// through the array's subscript checked that the array is not shared, six times an admission.
+    mutating func moveToFront(_ slot: Int) {
+        guard slot != head else { return }
+        let oldHead = head
+        let newTail: Int? = slot == tail ? nodes[slot].previous : nil
+        nodes.withUnsafeMutableBufferPointer { nodes in
+            let previous = nodes[slot].previous  // not -1: the node is not the head
+            let next = nodes[slot].next
+            nodes[previous].next = next
+            if next >= 0 { nodes[next].previous = previous }
+            nodes[slot].previous = -1
+            nodes[slot].next = oldHead
+            nodes[oldHead].previous = slot
+        }
+        head = slot
+        if let newTail { tail = newTail }
     }
 
     mutating func pushFront(_ slot: Int) {
