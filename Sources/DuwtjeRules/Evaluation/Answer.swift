@@ -40,8 +40,8 @@ public struct Answer: Sendable, Encodable {
     public var warnings: [String]
     var extras: Extras?
 
-    init(set: RuleSet, journey: Int, stage: Int?, unknownStage: String?, stageSource: StageSource, picks: PickList,
-         candidates: CandidateList, warnings: [String], explanation: [ExplanationEntry]?) {
+    init(set: RuleSet, journey: Int, stage: Int?, unknownStage: consuming String?, stageSource: StageSource, picks: consuming PickList,
+         candidates: consuming CandidateList, warnings: consuming [String], explanation: consuming [ExplanationEntry]?) {
         self.set = set
         self.journeyPosition = Int32(truncatingIfNeeded: journey)
         self.stagePosition = stage.map { Int32(truncatingIfNeeded: $0) } ?? -1
