@@ -46,6 +46,55 @@ struct SuggestionsTests {
         #expect(withinBound > 500, "seed \(seed): only \(withinBound) of 3000 pairs within their bound")
     }
 
+    @Test("the bit-parallel distance of ASCII texts is the textbook one")
+    func bitParallelDistanceAgreesWithTheTable() {
+        var random = SeededGenerator.forTest("SuggestionsTests.bitParallelDistanceAgreesWithTheTable")
+        let seed = SeededGenerator.hex(random.seed)
+        let alphabet = Array("aabcde-".utf8)
+        func word(_ longest: Int) -> [UInt8] { (0..<random.below(longest + 1)).map { _ in alphabet[random.below(alphabet.count)] } }
+        for round in 0..<3_000 {
+            // Patterns of 1 to 64 bytes (64 fills the word), texts of any length.
+            var pattern = word(round % 10 == 0 ? 64 : 12)
+            if pattern.isEmpty { pattern = [alphabet[0]] }
+            if round % 50 == 0 { pattern = (0..<64).map { _ in alphabet[random.below(alphabet.count)] } }
+            let text = word(round % 10 == 0 ? 70 : 14)
+            var positions = [UInt64](repeating: 0, count: 128)
+            for (index, byte) in pattern.enumerated() { positions[Int(byte)] |= 1 << UInt64(index) }
+            let found = positions.withUnsafeBufferPointer { positions in
+                text.withUnsafeBufferPointer { Suggestions.bitParallelDistance(positions, length: pattern.count, $0) }
+            }
+            let expected = Self.reference(pattern.map { Unicode.Scalar($0) }, text.map { Unicode.Scalar($0) })
+            #expect(found == expected, "seed \(seed) round \(round): \(pattern) / \(text)")
+        }
+    }
+
+    @Test("a vocabulary offers an ASCII name what the general path offers")
+    func vocabularyAgreesWithThePlainPath() {
+        var random = SeededGenerator.forTest("SuggestionsTests.vocabularyAgreesWithThePlainPath")
+        let seed = SeededGenerator.hex(random.seed)
+        // A small alphabet, so that many words are near each other or prefixes of each other; CR and
+        // LF because CR LF is one `Character` (prefixes and lengths by characters, not bytes).
+        let alphabet: [Character] = ["a", "a", "b", "c", "d", "e", "-", "\r", "\n"]
+        func word() -> String { String((0..<random.below(12)).map { _ in alphabet[random.below(alphabet.count)] }) }
+        var offered = 0
+        for round in 0..<400 {
+            let known = (0..<(1 + random.below(30))).map { _ in word() }
+            let vocabulary = Suggestions.Vocabulary(known)
+            for _ in 0..<10 {
+                let name = random.below(4) == 0 ? known[random.below(known.count)] + word() : word()
+                let expected = Suggestions.nearest(to: name, in: known)
+                #expect(vocabulary.nearestASCII(to: name) == expected, "seed \(seed) round \(round): \(name.debugDescription) among \(known)")
+                #expect(vocabulary.hint(for: name) == Suggestions.hint(expected), "seed \(seed) round \(round)")
+                if !expected.isEmpty { offered += 1 }
+            }
+        }
+        #expect(offered > 1_000, "seed \(seed): only \(offered) of 4000 names were offered a hint")
+        // Not ASCII: the general path answers.
+        #expect(Suggestions.Vocabulary(["café", "cafe"]).nearestASCII(to: "cafx") == nil)
+        #expect(Suggestions.Vocabulary(["cafe"]).nearestASCII(to: "café") == nil)
+        #expect(Suggestions.Vocabulary(["café", "thee"]).hint(for: "cafe") == Suggestions.hint(Suggestions.nearest(to: "cafe", in: ["café", "thee"])))
+    }
+
     @Test("a typo is offered the id it was meant to be")
     func hintForATypo() {
         #expect(Suggestions.hint(for: "paspoort-aanvrgen", in: ["paspoort-aanvragen", "rijbewijs-verlengen"])

@@ -13,7 +13,7 @@ struct CapIndexTests {
     /// Admits `nudge` for `visitor` as ``MemoryCapStore/admit(visitor:nudge:cap:now:)`` does.
     func admit(_ state: inout LRUState, _ visitor: String, _ nudge: String = "n") -> Bool {
         let one = self.one, start = self.start
-        return state.withShowings(of: visitor, restoring: [:]) {
+        return state.withShowings(of: visitor, absent: .add) {
             $0.withTimes(of: nudge) { MemoryCapStore.admit(&$0, cap: one, now: start) }
         } ?? false
     }
@@ -33,7 +33,7 @@ struct CapIndexTests {
         for visitor in visitors[10...] { #expect(!admit(&state, visitor), "\(visitor) is still remembered") }
         for index in 0..<10 { #expect(!admit(&state, "new-\(index)"), "new-\(index) is still remembered") }
         // Those forgotten come back as new (the store would read them back).
-        #expect(state.withShowings(of: "visitor-0", restoring: nil) { _ in true } == nil)
+        #expect(state.withShowings(of: "visitor-0", absent: .skip) { _ in true } == nil)
     }
 
     @Test("visitors are told apart by their bytes: ids that differ only in their Unicode form are two visitors")

@@ -40,8 +40,8 @@ public struct Answer: Sendable, Encodable {
     public var warnings: [String]
     var extras: Extras?
 
-    init(set: RuleSet, journey: Int, stage: Int?, stageName: String, stageSource: StageSource, picks: PickList,
-         candidates: CandidateList, warnings: [String], explanation: [ExplanationEntry]?) {
+    init(set: RuleSet, journey: Int, stage: Int?, unknownStage: consuming String?, stageSource: StageSource, picks: consuming PickList,
+         candidates: consuming CandidateList, warnings: consuming [String], explanation: consuming [ExplanationEntry]?) {
         self.set = set
         self.journeyPosition = Int32(truncatingIfNeeded: journey)
         self.stagePosition = stage.map { Int32(truncatingIfNeeded: $0) } ?? -1
@@ -53,7 +53,7 @@ public struct Answer: Sendable, Encodable {
         if stage != nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil {
             extras = nil
         } else {
-            extras = Extras(Extras.Values(unknownStage: stage == nil ? stageName : nil, morePicks: picks.more,
+            extras = Extras(Extras.Values(unknownStage: unknownStage, morePicks: picks.more,
                                           moreCandidates: candidates.more, explanation: explanation))
         }
     }

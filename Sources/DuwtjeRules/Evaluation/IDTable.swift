@@ -72,8 +72,12 @@ final class IDTable: Sendable {
     var isEmpty: Bool { dictionary.isEmpty }
     var keys: Dictionary<String, Int>.Keys { dictionary.keys }
 
+    /// Inlined where it is asked (the request path asks ~9 times a request): the call's frame was a
+    /// fifth of a lookup, and the caller retained the table around the call. What is not ASCII goes
+    /// to the dictionary out of line (``slowIndex(of:)``).
+    @inline(__always)
     subscript(key: String) -> Int? {
-        guard let (hash, ascii) = Self.hash(key), ascii else { return dictionary[key] }
+        guard let (hash, ascii) = Self.hash(key), ascii else { return slowIndex(of: key) }
         let found = slots.withUnsafeBufferPointer { slots in
             entries.withUnsafeBufferPointer { entries -> Int? in
                 var slot = Self.firstSlot(hash, shift: shift)
@@ -86,7 +90,21 @@ final class IDTable: Sendable {
             }
         }
         if let found { return found }
-        return hasNonASCIIKey ? dictionary[key] : nil
+        return hasNonASCIIKey ? slowIndex(of: key) : nil
+    }
+
+    /// The dictionary's answer: for a key that is not ASCII, or one no ASCII key matched while some
+    /// key is not ASCII.
+    @inline(never)
+    private func slowIndex(of key: String) -> Int? {
+        dictionary[key]
+    }
+
+    /// The index of `key`, nil for nil: a request's optional id looked up where the request holds
+    /// it (binding it with `if let` first copied it, a retain and a release).
+    subscript(key: String?) -> Int? {
+        guard let key else { return nil }
+        return self[key]
     }
 
     func contains(_ key: String) -> Bool { self[key] != nil }

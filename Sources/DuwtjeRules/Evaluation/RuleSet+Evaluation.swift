@@ -8,7 +8,9 @@ import Foundation
 struct Facts {
     let journey: Int
     let stage: Int?
-    let stageName: String
+    /// The request's stage when the journey does not have it (then `stage` is nil), else nil: the
+    /// request's text was copied here (retained and released) for every request that named a stage.
+    let unknownStage: String?
     let stageSource: Answer.StageSource
     let persona: Int?
     /// The request's context entries, read in place: which one holds each key's value is kept in
@@ -236,7 +238,7 @@ extension RuleSet {
                     + "the fallback is served in its own language")
             }
         }
-        return Answer(set: self, journey: facts.journey, stage: facts.stage, stageName: facts.stageName, stageSource: facts.stageSource,
+        return Answer(set: self, journey: facts.journey, stage: facts.stage, unknownStage: facts.unknownStage, stageSource: facts.stageSource,
                       picks: picks, candidates: candidates, warnings: warnings, explanation: explanation)
     }
 
@@ -274,7 +276,8 @@ extension RuleSet {
             }
             if rule.exclusive { break }
         }
-        return NudgeAnswer(ruleset: version, journey: journey.id, stage: facts.stageName, stageSource: facts.stageSource,
+        return NudgeAnswer(ruleset: version, journey: journey.id, stage: request.stage ?? journey.stageIDs[facts.stage ?? 0],
+                           stageSource: facts.stageSource,
                            nudges: listings, warnings: facts.warnings)
     }
 
@@ -291,11 +294,10 @@ extension RuleSet {
 
     /// The journey a request is for, by position.
     func journeyPosition(of request: EvaluationRequest) throws(EvaluationError) -> Int {
+        // Looked up borrowed where the request holds it (see `resolve`).
+        if let index = journeyIndex[request.journey] { return index }
         if let id = request.journey {
-            guard let index = journeyIndex[id] else {
-                throw .unknownJourney(id, suggestion: Suggestions.hint(for: id, in: journeyIndex.keys))
-            }
-            return index
+            throw .unknownJourney(id, suggestion: Suggestions.hint(for: id, in: journeyIndex.keys))
         } else if journeys.count == 1 {
             return 0
         } else {
@@ -326,11 +328,9 @@ extension RuleSet {
         var numbers = numbers
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
-        var persona: Int?
-        if let id = request.persona {
-            persona = personaIndex[id]
-            if persona == nil { warnings.append(unknown("persona", id, in: personaHints)) }
-        }
+        // The optional ids are looked up borrowed where the request holds them (`if let` copied each).
+        let persona = personaIndex[request.persona]
+        if persona == nil, let id = request.persona { warnings.append(unknown("persona", id, in: personaHints)) }
         // A dictionary's order follows the process's hash seed: context warnings are put in the
         // order of their keys, so that every process answers the same bytes (api.md, Warnings).
         var contextWarnings: [(key: String, text: String)] = []
@@ -363,26 +363,26 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
-        let stage: Int?
-        let stageName: String
+        var stage = journey.stageIndex[request.stage]
+        var unknownStage: String?
         let source: Answer.StageSource
-        if let id = request.stage {
-            stage = journey.stageIndex[id]
-            stageName = id
+        if stage != nil {
             source = .request
-            if stage == nil { warnings.append(unknown("stage", id, in: journey.stageHints, of: (" in journey '", journey.id))) }
+        } else if let id = request.stage {
+            unknownStage = id
+            source = .request
+            warnings.append(unknown("stage", id, in: journey.stageHints, of: (" in journey '", journey.id)))
         } else {
             // Signals match context conditions only: the language is not needed (a copy of it was
             // retained and released).
-            let partial = Facts(journey: journeyPosition, stage: nil, stageName: "", stageSource: .default, persona: persona,
+            let partial = Facts(journey: journeyPosition, stage: nil, unknownStage: nil, stageSource: .default, persona: persona,
                                 entries: entries, numbers: numbers, language: nil, warnings: [])
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
-            stageName = journey.stageIDs[stage ?? 0]
             source = signalled == nil ? .default : .signals
         }
         let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
-        return Facts(journey: journeyPosition, stage: stage, stageName: stageName, stageSource: source, persona: persona,
+        return Facts(journey: journeyPosition, stage: stage, unknownStage: unknownStage, stageSource: source, persona: persona,
                      entries: entries, numbers: numbers, language: language, warnings: warnings)
     }
 
@@ -392,30 +392,50 @@ extension RuleSet {
     /// ~30 µs per unknown value); `duwtje check` has no such bound. `context` is what the id was
     /// looked for in (`" in journey '"` and the journey's id, closed by a quote).
     ///
-    /// Written as bytes into one array reserved at its length and made a `String` once: appending
-    /// to a `String` cost ~300 instructions an append even with its capacity reserved, and an
-    /// interpolation and concatenation grew the text several times over.
+    /// Written into the string's own storage at its final length, each piece copied whole: an array
+    /// of bytes appended to piece by piece (the UTF-8 view appended a byte at a time) and then made a
+    /// `String` cost ~2,500 instructions a warning; appending to a `String` cost more.
     func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: (String, String)? = nil) -> String {
         let hint = known.hint(for: id)
-        var text: [UInt8] = []
-        text.reserveCapacity(12 + kind.utf8.count + id.utf8.count + (context.map { $0.0.utf8.count + $0.1.utf8.count + 1 } ?? 0)
-                             + (hint.map { $0.utf8.count + 3 } ?? 0))
-        text.append(contentsOf: "unknown ".utf8)
-        text.append(contentsOf: kind.utf8)
-        text.append(contentsOf: " '".utf8)
-        text.append(contentsOf: id.utf8)
-        text.append(UInt8(ascii: "'"))
-        if let (words, name) = context {
-            text.append(contentsOf: words.utf8)
-            text.append(contentsOf: name.utf8)
-            text.append(UInt8(ascii: "'"))
+        let count = 12 + kind.utf8.count + id.utf8.count + (context.map { $0.0.utf8.count + $0.1.utf8.count + 1 } ?? 0)
+            + (hint.map { $0.utf8.count + 3 } ?? 0)
+        return String(unsafeUninitializedCapacity: count) { text in
+            var written = 0
+            Self.put("unknown ", into: text, at: &written)
+            Self.put(kind, into: text, at: &written)
+            Self.put(" '", into: text, at: &written)
+            Self.put(id, into: text, at: &written)
+            Self.put("'", into: text, at: &written)
+            if let (words, name) = context {
+                Self.put(words, into: text, at: &written)
+                Self.put(name, into: text, at: &written)
+                Self.put("'", into: text, at: &written)
+            }
+            if let hint {
+                Self.put(" (", into: text, at: &written)
+                Self.put(hint, into: text, at: &written)
+                Self.put(")", into: text, at: &written)
+            }
+            return written
         }
-        if let hint {
-            text.append(contentsOf: " (".utf8)
-            text.append(contentsOf: hint.utf8)
-            text.append(UInt8(ascii: ")"))
+    }
+
+    /// Copies the UTF-8 of `piece` into `text` at `written`, which it moves past the piece. Not a
+    /// function nested in the closure above: one that captured `written` had every access to it
+    /// checked for exclusivity at run time.
+    private static func put(_ piece: String, into text: UnsafeMutableBufferPointer<UInt8>, at written: inout Int) {
+        let count = piece.utf8.withContiguousStorageIfAvailable { bytes in
+            UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: text[written...])).copyMemory(from: UnsafeRawBufferPointer(bytes))
+            return bytes.count
         }
-        return String(decoding: text, as: UTF8.self)
+        if let count {
+            written &+= count
+        } else {
+            for byte in piece.utf8 {
+                text[written] = byte
+                written &+= 1
+            }
+        }
     }
 
     // MARK: - Matching

@@ -105,18 +105,109 @@ enum Suggestions {
         }
 
         let entries: [Entry]?
+        /// When every id is ASCII (nearly always): their bytes one after another, where each ends, and
+        /// each one's `Character` count (CR LF is one). An ASCII name is compared with them where
+        /// they lie (``nearestASCII(to:limit:)``): reading each ``Entry`` copied it, three references
+        /// retained and released per id, more than comparing it.
+        private let bytes: [UInt8]
+        private let ends: [Int32]
+        private let characterCounts: [Int32]
 
         init(_ known: some Collection<String>) {
-            entries = known.count <= Suggestions.requestPathLimit
+            let entries = known.count <= Suggestions.requestPathLimit
                 ? known.map { text in
                     Entry(text: text, scalars: Array(text.unicodeScalars), characterCount: text.count,
                           asciiBytes: Suggestions.asciiBytes(of: text))
                 } : nil
+            self.entries = entries
+            var bytes: [UInt8] = []
+            var ends: [Int32] = []
+            var characterCounts: [Int32] = []
+            if let entries, entries.allSatisfy({ $0.asciiBytes != nil }) {
+                for entry in entries {
+                    bytes.append(contentsOf: entry.asciiBytes ?? [])
+                    ends.append(Int32(bytes.count))
+                    characterCounts.append(Int32(entry.characterCount))
+                }
+            }
+            self.bytes = bytes
+            self.ends = ends
+            self.characterCounts = characterCounts
         }
 
         /// `did you mean …?` for `name`, or nil.
         func hint(for name: String) -> String? {
-            entries.flatMap { Suggestions.hint(Suggestions.nearest(to: name, among: $0)) }
+            guard let entries else { return nil }
+            if let near = nearestASCII(to: name) { return Suggestions.hint(near) }
+            return Suggestions.hint(Suggestions.nearest(to: name, among: entries))
+        }
+
+        /// ``Suggestions/nearest(to:among:limit:)`` for an ASCII `name` among ASCII ids, read in
+        /// place; nil when either is not ASCII (or the vocabulary is empty), for the general path.
+        /// The same choice: for ASCII texts scalars are bytes, and prefixes are decided by
+        /// ``Swift/String/asciiPrefix(_:_:)`` on both paths.
+        func nearestASCII(to name: String, limit: Int = 3) -> [String]? {
+            guard let entries, !ends.isEmpty else { return nil }
+            let nearest = name.utf8.withContiguousStorageIfAvailable { name -> [Int]? in
+                var seen: UInt8 = 0
+                for byte in name { seen |= byte }
+                guard seen < 0x80 else { return nil }
+                let threshold = max(2, name.count / 3)
+                var best = Int.max
+                var found: [Int] = []
+                // The name's positions of each byte, for ``Suggestions/bitParallelDistance(_:length:_:)``.
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { positions in
+                    let fits = (1...64).contains(name.count)
+                    if fits {
+                        positions.initialize(repeating: 0)
+                        for index in 0..<name.count { positions[Int(name[index])] |= 1 &<< UInt64(index) }
+                    }
+                    bytes.withUnsafeBufferPointer { bytes in
+                        ends.withUnsafeBufferPointer { ends in
+                            var start = 0
+                            for index in 0..<ends.count {
+                                let end = Int(ends[index])
+                                let candidate = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                                start = end
+                                guard let distance = Self.distance(of: candidate, at: index, to: name, positions: fits ? positions : nil,
+                                                                   threshold: threshold, characterCounts: characterCounts),
+                                      distance <= best else { continue }
+                                if distance < best {
+                                    best = distance
+                                    found.removeAll(keepingCapacity: true)
+                                }
+                                found.append(index)
+                            }
+                        }
+                    }
+                }
+                return found
+            }
+            guard let nearest = nearest ?? nil else { return nil }
+            return nearest.map { entries[$0].text }.sorted().prefix(limit).map { $0 }
+        }
+
+        /// The distance ``Suggestions/nearest(to:among:limit:)`` gives the ASCII id `candidate` (at
+        /// `index`) from the ASCII `name`, or nil when it is not offered (the same text, or too far).
+        /// `positions`: the name's positions of each byte, when it has at most 64 (else the rows).
+        private static func distance(of candidate: UnsafeBufferPointer<UInt8>, at index: Int, to name: UnsafeBufferPointer<UInt8>,
+                                     positions: UnsafeMutableBufferPointer<UInt64>?, threshold: Int, characterCounts: [Int32]) -> Int? {
+            if candidate.count == name.count, candidate.elementsEqual(name) { return nil }
+            let isPrefix = String.asciiPrefix(UnsafeRawBufferPointer(candidate), UnsafeRawBufferPointer(name)) == true
+                || String.asciiPrefix(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(candidate)) == true
+            let distance: Int
+            if isPrefix {
+                let nameCharacters = String(decoding: name, as: UTF8.self).count
+                distance = min(threshold, abs(Int(characterCounts[index]) - nameCharacters))
+            } else {
+                guard abs(candidate.count - name.count) <= threshold else { return nil }
+                distance = if let positions {
+                    Suggestions.bitParallelDistance(UnsafeBufferPointer(positions), length: name.count, candidate)
+                } else {
+                    Suggestions.editDistance(name, candidate, bound: threshold)
+                }
+            }
+            return distance <= threshold ? distance : nil
         }
     }
 
@@ -146,36 +237,84 @@ enum Suggestions {
     /// unchecked: two arrays per call, checked reads and checked sums were most of the cost of a
     /// request-path hint.
     static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], bound: Int) -> Int {
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in editDistance(a, b, bound: bound) } }
+    }
+
+    /// The Levenshtein distance between an ASCII pattern of `length` bytes (1 to 64), given by the
+    /// positions of each byte in it (`positions[byte]`, bit i for position i), and the ASCII `text`:
+    /// the table's columns as bit vectors, one step per byte of `text` (Myers 1999, in Hyyrö's form
+    /// for the whole distance, 2003). A request-path hint compared each id cell by cell, ~650
+    /// instructions for two ids of ~15 bytes.
+    static func bitParallelDistance(_ positions: UnsafeBufferPointer<UInt64>, length: Int, _ text: UnsafeBufferPointer<UInt8>) -> Int {
+        let last: UInt64 = 1 &<< UInt64(length &- 1)
+        // Vertical differences (cell minus the one above) of the current column, +1 and -1: the
+        // first column is 1, 2, 3, …
+        var plus: UInt64 = ~0
+        var minus: UInt64 = 0
+        var score = length
+        for byte in text {
+            let equal = positions[Int(byte)]
+            let verticalOrEqual = equal | minus
+            let horizontal = (((equal & plus) &+ plus) ^ plus) | equal
+            // Horizontal differences (cell minus the one to the left), +1 and -1.
+            var horizontalPlus = minus | ~(horizontal | plus)
+            var horizontalMinus = plus & horizontal
+            if horizontalPlus & last != 0 {
+                score &+= 1
+            } else if horizontalMinus & last != 0 {
+                score &-= 1
+            }
+            // Row 0 is 0, 1, 2, …: its horizontal difference is +1.
+            horizontalPlus = (horizontalPlus &<< 1) | 1
+            horizontalMinus &<<= 1
+            plus = horizontalMinus | ~(verticalOrEqual | horizontalPlus)
+            minus = horizontalPlus & verticalOrEqual
+        }
+        return score
+    }
+
+    /// ``editDistance(_:_:bound:)`` of any elements (scalars, or the bytes of ASCII texts), within
+    /// the band of cells that can be within `bound` (|i - j| ≤ bound): a cell outside it is read as
+    /// `bound + 1`, which changes no cell whose distance is within the bound (its cheapest path
+    /// stays inside the band) and leaves every other past it.
+    static func editDistance<Element: Equatable>(_ a: UnsafeBufferPointer<Element>, _ b: UnsafeBufferPointer<Element>,
+                                                 bound: Int) -> Int {
         if abs(a.count - b.count) > bound { return bound + 1 }
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
+        let outside = bound &+ 1
         let width = b.count + 1
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: width) { row in
-            a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    // `row[j]` holds the previous row's cell j until it is overwritten with this row's.
-                    for j in 0..<width { row.initializeElement(at: j, to: j) }
-                    for i in 1...a.count {
-                        let scalar = a[i &- 1]
-                        var diagonal = row[0]  // the previous row's cell j - 1
-                        var left = i  // this row's cell j - 1
-                        row[0] = i
-                        var rowMinimum = i
-                        for j in 1..<width {
-                            let up = row[j]
-                            var value = scalar == b[j &- 1] ? diagonal : diagonal &+ 1
-                            if up &+ 1 < value { value = up &+ 1 }
-                            if left &+ 1 < value { value = left &+ 1 }
-                            row[j] = value
-                            diagonal = up
-                            left = value
-                            if value < rowMinimum { rowMinimum = value }
-                        }
-                        if rowMinimum > bound { return bound + 1 }
-                    }
-                    return row[b.count]
+            // `row[j]` holds the previous row's cell j until it is overwritten with this row's; a
+            // cell never written in the band is outside it, and reads as `outside`.
+            for j in 0..<width { row.initializeElement(at: j, to: Swift.min(j, outside)) }
+            for i in 1...a.count {
+                let scalar = a[i &- 1]
+                let low = Swift.max(1, i &- bound)
+                let high = Swift.min(b.count, i &+ bound)
+                var diagonal = row[low &- 1]  // the previous row's cell j - 1
+                var left = outside  // this row's cell j - 1
+                var rowMinimum = outside
+                if low == 1 {
+                    left = Swift.min(i, outside)
+                    row[0] = left
+                    rowMinimum = left
                 }
+                var j = low
+                while j <= high {
+                    let up = row[j]
+                    var value = scalar == b[j &- 1] ? diagonal : diagonal &+ 1
+                    if up &+ 1 < value { value = up &+ 1 }
+                    if left &+ 1 < value { value = left &+ 1 }
+                    row[j] = value
+                    diagonal = up
+                    left = value
+                    if value < rowMinimum { rowMinimum = value }
+                    j &+= 1
+                }
+                if rowMinimum > bound { return outside }
             }
+            return row[b.count]
         }
     }
 }

@@ -73,11 +73,20 @@ struct LRUState: Sendable {
     /// How many visitors are remembered (a forgotten visitor's node is reused for the next).
     var count: Int { nodes.count }
 
+    /// What ``withShowings(of:absent:_:)`` does with a visitor it does not remember.
+    enum Absent {
+        /// Leaves them out: nothing changes and the result is nil.
+        case skip
+        /// Adds them without showings. (An empty dictionary for this was made, retained and released
+        /// on every admission, remembered visitor or not.)
+        case add
+        /// Adds them with these showings: nudge → times, read from a store.
+        case restore([String: [Double]])
+    }
+
     /// Runs `body` on the showings of `visitor`, made most recently used. A visitor not remembered is
-    /// added with `restoring` as their showings (the least recently used is forgotten when full), or,
-    /// with `restoring` nil, left out: then nothing changes and the result is nil.
-    mutating func withShowings<R>(of visitor: String, restoring: [String: [Double]]?,
-                                  _ body: (inout NudgeShowings) -> R) -> R? {
+    /// added (the least recently used is forgotten when full) or left out, as `absent` says.
+    mutating func withShowings<R>(of visitor: String, absent: Absent, _ body: (inout NudgeShowings) -> R) -> R? {
         var hash = hash(of: visitor)
         var found = find(visitor, hash: hash)
         if found.probes > Self.longestProbe, !hashing.isSip {
@@ -87,10 +96,15 @@ struct LRUState: Sendable {
         }
         let node: Int
         if let existing = found.node {
-            node = existing
-            unlink(node)
+            moveToFront(existing)
+            return body(&nodes[existing].showings)
         } else {
-            guard let restoring else { return nil }
+            let restoring: [String: [Double]]
+            switch absent {
+            case .skip: return nil
+            case .add: restoring = [:]
+            case .restore(let showings): restoring = showings
+            }
             if nodes.count < capacity {
                 node = nodes.count
                 nodes.append(Node(visitor: visitor, hash: hash, showings: NudgeShowings(restoring), previous: -1, next: -1))
@@ -250,6 +264,25 @@ struct LRUState: Sendable {
         if next >= 0 { nodes[next].previous = previous } else { tail = previous }
         nodes[slot].previous = -1
         nodes[slot].next = -1
+    }
+
+    /// ``unlink(_:)`` then ``pushFront(_:)`` in one access to the nodes: each change of a node
+    /// through the array's subscript checked that the array is not shared, six times an admission.
+    mutating func moveToFront(_ slot: Int) {
+        guard slot != head else { return }
+        let oldHead = head
+        let newTail: Int? = slot == tail ? nodes[slot].previous : nil
+        nodes.withUnsafeMutableBufferPointer { nodes in
+            let previous = nodes[slot].previous  // not -1: the node is not the head
+            let next = nodes[slot].next
+            nodes[previous].next = next
+            if next >= 0 { nodes[next].previous = previous }
+            nodes[slot].previous = -1
+            nodes[slot].next = oldHead
+            nodes[oldHead].previous = slot
+        }
+        head = slot
+        if let newTail { tail = newTail }
     }
 
     mutating func pushFront(_ slot: Int) {

@@ -11,6 +11,9 @@ public final class MemoryCapStore: CapStore {
     /// Visitor → nudge → until (Unix seconds). Kept apart from the caps' LRU: a dismissal is a
     /// citizen's choice and is never forgotten to make room; ended ones are dropped by ``pruneDismissals(now:)``.
     private let dismissed = Mutex<[String: [String: Double]]>([:])
+    /// Whether `dismissed` holds anything, set under its lock: most stores hold no dismissal, and
+    /// every admission asks, so the answer for them comes without taking the lock.
+    private let anyDismissed = Atomic<Bool>(false)
 
     /// `maxVisitors` is taken as at least 1 and at most 2^30 (a billion visitors' showings would be
     /// hundreds of gigabytes of memory).
@@ -19,10 +22,11 @@ public final class MemoryCapStore: CapStore {
     }
 
     /// Whether any dismissal is held (ended ones count until ``pruneDismissals(now:)``).
-    public var holdsDismissals: Bool { dismissed.withLock { !$0.isEmpty } }
+    public var holdsDismissals: Bool { anyDismissed.load(ordering: .acquiring) }
 
     public func isDismissed(visitor: String, nudge: String, now: Date) -> Bool {
-        dismissed.withLock { ($0[visitor]?[nudge] ?? -.infinity) > now.timeIntervalSince1970 }
+        guard anyDismissed.load(ordering: .acquiring) else { return false }
+        return dismissed.withLock { ($0[visitor]?[nudge] ?? -.infinity) > now.timeIntervalSince1970 }
     }
 
     /// Closes `nudge` for `visitor` until `until` (a later dismissal extends, an earlier one never shortens).
@@ -30,6 +34,7 @@ public final class MemoryCapStore: CapStore {
         let time = until.timeIntervalSince1970
         dismissed.withLock { dismissed in
             dismissed[visitor, default: [:]][nudge] = max(time, dismissed[visitor]?[nudge] ?? -.infinity)
+            anyDismissed.store(true, ordering: .releasing)
         }
     }
 
@@ -41,11 +46,14 @@ public final class MemoryCapStore: CapStore {
                 let left = nudges.filter { $0.value > time }
                 return left.isEmpty ? nil : left
             }
+            anyDismissed.store(!dismissed.isEmpty, ordering: .releasing)
         }
     }
 
     public func admit(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool {
-        admit(visitor: visitor, nudge: nudge, cap: cap, now: now, restoring: [:])
+        state.withLock { state in
+            state.withShowings(of: visitor, absent: .add) { $0.withTimes(of: nudge) { Self.admit(&$0, cap: cap, now: now) } }
+        } ?? false
     }
 
     /// Memory never waits.
@@ -61,7 +69,7 @@ public final class MemoryCapStore: CapStore {
     /// changed) when the visitor is not in memory, so the caller can read their showings elsewhere first.
     public func admitIfRemembered(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? {
         state.withLock { state in
-            state.withShowings(of: visitor, restoring: nil) { $0.withTimes(of: nudge) { Self.admit(&$0, cap: cap, now: now) } }
+            state.withShowings(of: visitor, absent: .skip) { $0.withTimes(of: nudge) { Self.admit(&$0, cap: cap, now: now) } }
         }
     }
 
@@ -70,7 +78,7 @@ public final class MemoryCapStore: CapStore {
     /// showings in memory are the newer and `earlier` is ignored.
     public func admit(visitor: String, nudge: String, cap: Cap, now: Date, restoring earlier: [String: [Double]]) -> Bool {
         state.withLock { state in
-            state.withShowings(of: visitor, restoring: earlier) { $0.withTimes(of: nudge) { Self.admit(&$0, cap: cap, now: now) } }
+            state.withShowings(of: visitor, absent: .restore(earlier)) { $0.withTimes(of: nudge) { Self.admit(&$0, cap: cap, now: now) } }
         } ?? false
     }
 
