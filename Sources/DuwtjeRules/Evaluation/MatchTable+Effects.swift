@@ -3,7 +3,7 @@
 /// recommend list, its items' payloads or its nudge (each a heap object, retained and released on
 /// the way, and each a cache line of its own where the rules are not in the caches).
 ///
-/// A rule's effects start at ``MatchTable/Rule/effectsStart``:
+/// A rule's effects start right after its conditions and window in its record (``MatchTable/program``):
 ///
 /// - one word of ``Flags``;
 /// - its recommend list (``Items``);
@@ -15,7 +15,14 @@
 /// A recommend list is a word count and that many words: a content item's index, or a query as
 /// `-1 - limit` followed by where its items are: a count and the items' indices. A query's items are
 /// written once per journey (queries with the same items share them) and referred to by position.
+/// An item's index carries ``checkedItem`` when the item has an active window or a language: only
+/// then does the walk read its entry in ``RuleSet/contentFilters`` (an item that has neither, most
+/// of them, costs no cache line beyond the list).
 extension MatchTable {
+    /// Set in an item's word when the walk must check the item's window or language; the index is
+    /// the word without it (a catalogue of 2^30 items would not fit in memory).
+    static let checkedItem: Int32 = 1 << 30
+
     struct Flags {
         static let exclusive: Int32 = 1
         /// The rule declares a nudge.
@@ -45,16 +52,17 @@ extension MatchTable {
     /// Where each query's items are in ``program``, by the items: what lets rules share them.
     typealias QueryLists = [[Int]: Int32]
 
-    /// Writes the effects of the rule added last (``addRule(conditions:from:until:)``). `nudge`: the
-    /// rule's nudge, whether it has a cap; `seed`: ``VariantAssignment/seed(rule:)`` of its id.
+    /// Writes the effects of the rule added last (``addRule(record:conditions:from:until:)``). `nudge`: the
+    /// rule's nudge, whether it has a cap; `seed`: ``VariantAssignment/seed(rule:)`` of its id;
+    /// `checked`: by content index, whether an item has an active window or a language.
     mutating func addEffects(exclusive: Bool, nudge: Bool?, recommend: [CompiledItem], variants: [VariantEffects],
-                             seed: UInt64, queries: inout QueryLists) {
+                             seed: UInt64, queries: inout QueryLists, checked: [Bool]) {
         var flags: Int32 = 0
         if exclusive { flags |= Flags.exclusive }
         if let capped = nudge { flags |= capped ? Flags.nudge | Flags.capped : Flags.nudge }
         if !variants.isEmpty { flags |= Flags.variants }
         program.append(flags)
-        appendList(recommend, queries: &queries)
+        appendList(recommend, queries: &queries, checked: checked)
         guard !variants.isEmpty else { return }
         program.append(Int32(variants.count))
         appendWide(seed)
@@ -68,7 +76,7 @@ extension MatchTable {
         for (index, variant) in variants.enumerated() {
             guard let recommend = variant.recommend else { continue }
             program[headers + index * 4 + 3] = Int32(program.count)
-            appendList(recommend, queries: &queries)
+            appendList(recommend, queries: &queries, checked: checked)
         }
     }
 
@@ -82,13 +90,14 @@ extension MatchTable {
         program.append(Int32(truncatingIfNeeded: value >> 32))
     }
 
-    private mutating func appendList(_ items: [CompiledItem], queries: inout QueryLists) {
+    private mutating func appendList(_ items: [CompiledItem], queries: inout QueryLists, checked: [Bool]) {
+        func word(_ index: Int) -> Int32 { Int32(index) | (checked[index] ? Self.checkedItem : 0) }
         let countAt = program.count
         program.append(0)
         for item in items {
             switch item {
             case .content(let index):
-                program.append(Int32(index))
+                program.append(word(index))
             case .query(let indices, let limit):
                 // A negative limit adds nothing, as a limit of 0 does.
                 program.append(-1 - Int32(clamping: min(max(limit, 0), Int(Int32.max) - 1)))
@@ -100,7 +109,7 @@ extension MatchTable {
                     program.append(at)
                     queries[indices] = at
                     program.append(Int32(indices.count))
-                    for index in indices { program.append(Int32(index)) }
+                    for index in indices { program.append(word(index)) }
                 }
             }
         }

@@ -11,18 +11,14 @@ public import Foundation
 /// `rules` and its words in `program`, read through pointers (``View``): two cache lines where the
 /// rules are not in the caches; the rule itself is read only when it matches.
 struct MatchTable: Sendable {
-    /// A rule in rank order: `conditions[conditionStart ..< conditionEnd]` must all hold, and the
-    /// time must be in `from ..< until` (seconds since the reference date; NaN for no bound, which
-    /// every comparison is false with).
+    /// A rule in rank order: where its record starts in ``program`` (see below), and its first
+    /// condition's index in ``conditions`` (for explanations, which name the key) and where its
+    /// effects start (for the compiler). The walk reads the record only: the bucket lists hold
+    /// records, not positions.
     struct Rule: Sendable, BitwiseCopyable {
-        let from: Double
-        let until: Double
         let conditionStart: Int32
-        let conditionEnd: Int32
-        /// Where the conditions' code starts in ``program``.
-        let programStart: Int32
-        /// Where the rule's effects start in ``program``, right after its conditions
-        /// (`MatchTable+Effects.swift`). The entry stays 32 bytes: two to a cache line.
+        let record: Int32
+        /// Where the rule's effects start in ``program`` (`MatchTable+Effects.swift`).
         let effectsStart: Int32
     }
 
@@ -53,10 +49,20 @@ struct MatchTable: Sendable {
     /// where the conditions, their tests and the tests' numbers used to be three arrays: each rule
     /// the walk consults cost a cache miss in each at 100,000 rules, where the tables of 200
     /// journeys do not stay in the caches.
-    /// Each rule's effects follow its conditions here (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``);
-    /// after the rules come the journey's ``Bucket``s' words and its filed keys
+    ///
+    /// Each rule is one record, in rank order (so that record offsets rank as positions do): its
+    /// position, a header (its condition count times two, plus one when it has an active window),
+    /// its conditions, its window when it has one (``windowWords``: from and until as the bit
+    /// patterns of two `Double`s, NaN for no bound), then its effects
+    /// (``addEffects(exclusive:nudge:recommend:variants:seed:queries:checked:)``). The buckets' lists
+    /// hold record offsets: a consulted rule is one run of words, where its entry in ``rules`` and
+    /// its words here were two cache lines, the second found only once the first had arrived.
+    /// After the rules come the journey's ``Bucket``s' words and its filed keys
     /// (``CompiledJourney/filedKeys``), which the compiler appends.
     var program: ContiguousArray<Int32> = []
+
+    /// The words of an active window in a record: from and until, two words each.
+    static let windowWords = 4
 
     /// Drops the room the arrays grew by (appending doubles an array's capacity: up to half of a
     /// journey's program was spare), once the journey is compiled.
@@ -73,14 +79,31 @@ struct MatchTable: Sendable {
         conditions = exact(conditions)
     }
 
-    /// Adds a rule with the conditions in `range` (from ``addConditions(_:numbering:)``) and its
-    /// active window. Its effects (``addEffects(exclusive:nudge:recommend:variants:seed:queries:)``)
-    /// must follow at once.
-    mutating func addRule(conditions range: Range<Int32>, from: Date?, until: Date?) {
-        let programStart = range.isEmpty ? Int32(program.count) : conditions[Int(range.lowerBound)].programStart
-        rules.append(Rule(from: from?.timeIntervalSinceReferenceDate ?? .nan, until: until?.timeIntervalSinceReferenceDate ?? .nan,
-                          conditionStart: range.lowerBound, conditionEnd: range.upperBound, programStart: programStart,
-                          effectsStart: Int32(program.count)))
+    /// Starts the record of the next rule (the one ``addRule(conditions:from:until:)`` adds): its
+    /// position and header. Its conditions (``addCondition(key:name:tests:numbering:)``) follow.
+    mutating func startRecord() -> Int32 {
+        let record = Int32(program.count)
+        program.append(Int32(rules.count))
+        program.append(0)
+        return record
+    }
+
+    /// Adds the rule whose record starts at `record` (``startRecord()``), with the conditions in
+    /// `range`, added since, and its active window. Its effects
+    /// (``addEffects(exclusive:nudge:recommend:variants:seed:queries:checked:)``) must follow at once.
+    mutating func addRule(record: Int32, conditions range: Range<Int32>, from: Date?, until: Date?) {
+        let hasWindow = from != nil || until != nil
+        program[Int(record) + 1] = Int32(range.count) << 1 | (hasWindow ? 1 : 0)
+        if hasWindow {
+            appendDouble(from?.timeIntervalSinceReferenceDate ?? .nan)
+            appendDouble(until?.timeIntervalSinceReferenceDate ?? .nan)
+        }
+        rules.append(Rule(conditionStart: range.lowerBound, record: record, effectsStart: Int32(program.count)))
+    }
+
+    private mutating func appendDouble(_ value: Double) {
+        program.append(Int32(truncatingIfNeeded: Int64(bitPattern: value.bitPattern)))
+        program.append(Int32(truncatingIfNeeded: Int64(bitPattern: value.bitPattern) >> 32))
     }
 
     /// Adds `conditions` (each with its context key's index) and returns where they are.
@@ -203,21 +226,47 @@ struct MatchTable: Sendable {
         /// for `facts`, or nil.
         func failedCondition(_ start: Int32, _ end: Int32, _ facts: Facts) -> Int? {
             guard start < end else { return nil }
-            return failedCondition(start, end, program: conditions[Int(start)].programStart, facts)
+            var offset = Int(conditions[Int(start)].programStart)
+            return failedCondition(at: &offset, count: Int(end &- start), facts).map { Int(start) &+ $0 }
         }
 
-        /// The index of the first condition of `rule` that does not hold for `facts`, or nil. Reads
-        /// the rule's code only, not ``MatchTable/conditions``.
-        func failedCondition(of rule: Rule, _ facts: Facts) -> Int? {
-            failedCondition(rule.conditionStart, rule.conditionEnd, program: rule.programStart, facts)
+        /// The rank position of the rule whose record starts at `record`.
+        @inline(__always)
+        func position(ofRecord record: Int) -> Int { Int(program[record]) }
+
+        /// Why the rule whose record starts at `record` does not match `facts` at `time` (seconds
+        /// since the reference date), or nil; and, when it matches, where its effects start. A
+        /// failed condition is named by its index among the rule's own conditions.
+        @inline(__always)
+        func check(record: Int, _ facts: Facts, time: Double) -> (failure: Failure?, effects: Int) {
+            let header = Int(program[record &+ 1])
+            var offset = record &+ 2
+            if let condition = failedCondition(at: &offset, count: header &>> 1, facts) {
+                return (.context(rule: Int(program[record]), condition: condition), 0)
+            }
+            guard header & 1 != 0 else { return (nil, offset) }
+            // NaN (no bound) compares false.
+            let from = double(at: offset)
+            let until = double(at: offset &+ 2)
+            if time < from || time >= until { return (.active, 0) }
+            return (nil, offset &+ MatchTable.windowWords)
         }
 
-        /// Plain loops over the numbers: `contains(where: allowed.contains)` cost a closure context
-        /// and a call per element, about half of matching a rule.
-        private func failedCondition(_ start: Int32, _ end: Int32, program programStart: Int32, _ facts: Facts) -> Int? {
-            var offset = Int(programStart)
-            var index = Int(start)
-            while index < Int(end) {
+        /// A `Double` kept as two words at `offset`.
+        @inline(__always)
+        private func double(at offset: Int) -> Double {
+            let low = UInt64(UInt32(bitPattern: program[offset]))
+            let high = UInt64(UInt32(bitPattern: program[offset &+ 1]))
+            return Double(bitPattern: low | high << 32)
+        }
+
+        /// The index among the `count` conditions whose code starts at `offset` of the first that
+        /// does not hold for `facts`, or nil, with `offset` then just past them. Plain loops over
+        /// the numbers: `contains(where: allowed.contains)` cost a closure context and a call per
+        /// element, about half of matching a rule.
+        private func failedCondition(at offset: inout Int, count: Int, _ facts: Facts) -> Int? {
+            var index = 0
+            while index < count {
                 let key = Int(program[offset])
                 var testsLeft = Int(program[offset &+ 1])
                 offset &+= 2

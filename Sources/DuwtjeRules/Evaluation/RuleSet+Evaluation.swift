@@ -40,8 +40,9 @@ struct Facts {
 enum Failure {
     case stage
     case persona
-    /// The condition's index in the journey's ``MatchTable``.
-    case context(Int)
+    /// The rule's rank position and the condition's index among its own conditions (the walk
+    /// reads the rule's record only: its first condition's index is in ``MatchTable/rules``).
+    case context(rule: Int, condition: Int)
     case active
 
     /// `stage`, `persona`, `context.<key>` (as the rule names the key) or `active`.
@@ -49,7 +50,7 @@ enum Failure {
         switch self {
         case .stage: return "stage"
         case .persona: return "persona"
-        case .context(let condition): return "context." + match.names[condition]
+        case .context(let rule, let condition): return "context." + match.names[Int(match.rules[rule].conditionStart) + condition]
         case .active: return "active"
         }
     }
@@ -106,13 +107,22 @@ extension RuleSet {
         let program = match.program
 
         /// Adds the content item at `index`, unless the list is full, it is there already, it is not
-        /// active or not in the request's language. The item itself is read only for its language.
-        func add(_ index: Int, pick: @autoclosure () -> Answer.Pick, anyLanguage: Bool = false) {
+        /// active or not in the request's language. The item itself is read only for its language,
+        /// and its filter only when `checked` (a list's word says so: ``MatchTable/checkedItem``).
+        func add(_ index: Int, checked: Bool = true, pick: @autoclosure () -> Answer.Pick, anyLanguage: Bool = false) {
             guard picks.count < limit, !picks.contains(content: Int32(truncatingIfNeeded: index)) else { return }
-            let filter = filters[index]
-            guard filter.isActive(at: time) else { return }
-            if !anyLanguage, filter.hasLanguage, let language = self.content[index].language, !facts.accepts(language) { return }
+            if checked {
+                let filter = filters[index]
+                guard filter.isActive(at: time) else { return }
+                if !anyLanguage, filter.hasLanguage, let language = self.content[index].language, !facts.accepts(language) { return }
+            }
             picks.append(pick())
+        }
+
+        /// A list's word for a content item: its index, and whether it must be checked.
+        @inline(__always)
+        func item(_ word: Int32) -> (index: Int, checked: Bool) {
+            (Int(word & ~MatchTable.checkedItem), word & MatchTable.checkedItem != 0)
         }
 
         /// Adds the items of the recommend list at `list` in ``MatchTable/program`` (see
@@ -124,7 +134,8 @@ extension RuleSet {
                 let word = program[offset]
                 offset &+= 1
                 if word >= 0 {
-                    add(Int(word), pick: Answer.Pick(content: Int(word), rule: position, variant: variant))
+                    let (index, checked) = item(word)
+                    add(index, checked: checked, pick: Answer.Pick(content: index, rule: position, variant: variant))
                     continue
                 }
                 // A query: its limit, then where its items are (they may follow here).
@@ -138,8 +149,8 @@ extension RuleSet {
                 let itemsEnd = index &+ count
                 while index < itemsEnd, added < itemLimit {
                     let before = picks.count
-                    let item = Int(program[index])
-                    add(item, pick: Answer.Pick(content: item, rule: position, variant: variant))
+                    let (content, checked) = item(program[index])
+                    add(content, checked: checked, pick: Answer.Pick(content: content, rule: position, variant: variant))
                     if picks.count > before { added &+= 1 }
                     index &+= 1
                 }
@@ -150,10 +161,13 @@ extension RuleSet {
         // the full walk must check them.
         let indexed = walk != .everyRule
 
-        /// Reads the rule at `position` from the match table only (its conditions, then its effects):
-        /// its ``CompiledRule`` is read for an explanation and for the id of an exclusive rule.
-        func consider(_ position: Int) -> Bool {
-            let failure = self.failure(at: position, of: journey, match, facts, now: request.now, checkingStageAndPersona: !indexed)
+        /// Reads the rule whose record starts at `record` from the match table only (its conditions,
+        /// then its effects): its ``CompiledRule`` is read for an explanation and for the id of an
+        /// exclusive rule.
+        func consider(record: Int) -> Bool {
+            let position = match.position(ofRecord: record)
+            let (failure, effects) = self.failure(record: record, of: journey, match, facts, time: time,
+                                                  checkingStageAndPersona: !indexed)
             // A rule that fails and is not explained is passed by.
             if explanation == nil, cutBy == nil, failure != nil { return true }
             if let cut = cutBy {
@@ -167,7 +181,6 @@ extension RuleSet {
                 return true
             }
             rank += 1
-            let effects = Int(match.rules[position].effectsStart)
             let flags = match.flags(at: effects)
             var hasNudge = flags & MatchTable.Flags.nudge != 0
             var nudgeCapped = flags & MatchTable.Flags.capped != 0
@@ -204,7 +217,7 @@ extension RuleSet {
         }
 
         if walk == .everyRule {
-            for position in journey.rules.indices where !consider(position) { break }
+            for position in journey.rules.indices where !consider(record: Int(match.rules[position].record)) { break }
         } else {
             var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: program,
                                        numbers: facts.numbers, filedKeys: journey.filedKeys)
@@ -212,8 +225,8 @@ extension RuleSet {
             // nudge nor cut the walk changes nothing, unless it is explained: the walk need not be
             // handed it at all.
             if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: -1) }
-            while let position = positions.next(), consider(position) {
-                if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: position) }
+            while let record = positions.next(), consider(record: record) {
+                if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: record) }
             }
         }
         func fillFromFallbacks(anyLanguage: Bool) {
@@ -251,8 +264,9 @@ extension RuleSet {
 
     private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
         let journey = journeys[facts.journey]
+        let time = request.now.timeIntervalSinceReferenceDate
         let matching = journey.withMatch { match in
-            journey.rules.indices.filter { failure(at: $0, of: journey, match, facts, now: request.now) == nil }
+            journey.rules.indices.filter { failure(record: Int(match.rules[$0].record), of: journey, match, facts, time: time).failure == nil }
         }
         var listings: [NudgeListing] = []
         var rank = 0
@@ -440,16 +454,16 @@ extension RuleSet {
 
     // MARK: - Matching
 
-    /// Why the rule at `position` of `journey` does not match, or nil.
-    func failure(at position: Int, of journey: CompiledJourney, _ match: MatchTable.View, _ facts: Facts, now: Date,
-                 checkingStageAndPersona: Bool = true) -> Failure? {
-        if checkingStageAndPersona, let failure = stageOrPersonaFailure(of: journey.rules[position].when, facts) { return failure }
-        let rule = match.rules[position]
-        if let condition = match.failedCondition(of: rule, facts) { return .context(condition) }
-        // NaN (no bound) compares false.
-        let time = now.timeIntervalSinceReferenceDate
-        if time < rule.from || time >= rule.until { return .active }
-        return nil
+    /// Why the rule whose record starts at `record` in `journey`'s match table does not match at
+    /// `time` (seconds since the reference date), or nil; and, when it matches, where its effects start.
+    @inline(__always)
+    func failure(record: Int, of journey: CompiledJourney, _ match: MatchTable.View, _ facts: Facts, time: Double,
+                 checkingStageAndPersona: Bool = true) -> (failure: Failure?, effects: Int) {
+        if checkingStageAndPersona,
+           let failure = stageOrPersonaFailure(of: journey.rules[match.position(ofRecord: record)].when, facts) {
+            return (failure, 0)
+        }
+        return match.check(record: record, facts, time: time)
     }
 
     func stageOrPersonaFailure(of when: CompiledWhen, _ facts: Facts) -> Failure? {
@@ -474,8 +488,9 @@ public struct NudgeAnswer: Sendable, Encodable {
     }
 }
 
-/// The rank positions a request must look at, in rank order: the bucket's general rules merged
-/// with the rules filed under each context value the request carries.
+/// The rules a request must look at, in rank order, as their records' offsets in the journey's
+/// program: the bucket's general rules merged with the rules filed under each context value the
+/// request carries.
 ///
 /// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
 /// of filed rules.
@@ -514,7 +529,7 @@ struct Candidates {
     }
 
     /// From now on hands over only the rules that can still change a full answer (the walk has
-    /// handed over `position` last).
+    /// handed over the record at `position` last).
     mutating func keepOnlyEffects(after position: Int) {
         guard !onlyEffects else { return }
         onlyEffects = true

@@ -138,7 +138,8 @@ struct SharedTables: Sendable {
         self.valueNumbers = valueNumbers
         self.compiler = Compiler(personaIndex: self.personaIndex, contextKeyIndex: self.contextKeyIndex, contentIndex: contentIndex,
                                  content: definition.content, contextKeys: definition.contextKeys, timeZone: timeZone,
-                                 catalogue: catalogue, valueNumbers: valueNumbers)
+                                 catalogue: catalogue, valueNumbers: valueNumbers,
+                                 checkedContent: definition.content.map { $0.active != nil || $0.language != nil })
         self.personaCount = definition.personas.count
     }
 
@@ -343,7 +344,8 @@ struct Bucket: Sendable, BitwiseCopyable {
     let filedStart: Int32
     let filedCount: Int32
 
-    /// Rank positions, ascending, in the program: rules that do not require a particular value
+    /// Rules as their records' offsets in the program (``MatchTable/program``: records are in rank
+    /// order, so these ascend as the rules' positions do), in the program: rules that do not require a particular value
     /// (`program[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
     /// filed numbers, `program[program[filedStarts + i] ..< program[filedStarts + i + 1]]`.
     struct Lists: Sendable, BitwiseCopyable {
@@ -396,13 +398,14 @@ struct BucketBuilder {
     }
 
     /// The bucket, its words appended to `words` (the journey's program); `effect[position]` tells
-    /// which rules go in its ``Bucket/effects`` as well.
+    /// which rules go in its ``Bucket/effects`` as well, and `records[position]` where each rule's
+    /// record is (what the lists hold).
     ///
     /// The filings are grouped by value with a counting sort (`counts`: zeros, one per value number
     /// filed in the journey, and zeros again on return). Filings come in rank order, so each value's
     /// positions stay in rank order: the order a sort by (value, position) gave, which took a
     /// closure call per comparison and was an eighth of the compile.
-    func bucket(effect: [Bool], counts: inout [Int32], into words: inout ContiguousArray<Int32>) -> Bucket {
+    func bucket(effect: [Bool], records: [Int32], counts: inout [Int32], into words: inout ContiguousArray<Int32>) -> Bucket {
         var numbers: [Int32] = []
         for filing in filed {
             if counts[Int(filing.number)] == 0 { numbers.append(filing.number) }
@@ -435,7 +438,7 @@ struct BucketBuilder {
         words.append(contentsOf: numbers)
         func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
             let generalStart = Int32(words.count)
-            for position in general where keep(position) { words.append(position) }
+            for position in general where keep(position) { words.append(records[Int(position)]) }
             let generalEnd = Int32(words.count)
             let filedStarts = words.count
             guard !numbers.isEmpty else {
@@ -445,7 +448,7 @@ struct BucketBuilder {
             var start = 0
             for (slot, end) in ends.enumerated() {
                 words[filedStarts + slot] = Int32(words.count)
-                for position in grouped[start..<Int(end)] where keep(position) { words.append(position) }
+                for position in grouped[start..<Int(end)] where keep(position) { words.append(records[Int(position)]) }
                 start = Int(end)
             }
             words[filedStarts + numbers.count] = Int32(words.count)
@@ -539,6 +542,9 @@ struct Compiler {
     let timeZone: TimeZone
     let catalogue: ContentIndex
     let valueNumbers: ValueNumbers
+    /// By content index: whether the item has an active window or a language, which the walk
+    /// checks (``MatchTable/checkedItem``).
+    let checkedContent: [Bool]
 
     /// The journey with the rules at `positions` of `rules`, ranked.
     func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], positions: [Int], personaCount: Int) -> CompiledJourney {
@@ -593,7 +599,10 @@ struct Compiler {
         // The buckets' words and the filed keys follow the rules in the program.
         var compiled = ContiguousArray<Bucket>()
         compiled.reserveCapacity(buckets.count)
-        for builder in buckets { compiled.append(builder.bucket(effect: effect, counts: &counts, into: &match.program)) }
+        let records = match.rules.map(\.record)
+        for builder in buckets {
+            compiled.append(builder.bucket(effect: effect, records: records, counts: &counts, into: &match.program))
+        }
         let filedKeysStart = match.program.count
         for key in filedKeys.sorted() { match.program.append(Int32(key)) }
         match.trim()
@@ -674,14 +683,16 @@ struct Compiler {
         }
         let compiledNudge = nudge(rules[position].nudge)
         let mayNudge = compiledNudge != nil || variants.contains { if case .some(.some) = $0.nudge { return true } else { return false } }
+        let record = match.startRecord()
         let when = when(for: rules[position].when, stageIndex: stageIndex, stageCount: stageCount, match: &match)
         let active = rules[position].active
         let from = active?.from?.resolved(in: timeZone)
         let until = active?.until?.resolved(in: timeZone)
-        match.addRule(conditions: when.conditions, from: from, until: until)
+        match.addRule(record: record, conditions: when.conditions, from: from, until: until)
         match.addEffects(exclusive: rules[position].exclusive, nudge: compiledNudge.map { $0.cap != nil },
                          recommend: items(rules[position].recommend), variants: effects,
-                         seed: effects.isEmpty ? 0 : VariantAssignment.seed(rule: rules[position].id), queries: &queries)
+                         seed: effects.isEmpty ? 0 : VariantAssignment.seed(rule: rules[position].id), queries: &queries,
+                         checked: checkedContent)
         return CompiledRule(
             id: rules[position].id, when: when, from: from, until: until,
             why: rules[position].why ?? rules[position].description,
