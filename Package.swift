@@ -157,6 +157,7 @@ let package = Package(
                 "DuwtjeServer",
                 "DuwtjeWire",
                 "DuwtjeStore",
+                "DuwtjeReport",
                 "DuwtjeRules",
                 "DuwtjeTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

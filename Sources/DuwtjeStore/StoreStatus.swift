@@ -1,5 +1,5 @@
 public import DuwtjeRules
-public import Foundation
+import Foundation
 
 /// The store as `/v1/status` shows it (docs/api.md): built from values kept in memory, so that
 /// status never waits for a commit, an fsync or the network. Made only by the engines (the

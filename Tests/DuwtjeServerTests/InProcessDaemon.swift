@@ -76,7 +76,7 @@ final class BodyCollector: ResponseBodyWriter, Sendable {
     let bytes = Mutex(ByteBuffer())
 
     func write(_ buffer: ByteBuffer) async throws {
-        bytes.withLock { $0.writeImmutableBuffer(buffer) }
+        bytes.withLock { _ = $0.writeImmutableBuffer(buffer) }
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}

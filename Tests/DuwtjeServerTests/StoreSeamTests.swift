@@ -1,3 +1,4 @@
+import DuwtjeReport
 import DuwtjeRules
 @testable import DuwtjeServer
 @testable import DuwtjeStore

@@ -1,6 +1,6 @@
 public import Foundation
 #if canImport(Glibc)
-public import Glibc
+import Glibc
 #endif
 
 /// A temporary directory with a rule set and a configuration file, and the real `duwtje` binary

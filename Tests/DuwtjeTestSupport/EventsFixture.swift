@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Testing
 
 /// Rules for the event tests: `r1` (a capped nudge, from ``Fixture``) and `exp`, an experiment with

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Testing
 
 /// The one way a test waits: polls `condition` until it holds or the deadline passes, and records an

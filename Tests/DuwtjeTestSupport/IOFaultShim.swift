@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// An `LD_PRELOAD` library that makes the disk fail on request: while the file named by
 /// `DUWTJE_FAULT_TRIGGER` exists and says `fsync` (or `write`), every `fsync`/`fdatasync` (or

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 #if canImport(Glibc)
-public import Glibc
+import Glibc
 #endif
 
 /// A datagram socket standing in for systemd's `$NOTIFY_SOCKET`: what the daemon tells systemd

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Runs blocking `body` (waiting for a child process, reading its pipe to the end) on a thread of
 /// its own and awaits it.

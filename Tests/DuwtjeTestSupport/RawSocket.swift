@@ -1,6 +1,6 @@
 public import Foundation
 #if canImport(Glibc)
-public import Glibc
+import Glibc
 #endif
 
 /// Plain blocking Unix-socket calls, each on a thread of its own, for what an HTTP client will not

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 #if canImport(Glibc)
-public import Glibc
+import Glibc
 #endif
 
 /// A small HTTP/1.1 client over a Unix socket: one connection per request (`Connection: close`),

@@ -46,8 +46,8 @@ struct OperationsTests {
         let daemon = try DaemonProcess()
         try await daemon.start()
         for path in Self.getPaths {
-            let get = Self.parse(try await RawSocket.exchange(daemon.socketPath, "GET \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
-            let head = Self.parse(try await RawSocket.exchange(daemon.socketPath, "HEAD \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
+            let get = Self.parse(await RawSocket.exchange(daemon.socketPath, "GET \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
+            let head = Self.parse(await RawSocket.exchange(daemon.socketPath, "HEAD \(path) HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
             #expect(head.status == get.status && head.status == "HTTP/1.1 200 OK", "\(path)")
             #expect(head.headers["content-type"] == get.headers["content-type"], "\(path)")
             #expect(head.body.isEmpty, "HEAD \(path) sent a body")
@@ -56,9 +56,9 @@ struct OperationsTests {
                 #expect(head.headers["content-length"] == String(get.body.utf8.count), "\(path)")
             }
         }
-        let post = Self.parse(try await RawSocket.exchange(daemon.socketPath, "POST /v1/status HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        let post = Self.parse(await RawSocket.exchange(daemon.socketPath, "POST /v1/status HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
         #expect(post.status.hasPrefix("HTTP/1.1 405") && post.headers["allow"] == "GET, HEAD")
-        let headOfPost = Self.parse(try await RawSocket.exchange(daemon.socketPath, "HEAD /v1/recommendations HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
+        let headOfPost = Self.parse(await RawSocket.exchange(daemon.socketPath, "HEAD /v1/recommendations HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n"))
         #expect(headOfPost.status.hasPrefix("HTTP/1.1 405") && headOfPost.headers["allow"] == "POST")
         #expect(await daemon.stop() == 0)
     }

@@ -63,7 +63,9 @@ final class PostgresCluster: Sendable {
         let path = directory + "/" + name + ".secret"
         var bytes = [UInt8](repeating: 0, count: 32)
         for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw Failed(description: "cannot write the visitor-hash key \(path)")
+        }
         return path
     }
 

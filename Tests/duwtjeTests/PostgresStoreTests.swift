@@ -203,8 +203,7 @@ struct PostgresStoreTests {
                                 if reply.status == 202 {
                                     $0.acknowledged += 1
                                     $0.lastAcknowledgement = now
-                                    if let back, $0.firstAcknowledgementAfterReturn == nil { $0.firstAcknowledgementAfterReturn = now }
-                                    _ = back
+                                    if back != nil, $0.firstAcknowledgementAfterReturn == nil { $0.firstAcknowledgementAfterReturn = now }
                                 } else if reply.status != 503 || reply.headers["retry-after"] == nil {
                                     $0.refusedWithoutRetryAfter += 1
                                 }

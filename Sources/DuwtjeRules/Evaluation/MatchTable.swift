@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What the walk matches one journey's rules with, flat and contiguous: per rule its active window
 /// and where its context conditions start in ``program``, one run of words holding each condition's

@@ -1,4 +1,4 @@
-public import DuwtjeRules
+import DuwtjeRules
 import DuwtjeReport
 public import DuwtjeStore
 import DuwtjeWire

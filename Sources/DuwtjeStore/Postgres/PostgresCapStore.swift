@@ -1,5 +1,5 @@
-public import DuwtjeRules
-public import Foundation
+import DuwtjeRules
+import Foundation
 import NIOCore
 import PostgresNIO
 

@@ -1,6 +1,6 @@
 import Crypto
 import DuwtjeRules
-public import Foundation
+import Foundation
 public import Logging
 import PostgresNIO
 

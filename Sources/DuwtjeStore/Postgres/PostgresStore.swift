@@ -349,7 +349,7 @@ extension PostgresStore {
 
         func run() async throws {
             let store = self.store
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 await withDiscardingTaskGroup { group in
                     group.addTask { await store.flushLoop() }
                     group.addTask { await store.maintain() }
