@@ -251,8 +251,12 @@ extension RuleSet {
                     + "the fallback is served in its own language")
             }
         }
-        return Answer(set: self, journey: facts.journey, stage: facts.stage, unknownStage: facts.unknownStage, stageSource: facts.stageSource,
-                      picks: picks, candidates: candidates, warnings: warnings, explanation: explanation)
+        let extras = Answer.extras(stage: facts.stage, unknownStage: facts.unknownStage, picks: picks, candidates: candidates,
+                                   explanation: explanation)
+        return Answer(set: self, journeyPosition: Int32(truncatingIfNeeded: facts.journey),
+                      stagePosition: facts.stage.map { Int32(truncatingIfNeeded: $0) } ?? -1, stageSource: facts.stageSource,
+                      picks: picks.inline, candidates: candidates.inline, served: candidates.inline.count > 0 ? 0 : -1,
+                      warnings: warnings, extras: extras)
     }
 
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared
