@@ -8,9 +8,11 @@ import Foundation
 struct Facts {
     let journey: Int
     let stage: Int?
-    /// The request's stage when the journey does not have it (then `stage` is nil), else nil: the
-    /// request's text was copied here (retained and released) for every request that named a stage.
-    let unknownStage: String?
+    /// Whether the request named a stage the journey does not have (then `stage` is nil): the
+    /// request's text is read from the request where it is needed. Facts hold as few references as
+    /// they can, each released when they are dropped (the text and the language value cost ~60
+    /// instructions an evaluation).
+    let stageUnknown: Bool
     let stageSource: Answer.StageSource
     let persona: Int?
     /// The request's context entries, read in place: which one holds each key's value is kept in
@@ -19,8 +21,10 @@ struct Facts {
     /// The numbers (``ValueNumbers``) of each context key's value and where it stands in `entries`,
     /// by context key index.
     let numbers: RequestValueNumbers
-    /// The request's `language` value, when the rule set has that key and the request a value for it.
-    let language: ContextValue?
+    /// Where the request's `language` value is in `entries`, when the rule set has that key and the
+    /// request a value for it; else -1. A position, read in place: a copy of the value was retained
+    /// when the facts were made and released when they were dropped.
+    let languageEntry: Int
     let warnings: [String]
 
     /// The request's value of the context key at `key`, or nil.
@@ -31,8 +35,8 @@ struct Facts {
     /// Whether content in `language` may be served: any, without a language in the request; else
     /// one of the request's language strings.
     func accepts(_ language: String) -> Bool {
-        guard let requested = self.language else { return true }
-        return requested.contains { if case .string(let text) = $0 { text == language } else { false } }
+        guard languageEntry >= 0 else { return true }
+        return entries[languageEntry].value.contains { if case .string(let text) = $0 { text == language } else { false } }
     }
 }
 
@@ -240,18 +244,18 @@ extension RuleSet {
         }
         fillFromFallbacks(anyLanguage: false)
         var warnings = facts.warnings
-        if picks.count == 0, let language = facts.language {
+        if picks.count == 0, facts.languageEntry >= 0 {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
             fillFromFallbacks(anyLanguage: true)
             if picks.count > 0 {
                 var languages: [String] = []
-                language.forEach { if case .string(let text) = $0 { languages.append(text) } }
+                facts.entries[facts.languageEntry].value.forEach { if case .string(let text) = $0 { languages.append(text) } }
                 warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
                     + "the fallback is served in its own language")
             }
         }
-        let extras = Answer.extras(stage: facts.stage, unknownStage: facts.unknownStage, picks: picks, candidates: candidates,
+        let extras = Answer.extras(stage: facts.stage, unknownStage: facts.stageUnknown ? request.stage : nil, picks: picks, candidates: candidates,
                                    explanation: explanation)
         return Answer(set: self, journeyPosition: Int32(truncatingIfNeeded: facts.journey),
                       stagePosition: facts.stage.map { Int32(truncatingIfNeeded: $0) } ?? -1, stageSource: facts.stageSource,
@@ -382,26 +386,26 @@ extension RuleSet {
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
         var stage = journey.stageIndex[request.stage]
-        var unknownStage: String?
+        var stageUnknown = false
         let source: Answer.StageSource
         if stage != nil {
             source = .request
         } else if let id = request.stage {
-            unknownStage = id
+            stageUnknown = true
             source = .request
             warnings.append(unknown("stage", id, in: journey.stageHints, of: (" in journey '", journey.id)))
         } else {
             // Signals match context conditions only: the language is not needed (a copy of it was
             // retained and released).
-            let partial = Facts(journey: journeyPosition, stage: nil, unknownStage: nil, stageSource: .default, persona: persona,
-                                entries: entries, numbers: numbers, language: nil, warnings: [])
+            let partial = Facts(journey: journeyPosition, stage: nil, stageUnknown: false, stageSource: .default, persona: persona,
+                                entries: entries, numbers: numbers, languageEntry: -1, warnings: [])
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             source = signalled == nil ? .default : .signals
         }
-        let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
-        return Facts(journey: journeyPosition, stage: stage, unknownStage: unknownStage, stageSource: source, persona: persona,
-                     entries: entries, numbers: numbers, language: language, warnings: warnings)
+        let languageEntry = languageKey.flatMap { numbers.entry(of: $0) } ?? -1
+        return Facts(journey: journeyPosition, stage: stage, stageUnknown: stageUnknown, stageSource: source, persona: persona,
+                     entries: entries, numbers: numbers, languageEntry: languageEntry, warnings: warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
