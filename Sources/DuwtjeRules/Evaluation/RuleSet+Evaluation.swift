@@ -25,7 +25,6 @@ struct Facts {
     /// request a value for it; else -1. A position, read in place: a copy of the value was retained
     /// when the facts were made and released when they were dropped.
     let languageEntry: Int
-    let warnings: [String]
 
     /// The request's value of the context key at `key`, or nil.
     func value(of key: Int) -> ContextValue? {
@@ -86,17 +85,17 @@ extension RuleSet {
 
     func evaluate(_ request: EvaluationRequest, walk: Walk) throws(EvaluationError) -> Answer {
         let journey = try journeyPosition(of: request)
-        return withFacts(of: request, journey: journey) { request, facts in evaluate(request, facts, walk: walk) }
+        return withFacts(of: request, journey: journey) { request, facts, warnings in evaluate(request, facts, warnings, walk: walk) }
     }
 
-    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
         return contentFilters.withUnsafeBufferPointer { filters in
-            journey.withMatch { match in evaluate(request, facts, walk: walk, journey: journey, match: match, filters: filters) }
+            journey.withMatch { match in evaluate(request, facts, warnings, walk: walk, journey: journey, match: match, filters: filters) }
         }
     }
 
-    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk, journey: CompiledJourney,
                           match: MatchTable.View, filters: UnsafeBufferPointer<CompiledContent.Filter>) -> Answer {
         let limit = max(0, request.limit)
         // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
@@ -243,7 +242,7 @@ extension RuleSet {
             for item in journey.fallback { add(item, pick: Answer.Pick(content: item, fallback: .journey), anyLanguage: anyLanguage) }
         }
         fillFromFallbacks(anyLanguage: false)
-        var warnings = facts.warnings
+        var warnings = warnings
         if picks.count == 0, facts.languageEntry >= 0 {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
@@ -267,10 +266,10 @@ extension RuleSet {
     /// nudge, no caps and no visitor.
     public func nudges(for request: EvaluationRequest) throws(EvaluationError) -> NudgeAnswer {
         let journey = try journeyPosition(of: request)
-        return withFacts(of: request, journey: journey) { request, facts in nudges(for: request, facts) }
+        return withFacts(of: request, journey: journey) { request, facts, warnings in nudges(for: request, facts, warnings: warnings) }
     }
 
-    private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
+    private func nudges(for request: EvaluationRequest, _ facts: Facts, warnings: [String]) -> NudgeAnswer {
         let journey = journeys[facts.journey]
         let time = request.now.timeIntervalSinceReferenceDate
         let matching = journey.withMatch { match in
@@ -300,7 +299,7 @@ extension RuleSet {
         }
         return NudgeAnswer(ruleset: version, journey: journey.id, stage: request.stage ?? journey.stageIDs[facts.stage ?? 0],
                            stageSource: facts.stageSource,
-                           nudges: listings, warnings: facts.warnings)
+                           nudges: listings, warnings: warnings)
     }
 
     static func rfc3339(_ date: Date) -> String {
@@ -330,23 +329,26 @@ extension RuleSet {
     /// Runs `body` with the facts of `request` for the journey at `position`. Their value numbers are
     /// kept in temporary storage (on the stack when small) for the length of `body` only, and the
     /// context values are read where the request holds them: a copy of each value per key, and
-    /// destroying the copies after, cost ~300 instructions a request.
+    /// destroying the copies after, cost ~300 instructions a request. The request's warnings are
+    /// handed to `body` to keep: in the facts, they were copied out (retained) and the facts
+    /// destroyed after (released), and the facts now hold no reference at all.
     func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
-                           _ body: (EvaluationRequest, Facts) -> Result) -> Result {
+                           _ body: (EvaluationRequest, Facts, [String]) -> Result) -> Result {
         let keyCount = contextKeys.count
         return request.context.withEntries { entries in
             let capacity = RequestValueNumbers.capacity(for: entries, keyCount: keyCount)
             return withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
-                body(request, resolve(request, journey: position, entries: entries,
-                                      numbers: RequestValueNumbers(storage, keyCount: keyCount)))
+                let (facts, warnings) = resolve(request, journey: position, entries: entries,
+                                                numbers: RequestValueNumbers(storage, keyCount: keyCount))
+                return body(request, facts, warnings)
             }
         }
     }
 
-    /// The facts of `request`, whose context entries are `entries`: each key's value numbered, and
-    /// where it stands, in `numbers`.
+    /// The facts of `request`, whose context entries are `entries` (each key's value numbered, and
+    /// where it stands, in `numbers`), and the warnings for the ids it names that the set lacks.
     func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
-                 entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: RequestValueNumbers) -> Facts {
+                 entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: RequestValueNumbers) -> (Facts, [String]) {
         var numbers = numbers
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
@@ -398,14 +400,14 @@ extension RuleSet {
             // Signals match context conditions only: the language is not needed (a copy of it was
             // retained and released).
             let partial = Facts(journey: journeyPosition, stage: nil, stageUnknown: false, stageSource: .default, persona: persona,
-                                entries: entries, numbers: numbers, languageEntry: -1, warnings: [])
+                                entries: entries, numbers: numbers, languageEntry: -1)
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             source = signalled == nil ? .default : .signals
         }
         let languageEntry = languageKey.flatMap { numbers.entry(of: $0) } ?? -1
-        return Facts(journey: journeyPosition, stage: stage, stageUnknown: stageUnknown, stageSource: source, persona: persona,
-                     entries: entries, numbers: numbers, languageEntry: languageEntry, warnings: warnings)
+        return (Facts(journey: journeyPosition, stage: stage, stageUnknown: stageUnknown, stageSource: source, persona: persona,
+                      entries: entries, numbers: numbers, languageEntry: languageEntry), warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
