@@ -9,9 +9,8 @@
 /// instructions a request, a fifth of evaluating it.
 ///
 /// What most answers do not have (an unknown stage, more picks or candidates than fit in place,
-/// an explanation, fields set since evaluation) is in ``Extras``, nil for most: the answer is
-/// copied once as it is returned (the optimizer keeps that copy, see Benchmarks/README.md), and
-/// each reference it holds costs a retain then and a release after. Keep it under 128 bytes: a
+/// an explanation, fields set since evaluation) is in ``Extras``, nil for most: each reference it
+/// holds costs a retain when it is built and a release after. Keep it under 128 bytes: a
 /// larger answer was moved with a `memcpy` call at each of its ~8 moves on the way out.
 ///
 /// The public fields are views: reading `recommendations` or `nudge` builds them; setting one keeps
@@ -40,22 +39,19 @@ public struct Answer: Sendable, Encodable {
     public var warnings: [String]
     var extras: Extras?
 
-    init(set: RuleSet, journey: Int, stage: Int?, unknownStage: consuming String?, stageSource: StageSource, picks: consuming PickList,
-         candidates: consuming CandidateList, warnings: consuming [String], explanation: consuming [ExplanationEntry]?) {
-        self.set = set
-        self.journeyPosition = Int32(truncatingIfNeeded: journey)
-        self.stagePosition = stage.map { Int32(truncatingIfNeeded: $0) } ?? -1
-        self.stageSource = stageSource
-        self.picks = picks.inline
-        self.candidates = candidates.inline
-        self.served = candidates.inline.count > 0 ? 0 : -1
-        self.warnings = warnings
-        if stage != nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil {
-            extras = nil
-        } else {
-            extras = Extras(Extras.Values(unknownStage: unknownStage, morePicks: picks.more,
-                                          moreCandidates: candidates.more, explanation: explanation))
-        }
+    // No initializer in this body: the evaluation builds the answer with the memberwise one, which
+    // makes the value from its fields in one step. An `init` that set the fields one by one built
+    // `self` in a stack variable and returned a copy of it, then destroyed the variable (every
+    // reference retained and released once more, the copy through the value witness: ~190
+    // instructions an evaluation); the optimizer did not turn that copy into a move, inlined or not.
+    // Declaring one here would also take the memberwise initializer away.
+
+    /// What an answer with these lists keeps beside its fields (see ``Extras``): nil for most.
+    static func extras(stage: Int?, unknownStage: String?, picks: borrowing PickList, candidates: borrowing CandidateList,
+                       explanation: [ExplanationEntry]?) -> Extras? {
+        if stage != nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil { return nil }
+        return Extras(Extras.Values(unknownStage: unknownStage, morePicks: picks.more,
+                                    moreCandidates: candidates.more, explanation: explanation))
     }
 
     public var ruleset: String {

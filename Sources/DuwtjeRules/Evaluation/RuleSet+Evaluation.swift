@@ -8,9 +8,11 @@ import Foundation
 struct Facts {
     let journey: Int
     let stage: Int?
-    /// The request's stage when the journey does not have it (then `stage` is nil), else nil: the
-    /// request's text was copied here (retained and released) for every request that named a stage.
-    let unknownStage: String?
+    /// Whether the request named a stage the journey does not have (then `stage` is nil): the
+    /// request's text is read from the request where it is needed. Facts hold as few references as
+    /// they can, each released when they are dropped (the text and the language value cost ~60
+    /// instructions an evaluation).
+    let stageUnknown: Bool
     let stageSource: Answer.StageSource
     let persona: Int?
     /// The request's context entries, read in place: which one holds each key's value is kept in
@@ -19,9 +21,10 @@ struct Facts {
     /// The numbers (``ValueNumbers``) of each context key's value and where it stands in `entries`,
     /// by context key index.
     let numbers: RequestValueNumbers
-    /// The request's `language` value, when the rule set has that key and the request a value for it.
-    let language: ContextValue?
-    let warnings: [String]
+    /// Where the request's `language` value is in `entries`, when the rule set has that key and the
+    /// request a value for it; else -1. A position, read in place: a copy of the value was retained
+    /// when the facts were made and released when they were dropped.
+    let languageEntry: Int
 
     /// The request's value of the context key at `key`, or nil.
     func value(of key: Int) -> ContextValue? {
@@ -31,8 +34,8 @@ struct Facts {
     /// Whether content in `language` may be served: any, without a language in the request; else
     /// one of the request's language strings.
     func accepts(_ language: String) -> Bool {
-        guard let requested = self.language else { return true }
-        return requested.contains { if case .string(let text) = $0 { text == language } else { false } }
+        guard languageEntry >= 0 else { return true }
+        return entries[languageEntry].value.contains { if case .string(let text) = $0 { text == language } else { false } }
     }
 }
 
@@ -82,17 +85,17 @@ extension RuleSet {
 
     func evaluate(_ request: EvaluationRequest, walk: Walk) throws(EvaluationError) -> Answer {
         let journey = try journeyPosition(of: request)
-        return withFacts(of: request, journey: journey) { request, facts in evaluate(request, facts, walk: walk) }
+        return withFacts(of: request, journey: journey) { request, facts, warnings in evaluate(request, facts, warnings, walk: walk) }
     }
 
-    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk) -> Answer {
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk) -> Answer {
         let journey = journeys[facts.journey]
         return contentFilters.withUnsafeBufferPointer { filters in
-            journey.withMatch { match in evaluate(request, facts, walk: walk, journey: journey, match: match, filters: filters) }
+            journey.withMatch { match in evaluate(request, facts, warnings, walk: walk, journey: journey, match: match, filters: filters) }
         }
     }
 
-    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
+    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk, journey: CompiledJourney,
                           match: MatchTable.View, filters: UnsafeBufferPointer<CompiledContent.Filter>) -> Answer {
         let limit = max(0, request.limit)
         // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
@@ -239,30 +242,34 @@ extension RuleSet {
             for item in journey.fallback { add(item, pick: Answer.Pick(content: item, fallback: .journey), anyLanguage: anyLanguage) }
         }
         fillFromFallbacks(anyLanguage: false)
-        var warnings = facts.warnings
-        if picks.count == 0, let language = facts.language {
+        var warnings = warnings
+        if picks.count == 0, facts.languageEntry >= 0 {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
             fillFromFallbacks(anyLanguage: true)
             if picks.count > 0 {
                 var languages: [String] = []
-                language.forEach { if case .string(let text) = $0 { languages.append(text) } }
+                facts.entries[facts.languageEntry].value.forEach { if case .string(let text) = $0 { languages.append(text) } }
                 warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
                     + "the fallback is served in its own language")
             }
         }
-        return Answer(set: self, journey: facts.journey, stage: facts.stage, unknownStage: facts.unknownStage, stageSource: facts.stageSource,
-                      picks: picks, candidates: candidates, warnings: warnings, explanation: explanation)
+        let extras = Answer.extras(stage: facts.stage, unknownStage: facts.stageUnknown ? request.stage : nil, picks: picks, candidates: candidates,
+                                   explanation: explanation)
+        return Answer(set: self, journeyPosition: Int32(truncatingIfNeeded: facts.journey),
+                      stagePosition: facts.stage.map { Int32(truncatingIfNeeded: $0) } ?? -1, stageSource: facts.stageSource,
+                      picks: picks.inline, candidates: candidates.inline, served: candidates.inline.count > 0 ? 0 : -1,
+                      warnings: warnings, extras: extras)
     }
 
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared
     /// nudge, no caps and no visitor.
     public func nudges(for request: EvaluationRequest) throws(EvaluationError) -> NudgeAnswer {
         let journey = try journeyPosition(of: request)
-        return withFacts(of: request, journey: journey) { request, facts in nudges(for: request, facts) }
+        return withFacts(of: request, journey: journey) { request, facts, warnings in nudges(for: request, facts, warnings: warnings) }
     }
 
-    private func nudges(for request: EvaluationRequest, _ facts: Facts) -> NudgeAnswer {
+    private func nudges(for request: EvaluationRequest, _ facts: Facts, warnings: [String]) -> NudgeAnswer {
         let journey = journeys[facts.journey]
         let time = request.now.timeIntervalSinceReferenceDate
         let matching = journey.withMatch { match in
@@ -292,7 +299,7 @@ extension RuleSet {
         }
         return NudgeAnswer(ruleset: version, journey: journey.id, stage: request.stage ?? journey.stageIDs[facts.stage ?? 0],
                            stageSource: facts.stageSource,
-                           nudges: listings, warnings: facts.warnings)
+                           nudges: listings, warnings: warnings)
     }
 
     static func rfc3339(_ date: Date) -> String {
@@ -322,23 +329,26 @@ extension RuleSet {
     /// Runs `body` with the facts of `request` for the journey at `position`. Their value numbers are
     /// kept in temporary storage (on the stack when small) for the length of `body` only, and the
     /// context values are read where the request holds them: a copy of each value per key, and
-    /// destroying the copies after, cost ~300 instructions a request.
+    /// destroying the copies after, cost ~300 instructions a request. The request's warnings are
+    /// handed to `body` to keep: in the facts, they were copied out (retained) and the facts
+    /// destroyed after (released), and the facts now hold no reference at all.
     func withFacts<Result>(of request: EvaluationRequest, journey position: Int,
-                           _ body: (EvaluationRequest, Facts) -> Result) -> Result {
+                           _ body: (EvaluationRequest, Facts, [String]) -> Result) -> Result {
         let keyCount = contextKeys.count
         return request.context.withEntries { entries in
             let capacity = RequestValueNumbers.capacity(for: entries, keyCount: keyCount)
             return withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { storage in
-                body(request, resolve(request, journey: position, entries: entries,
-                                      numbers: RequestValueNumbers(storage, keyCount: keyCount)))
+                let (facts, warnings) = resolve(request, journey: position, entries: entries,
+                                                numbers: RequestValueNumbers(storage, keyCount: keyCount))
+                return body(request, facts, warnings)
             }
         }
     }
 
-    /// The facts of `request`, whose context entries are `entries`: each key's value numbered, and
-    /// where it stands, in `numbers`.
+    /// The facts of `request`, whose context entries are `entries` (each key's value numbered, and
+    /// where it stands, in `numbers`), and the warnings for the ids it names that the set lacks.
     func resolve(_ request: EvaluationRequest, journey journeyPosition: Int,
-                 entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: RequestValueNumbers) -> Facts {
+                 entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: RequestValueNumbers) -> (Facts, [String]) {
         var numbers = numbers
         let journey = journeys[journeyPosition]
         var warnings: [String] = []
@@ -378,26 +388,26 @@ extension RuleSet {
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
         var stage = journey.stageIndex[request.stage]
-        var unknownStage: String?
+        var stageUnknown = false
         let source: Answer.StageSource
         if stage != nil {
             source = .request
         } else if let id = request.stage {
-            unknownStage = id
+            stageUnknown = true
             source = .request
             warnings.append(unknown("stage", id, in: journey.stageHints, of: (" in journey '", journey.id)))
         } else {
             // Signals match context conditions only: the language is not needed (a copy of it was
             // retained and released).
-            let partial = Facts(journey: journeyPosition, stage: nil, unknownStage: nil, stageSource: .default, persona: persona,
-                                entries: entries, numbers: numbers, language: nil, warnings: [])
+            let partial = Facts(journey: journeyPosition, stage: nil, stageUnknown: false, stageSource: .default, persona: persona,
+                                entries: entries, numbers: numbers, languageEntry: -1)
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             source = signalled == nil ? .default : .signals
         }
-        let language = languageKey.flatMap { numbers.entry(of: $0) }.map { entries[$0].value }
-        return Facts(journey: journeyPosition, stage: stage, unknownStage: unknownStage, stageSource: source, persona: persona,
-                     entries: entries, numbers: numbers, language: language, warnings: warnings)
+        let languageEntry = languageKey.flatMap { numbers.entry(of: $0) } ?? -1
+        return (Facts(journey: journeyPosition, stage: stage, stageUnknown: stageUnknown, stageSource: source, persona: persona,
+                      entries: entries, numbers: numbers, languageEntry: languageEntry), warnings)
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only
