@@ -1,6 +1,13 @@
 /// Decoding of conditions and rules, which need the whole vocabulary of the rule set.
 extension LoadPass {
-    mutating func decodeCondition(_ node: YAMLNode, journey: JourneyDefinition?, allowStage: Bool, what: @autoclosure () -> String) -> Condition? {
+    /// `journey`: the position in ``journeys`` of the journey whose stages the condition may name.
+    ///
+    /// The vocabulary (journeys, personas, context keys and their values) is read where it stands,
+    /// not copied: rule files are decoded on two threads that share it, and every copy of a
+    /// journey's or a context key's definition retained and released its arrays and strings, an
+    /// atomic operation on memory both cores wrote (issue 15: retains and releases were 40 % of the
+    /// samples in `decodeRule`).
+    mutating func decodeCondition(_ node: YAMLNode, journey: Int?, allowStage: Bool, what: @autoclosure () -> String) -> Condition? {
         let allowed = allowStage ? ["stage", "persona", "context"] : ["persona", "context"]
         guard let fields = decoder.fields(node, of: what(), allowed: allowed) else { return nil }
         var condition = Condition(stages: nil, personas: nil, context: [], location: node.location)
@@ -8,8 +15,9 @@ extension LoadPass {
         if let stageNode = fields.present("stage") {
             if let ids = decoder.idList(stageNode, "stage") {
                 if let journey {
-                    for id in ids where !decoder.reference(id, kind: "stage", known: journey.stages.lazy.map(\.id),
-                                                           context: " in journey '\(journey.id)'") {
+                    for id in ids where !journeys[journey].stages.contains(where: { $0.id == id.value }) {
+                        _ = decoder.reference(id, kind: "stage", known: journeys[journey].stages.lazy.map(\.id),
+                                              context: " in journey '\(journeys[journey].id)'")
                         ok = false
                     }
                 }
@@ -20,8 +28,10 @@ extension LoadPass {
         }
         if let personaNode = fields.present("persona") {
             if let ids = decoder.idList(personaNode, "persona") {
-                let personaIDs = known(table: Self.personaTable)
-                for id in ids where !decoder.reference(id, kind: "persona", known: personaIDs) { ok = false }
+                for id in ids where declared[Self.personaTable].index(forKey: id.value) == nil {
+                    _ = decoder.reference(id, kind: "persona", known: known(table: Self.personaTable))
+                    ok = false
+                }
                 condition.personas = ids
             } else {
                 ok = false
@@ -38,8 +48,7 @@ extension LoadPass {
                         ok = false
                         continue
                     }
-                    let definition = contextKeys[position]
-                    if let test = decodeContextCondition(pair.value, key: definition, position: position) {
+                    if let test = decodeContextCondition(pair.value, position: position) {
                         condition.context.append(test)
                     } else {
                         ok = false
@@ -55,16 +64,17 @@ extension LoadPass {
 
     static let operators = ["not", "prefix", "gte", "lte", "gt", "lt", "exists"]
 
-    /// `position`: the key's place in ``contextKeys``.
-    mutating func decodeContextCondition(_ node: YAMLNode, key: ContextKeyDefinition, position: Int) -> ContextCondition? {
-        func what() -> String { "the condition on '\(key.id)'" }
+    /// `position`: the key's place in ``contextKeys`` (read there, not copied: see ``decodeCondition(_:journey:allowStage:what:)``).
+    mutating func decodeContextCondition(_ node: YAMLNode, position: Int) -> ContextCondition? {
+        let keyID = contextKeys[position].id
+        func what() -> String { "the condition on '\(keyID)'" }
         if node.isNull {
             decoder.error("\(what()) has no value", at: node.location, fix: "give a value, a list, or { exists: true }")
             return nil
         }
         if node.sequence != nil || node.scalar != nil {
-            guard let values = contextScalars(node, key: key, position: position) else { return nil }
-            return ContextCondition(key: key.id, tests: [.equals(values)], location: node.location)
+            guard let values = contextScalars(node, position: position) else { return nil }
+            return ContextCondition(key: keyID, tests: [.equals(values)], location: node.location)
         }
         guard let fields = decoder.fields(node, of: what(), allowed: Self.operators) else { return nil }
         if fields.isEmpty {
@@ -76,14 +86,14 @@ extension LoadPass {
         var tests: [ValueTest] = []
         var ok = true
         if let value = fields["not"] {
-            if let values = contextScalars(value, key: key, position: position) { tests.append(.not(values)) } else { ok = false }
+            if let values = contextScalars(value, position: position) { tests.append(.not(values)) } else { ok = false }
         }
         if let value = fields["prefix"] {
-            if case .number = key.kind {
-                decoder.error("'prefix' applies to text, but '\(key.id)' is a number", at: value.location, fix: "use gte, lte, gt or lt")
+            if case .number = contextKeys[position].kind {
+                decoder.error("'prefix' applies to text, but '\(keyID)' is a number", at: value.location, fix: "use gte, lte, gt or lt")
                 ok = false
-            } else if case .boolean = key.kind {
-                decoder.error("'prefix' applies to text, but '\(key.id)' is a boolean", at: value.location)
+            } else if case .boolean = contextKeys[position].kind {
+                decoder.error("'prefix' applies to text, but '\(keyID)' is a boolean", at: value.location)
                 ok = false
             } else if let text = decoder.text(value, "'prefix'") {
                 tests.append(.prefix(text))
@@ -95,9 +105,10 @@ extension LoadPass {
         var hasRange = false
         for op in ["gte", "gt", "lte", "lt"] {
             guard let value = fields[op] else { continue }
-            guard case .number = key.kind else {
-                decoder.error("'\(op)' compares numbers, but '\(key.id)' is \(key.kind.typeName == "string" ? "text" : "a " + key.kind.typeName)",
-                              at: value.location, fix: "declare '\(key.id)' with `type: number`, or use a value or 'prefix'")
+            guard case .number = contextKeys[position].kind else {
+                let typeName = contextKeys[position].kind.typeName
+                decoder.error("'\(op)' compares numbers, but '\(keyID)' is \(typeName == "string" ? "text" : "a " + typeName)",
+                              at: value.location, fix: "declare '\(keyID)' with `type: number`, or use a value or 'prefix'")
                 ok = false
                 continue
             }
@@ -122,41 +133,56 @@ extension LoadPass {
         if let value = fields["exists"] {
             if let flag = decoder.bool(value, "'exists'") { tests.append(.exists(flag)) } else { ok = false }
         }
-        return ok ? ContextCondition(key: key.id, tests: tests, location: node.location) : nil
+        return ok ? ContextCondition(key: keyID, tests: tests, location: node.location) : nil
     }
 
     /// One scalar or a list of scalars, each of the key's type (and a declared value of a closed key).
-    mutating func contextScalars(_ node: YAMLNode, key: ContextKeyDefinition, position: Int) -> [ContextScalar]? {
+    /// `position`: the key's place in ``contextKeys``.
+    mutating func contextScalars(_ node: YAMLNode, position: Int) -> [ContextScalar]? {
         let items = node.itemsOrSelf
         if items.isEmpty {
             decoder.error("an empty list matches nothing", at: node.location, fix: "list at least one value")
             return nil
         }
+        let keyID = contextKeys[position].id
+        let closed = makeClosedValueSet(position)
         var values: [ContextScalar] = []
         values.reserveCapacity(items.count)
         for item in items {
-            switch key.kind {
-            case .closed(let allowed):
-                guard let text = decoder.text(item, "a value of '\(key.id)'") else { return nil }
-                let known = closedValueSet(position, allowed)
-                guard let index = known.firstIndex(of: text) else {
-                    decoder.error("unknown value '\(text)' for context key '\(key.id)'", at: item.location,
+            if closed {
+                guard let text = decoder.text(item, "a value of '\(keyID)'") else { return nil }
+                // The set's own copy of the value is kept, looked up where the set stands.
+                guard let index = closedValueSets[position]?.firstIndex(of: text), let value = closedValueSets[position]?[index] else {
+                    let allowed: [String]
+                    if case .closed(let list) = contextKeys[position].kind { allowed = list } else { allowed = [] }
+                    decoder.error("unknown value '\(text)' for context key '\(keyID)'", at: item.location,
                                   fix: Suggestions.hint(for: text, in: allowed) ?? "its values are: \(allowed.joined(separator: ", "))")
                     return nil
                 }
-                values.append(.string(known[index]))
-            case .string:
-                guard let text = decoder.text(item, "a value of '\(key.id)'") else { return nil }
+                values.append(.string(value))
+                continue
+            }
+            switch contextKeys[position].kind {
+            case .closed, .string:
+                guard let text = decoder.text(item, "a value of '\(keyID)'") else { return nil }
                 values.append(.string(text))
             case .number:
-                guard let number = decoder.number(item, "a value of '\(key.id)'") else { return nil }
+                guard let number = decoder.number(item, "a value of '\(keyID)'") else { return nil }
                 values.append(.number(number))
             case .boolean:
-                guard let flag = decoder.bool(item, "a value of '\(key.id)'") else { return nil }
+                guard let flag = decoder.bool(item, "a value of '\(keyID)'") else { return nil }
                 values.append(.bool(flag))
             }
         }
         return values
+    }
+
+    /// Whether the key at `position` is closed; if it is, its set of values is made (``closedValueSet(_:_:)``).
+    mutating func makeClosedValueSet(_ position: Int) -> Bool {
+        if position < closedValueSets.count, closedValueSets[position] != nil { return true }
+        guard case .closed(let values) = contextKeys[position].kind else { return false }
+        _ = closedValueSet(position, values)
+        return true
     }
 
     /// The values of the closed key at `position` as a set, made on its first use.
@@ -182,11 +208,12 @@ extension LoadPass {
         let name = identify(fields, kind: "rule", in: "a rule")
         var ok = name.id.map { declare($0, kind: "rule", table: Self.ruleTable) } ?? false
 
-        var journeyDefinition: JourneyDefinition?
+        // The journey's position, not a copy of its definition (see ``decodeCondition(_:journey:allowStage:what:)``).
+        var journey: Int?
         if let journeyNode = fields.present("journey") {
             if let journeyID = decoder.id(journeyNode, "journey") {
                 if let position = journeyPositions[journeyID.value] {
-                    journeyDefinition = journeys[position]
+                    journey = position
                 } else {
                     _ = decoder.reference(journeyID, kind: "journey", known: journeys.lazy.map(\.id))
                     ok = false
@@ -195,7 +222,7 @@ extension LoadPass {
                 ok = false
             }
         } else if journeys.count == 1 {
-            journeyDefinition = journeys[0]
+            journey = 0
         } else if journeys.isEmpty {
             decoder.error("\(name.what) has no journey to belong to: no journey is declared", at: name.location, fix: "declare a journey under 'journeys'")
             ok = false
@@ -207,7 +234,7 @@ extension LoadPass {
 
         var when = Condition(stages: nil, personas: nil, context: [], location: node.location)
         if let whenNode = fields.present("when") {
-            if let condition = decodeCondition(whenNode, journey: journeyDefinition, allowStage: true, what: "the when of \(name.what)") {
+            if let condition = decodeCondition(whenNode, journey: journey, allowStage: true, what: "the when of \(name.what)") {
                 when = condition
             } else {
                 ok = false
@@ -241,8 +268,8 @@ extension LoadPass {
         if let variantsNode = fields.present("variants") {
             if let decoded = decodeVariants(variantsNode, what: name.what) { variants = decoded } else { ok = false }
         }
-        guard ok, let id = name.id, let journeyDefinition else { return nil }
-        return RuleDefinition(id: id.value, description: description, journey: journeyDefinition.id, when: when,
+        guard ok, let id = name.id, let journey else { return nil }
+        return RuleDefinition(id: id.value, description: description, journey: journeys[journey].id, when: when,
                               recommend: recommend, why: why, nudge: nudge, priority: priority, exclusive: exclusive,
                               active: active, variants: variants, location: id.location, order: order)
     }
@@ -269,14 +296,15 @@ extension LoadPass {
                     decoder.error("'\(extra)' applies to a 'type' item, not to one 'content' item", at: fields.key(extra) ?? item.location)
                     ok = false
                 }
-                guard let id = decoder.id(contentNode, "content"),
-                      decoder.reference(id, kind: "content", known: known(table: Self.contentTable))
-                else { ok = false; continue }
+                guard let id = decoder.id(contentNode, "content"), referContent(id) else { ok = false; continue }
                 result.append(.content(id))
             case (nil, let typeNode?):
-                guard let type = decoder.id(typeNode, "content type"),
-                      decoder.reference(type, kind: "content type", known: known(table: Self.contentTypeTable))
-                else { ok = false; continue }
+                guard let type = decoder.id(typeNode, "content type") else { ok = false; continue }
+                guard declared[Self.contentTypeTable].index(forKey: type.value) != nil else {
+                    _ = decoder.reference(type, kind: "content type", known: known(table: Self.contentTypeTable))
+                    ok = false
+                    continue
+                }
                 let tags = fields.present("tags").flatMap { decoder.textList($0, "a tag") } ?? []
                 var limit = 1
                 if let limitNode = fields.present("limit") {

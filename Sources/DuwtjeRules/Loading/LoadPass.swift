@@ -100,6 +100,16 @@ struct LoadPass {
         guard !stoppedByCancellation() else { return nil }
         // Counted in the first read: the arrays get their final size at once instead of doubling
         // (at 100,000 rules the last doubling alone left 31,000 rules' worth of unused room).
+        rules.reserveCapacity(ruleCount)
+        declared[Self.declaredTable("rule")].reserveCapacity(ruleCount)
+        declared[Self.declaredTable("nudge")].reserveCapacity(ruleCount)
+        // With the trees at hand, the rule files are decoded side by side on the queue's threads
+        // while this thread reads the content (the content ids rules name are checked when their
+        // results are taken, below).
+        var ruleDecoding = kept.map { kept in
+            startDecodingRuleFiles(ruleFiles.map { kept[paths[$0]]?.document }, from: 0)
+        }
+        defer { ruleDecoding?.queue.finish() }
         content.reserveCapacity(contentCount)
         // Room for every content, rule and nudge id at once, instead of rehashing as the tables grow.
         declared[Self.declaredTable("content")].reserveCapacity(contentCount)
@@ -112,7 +122,7 @@ struct LoadPass {
         }
         for (journeyIndex, stageIndex, node) in stageWhens {
             let what = "the when of stage '\(journeys[journeyIndex].stages[stageIndex].id)'"
-            journeys[journeyIndex].stages[stageIndex].when = decodeCondition(node, journey: journeys[journeyIndex],
+            journeys[journeyIndex].stages[stageIndex].when = decodeCondition(node, journey: journeyIndex,
                                                                            allowStage: false, what: what)
         }
         for (journeyIndex, stageIndex, node) in fallbackNodes {
@@ -125,12 +135,9 @@ struct LoadPass {
         }
         var order = 0
         guard !stoppedByCancellation() else { return nil }
-        rules.reserveCapacity(ruleCount)
-        declared[Self.declaredTable("rule")].reserveCapacity(ruleCount)
-        declared[Self.declaredTable("nudge")].reserveCapacity(ruleCount)
-        if let kept {
-            // The trees are all at hand: the rule files are decoded side by side.
-            order = decodeRuleFiles(ruleFiles.map { kept[paths[$0]]?.document }, from: order)
+        if let kept, let decoding = ruleDecoding {
+            ruleDecoding = nil
+            order = finishDecodingRuleFiles(decoding)
             for index in ruleFiles where kept[paths[index]] != nil { files[index].bytes = [] }
         } else {
             // A large set is parsed a window at a time; its rules are decoded as they come.
@@ -238,6 +245,19 @@ struct LoadPass {
         decoder.error("duplicate \(kind) id '\(id.value)' (first declared at \(first))", at: id.location,
                       fix: "ids of a kind are unique across all files")
         return false
+    }
+
+    /// A content id a rule's recommend item names, which must be in the catalogue. While rule files
+    /// are decoded side by side (``decodeRuleFiles(_:from:)``) the catalogue is still being read on
+    /// the loader's thread: the reference is noted like a rule id (``DeferredClaim``) and checked
+    /// when the file's results are taken, at the same place among its diagnostics.
+    mutating func referContent(_ id: Located<String>) -> Bool {
+        if deferredClaims != nil {
+            deferredClaims?.append(DeferredClaim(id: id, kind: "content", table: Self.contentTable,
+                                                 diagnosticIndex: decoder.diagnostics.count, isReference: true))
+            return true
+        }
+        return decoder.reference(id, kind: "content", known: known(table: Self.contentTable))
     }
 
     /// An entry's id, and how messages name the entry: by its id, or when the id is missing or

@@ -79,12 +79,40 @@ public enum RuleDirectory {
                 files.append(RuleFile(path: path, bytes: head.map { [UInt8]($0) } ?? []))
                 continue
             }
-            guard let data = manager.contents(atPath: url.path) else {
+            guard let bytes = contents(ofFile: url.path, size: size) ?? manager.contents(atPath: url.path).map({ [UInt8]($0) }) else {
                 throw RuleDirectoryError(path: directory + "/" + path, reason: "cannot be read", fix: "check its permissions")
             }
-            files.append(RuleFile(path: path, bytes: [UInt8](data)))
+            files.append(RuleFile(path: path, bytes: bytes))
         }
         return files
+    }
+
+    /// A file's bytes read straight into the array, when the file holds `size` bytes as listed; nil
+    /// when it cannot be read so, or holds more (the caller then reads it through Foundation).
+    /// Reading into `Data` and copying that into an array moved every byte twice and made two large
+    /// allocations per file (issue 15: the files are read on one thread at the start of each load,
+    /// with the other core idle).
+    static func contents(ofFile path: String, size: Int) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var failed = false
+        // One byte of room more than the listed size, so that a file that has grown since is seen.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            while count < buffer.count {
+                let got = read(descriptor, buffer.baseAddress.map { $0 + count }, buffer.count - count)
+                if got > 0 {
+                    count += got
+                } else if got == 0 {
+                    return
+                } else if errno != EINTR {
+                    failed = true
+                    return
+                }
+            }
+        }
+        guard !failed, bytes.count <= size else { return nil }
+        return bytes
     }
 
     /// `sha256:<hex>` of the served files, in read order: for each, its relative path (UTF-8), a NUL,
