@@ -100,7 +100,7 @@ public enum RuleDirectory {
         // One byte of room more than the listed size, so that a file that has grown since is seen.
         let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
             while count < buffer.count {
-                let got = read(descriptor, buffer.baseAddress.map { $0 + count }, buffer.count - count)
+                let got = systemRead(descriptor, buffer.baseAddress.map { $0 + count }, buffer.count - count)
                 if got > 0 {
                     count += got
                 } else if got == 0 {
@@ -127,4 +127,9 @@ public enum RuleDirectory {
         let digest = hasher.finalize()
         return "sha256:" + Hex.string(digest)
     }
+}
+
+/// The C library's `read`, outside ``RuleDirectory``, where the name is the type's own ``RuleDirectory/read(_:maxBytes:)``.
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }
