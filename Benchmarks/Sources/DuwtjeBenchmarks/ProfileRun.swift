@@ -29,20 +29,12 @@ struct ProfileRun {
     /// which evaluates the request it decoded and writes the answer where it evaluated it: `for request
     /// in requests` copied each request (its strings and context retained, then released) and the
     /// returned answer was copied and destroyed once more, ~400 instructions of the per-evaluation
-    /// figure (`Benchmarks/Scripts/instructions.sh`) that were the harness's own. Handed to an async
-    /// function, the request was still copied into its frame: the synchronous path is taken first.
+    /// figure (`Benchmarks/Scripts/instructions.sh`) that were the harness's own.
     @inline(never)
     static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [EvaluationRequest], _ caps: MemoryCapStore, _ passes: Int) async throws -> Int {
         var sink = 0
         for _ in 0..<passes {
-            for index in requests.indices {
-                // Memory never waits: the async path is there for the protocol's sake.
-                if let count = try ruleSet.recommendationCountWithoutWaiting(for: requests[index], caps: caps) {
-                    sink &+= count
-                } else {
-                    sink &+= try await ruleSet.recommendationCount(for: requests[index], caps: caps)
-                }
-            }
+            for index in requests.indices { sink &+= try await ruleSet.recommendationCount(for: requests[index], caps: caps) }
         }
         return sink
     }

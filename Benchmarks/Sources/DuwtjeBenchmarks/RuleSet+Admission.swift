@@ -24,16 +24,4 @@ extension RuleSet {
         }
         return answer.recommendationCount
     }
-
-    /// ``recommendationCount(for:caps:)`` without suspending: nil when the caps would have to wait
-    /// (then nothing was counted, and the caller runs the async path). Synchronous, as the daemon
-    /// evaluates and admits on its event loop: the request is borrowed where the caller's array
-    /// holds it. Passed to the async function, each request was copied into its frame and
-    /// destroyed after (`EvaluationRequest` copy and destroy, ~260 instructions of the per-evaluation
-    /// figure, none of them the daemon's).
-    func recommendationCountWithoutWaiting(for request: EvaluationRequest, caps: MemoryCapStore) throws -> Int? {
-        var answer = try evaluate(request)
-        if answer.needsAdmission(for: request), !answer.admitNudgeWithoutWaiting(for: request, caps: caps) { return nil }
-        return answer.recommendationCount
-    }
 }

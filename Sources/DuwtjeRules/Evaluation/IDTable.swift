@@ -153,14 +153,14 @@ final class IDTable: Sendable {
     /// to the dictionary out of line (``slowIndex(of:)``).
     @inline(__always)
     subscript(key: String) -> Int? {
-        guard let digest = Self.digest(key), digest.ascii else { return slowIndex(of: key) }
+        guard let (hash, ascii) = Self.hash(key), ascii else { return slowIndex(of: key) }
         let found = slots.withUnsafeBufferPointer { slots in
             entries.withUnsafeBufferPointer { entries -> Int? in
-                var slot = Self.firstSlot(digest.hash, shift: shift)
+                var slot = Self.firstSlot(hash, shift: shift)
                 while true {
                     let position = Int(slots[slot])
                     if position < 0 { return nil }
-                    if entries[position].digest.matches(digest, key: entries[position].key == key) { return entries[position].index }
+                    if entries[position].digest.hash == hash, entries[position].key == key { return entries[position].index }
                     slot = (slot &+ 1) & mask
                 }
             }
@@ -202,7 +202,9 @@ final class IDTable: Sendable {
     }
 
     /// The index of `key`, nil for nil: a request's optional id looked up where the request holds
-    /// it (binding it with `if let` first copied it, a retain and a release).
+    /// it (binding it with `if let` first copied it, a retain and a release). Inlined as the other
+    /// (it was called, twice a request).
+    @inline(__always)
     subscript(key: String?) -> Int? {
         guard let key else { return nil }
         return self[key]
@@ -217,6 +219,17 @@ final class IDTable: Sendable {
     @inline(__always)
     private static func firstSlot(_ hash: UInt64, shift: Int) -> Int {
         Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) &>> UInt64(shift))
+    }
+
+    /// A multiplicative hash of the UTF-8 bytes (``WordHash``, the same as a ``Digest``'s) and
+    /// whether they are all ASCII; nil for a string without contiguous UTF-8. The subscript's
+    /// lookup: computing the whole digest there made it too large to be inlined (+~250 an evaluation).
+    @inline(__always)
+    static func hash(_ key: String) -> (UInt64, Bool)? {
+        key.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, Bool) in
+            let mixed = WordHash.mix(UnsafeRawBufferPointer(bytes), into: 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count))
+            return (mixed.hash, mixed.ascii)
+        }
     }
 
     /// The ``Digest`` of the UTF-8 bytes; nil for a string without contiguous UTF-8 (never the
