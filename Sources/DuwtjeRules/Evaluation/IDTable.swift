@@ -23,8 +23,9 @@ final class IDTable: Sendable {
     private let shift: Int
     private let hasNonASCIIKey: Bool
 
-    /// An ASCII key: its hash, and its bytes as the hash read them (``Digest``), so that a lookup
-    /// compares words instead of strings.
+    /// An ASCII key: its hash, and its bytes as the hash read them (``Digest``), so that
+    /// ``plainIndex(of:)`` compares words instead of strings (the subscript compares the hash, then
+    /// the strings).
     private struct Entry: Sendable {
         let digest: Digest
         let key: String
