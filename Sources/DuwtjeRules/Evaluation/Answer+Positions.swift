@@ -67,16 +67,41 @@ extension Answer {
         }
     }
 
-    /// The picks while the walk makes them: those in place, and any more.
+    /// The picks while the walk makes them: those in place, and any more in `more`, the walk's
+    /// temporary storage (room for as many as the list can hold: the request's limit, and no more
+    /// than there are content items, since a list names an item once). Nothing here is a
+    /// reference: with the rest in an array, the list was destroyed through its value witness
+    /// after every walk (~37 instructions an evaluation, for an array that was nearly always empty).
     struct PickList {
         private(set) var inline = Picks()
-        private(set) var more: ContiguousArray<Pick> = []
+        private let more: UnsafeMutableBufferPointer<Pick>
+
+        /// With `more` for the picks past ``Picks/inlineCount``: it must hold as many as can be added.
+        init(more: UnsafeMutableBufferPointer<Pick>) {
+            self.more = more
+        }
+
+        /// Room for the picks past those in place, for a request with `limit` over `contentCount` items.
+        static func spare(limit: Int, contentCount: Int) -> Int {
+            max(0, min(limit, contentCount) &- Picks.inlineCount)
+        }
 
         var count: Int { inline.count }
 
         mutating func append(_ pick: Pick) {
-            if inline.count >= Picks.inlineCount { more.append(pick) }
+            let count = inline.count
+            if count >= Picks.inlineCount {
+                precondition(count &- Picks.inlineCount < more.count, "more picks than the list has room for")
+                more[count &- Picks.inlineCount] = pick
+            }
             inline.append(pick)
+        }
+
+        /// The picks past those in place, as the answer keeps them.
+        var morePicks: ContiguousArray<Pick> {
+            let count = inline.count
+            guard count > Picks.inlineCount else { return [] }
+            return ContiguousArray(UnsafeBufferPointer(rebasing: more[0 ..< count &- Picks.inlineCount]))
         }
 
         /// Whether content item `content` is picked already.
@@ -85,32 +110,45 @@ extension Answer {
             if count > 0, inline[0].content == content { return true }
             if count > 1, inline[1].content == content { return true }
             if count > 2, inline[2].content == content { return true }
-            return count > Picks.inlineCount && more.contains { $0.content == content }
+            var index = Picks.inlineCount
+            while index < count {
+                if more[index &- Picks.inlineCount].content == content { return true }
+                index &+= 1
+            }
+            return false
         }
     }
 
     /// A nudge candidate by position: the rule's in its journey, the visitor's variant of it (whose
-    /// nudge, when it declares one, is the candidate's), and whether its cap applies.
+    /// nudge, when it declares one, is the candidate's), and whether its cap applies. Two words
+    /// (the cap's flag in the variant's): at three, only two fitted in place in the answer.
     struct CandidatePick: Sendable, BitwiseCopyable {
         let rule: Int32
-        /// The variant's index in the rule's variants, or -1.
-        let variant: Int32
-        /// The nudge's cap applies: it has one, and the request a visitor.
-        let capped: Bool
+        /// The variant's index (-1: none) times two, plus one when the cap applies.
+        private let variantAndCap: Int32
 
         init(rule: Int, variant: Int, capped: Bool) {
             self.rule = Int32(truncatingIfNeeded: rule)
-            self.variant = Int32(truncatingIfNeeded: variant)
-            self.capped = capped
+            self.variantAndCap = Int32(truncatingIfNeeded: variant) &<< 1 | (capped ? 1 : 0)
         }
+
+        /// The variant's index in the rule's variants, or -1.
+        var variant: Int32 { variantAndCap &>> 1 }
+        /// The nudge's cap applies: it has one, and the request a visitor.
+        var capped: Bool { variantAndCap & 1 != 0 }
     }
 
-    /// An answer's nudge candidates in place: the first two (a capped one and the one after it),
-    /// and how many there are in all (any more are in ``Extras``).
+    /// An answer's nudge candidates in place: the first four, and how many there are in all (any
+    /// more are in ``Extras``). With a visitor every nudge of the generated sets has a cap, so the
+    /// walk collects each matching nudge rule: with two in place, 18 % of the benchmark's answers
+    /// had more and made ``Extras`` (an object and an array, allocated and freed: ~190 instructions
+    /// an evaluation on average).
     struct CandidatePicks: Sendable {
-        static let inlineCount = 2
+        static let inlineCount = 4
         private var first = CandidatePick(rule: 0, variant: 0, capped: false)
         private var second = CandidatePick(rule: 0, variant: 0, capped: false)
+        private var third = CandidatePick(rule: 0, variant: 0, capped: false)
+        private var fourth = CandidatePick(rule: 0, variant: 0, capped: false)
         /// All candidates, those in place and the rest (an `Int32`, as in ``Picks``).
         private var total: Int32 = 0
 
@@ -118,7 +156,12 @@ extension Answer {
 
         /// The candidate at `index`, below ``inlineCount``.
         subscript(index: Int) -> CandidatePick {
-            index == 0 ? first : second
+            switch index {
+            case 0: first
+            case 1: second
+            case 2: third
+            default: fourth
+            }
         }
 
         /// Counts `pick`, and keeps it when it is among the first ``inlineCount``.
@@ -126,6 +169,8 @@ extension Answer {
             switch total {
             case 0: first = pick
             case 1: second = pick
+            case 2: third = pick
+            case 3: fourth = pick
             default: break
             }
             total &+= 1
