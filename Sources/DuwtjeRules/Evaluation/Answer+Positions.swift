@@ -67,41 +67,16 @@ extension Answer {
         }
     }
 
-    /// The picks while the walk makes them: those in place, and any more in `more`, the walk's
-    /// temporary storage (room for as many as the list can hold: the request's limit, and no more
-    /// than there are content items, since a list names an item once). Nothing here is a
-    /// reference: with the rest in an array, the list was destroyed through its value witness
-    /// after every walk (~37 instructions an evaluation, for an array that was nearly always empty).
+    /// The picks while the walk makes them: those in place, and any more.
     struct PickList {
         private(set) var inline = Picks()
-        private let more: UnsafeMutableBufferPointer<Pick>
-
-        /// With `more` for the picks past ``Picks/inlineCount``: it must hold as many as can be added.
-        init(more: UnsafeMutableBufferPointer<Pick>) {
-            self.more = more
-        }
-
-        /// Room for the picks past those in place, for a request with `limit` over `contentCount` items.
-        static func spare(limit: Int, contentCount: Int) -> Int {
-            max(0, min(limit, contentCount) &- Picks.inlineCount)
-        }
+        private(set) var more: ContiguousArray<Pick> = []
 
         var count: Int { inline.count }
 
         mutating func append(_ pick: Pick) {
-            let count = inline.count
-            if count >= Picks.inlineCount {
-                precondition(count &- Picks.inlineCount < more.count, "more picks than the list has room for")
-                more[count &- Picks.inlineCount] = pick
-            }
+            if inline.count >= Picks.inlineCount { more.append(pick) }
             inline.append(pick)
-        }
-
-        /// The picks past those in place, as the answer keeps them.
-        var morePicks: ContiguousArray<Pick> {
-            let count = inline.count
-            guard count > Picks.inlineCount else { return [] }
-            return ContiguousArray(UnsafeBufferPointer(rebasing: more[0 ..< count &- Picks.inlineCount]))
         }
 
         /// Whether content item `content` is picked already.
@@ -110,12 +85,7 @@ extension Answer {
             if count > 0, inline[0].content == content { return true }
             if count > 1, inline[1].content == content { return true }
             if count > 2, inline[2].content == content { return true }
-            var index = Picks.inlineCount
-            while index < count {
-                if more[index &- Picks.inlineCount].content == content { return true }
-                index &+= 1
-            }
-            return false
+            return count > Picks.inlineCount && more.contains { $0.content == content }
         }
     }
 

@@ -49,8 +49,8 @@ public struct Answer: Sendable, Encodable {
     /// What an answer with these lists keeps beside its fields (see ``Extras``): nil for most.
     static func extras(stage: Int?, unknownStage: String?, picks: borrowing PickList, candidates: borrowing CandidateList,
                        explanation: [ExplanationEntry]?) -> Extras? {
-        if stage != nil, picks.count <= Picks.inlineCount, candidates.more.isEmpty, explanation == nil { return nil }
-        return Extras(Extras.Values(unknownStage: unknownStage, morePicks: picks.morePicks,
+        if stage != nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil { return nil }
+        return Extras(Extras.Values(unknownStage: unknownStage, morePicks: picks.more,
                                     moreCandidates: candidates.more, explanation: explanation))
     }
 

@@ -95,30 +95,11 @@ extension RuleSet {
         }
     }
 
-    /// The walk's temporary storage, on the stack when small: room for the picks past those the
-    /// answer keeps in place, and for the runs of filed rules the request meets. Held in arrays,
-    /// each was an array to destroy after every walk, and the runs' state (three in place, the rest
-    /// in an array) was copied whole after it was made (~100 instructions an evaluation).
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk, journey: CompiledJourney,
                           match: MatchTable.View, filters: UnsafeBufferPointer<CompiledContent.Filter>) -> Answer {
         let limit = max(0, request.limit)
-        let spare = Answer.PickList.spare(limit: limit, contentCount: content.count)
-        let bucket = journey.bucket(stage: facts.stage, persona: facts.persona)
-        let runBound = walk == .everyRule ? 0 : Candidates.runBound(bucket, in: match.program, numbers: facts.numbers,
-                                                                    filedKeys: journey.filedKeys)
-        return withUnsafeTemporaryAllocation(of: Answer.Pick.self, capacity: spare) { morePicks in
-            withUnsafeTemporaryAllocation(of: Run.self, capacity: runBound) { runs in
-                evaluate(request, facts, warnings, walk: walk, journey: journey, match: match, filters: filters, limit: limit,
-                         bucket: bucket, morePicks: morePicks, runs: runs)
-            }
-        }
-    }
-
-    private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk, journey: CompiledJourney,
-                          match: MatchTable.View, filters: UnsafeBufferPointer<CompiledContent.Filter>, limit: Int, bucket: Bucket,
-                          morePicks: UnsafeMutableBufferPointer<Answer.Pick>, runs: UnsafeMutableBufferPointer<Run>) -> Answer {
         // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
-        var picks = Answer.PickList(more: morePicks)
+        var picks = Answer.PickList()
         var candidates = Answer.CandidateList()
         /// A candidate that no cap can refuse was found: no later rule can change the nudge.
         var nudgeServed = false  // cheaper to test than the candidates
@@ -241,7 +222,8 @@ extension RuleSet {
         if walk == .everyRule {
             for position in journey.rules.indices where !consider(record: Int(match.rules[position].record)) { break }
         } else {
-            var positions = Candidates(bucket, in: program, numbers: facts.numbers, filedKeys: journey.filedKeys, runs: runs)
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: program,
+                                       numbers: facts.numbers, filedKeys: journey.filedKeys)
             // Once the list is full (from the start with a limit of 0), a rule that can neither
             // nudge nor cut the walk changes nothing, unless it is explained: the walk need not be
             // handed it at all.
@@ -520,8 +502,8 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// program: the bucket's general rules merged with the rules filed under each context value the
 /// request carries.
 ///
-/// Nothing here is a reference: the runs of filed rules are in the walk's temporary storage
-/// (``runBound(_:in:numbers:filedKeys:)`` says how many there can be).
+/// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
+/// of filed rules.
 struct Candidates {
     /// The journey's program, which the bucket's words and every list below are in (read through
     /// the match table's view: the bucket and its array were two references to retain and release).
@@ -534,30 +516,17 @@ struct Candidates {
     var generalHead: Int
     var generalEnd: Int
     /// The runs of filed rules under the request's values, each with its read position in `words`.
-    var runs: Runs
+    var runs = Runs()
     private var onlyEffects = false
 
-    /// How many runs of filed rules a request whose values are `numbers` can meet in `bucket`: at
-    /// most one per number of a filed key's value.
-    static func runBound(_ bucket: Bucket, in words: UnsafeBufferPointer<Int32>, numbers: RequestValueNumbers,
-                         filedKeys: Range<Int>) -> Int {
-        guard bucket.filedCount > 0 else { return 0 }
-        var bound = 0
-        for keyIndex in filedKeys { bound &+= numbers[Int(words[keyIndex])].count }
-        return bound
-    }
-
     /// The rules of `bucket`, whose words are in `words`, for a request whose values are `numbers`
-    /// (only the keys at `filedKeys` of `words` are looked at), with room for the runs in `runs`
-    /// (at least ``runBound(_:in:numbers:filedKeys:)``).
-    init(_ bucket: Bucket, in words: UnsafeBufferPointer<Int32>, numbers: RequestValueNumbers, filedKeys: Range<Int>,
-         runs storage: UnsafeMutableBufferPointer<Run>) {
+    /// (only the keys at `filedKeys` of `words` are looked at).
+    init(_ bucket: Bucket, in words: UnsafeBufferPointer<Int32>, numbers: RequestValueNumbers, filedKeys: Range<Int>) {
         self.words = words
         effects = bucket.effects
         lists = bucket.all
         generalHead = Int(lists.generalStart)
         generalEnd = Int(lists.generalEnd)
-        runs = Runs(storage)
         guard bucket.filedCount > 0 else { return }
         for keyIndex in filedKeys {
             // Unknown text and other types have negative numbers, under which nothing is filed.
@@ -618,47 +587,64 @@ struct Run {
     var end: Int
 }
 
-/// The runs of ``Candidates``, in the walk's temporary storage.
+/// The runs of ``Candidates``: the first three in place (plain fields: an `InlineArray` was copied
+/// whole on every access), the rest in an array.
 struct Runs {
-    private let storage: UnsafeMutableBufferPointer<Run>
+    static let inlineCount = 3
+    private var first = Run(slot: 0, head: 0, end: 0)
+    private var second = Run(slot: 0, head: 0, end: 0)
+    private var third = Run(slot: 0, head: 0, end: 0)
+    private var more: [Run] = []
     private(set) var count = 0
 
-    init(_ storage: UnsafeMutableBufferPointer<Run>) {
-        self.storage = storage
-    }
-
     mutating func append(_ run: Run) {
-        precondition(count < storage.count, "more runs than their bound")
-        storage[count] = run
-        count &+= 1
+        count += 1
+        self[count - 1] = run
     }
 
-    /// The lowest position at the head of a run in `filed`, or `bound` when that is lower.
-    @inline(__always)
+    /// The lowest position at the head of a run in `filed`, or `bound` when that is lower. Reads the
+    /// fields themselves: through the subscript, each run cost a switch on its index and each
+    /// advance a get and a set, about half of the walk's merging.
     func lowest(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
         var best = bound
-        var index = 0
-        while index < count {
-            let run = storage[index]
-            if run.head < run.end { best = min(best, filed[run.head]) }
-            index &+= 1
+        if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
+        if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
+        if count > 2, third.head < third.end { best = min(best, filed[third.head]) }
+        if count > Self.inlineCount {
+            for run in more where run.head < run.end { best = min(best, filed[run.head]) }
         }
         return best
     }
 
     /// Moves every run whose head is `position` past it.
-    @inline(__always)
-    func advance(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
-        var index = 0
-        while index < count {
-            let head = storage[index].head
-            if head < storage[index].end, filed[head] == position { storage[index].head = head &+ 1 }
-            index &+= 1
+    mutating func advance(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
+        if count > 0, first.head < first.end, filed[first.head] == position { first.head += 1 }
+        if count > 1, second.head < second.end, filed[second.head] == position { second.head += 1 }
+        if count > 2, third.head < third.end, filed[third.head] == position { third.head += 1 }
+        if count > Self.inlineCount {
+            for index in more.indices where more[index].head < more[index].end && filed[more[index].head] == position {
+                more[index].head += 1
+            }
         }
     }
 
     subscript(index: Int) -> Run {
-        get { storage[index] }
-        nonmutating set { storage[index] = newValue }
+        get {
+            switch index {
+            case 0: first
+            case 1: second
+            case 2: third
+            default: more[index - Self.inlineCount]
+            }
+        }
+        set {
+            switch index {
+            case 0: first = newValue
+            case 1: second = newValue
+            case 2: third = newValue
+            default:
+                if index - Self.inlineCount == more.count { more.append(newValue) } else { more[index - Self.inlineCount] = newValue }
+            }
+        }
     }
 }
