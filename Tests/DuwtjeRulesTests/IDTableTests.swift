@@ -73,7 +73,7 @@ struct IDTableTests {
         }
     }
 
-    @Test("near misses: keys of every length to 40 probed with strings one byte away, against a dictionary")
+    @Test("near misses: keys of every length to 40 probed with strings one byte away, against a dictionary, by both lookups")
     func nearMisses() {
         var generator = SeededGenerator.forTest("IDTableTests.nearMisses")
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789-_/")
@@ -82,15 +82,24 @@ struct IDTableTests {
         let table = IDTable(keys)
         var first: [String: Int] = [:]
         for (index, key) in keys.enumerated() where first[key] == nil { first[key] = index }
+        /// `plainIndex` as the dictionary answers it: -1 for a miss, undecided past the digest's words.
+        func expectPlain(_ probe: String) {
+            let expected = probe.utf8.count > IDTable.Digest.wordLimit ? IDTable.undecided : first[probe] ?? -1
+            #expect(table.plainIndex(of: probe) == expected, "plainIndex(of: \(probe))")
+        }
         for key in keys {
             #expect(table[key] == first[key], "\(key)")
+            expectPlain(key)
             guard !key.isEmpty else { continue }
             for _ in 0..<4 {
                 var characters = Array(key)
                 characters[generator.below(characters.count)] = alphabet[generator.below(alphabet.count)]
                 let probe = String(characters)
                 #expect(table[probe] == first[probe], "\(probe)")
+                expectPlain(probe)
             }
+            expectPlain(key + "x")
+            expectPlain(String(key.dropLast()))
             #expect(table[key + "x"] == first[key + "x"] && table[String(key.dropLast())] == first[String(key.dropLast())])
         }
     }
