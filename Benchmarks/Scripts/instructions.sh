@@ -5,9 +5,12 @@
 #   Benchmarks/Scripts/instructions.sh [--rules N] BINARY [BINARY...]
 #
 # Each BINARY is a release build of DuwtjeBenchmarks (copy it aside before building another). Each is
-# run under callgrind twice, `profile N 2` and `profile N 12`, with deterministic hashing; the
-# difference divided by the 10,000 extra evaluations is the cost of one evaluation and admission,
-# without the load (which the two runs share). Collecting only inside the loop with --toggle-collect
+# run under callgrind twice, `profile N 2` and `profile N 52`, with deterministic hashing; the
+# difference divided by the 50,000 extra evaluations is the cost of one evaluation and admission,
+# without the load (which the two runs share). The load runs on threads, so its count differs by up
+# to ~1 M instructions between two runs: over 10,000 extra evaluations (`2` against `12`, until
+# 2026-12-01) that was ±90 an evaluation, over 50,000 it is under ±20; the extra passes cost little
+# next to the load. Collecting only inside the loop with --toggle-collect
 # no longer works since admission is async: callgrind's toggles follow calls and returns, which an
 # async function's partial functions do not make.
 #
@@ -27,11 +30,11 @@ build_sigsuspend_shim "$work"
 for binary in "$@"; do
   objcopy --strip-debug "$binary" "$work/harness"
   declare -A total=()
-  for passes in 2 12; do
+  for passes in 2 52; do
     SWIFT_DETERMINISTIC_HASHING=1 LD_PRELOAD="$work/sigsuspend.so" valgrind --tool=callgrind \
       --callgrind-out-file="$work/out.$passes" "$work/harness" profile "$rules" "$passes" > "$work/log.$passes" 2>&1 \
       || { echo "instructions: callgrind failed for $binary, see:" >&2; tail -5 "$work/log.$passes" >&2; exit 1; }
     total[$passes]=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/log.$passes")
   done
-  echo "$binary: $(( (total[12] - total[2]) / 10000 )) instructions per evaluation at $rules rules"
+  echo "$binary: $(( (total[52] - total[2]) / 50000 )) instructions per evaluation at $rules rules"
 done

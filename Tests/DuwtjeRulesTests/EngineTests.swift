@@ -89,6 +89,61 @@ struct EngineTests {
             == ["anyof", "not", "absent"])
     }
 
+    @Test("ranges and exists, kept in the match table's words, agree with the bounds as written on random values, scalar and list")
+    func rangesAgreeWithBounds() throws {
+        var generator = SeededGenerator.forTest("EngineTests.rangesAgreeWithBounds")
+        // Each rule: one or two bounds on `visits` (halves from 0 to 6), or `exists` on `page`.
+        typealias Bound = (name: String, value: Double)
+        var bounds: [[Bound]] = []
+        var rules = "rules:\n"
+        for index in 0..<40 {
+            var rule: [Bound] = []
+            if generator.chance(0.8) { rule.append((["gt", "gte"][generator.below(2)], Double(generator.below(13)) / 2)) }
+            if rule.isEmpty || generator.chance(0.6) { rule.append((["lt", "lte"][generator.below(2)], Double(generator.below(13)) / 2)) }
+            bounds.append(rule)
+            let written = rule.map { "\($0.name): \($0.value)" }.joined(separator: ", ")
+            rules += "  - { id: r\(index), when: { context: { visits: { \(written) } } }, recommend: [ { content: c1 } ], why: w }\n"
+        }
+        rules += "  - { id: with-page, when: { context: { page: { exists: true } } }, recommend: [ { content: c1 } ], why: w }\n"
+        rules += "  - { id: without-page, when: { context: { page: { exists: false } } }, recommend: [ { content: c1 } ], why: w }\n"
+        let ruleSet = try ruleSet(rules)
+        func holds(_ rule: [Bound], _ value: Double) -> Bool {
+            rule.allSatisfy { bound in
+                switch bound.name {
+                case "gt": value > bound.value
+                case "gte": value >= bound.value
+                case "lt": value < bound.value
+                default: value <= bound.value
+                }
+            }
+        }
+        for step in 0..<1_500 {
+            func number() -> Double { Double(generator.below(18)) / 2 - 1 }
+            var context = RequestContext()
+            var numbers: [Double] = []
+            switch generator.below(5) {
+            case 0: break
+            case 1: context["visits"] = Self.text("3")
+            case 2:
+                let elements: [ContextScalar] = (0..<(1 + generator.below(3))).map { _ in
+                    generator.chance(0.2) ? .string("x") : .number(number())
+                }
+                for case .number(let value) in elements { numbers.append(value) }
+                context["visits"] = .list(elements)
+            default:
+                numbers = [number()]
+                context["visits"] = Self.number(numbers[0])
+            }
+            let hasPage = generator.chance(0.5)
+            if hasPage { context["page"] = generator.chance(0.5) ? Self.text("/x") : .scalar(.bool(true)) }
+            let answer = try ruleSet.evaluate(EvaluationRequest(journey: "bz", stage: "actie", context: context, now: now, explain: true))
+            let matched = try #require(answer.explanation).filter(\.matched).map(\.rule)
+            var expected = bounds.indices.filter { index in numbers.contains { holds(bounds[index], $0) } }.map { "r\($0)" }
+            expected.append(hasPage ? "with-page" : "without-page")
+            #expect(matched.sorted() == expected.sorted(), "step \(step): \(context)")
+        }
+    }
+
     @Test("the explanation names, for a miss, the first condition that failed")
     func explanation() throws {
         let rules = try ruleSet("""

@@ -40,4 +40,67 @@ struct IDTableTests {
             }
         }
     }
+
+    @Test("a digest's words tell keys apart exactly as their bytes do (the plain reference), at every length to past the limit")
+    func digestsAgainstBytes() {
+        var generator = SeededGenerator.forTest("IDTableTests.digestsAgainstBytes")
+        func digest(_ bytes: [UInt8]) -> IDTable.Digest { bytes.withUnsafeBytes { IDTable.Digest($0) } }
+        for count in 0...(IDTable.Digest.wordLimit + 9) {
+            for _ in 0..<60 {
+                let bytes = (0..<count).map { _ in UInt8(generator.below(128)) }
+                let own = digest(bytes)
+                #expect(own.count == count && own.ascii)
+                #expect(own.hash == bytes.withUnsafeBytes { WordHash.mix($0, into: 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)).hash },
+                        "the hash is WordHash's: count \(count)")
+                #expect(own == digest(bytes), "count \(count)")
+                guard count > 0 else { continue }
+                // The same length, one byte changed anywhere: a different key must not match.
+                var other = bytes
+                let place = generator.below(count)
+                other[place] = UInt8((Int(other[place]) + 1 + generator.below(127)) % 128)
+                let otherDigest = digest(other)
+                if count <= IDTable.Digest.wordLimit {
+                    #expect(!own.matches(otherDigest, key: true), "count \(count), byte \(place)")
+                    #expect(own.matches(digest(bytes), key: false), "count \(count)")
+                } else {
+                    // Past the limit the key decides (words are not kept).
+                    #expect(own.matches(digest(bytes), key: true) && !own.matches(digest(bytes), key: false))
+                }
+                var high = bytes
+                high[place] |= 0x80
+                #expect(!digest(high).ascii, "count \(count), byte \(place)")
+            }
+        }
+    }
+
+    @Test("near misses: keys of every length to 40 probed with strings one byte away, against a dictionary, by both lookups")
+    func nearMisses() {
+        var generator = SeededGenerator.forTest("IDTableTests.nearMisses")
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789-_/")
+        func word(_ count: Int) -> [Character] { (0..<count).map { _ in alphabet[generator.below(alphabet.count)] } }
+        let keys = (0...40).flatMap { count in (0..<5).map { _ in String(word(count)) } }
+        let table = IDTable(keys)
+        var first: [String: Int] = [:]
+        for (index, key) in keys.enumerated() where first[key] == nil { first[key] = index }
+        /// `plainIndex` as the dictionary answers it: -1 for a miss, undecided past the digest's words.
+        func expectPlain(_ probe: String) {
+            let expected = probe.utf8.count > IDTable.Digest.wordLimit ? IDTable.undecided : first[probe] ?? -1
+            #expect(table.plainIndex(of: probe) == expected, "plainIndex(of: \(probe))")
+        }
+        for key in keys {
+            #expect(table[key] == first[key], "\(key)")
+            expectPlain(key)
+            guard !key.isEmpty else { continue }
+            for _ in 0..<4 {
+                var characters = Array(key)
+                characters[generator.below(characters.count)] = alphabet[generator.below(alphabet.count)]
+                let probe = String(characters)
+                #expect(table[probe] == first[probe], "\(probe)")
+                expectPlain(probe)
+            }
+            expectPlain(key + "x")
+            expectPlain(String(key.dropLast()))
+            #expect(table[key + "x"] == first[key + "x"] && table[String(key.dropLast())] == first[String(key.dropLast())])
+        }
+    }
 }

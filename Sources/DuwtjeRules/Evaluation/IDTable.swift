@@ -23,10 +23,87 @@ final class IDTable: Sendable {
     private let shift: Int
     private let hasNonASCIIKey: Bool
 
+    /// An ASCII key: its hash, and its bytes as the hash read them (``Digest``), so that
+    /// ``plainIndex(of:)`` compares words instead of strings (the subscript compares the hash, then
+    /// the strings).
     private struct Entry: Sendable {
+        let digest: Digest
         let key: String
-        let hash: Int
         let index: Int
+    }
+
+    /// A key's hash, whether it is all ASCII, and, for a key of at most ``Digest/wordLimit`` bytes,
+    /// its bytes as the hash read them: two keys of that length are equal exactly when their counts
+    /// and words are. The words are those ``WordHash/mix(_:into:)`` mixes, in order (zero past the
+    /// last): for fewer than eight bytes, one word of two or three overlapping loads; else each
+    /// eight bytes from the start and the last eight, overlapping the word before. Either way every
+    /// byte is in a word at a place fixed by the count.
+    ///
+    /// Why: a hit compared the request's string with the key's with `String ==`, which for two
+    /// strings of more than 15 bytes (a process such as `parkeervergunning-12`: not small strings,
+    /// so never the same bits) went through the standard library's comparison (~120 instructions;
+    /// ~250 an evaluation at 10,000 rules). Comparing the bytes in the closure over the request's
+    /// bytes nested the table's closures in it and cost more than it saved (+590, branch eval8);
+    /// the words come out of the hash's own closure.
+    struct Digest: Sendable, Equatable {
+        static let wordLimit = 32
+        var hash: UInt64
+        var count: Int
+        var ascii: Bool
+        var words: (UInt64, UInt64, UInt64, UInt64)
+
+        /// The digest of `raw`'s bytes.
+        @inline(__always)
+        init(_ raw: UnsafeRawBufferPointer) {
+            let count = raw.count
+            self.count = count
+            guard count <= Self.wordLimit else {
+                let mixed = WordHash.mix(raw, into: 0x9E37_79B9_7F4A_7C15 ^ UInt64(count))
+                (hash, ascii, words) = (mixed.hash, mixed.ascii, (0, 0, 0, 0))
+                return
+            }
+            var first: UInt64 = 0
+            var second: UInt64 = 0
+            var third: UInt64 = 0
+            var fourth: UInt64 = 0
+            if count >= 8 {
+                first = raw.loadUnaligned(as: UInt64.self)
+                if count > 8 { second = raw.loadUnaligned(fromByteOffset: count > 16 ? 8 : count &- 8, as: UInt64.self) }
+                if count > 16 { third = raw.loadUnaligned(fromByteOffset: count > 24 ? 16 : count &- 8, as: UInt64.self) }
+                if count > 24 { fourth = raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self) }
+            } else if count >= 4 {
+                first = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)) &<< 32
+            } else if count > 0 {
+                first = UInt64(raw[0]) | UInt64(raw[count &>> 1]) &<< 8 | UInt64(raw[count &- 1]) &<< 16
+            }
+            // As `WordHash.mix` mixes them: one word for up to eight bytes, then one per eight more.
+            var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
+            @inline(__always)
+            func mix(_ word: UInt64) {
+                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+                hash ^= hash &>> 29
+            }
+            if count > 0 { mix(first) }
+            if count > 8 { mix(second) }
+            if count > 16 { mix(third) }
+            if count > 24 { mix(fourth) }
+            self.hash = hash
+            self.ascii = (first | second | third | fourth) & 0x8080_8080_8080_8080 == 0
+            self.words = (first, second, third, fourth)
+        }
+
+        /// Whether the key with this digest is `key`, whose digest is `other` (both ASCII).
+        @inline(__always)
+        func matches(_ other: Digest, key: @autoclosure () -> Bool) -> Bool {
+            guard hash == other.hash, count == other.count else { return false }
+            guard count <= Self.wordLimit else { return key() }
+            return words.0 == other.words.0 && words.1 == other.words.1 && words.2 == other.words.2 && words.3 == other.words.3
+        }
+
+        static func == (a: Digest, b: Digest) -> Bool {
+            a.hash == b.hash && a.count == b.count && a.ascii == b.ascii && a.words.0 == b.words.0 && a.words.1 == b.words.1
+                && a.words.2 == b.words.2 && a.words.3 == b.words.3
+        }
     }
 
     /// Each key maps to its position in `keys`; a key given twice keeps its first position.
@@ -42,11 +119,11 @@ final class IDTable: Sendable {
         var hasNonASCIIKey = false
         // Sorted by index, so that the table's layout does not follow the dictionary's per-process order.
         for (key, index) in dictionary.sorted(by: { $0.value < $1.value }) {
-            guard let (hash, ascii) = Self.hash(key), ascii else {
+            guard let digest = Self.digest(key), digest.ascii else {
                 hasNonASCIIKey = true
                 continue
             }
-            entries.append(Entry(key: key, hash: hash, index: index))
+            entries.append(Entry(digest: digest, key: key, index: index))
         }
         var capacity = 4
         var bits = 2
@@ -57,7 +134,7 @@ final class IDTable: Sendable {
         let shift = 64 - bits
         var slots = [Int32](repeating: -1, count: capacity)
         for (position, entry) in entries.enumerated() {
-            var slot = Self.firstSlot(entry.hash, shift: shift)
+            var slot = Self.firstSlot(entry.digest.hash, shift: shift)
             while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
             slots[slot] = Int32(position)
         }
@@ -84,13 +161,38 @@ final class IDTable: Sendable {
                 while true {
                     let position = Int(slots[slot])
                     if position < 0 { return nil }
-                    if entries[position].hash == hash, entries[position].key == key { return entries[position].index }
+                    if entries[position].digest.hash == hash, entries[position].key == key { return entries[position].index }
                     slot = (slot &+ 1) & mask
                 }
             }
         }
         if let found { return found }
         return hasNonASCIIKey ? slowIndex(of: key) : nil
+    }
+
+    /// What ``plainIndex(of:)`` answers when the table alone cannot decide.
+    static let undecided = -2
+
+    /// The index of `key`, -1 when it is not here, or ``undecided`` when only the dictionary or a
+    /// string comparison could tell (a key that is not ASCII or longer than ``Digest/wordLimit``
+    /// bytes, or a miss while some key is not ASCII): then ask ``subscript(_:)``. Calls nothing it
+    /// does not inline, so that a caller reading `key` where a request holds it need not copy it
+    /// first (see `RuleSet.resolve`).
+    @inline(__always)
+    func plainIndex(of key: String) -> Int {
+        guard let digest = Self.digest(key), digest.ascii, digest.count <= Digest.wordLimit else { return Self.undecided }
+        let found = slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeBufferPointer { entries -> Int in
+                var slot = Self.firstSlot(digest.hash, shift: shift)
+                while true {
+                    let position = Int(slots[slot])
+                    if position < 0 { return -1 }
+                    if entries[position].digest.matches(digest, key: false) { return entries[position].index }
+                    slot = (slot &+ 1) & mask
+                }
+            }
+        }
+        return found < 0 && hasNonASCIIKey ? Self.undecided : found
     }
 
     /// The dictionary's answer: for a key that is not ASCII, or one no ASCII key matched while some
@@ -101,7 +203,9 @@ final class IDTable: Sendable {
     }
 
     /// The index of `key`, nil for nil: a request's optional id looked up where the request holds
-    /// it (binding it with `if let` first copied it, a retain and a release).
+    /// it (binding it with `if let` first copied it, a retain and a release). Inlined as the other
+    /// (it was called, twice a request).
+    @inline(__always)
     subscript(key: String?) -> Int? {
         guard let key else { return nil }
         return self[key]
@@ -114,17 +218,25 @@ final class IDTable: Sendable {
     /// ids in clusters, ~2.7 entries compared per lookup; spread this way a request's ~9 lookups cost
     /// ~120 instructions less.
     @inline(__always)
-    private static func firstSlot(_ hash: Int, shift: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: hash) &* 0x9E37_79B9_7F4A_7C15) &>> UInt64(shift))
+    private static func firstSlot(_ hash: UInt64, shift: Int) -> Int {
+        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) &>> UInt64(shift))
     }
 
-    /// A multiplicative hash of the UTF-8 bytes (``WordHash``) and whether they are all ASCII;
-    /// nil for a string without contiguous UTF-8 (never the case for native Swift strings).
+    /// A multiplicative hash of the UTF-8 bytes (``WordHash``, the same as a ``Digest``'s) and
+    /// whether they are all ASCII; nil for a string without contiguous UTF-8. The subscript's
+    /// lookup: computing the whole digest there made it too large to be inlined (+~250 an evaluation).
     @inline(__always)
-    static func hash(_ key: String) -> (Int, Bool)? {
-        key.utf8.withContiguousStorageIfAvailable { bytes -> (Int, Bool) in
+    static func hash(_ key: String) -> (UInt64, Bool)? {
+        key.utf8.withContiguousStorageIfAvailable { bytes -> (UInt64, Bool) in
             let mixed = WordHash.mix(UnsafeRawBufferPointer(bytes), into: 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count))
-            return (Int(truncatingIfNeeded: mixed.hash), mixed.ascii)
+            return (mixed.hash, mixed.ascii)
         }
+    }
+
+    /// The ``Digest`` of the UTF-8 bytes; nil for a string without contiguous UTF-8 (never the
+    /// case for native Swift strings).
+    @inline(__always)
+    static func digest(_ key: String) -> Digest? {
+        key.utf8.withContiguousStorageIfAvailable { Digest(UnsafeRawBufferPointer($0)) }
     }
 }

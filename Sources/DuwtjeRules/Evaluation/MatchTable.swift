@@ -36,6 +36,19 @@ struct MatchTable: Sendable {
         /// `prefix` with an ASCII prefix: its index in `others`, its length in bytes and its bytes,
         /// four to a word (``View/hasPrefix(_:key:_:)``).
         case prefix
+        /// `exists`: 1 when the key must be there, 0 when it must not (``View/failedCondition(at:count:_:)``).
+        case exists
+        /// A numeric range: its index in `others`, which bounds it has (``RangeFlags``), then its
+        /// lower and its upper bound as the bit patterns of two `Double`s (``View/inRange(_:key:_:)``).
+        case range
+    }
+
+    /// Which bounds a ``TestKind/range`` test has, and whether each is inclusive.
+    enum RangeFlags {
+        static let lower: Int32 = 1
+        static let lowerInclusive: Int32 = 2
+        static let upper: Int32 = 4
+        static let upperInclusive: Int32 = 8
     }
 
     private(set) var rules: ContiguousArray<Rule> = []
@@ -138,6 +151,15 @@ struct MatchTable: Sendable {
             (kind, values) = (.not, excluded)
         case .prefix(let text) where text.utf8.allSatisfy({ $0 < 0x80 }):
             return addPrefix(test, bytes: Array(text.utf8))
+        case .exists(let expected):
+            // Decided by whether the request has the key, read in the facts' numbers: `holds` copied
+            // the test out of `others` and was called for it (with ranges, ~80 instructions an evaluation).
+            program.append(TestKind.exists.rawValue)
+            program.append(1)
+            program.append(expected ? 1 : 0)
+            return
+        case .range(let range):
+            return addRange(test, range)
         default:
             return addOther(test)
         }
@@ -168,6 +190,21 @@ struct MatchTable: Sendable {
             // `String.asciiPrefix` reads them.
             program.append(Int32(bitPattern: word.littleEndian))
         }
+    }
+
+    private mutating func addRange(_ test: ValueTest, _ range: NumericRange) {
+        var flags: Int32 = 0
+        if range.lower != nil { flags |= RangeFlags.lower }
+        if range.lowerInclusive { flags |= RangeFlags.lowerInclusive }
+        if range.upper != nil { flags |= RangeFlags.upper }
+        if range.upperInclusive { flags |= RangeFlags.upperInclusive }
+        program.append(TestKind.range.rawValue)
+        program.append(2 + 4)
+        program.append(Int32(others.count))
+        others.append(test)
+        program.append(flags)
+        appendDouble(range.lower ?? 0)
+        appendDouble(range.upper ?? 0)
     }
 
     private mutating func addOther(_ test: ValueTest) {
@@ -264,6 +301,10 @@ struct MatchTable: Sendable {
         /// does not hold for `facts`, or nil, with `offset` then just past them. Plain loops over
         /// the numbers: `contains(where: allowed.contains)` cost a closure context and a call per
         /// element, about half of matching a rule.
+        ///
+        /// Inlined into the walk: a consulted rule checks two conditions or so, and the call (its
+        /// frame, the arguments kept across it) was about a third of them.
+        @inline(__always)
         private func failedCondition(at offset: inout Int, count: Int, _ facts: Facts) -> Int? {
             var index = 0
             while index < count {
@@ -293,6 +334,11 @@ struct MatchTable: Sendable {
                         }
                     case TestKind.prefix.rawValue:
                         guard hasPrefix(payload, key: key, facts) else { return index }
+                    case TestKind.exists.rawValue:
+                        // A missing key has no entry.
+                        guard (facts.numbers.entry(of: key) != nil) == (program[payload] != 0) else { return index }
+                    case TestKind.range.rawValue:
+                        guard inRange(payload, key: key, facts) else { return index }
                     default:
                         guard holds(Int(program[payload]), key: key, facts) else { return index }
                     }
@@ -352,6 +398,32 @@ struct MatchTable: Sendable {
                 break
             }
             return holds(Int(program[payload]), key: key, facts)
+        }
+
+        /// The ``TestKind/range`` test whose words start at `payload`, on the request's value of
+        /// `key`: as ``holds(_:key:_:)`` decides it, reading a number in place. A list value is left
+        /// to ``holds(_:key:_:)``.
+        private func inRange(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
+            guard let entry = facts.numbers.entry(of: key) else { return false }
+            switch facts.entries[entry].value {
+            case .scalar(.number(let number)):
+                return Self.range(flags: program[payload &+ 1], lower: double(at: payload &+ 2), upper: double(at: payload &+ 4),
+                                  contains: number)
+            case .scalar:
+                return false
+            case .list:
+                return holds(Int(program[payload]), key: key, facts)
+            }
+        }
+
+        /// `NumericRange.contains(_:)` over the bounds as the program keeps them.
+        @inline(__always)
+        static func range(flags: Int32, lower: Double, upper: Double, contains value: Double) -> Bool {
+            if flags & MatchTable.RangeFlags.lower != 0,
+               flags & MatchTable.RangeFlags.lowerInclusive != 0 ? value < lower : value <= lower { return false }
+            if flags & MatchTable.RangeFlags.upper != 0,
+               flags & MatchTable.RangeFlags.upperInclusive != 0 ? value > upper : value >= upper { return false }
+            return true
         }
 
         /// Whether `bytes` (a text's UTF-8) start with the ASCII prefix at `payload`, as

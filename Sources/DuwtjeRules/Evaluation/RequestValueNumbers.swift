@@ -41,6 +41,11 @@ struct RequestValueNumbers {
         storage[3 * key + 1] += 1
     }
 
+    /// Puts `number` in place of the number of element `element` of key `key`'s value.
+    mutating func replace(element: Int, of key: Int, with number: Int32) {
+        storage[Int(storage[3 * key]) + element] = number
+    }
+
     /// The numbers of key `key`'s value, empty when the request has none. Inlined: the walk asks
     /// for every condition it checks, and the call cost more than the answer.
     @inline(__always)

@@ -360,6 +360,14 @@ extension RuleSet {
         var contextWarnings: [(key: String, text: String)] = []
         // Keys and values are read where the request holds them: bound to variables, each was copied
         // (a retain and a release) for the length of the loop.
+        //
+        // Each value is numbered by code that calls nothing it does not inline (``ValueNumbers/plainNumber(of:in:)``):
+        // with a call out (the dictionary's fallback, a string comparison, a warning) anywhere while
+        // the value is read, the compiler copied it from the request first (retaining its strings
+        // and list) and destroyed the copy after, ~370 instructions an evaluation. What that code
+        // cannot decide, and a closed key's value outside its declared ones, is done again the full
+        // way after the loop (`pending`), with the warnings.
+        var pending = false
         for position in entries.indices {
             guard let index = contextKeyIndex[entries[position].key] else {
                 let key = entries[position].key
@@ -369,18 +377,22 @@ extension RuleSet {
             // Each text is looked up once: its number serves the closed key's check, the index and the walk.
             numbers.start(key: index, entry: position)
             let table = valueNumbers.tables[index]
-            entries[position].value.forEach { element in
-                guard case .string(let text) = element else { return numbers.append(ValueNumbers.notText, key: index) }
-                let number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
-                // The declared numbers first (plain ranges): the hints, read first, were copied (their
-                // list retained and released) for every declared value of a closed key.
-                if !valueNumbers.declared[index].contains(number), let hints = closedValueHints[index] {
-                    let key = entries[position].key
-                    contextWarnings.append((key, unknown("value", text, in: hints, of: (" for context key '", key))))
-                }
+            let declared = valueNumbers.declared[index]
+            let closed = valueNumbers.closed[index]
+            switch entries[position].value {
+            case .scalar(let element):
+                let number = ValueNumbers.plainNumber(of: element, in: table)
+                if number == ValueNumbers.undecided || closed && !declared.contains(number) { pending = true }
                 numbers.append(number, key: index)
+            case .list(let elements):
+                for element in elements.indices {
+                    let number = ValueNumbers.plainNumber(of: elements[element], in: table)
+                    if number == ValueNumbers.undecided || closed && !declared.contains(number) { pending = true }
+                    numbers.append(number, key: index)
+                }
             }
         }
+        if pending { renumber(entries: entries, numbers: &numbers, warnings: &contextWarnings) }
         if contextWarnings.count > 1 {
             // Stable for one key's list values, which keep the order they were sent in.
             contextWarnings = contextWarnings.enumerated()
@@ -408,6 +420,35 @@ extension RuleSet {
         let languageEntry = languageKey.flatMap { numbers.entry(of: $0) } ?? -1
         return (Facts(journey: journeyPosition, stage: stage, stageUnknown: stageUnknown, stageSource: source, persona: persona,
                       entries: entries, numbers: numbers, languageEntry: languageEntry), warnings)
+    }
+
+    /// The full way for the values ``resolve(_:journey:entries:numbers:)`` left pending: each text
+    /// looked up through ``IDTable/subscript(_:)`` (the dictionary for what is not ASCII) in place of
+    /// an undecided number, and a warning for each value of a closed key outside its declared ones,
+    /// in the order of the entries and their elements.
+    @inline(never)
+    private func renumber(entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: inout RequestValueNumbers,
+                          warnings contextWarnings: inout [(key: String, text: String)]) {
+        for position in entries.indices {
+            guard let index = contextKeyIndex[entries[position].key] else { continue }
+            let table = valueNumbers.tables[index]
+            var element = 0
+            entries[position].value.forEach { scalar in
+                defer { element += 1 }
+                guard case .string(let text) = scalar else { return }
+                var number = numbers[index][element]
+                if number == ValueNumbers.undecided {
+                    number = table?[text].map(Int32.init) ?? ValueNumbers.unknownText
+                    numbers.replace(element: element, of: index, with: number)
+                }
+                // The declared numbers first (plain ranges): the hints, read first, were copied (their
+                // list retained and released) for every declared value of a closed key.
+                if !valueNumbers.declared[index].contains(number), let hints = closedValueHints[index] {
+                    let key = entries[position].key
+                    contextWarnings.append((key, unknown("value", text, in: hints, of: (" for context key '", key))))
+                }
+            }
+        }
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only

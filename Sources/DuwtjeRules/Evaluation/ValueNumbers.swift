@@ -12,11 +12,17 @@ struct ValueNumbers: Sendable {
     let tables: [IDTable?]
     /// Per context key, the numbers of its declared values (a closed key's; empty for an open key).
     let declared: [Range<Int32>]
+    /// Per context key, whether it is closed: a value outside `declared` then gets a warning. A
+    /// flag, so that resolving a request need not read the key's hints (a structure of arrays).
+    let closed: [Bool]
 
     /// A request value that is text no condition compares with (nor a declared value).
     static let unknownText: Int32 = -1
     /// A request value that is a number or a boolean.
     static let notText: Int32 = -2
+    /// Not a number a request keeps: what a plain lookup could not decide (``RuleSet/resolve``
+    /// looks such a value up again the full way).
+    static let undecided: Int32 = -3
 
     init(_ definition: RuleSetDefinition, contextKeyIndex: IDTable) {
         var byKey = [[String: Int]](repeating: [:], count: definition.contextKeys.count)
@@ -27,8 +33,10 @@ struct ValueNumbers: Sendable {
             count += 1
         }
         var declared = [Range<Int32>](repeating: 0..<0, count: definition.contextKeys.count)
+        var closed = [Bool](repeating: false, count: definition.contextKeys.count)
         for (key, definition) in definition.contextKeys.enumerated() {
             guard case .closed(let values) = definition.kind else { continue }
+            closed[key] = true
             let start = Int32(count)
             for value in values { number(value, key: key) }
             declared[key] = start..<Int32(count)
@@ -56,11 +64,23 @@ struct ValueNumbers: Sendable {
         }
         self.tables = byKey.map { $0.isEmpty ? nil : IDTable($0) }
         self.declared = declared
+        self.closed = closed
     }
 
     /// The number of text `text` of context key `key`, if it has one.
     func number(of text: String, key: Int) -> Int32? {
         tables[key]?[text].map(Int32.init)
+    }
+
+    /// The number of `element` of a context key whose table is `table`: ``notText`` for a number
+    /// or a boolean, ``unknownText`` for text no condition compares with, ``undecided`` when the
+    /// table cannot tell without calling out (``IDTable/plainIndex(of:)``).
+    @inline(__always)
+    static func plainNumber(of element: ContextScalar, in table: IDTable?) -> Int32 {
+        guard case .string(let text) = element else { return notText }
+        guard let table else { return unknownText }
+        let index = table.plainIndex(of: text)
+        return index >= 0 ? Int32(truncatingIfNeeded: index) : index == IDTable.undecided ? undecided : unknownText
     }
 
     /// The numbers of `values` when every one is text, else nil.
