@@ -104,6 +104,32 @@ struct LoadPassTests {
         #expect(RuleDirectory.contents(ofFile: folder.appendingPathComponent("missing.yaml").path, size: 3) == nil)
     }
 
+    @Test("files are listed as Foundation's resource values list them: regular files only, links and others left out")
+    func filesListedAsFoundationListsThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("duwtje-list-\(UUID().uuidString)")
+        let manager = FileManager.default
+        try manager.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        defer { try? manager.removeItem(at: folder) }
+        try Data("a: 1\n".utf8).write(to: folder.appendingPathComponent("a.yaml"))
+        try Data("b: 22\n".utf8).write(to: folder.appendingPathComponent("sub/b.yml"))
+        try Data().write(to: folder.appendingPathComponent("empty.yaml"))
+        try manager.createSymbolicLink(atPath: folder.appendingPathComponent("link.yaml").path, withDestinationPath: "a.yaml")
+        try manager.createSymbolicLink(atPath: folder.appendingPathComponent("dangling.yaml").path, withDestinationPath: "nowhere.yaml")
+        try manager.createSymbolicLink(atPath: folder.appendingPathComponent("folder.yaml").path, withDestinationPath: "sub")
+        #expect(mkfifo(folder.appendingPathComponent("fifo.yaml").path, 0o600) == 0)
+        var paths = [folder.path, folder.appendingPathComponent("missing.yaml").path]
+        let enumerator = try #require(manager.enumerator(at: folder, includingPropertiesForKeys: nil))
+        for case let url as URL in enumerator { paths.append(url.path) }
+        #expect(paths.count >= 9)
+        for path in paths {
+            let url = URL(fileURLWithPath: path)
+            let regular = (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true
+            let size = regular ? (try? url.resourceValues(forKeys: [.fileSizeKey]))?.fileSize : nil
+            #expect(RuleDirectory.regularFileSize(atPath: path) == size, "\(path)")
+        }
+        #expect(try RuleDirectory.read(folder.path).map(\.path) == ["a.yaml", "empty.yaml", "sub/b.yml"])
+    }
+
     @Test("a cancelled load reads no file and yields no definition, only the error that it was cancelled; the reader stops at its first event")
     func cancelled() throws {
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -8,8 +8,7 @@ extension LoadPass {
     /// atomic operation on memory both cores wrote (issue 15: retains and releases were 40 % of the
     /// samples in `decodeRule`).
     mutating func decodeCondition(_ node: YAMLNode, journey: Int?, allowStage: Bool, what: @autoclosure () -> String) -> Condition? {
-        let allowed = allowStage ? ["stage", "persona", "context"] : ["persona", "context"]
-        guard let fields = decoder.fields(node, of: what(), allowed: allowed) else { return nil }
+        guard let fields = decoder.fields(node, of: what(), names: allowStage ? Self.whenFields : Self.stageWhenFields) else { return nil }
         var condition = Condition(stages: nil, personas: nil, context: [], location: node.location)
         var ok = true
         if let stageNode = fields.present("stage") {
@@ -64,6 +63,16 @@ extension LoadPass {
 
     static let operators = ["not", "prefix", "gte", "lte", "gt", "lt", "exists"]
 
+    // The names of the mappings a rule file holds by the thousand, made ready once (``SchemaDecoder/FieldNames``).
+    static let whenFields = SchemaDecoder.FieldNames(["stage", "persona", "context"])
+    static let stageWhenFields = SchemaDecoder.FieldNames(["persona", "context"])
+    static let operatorFields = SchemaDecoder.FieldNames(operators)
+    static let recommendFields = SchemaDecoder.FieldNames(["content", "type", "tags", "limit"])
+    static let nudgeFields = SchemaDecoder.FieldNames(["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"])
+    static let ctaFields = SchemaDecoder.FieldNames(["label", "url"])
+    static let capFields = SchemaDecoder.FieldNames(["max", "per"])
+    static let variantFields = SchemaDecoder.FieldNames(["weight", "recommend", "nudge"])
+
     /// `position`: the key's place in ``contextKeys`` (read there, not copied: see ``decodeCondition(_:journey:allowStage:what:)``).
     mutating func decodeContextCondition(_ node: YAMLNode, position: Int) -> ContextCondition? {
         let keyID = contextKeys[position].id
@@ -76,7 +85,7 @@ extension LoadPass {
             guard let values = contextScalars(node, position: position) else { return nil }
             return ContextCondition(key: keyID, tests: [.equals(values)], location: node.location)
         }
-        guard let fields = decoder.fields(node, of: what(), allowed: Self.operators) else { return nil }
+        guard let fields = decoder.fields(node, of: what(), names: Self.operatorFields) else { return nil }
         if fields.isEmpty {
             if node.mapping?.isEmpty ?? true {
                 decoder.error("\(what()) is empty", at: node.location, fix: "use one of: " + Self.operators.joined(separator: ", "))
@@ -198,11 +207,11 @@ extension LoadPass {
 
     // MARK: - Rules
 
-    static let ruleFields = ["id", "description", "journey", "when", "recommend", "why", "nudge", "priority",
-                             "exclusive", "active", "variants"]
+    static let ruleFields = SchemaDecoder.FieldNames(["id", "description", "journey", "when", "recommend", "why", "nudge",
+                                                      "priority", "exclusive", "active", "variants"])
 
     mutating func decodeRule(_ node: YAMLNode, order: Int) -> RuleDefinition? {
-        guard let fields = decoder.fields(node, of: "a rule", allowed: Self.ruleFields) else { return nil }
+        guard let fields = decoder.fields(node, of: "a rule", names: Self.ruleFields) else { return nil }
         // A missing or invalid id does not stop the check: the rest of the rule is read too, so
         // that one run reports all its mistakes (rules.md 2: all errors of a load are reported).
         let name = identify(fields, kind: "rule", in: "a rule")
@@ -284,7 +293,7 @@ extension LoadPass {
         var ok = true
         for item in items {
             func itemWhat() -> String { "a recommend item of \(what())" }
-            guard let fields = decoder.fields(item, of: itemWhat(), allowed: ["content", "type", "tags", "limit"]) else {
+            guard let fields = decoder.fields(item, of: itemWhat(), names: Self.recommendFields) else {
                 ok = false
                 continue
             }
@@ -330,7 +339,7 @@ extension LoadPass {
 
     mutating func decodeNudge(_ node: YAMLNode, what: @autoclosure () -> String) -> NudgeDefinition? {
         func nudgeWhat() -> String { "the nudge of \(what())" }
-        guard let fields = decoder.fields(node, of: nudgeWhat(), allowed: ["id", "message", "cta", "alternative", "cap", "type", "source", "dismiss_for"]) else { return nil }
+        guard let fields = decoder.fields(node, of: nudgeWhat(), names: Self.nudgeFields) else { return nil }
         let id = decoder.required(fields, "id", in: nudgeWhat()).flatMap { decoder.id($0, "nudge") }
         let registered = id.map { declare($0, kind: "nudge", table: Self.nudgeTable) } ?? false
         let message = decoder.required(fields, "message", in: nudgeWhat()).flatMap { decoder.text($0, "a message") }
@@ -338,7 +347,7 @@ extension LoadPass {
         var cta: CallToAction?
         if let ctaNode = fields.present("cta") {
             func ctaWhat() -> String { "the cta of \(nudgeWhat())" }
-            if let ctaFields = decoder.fields(ctaNode, of: ctaWhat(), allowed: ["label", "url"]),
+            if let ctaFields = decoder.fields(ctaNode, of: ctaWhat(), names: Self.ctaFields),
                let label = decoder.required(ctaFields, "label", in: ctaWhat()).flatMap({ decoder.text($0, "a label") }),
                let url = decoder.required(ctaFields, "url", in: ctaWhat()).flatMap({ decoder.text($0, "a url") }) {
                 cta = CallToAction(label: label, url: url)
@@ -361,7 +370,7 @@ extension LoadPass {
         var cap: Cap?
         if let capNode = fields.present("cap") {
             func capWhat() -> String { "the cap of \(nudgeWhat())" }
-            if let capFields = decoder.fields(capNode, of: capWhat(), allowed: ["max", "per"]) {
+            if let capFields = decoder.fields(capNode, of: capWhat(), names: Self.capFields) {
                 let max = decoder.required(capFields, "max", in: capWhat()).flatMap { decoder.integer($0, "'max'") }
                 var per: Int64?
                 if let perNode = decoder.required(capFields, "per", in: capWhat()), let text = decoder.text(perNode, "'per'") {
@@ -409,7 +418,7 @@ extension LoadPass {
             let id = decoder.id(pair.key, "variant")
             if id == nil { ok = false }
             let variantWhat = "variant '\(id?.value ?? pair.name)' of \(what())"
-            guard let fields = decoder.fields(pair.value, of: variantWhat, allowed: ["weight", "recommend", "nudge"]),
+            guard let fields = decoder.fields(pair.value, of: variantWhat, names: Self.variantFields),
                   let weightNode = decoder.required(fields, "weight", in: variantWhat),
                   let weight = decoder.integer(weightNode, "'weight'")
             else { ok = false; continue }

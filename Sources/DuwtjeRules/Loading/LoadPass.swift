@@ -72,7 +72,9 @@ struct LoadPass {
         self.timeZone = timeZone
     }
 
-    static let topLevelKeys = ["journeys", "personas", "content_types", "context", "content", "rules", "register"]
+    static let topLevelKeys = SchemaDecoder.FieldNames(["journeys", "personas", "content_types", "context", "content", "rules", "register"])
+    static let contentFields = SchemaDecoder.FieldNames(["id", "type", "title", "url", "tags", "language", "active", "description"])
+    static let windowFields = SchemaDecoder.FieldNames(["from", "until"])
 
 
     /// Reads the vocabulary first, then the content items (which need it), then the rules (which
@@ -309,7 +311,7 @@ struct LoadPass {
 
     /// Reads the vocabulary of one file and counts its content items and rules (decoded later).
     mutating func readDeclarations(_ document: YAMLNode) -> (content: Bool, rules: Bool) {
-        guard let top = decoder.fields(document, of: "a rule file", allowed: Self.topLevelKeys) else { return (false, false) }
+        guard let top = decoder.fields(document, of: "a rule file", names: Self.topLevelKeys) else { return (false, false) }
         if let node = top.present("journeys") { eachEntry(node, "journeys") { $0.readJourney($1, $2) } }
         if let node = top.present("personas") { eachEntry(node, "personas") { $0.readPersona($1, $2) } }
         if let node = top.present("content_types") { eachEntry(node, "content_types") { $0.readContentType($1, $2) } }
@@ -475,22 +477,24 @@ struct LoadPass {
 
     mutating func decodeContent(_ node: YAMLNode) -> ContentItem? {
         let what = "a content item"
-        guard let fields = decoder.fields(node, of: what, allowed: ["id", "type", "title", "url", "tags", "language", "active", "description"])
+        guard let fields = decoder.fields(node, of: what, names: Self.contentFields)
         else { return nil }
         let name = identify(fields, kind: "content", label: "content item", in: what)
         let registered = name.id.map { declare($0, kind: "content") } ?? false
-        let itemWhat = name.what
-        let type = decoder.required(fields, "type", in: itemWhat).flatMap { decoder.id($0, "content type") }
-        let title = decoder.required(fields, "title", in: itemWhat).flatMap { decoder.text($0, "a title") }
-        let url = decoder.required(fields, "url", in: itemWhat).flatMap { decoder.text($0, "a url") }
+        // Put into words only for a message (as a rule's name is): "content item '…'" was made for
+        // every item read, on the loader's thread.
+        func itemWhat() -> String { name.what }
+        let type = decoder.required(fields, "type", in: itemWhat()).flatMap { decoder.id($0, "content type") }
+        let title = decoder.required(fields, "title", in: itemWhat()).flatMap { decoder.text($0, "a title") }
+        let url = decoder.required(fields, "url", in: itemWhat()).flatMap { decoder.text($0, "a url") }
         let tags = fields.present("tags").flatMap { decoder.textList($0, "a tag") } ?? []
         let language = fields.present("language").flatMap { decoder.text($0, "a language") }
         if let language, let node = fields.present("language"), let key = contextKeyPositions["language"].map({ contextKeys[$0] }),
            case .closed(let values) = key.kind, !values.contains(language) {
-            decoder.error("unknown language '\(language)' for \(itemWhat)", at: node.location,
+            decoder.error("unknown language '\(language)' for \(itemWhat())", at: node.location,
                           fix: Suggestions.hint(for: language, in: values) ?? "declared languages: \(values.joined(separator: ", "))")
         }
-        let active = fields.present("active").flatMap { decodeWindow($0, what: itemWhat) }
+        let active = fields.present("active").flatMap { decodeWindow($0, what: itemWhat()) }
         guard registered, let id = name.id, let type, decoder.reference(type, kind: "content type", known: known("content type")),
               let title, let url
         else { return nil }
@@ -506,7 +510,7 @@ struct LoadPass {
     }
 
     mutating func decodeWindow(_ node: YAMLNode, what: @autoclosure () -> String) -> ActiveWindow? {
-        guard let fields = decoder.fields(node, of: "the active window of \(what())", allowed: ["from", "until"]) else { return nil }
+        guard let fields = decoder.fields(node, of: "the active window of \(what())", names: Self.windowFields) else { return nil }
         var window = ActiveWindow()
         var ok = true
         for name in ["from", "until"] {

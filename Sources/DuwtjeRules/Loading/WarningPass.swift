@@ -172,18 +172,23 @@ struct WarningPass {
         let content = definition.content
         // Each item's first position under its id: what marking by id marks (ids are unique in a
         // loaded set, so this is the item itself).
+        // Items and recommend items are read where they stand (`enumerated()` and `for item in`
+        // copied each one, a retain and a release of each of its fields), and an id is hashed once
+        // while the table is built (issue 15, `load11`).
         var firstByID: [String: Int] = [:]
         firstByID.reserveCapacity(content.count)
-        for (index, item) in content.enumerated() where firstByID[item.id] == nil { firstByID[item.id] = index }
-        let first = content.map { firstByID[$0.id] ?? 0 }
+        for index in content.indices {
+            if let earlier = firstByID.updateValue(index, forKey: content[index].id) { firstByID[content[index].id] = earlier }
+        }
+        let first = content.indices.map { firstByID[content[$0].id] ?? 0 }
         var reachable = [Bool](repeating: false, count: content.count)
         func mark(_ id: String) {
             if let index = firstByID[id] { reachable[index] = true }
         }
         let contentIndex = ContentIndex(content)
         func mark(_ items: [RecommendItem]) {
-            for item in items {
-                switch item {
+            for position in items.indices {
+                switch items[position] {
                 case .content(let id):
                     mark(id.value)
                 case .query(let type, let tags, _, _):
@@ -202,9 +207,9 @@ struct WarningPass {
                 if let items = rules[position].variants[variant].recommend { mark(items) }
             }
         }
-        for (index, item) in content.enumerated() where !reachable[first[index]] {
-            warn("content item '\(item.id)' cannot be recommended: no rule or fallback names it or its type and tags",
-                 at: item.location)
+        for index in content.indices where !reachable[first[index]] {
+            warn("content item '\(content[index].id)' cannot be recommended: no rule or fallback names it or its type and tags",
+                 at: content[index].location)
         }
     }
 

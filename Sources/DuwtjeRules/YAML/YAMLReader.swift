@@ -137,7 +137,11 @@ private struct DocumentBuilder {
     let cancellation: LoadCancellation?
     var entries: [Entry] = []
     var children: [UInt32] = []
+    /// The scalars' texts: `textCount` bytes of it are written. Made at the file's size at once
+    /// and written with `memcpy` (``appendText(_:)``): `append(contentsOf:)` took ~105
+    /// instructions a scalar, half of storing its text (issue 15, `load11`).
     var text: [UInt8] = []
+    var textCount = 0
     var pending: [UInt32] = []
     var frames: [Frame] = []
     var anchors: [String: Anchored] = [:]
@@ -206,7 +210,7 @@ private struct DocumentBuilder {
         self.cancellation = cancellation
         // Texts are at most as long as the file (quoting, escapes and indentation only shrink them;
         // repeats are shared); a node takes 6 bytes of YAML or more.
-        text.reserveCapacity(fileSize)
+        text = [UInt8](repeating: 0, count: fileSize)
         entries.reserveCapacity(fileSize / 12)
         children.reserveCapacity(fileSize / 12)
     }
@@ -244,6 +248,7 @@ private struct DocumentBuilder {
             return YAMLReader.fail("\(error)", at: location(line: 0, column: 0))
         }
         guard let root else { return YAMLReader.Result(document: nil, diagnostics: diagnostics) }
+        text.removeLast(text.count - textCount)
         let document = YAMLDocument(file: file, entries: entries, children: children, text: text, root: root)
         return YAMLReader.Result(document: document.rootNode, diagnostics: diagnostics)
     }
@@ -293,12 +298,12 @@ private struct DocumentBuilder {
 
     /// Stores a scalar's text; a long one points at the copy already stored of the same bytes, if any.
     mutating func storeText(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int) -> (start: UInt32, count: UInt32) {
-        let start = UInt32(truncatingIfNeeded: text.count)
+        let start = UInt32(truncatingIfNeeded: textCount)
         guard let pointer, length > 0 else { return (start, 0) }
         let bytes = UnsafeBufferPointer(start: pointer, count: length)
         let stored = (start: start, count: UInt32(truncatingIfNeeded: length))
         guard shareTexts, length > 15 else {
-            text.append(contentsOf: bytes)
+            appendText(bytes)
             return stored
         }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -308,8 +313,22 @@ private struct DocumentBuilder {
         } else {
             longTexts.insert(hash, stored)
         }
-        text.append(contentsOf: bytes)
+        appendText(bytes)
         return stored
+    }
+
+    /// Writes `bytes` after the texts stored so far, making room first if the file's size was not
+    /// enough (a scalar's text is never longer than what was written for it, so this is a guard).
+    mutating func appendText(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if textCount + bytes.count > text.count {
+            text.append(contentsOf: repeatElement(0, count: max(text.count, bytes.count)))
+        }
+        let offset = textCount
+        text.withUnsafeMutableBufferPointer { buffer in
+            guard let target = buffer.baseAddress, let source = bytes.baseAddress else { return }
+            (target + offset).update(from: source, count: bytes.count)
+        }
+        textCount += bytes.count
     }
 
     mutating func append(_ entry: Entry) -> UInt32 {
@@ -384,10 +403,7 @@ private struct DocumentBuilder {
         if expanded > limits.maxNodes { throw tooManyNodes(at: location(mark)) }
     }
 
-    mutating func count(_ nodes: Int, place: SourceLocation) throws {
-        expanded += nodes
-        if expanded > limits.maxNodes { throw tooManyNodes(at: place) }
-    }
+
 
     func tooManyNodes(at place: SourceLocation) -> Stop {
         Stop(diagnostic: Diagnostic(.error, "document expands past \(limits.maxNodes) nodes (aliases counted as expanded)", at: place,
@@ -424,7 +440,10 @@ private struct DocumentBuilder {
         let index = append(Entry(line: frame.line, column: frame.column, start: UInt32(truncatingIfNeeded: start),
                                  count: UInt32(truncatingIfNeeded: children.count - start), kind: frame.kind, isPlain: false, tag: 0))
         if let anchor = frame.anchor { openAnchors.remove(anchor) }
-        try count(1, place: location(of: index))
+        // The place is worked out only for the error: a ``SourceLocation`` (its file name retained
+        // and released) was made for every collection closed.
+        expanded += 1
+        if expanded > limits.maxNodes { throw tooManyNodes(at: location(of: index)) }
         try add(index, size: frame.size, height: frame.height, anchor: frame.anchor)
     }
 
