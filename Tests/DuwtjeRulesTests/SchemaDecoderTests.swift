@@ -57,11 +57,12 @@ struct SchemaDecoderTests {
         id: a.b
         description_short: z
         """
-        let read = YAMLReader.read(Array(yaml.utf8), file: "f.yaml")
-        let document = try #require(read.document)
+        let parsed = YAMLReader.read(Array(yaml.utf8), file: "f.yaml")
+        let document = try #require(parsed.document)
         var decoder = SchemaDecoder()
         let names = ["id", "url", "publication_category", "human_intervention", "description_short", "name"]
-        let fields = try #require(decoder.fields(document, of: "a test mapping", allowed: names))
+        let read = decoder.fields(document, of: "a test mapping", allowed: names)
+        let fields = try #require(read)
         #expect(fields.fields.map(\.name) == ["url", "publication_category", "human_intervention", "id", "description_short"])
         #expect(fields.count == 5)
         #expect(fields["id"]?.scalar?.text == "a.b")
