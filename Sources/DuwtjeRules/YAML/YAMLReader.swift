@@ -117,19 +117,26 @@ private struct DocumentBuilder {
         var pairs: [(key: UInt32, value: UInt32)]
     }
 
+    /// An open collection. Plain data: what few collections have (an anchor, merges, a table of
+    /// keys) stands in stacks beside `frames`, the open frame's last, so that opening and closing a
+    /// collection neither makes nor destroys a `String?`, an array and a dictionary (issue 15,
+    /// `load11`: destroying the frame was ~140 instructions a collection).
     struct Frame {
         var kind: Entry.Kind
         var line: UInt32
         var column: UInt32
-        var anchor: String?
+        /// Its anchor is the last of `frameAnchors`.
+        var hasAnchor: Bool
         /// Where this collection's children start in `pending` (a mapping's as key, value, …).
         var base: Int
         var size = 1
         var height = 1
         var pendingKey: UInt32?
-        var merges: [Merge] = []
-        /// The explicit keys' nodes by name, once a mapping is large; small ones are searched in `pending`.
-        var keys: [String: UInt32] = [:]
+        /// Its merges are the last `mergeCount` of `frameMerges`.
+        var mergeCount = 0
+        /// The explicit keys' nodes by name, once a mapping is large, are the last of `frameKeys`;
+        /// small ones are searched in `pending`.
+        var hasKeys = false
     }
 
     let file: String
@@ -144,6 +151,10 @@ private struct DocumentBuilder {
     var textCount = 0
     var pending: [UInt32] = []
     var frames: [Frame] = []
+    /// The anchors, merges and key tables of the open frames that have them (see ``Frame``).
+    var frameAnchors: [String] = []
+    var frameMerges: [Merge] = []
+    var frameKeys: [[String: UInt32]] = []
     var anchors: [String: Anchored] = [:]
     var openAnchors: Set<String> = []
     var expanded = 0
@@ -419,44 +430,51 @@ private struct DocumentBuilder {
 
     mutating func open(_ kind: Entry.Kind, at mark: yaml_mark_t, anchor: String?) throws {
         try checkDepth(frames.count + 1, at: mark)
-        if let anchor { openAnchors.insert(anchor) }
+        if let anchor {
+            openAnchors.insert(anchor)
+            frameAnchors.append(anchor)
+        }
         frames.append(Frame(kind: kind, line: UInt32(truncatingIfNeeded: mark.line + 1),
-                            column: UInt32(truncatingIfNeeded: mark.column + 1), anchor: anchor, base: pending.count))
+                            column: UInt32(truncatingIfNeeded: mark.column + 1), hasAnchor: anchor != nil, base: pending.count))
     }
 
     mutating func close() throws {
         guard let frame = frames.popLast() else { return }
+        let anchor = frame.hasAnchor ? frameAnchors.popLast() : nil
+        if frame.hasKeys { frameKeys.removeLast() }
         let start = children.count
-        if frame.merges.isEmpty {
+        if frame.mergeCount == 0 {
             // Copied as one block of memory and cut off at the end: appending the array slice and
             // removing the subrange went through the generic paths (~200 instructions a collection).
             pending.withUnsafeBufferPointer { buffer in
                 children.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[frame.base...]))
             }
         } else {
-            flatten(frame)
+            let merges = Array(frameMerges.suffix(frame.mergeCount))
+            frameMerges.removeLast(frame.mergeCount)
+            flatten(frame, merges)
         }
         pending.removeLast(pending.count - frame.base)
         let index = append(Entry(line: frame.line, column: frame.column, start: UInt32(truncatingIfNeeded: start),
                                  count: UInt32(truncatingIfNeeded: children.count - start), kind: frame.kind, isPlain: false, tag: 0))
-        if let anchor = frame.anchor { openAnchors.remove(anchor) }
+        if let anchor { openAnchors.remove(anchor) }
         // The place is worked out only for the error: a ``SourceLocation`` (its file name retained
         // and released) was made for every collection closed.
         expanded += 1
         if expanded > limits.maxNodes { throw tooManyNodes(at: location(of: index)) }
-        try add(index, size: frame.size, height: frame.height, anchor: frame.anchor)
+        try add(index, size: frame.size, height: frame.height, anchor: anchor)
     }
 
     /// Moves a mapping's pairs into `children` with its merged ones: explicit keys win over merged
     /// ones; among merged mappings, the first one named wins. The merged pairs stand where their
     /// `<<` was written.
-    mutating func flatten(_ frame: Frame) {
+    mutating func flatten(_ frame: Frame, _ merges: [Merge]) {
         let explicit = (pending.count - frame.base) / 2
         var seen = Set((0..<explicit).map { name(pending[frame.base + 2 * $0]) })
         var next = 0
         for position in 0...explicit {
-            while next < frame.merges.count, frame.merges[next].position == position {
-                for pair in frame.merges[next].pairs where seen.insert(name(pair.key)).inserted {
+            while next < merges.count, merges[next].position == position {
+                for pair in merges[next].pairs where seen.insert(name(pair.key)).inserted {
                     children.append(pair.key)
                     children.append(pair.value)
                 }
@@ -497,7 +515,8 @@ private struct DocumentBuilder {
         if keyEntry.isPlain, keyEntry.count == 2, text[Int(keyEntry.start)..<Int(keyEntry.start) + 2].elementsEqual("<<".utf8) {
             let place = aliasAt.map { location($0) } ?? location(of: index)
             let merge = Merge(position: (pending.count - frames[top].base) / 2, pairs: try mergeSources(index, at: place))
-            frames[top].merges.append(merge)
+            frameMerges.append(merge)
+            frames[top].mergeCount += 1
         } else if let first = explicitKey(key, base: frames[top].base) {
             let firstEntry = entries[Int(first)]
             diagnostics.append(Diagnostic(.error, "duplicate key '\(name(key))' (first at line \(firstEntry.line), column \(firstEntry.column))",
@@ -505,12 +524,15 @@ private struct DocumentBuilder {
         } else {
             let base = frames[top].base
             if (pending.count - base) / 2 >= Self.indexedMappingSize {
-                if frames[top].keys.isEmpty {
+                if !frames[top].hasKeys {
+                    var keys: [String: UInt32] = [:]
                     for position in stride(from: base, to: pending.count, by: 2) {
-                        frames[top].keys[Self.name(pending[position], entries, text)] = pending[position]
+                        keys[Self.name(pending[position], entries, text)] = pending[position]
                     }
+                    frameKeys.append(keys)
+                    frames[top].hasKeys = true
                 }
-                frames[top].keys[Self.name(key, entries, text)] = key
+                frameKeys[frameKeys.count - 1][Self.name(key, entries, text)] = key
             }
             pending.append(key)
             pending.append(index)
@@ -532,7 +554,7 @@ private struct DocumentBuilder {
     /// a copy of the whole builder (a retain and a release of each of its arrays) for every pair.
     mutating func explicitKey(_ key: UInt32, base: Int) -> UInt32? {
         let top = frames.count - 1
-        if !frames[top].keys.isEmpty { return frames[top].keys[Self.name(key, entries, text)] }
+        if frames[top].hasKeys { return frameKeys[frameKeys.count - 1][Self.name(key, entries, text)] }
         for position in stride(from: base, to: pending.count, by: 2)
         where Self.sameText(pending[position], key, entries, text) {
             return pending[position]
