@@ -58,7 +58,7 @@ extension RuleSet {
                 .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
         }
         if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
-        var stage = journey.stageIndex[request.stage]
+        var stage = journey.stagePosition(of: request.stage)
         var stageUnknown = false
         let source: Answer.StageSource
         if stage != nil {
@@ -109,9 +109,10 @@ extension RuleSet {
             }
             // Each text is looked up once: its number serves the closed key's check, the index and the walk.
             numbers.start(key: index, entry: position)
-            let table = valueNumbers.tables[index]
-            let declared = valueNumbers.declared[index]
-            let closed = valueNumbers.closed[index]
+            let key = valueNumbers.keys[index]
+            let table = key.table
+            let declared = key.declared
+            let closed = key.closed
             switch entries[position].value {
             case .scalar(let element):
                 let number = ValueNumbers.plainNumber(of: element, in: table)
@@ -137,7 +138,7 @@ extension RuleSet {
                           warnings contextWarnings: inout [(key: String, text: String)]) {
         for position in entries.indices {
             guard let index = contextKeyIndex[entries[position].key] else { continue }
-            let table = valueNumbers.tables[index]
+            let table = valueNumbers.keys[index].table
             var element = 0
             entries[position].value.forEach { scalar in
                 defer { element += 1 }
@@ -149,7 +150,7 @@ extension RuleSet {
                 }
                 // The declared numbers first (plain ranges): the hints, read first, were copied (their
                 // list retained and released) for every declared value of a closed key.
-                if !valueNumbers.declared[index].contains(number), let hints = closedValueHints[index] {
+                if !valueNumbers.keys[index].declared.contains(number), let hints = closedValueHints[index] {
                     let key = entries[position].key
                     contextWarnings.append((key, unknown(.value, text, in: hints, name: key)))
                 }

@@ -51,21 +51,47 @@ final class WarningMemo: Sendable {
         }
     }
 
-    /// How many warnings are held at most (a quarter of the slots, so that probes stay short).
+    /// How many warnings are held at most (half the slots, so that probes stay short).
     static let limit = 64
-    private static let slotCount = 256
+    private static let slotCount = 128
 
-    private struct Entry {
-        let hash: UInt64
+    /// What a warning is remembered under: its site and the ``IDTable/Digest`` of both texts, whose
+    /// count and words fix every byte of a text of at most ``IDTable/Digest/wordLimit`` bytes (longer
+    /// ones are compared by their bytes as well). Holds no reference, so that a probe copies nothing
+    /// that must be retained: an entry of strings was copied out of the table and destroyed for every
+    /// slot looked at, and comparing the texts' bytes one at a time cost more than finding the hint
+    /// saved (~1,100 instructions a remembered warning; now ~?).
+    private struct Key: Equatable {
         let site: Site
+        let id: IDTable.Digest
+        let name: IDTable.Digest
+
+        var isLong: Bool { id.count > IDTable.Digest.wordLimit || name.count > IDTable.Digest.wordLimit }
+    }
+
+    private struct Texts {
         let id: String
         let name: String
         let text: String
     }
 
     private struct Table {
-        var slots: [Entry?] = Array(repeating: nil, count: WarningMemo.slotCount)
+        var keys: [Key?] = Array(repeating: nil, count: WarningMemo.slotCount)
+        var texts: [Texts] = Array(repeating: Texts(id: "", name: "", text: ""), count: WarningMemo.slotCount)
         var count = 0
+
+        /// The slot holding `key` (for `id` and `name`), or the empty slot where it would go.
+        func slot(of key: Key, _ id: String, _ name: String) -> (slot: Int, found: Bool) {
+            let mixed = (key.id.hash ^ key.name.hash &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.site.rawValue)) &* 0xFF51_AFD7_ED55_8CCD
+            var slot = Int(truncatingIfNeeded: mixed >> 57)
+            while let held = keys[slot] {
+                if held == key, !key.isLong || WarningMemo.sameBytes(texts[slot].id, id) && WarningMemo.sameBytes(texts[slot].name, name) {
+                    return (slot, true)
+                }
+                slot = (slot &+ 1) & (WarningMemo.slotCount - 1)
+            }
+            return (slot, false)
+        }
     }
 
     private let table = Mutex(Table())
@@ -76,33 +102,22 @@ final class WarningMemo: Sendable {
     /// else `write()`'s, which is remembered. `write` must give the same text for the same site and
     /// bytes of `id` and `name`.
     func text(_ site: Site, _ id: String, name: String, write: () -> String) -> String {
-        let hash = Self.hash(site, id, name)
-        let mask = Self.slotCount - 1
-        let first = Int(truncatingIfNeeded: hash >> 56) & mask
+        guard let idDigest = IDTable.digest(id), let nameDigest = IDTable.digest(name) else { return write() }
+        let key = Key(site: site, id: idDigest, name: nameDigest)
         let found: String? = table.withLock { table in
-            var slot = first
-            while let entry = table.slots[slot] {
-                if entry.hash == hash, entry.site == site, Self.sameBytes(entry.id, id), Self.sameBytes(entry.name, name) {
-                    return entry.text
-                }
-                slot = (slot &+ 1) & mask
-            }
-            return nil
+            let (slot, found) = table.slot(of: key, id, name)
+            return found ? table.texts[slot].text : nil
         }
         if let found { return found }
         // Written outside the lock: a hint searches the vocabulary.
         let text = write()
         table.withLock { table in
-            if table.count >= Self.limit {
-                table = Table()
-            }
-            var slot = first
-            while let entry = table.slots[slot] {
-                // Another thread wrote it meanwhile.
-                if entry.hash == hash, entry.site == site, Self.sameBytes(entry.id, id), Self.sameBytes(entry.name, name) { return }
-                slot = (slot &+ 1) & mask
-            }
-            table.slots[slot] = Entry(hash: hash, site: site, id: id, name: name, text: text)
+            if table.count >= Self.limit { table = Table() }
+            let (slot, found) = table.slot(of: key, id, name)
+            // Another thread may have written it meanwhile.
+            guard !found else { return }
+            table.keys[slot] = key
+            table.texts[slot] = Texts(id: id, name: name, text: text)
             table.count += 1
         }
         return text
@@ -110,22 +125,6 @@ final class WarningMemo: Sendable {
 
     /// How many warnings are held (for tests).
     var count: Int { table.withLock { $0.count } }
-
-    /// A hash of the site and both texts' bytes (``WordHash``).
-    static func hash(_ site: Site, _ id: String, _ name: String) -> UInt64 {
-        var state = 0x9E37_79B9_7F4A_7C15 ^ UInt64(site.rawValue)
-        state = mix(id, into: state)
-        return mix(name, into: state ^ 0xC2B2_AE3D_27D4_EB4F)
-    }
-
-    private static func mix(_ text: String, into state: UInt64) -> UInt64 {
-        let mixed = text.utf8.withContiguousStorageIfAvailable { bytes in
-            WordHash.mix(UnsafeRawBufferPointer(bytes), into: state ^ UInt64(bytes.count)).hash
-        }
-        if let mixed { return mixed }
-        let bytes = Array(text.utf8)
-        return bytes.withUnsafeBytes { WordHash.mix($0, into: state ^ UInt64(bytes.count)).hash }
-    }
 
     /// Whether `a` and `b` have the same UTF-8 bytes.
     static func sameBytes(_ a: String, _ b: String) -> Bool {
