@@ -94,9 +94,10 @@ extension RuleSet {
     /// cannot decide, and a closed key's value outside its declared ones, is done again the full
     /// way after the loop (`pending`), with the warnings.
     ///
-    /// A function of its own, not inlined into `resolve`: inside that one function the optimiser
-    /// stopped inlining the `IDTable` lookups (``IDTable/plainIndex(of:)`` and the persona's and
-    /// stage's subscripts were called, ~5 calls an evaluation, each with its frame).
+    /// A function of its own, not inlined into `resolve`: in one function with the rest of
+    /// `resolve` the optimiser did not inline the persona's `IDTable` lookup (a call with its frame,
+    /// ~75 instructions a request). ``IDTable/plainIndex(of:)`` is called either way (~87
+    /// instructions of straight-line code; its frame is a tenth of it).
     @inline(never)
     private func numberValues(_ entries: UnsafeBufferPointer<RequestContext.Entry>, into numbers: inout RequestValueNumbers,
                               warnings contextWarnings: inout [(key: String, text: String)]) -> Bool {

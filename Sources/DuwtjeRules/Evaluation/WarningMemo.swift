@@ -60,7 +60,7 @@ final class WarningMemo: Sendable {
     /// ones are compared by their bytes as well). Holds no reference, so that a probe copies nothing
     /// that must be retained: an entry of strings was copied out of the table and destroyed for every
     /// slot looked at, and comparing the texts' bytes one at a time cost more than finding the hint
-    /// saved (~1,100 instructions a remembered warning; now ~?).
+    /// saved (~1,100 instructions a remembered warning; ~380 now, with the lock).
     private struct Key: Equatable {
         let site: Site
         let id: IDTable.Digest
