@@ -7,14 +7,21 @@
 /// replaces a string lookup per filed key in the index and a string comparison per `equals` or
 /// `not` test of every rule consulted.
 struct ValueNumbers: Sendable {
-    /// Per context key, the numbers of its values; nil for a key that is neither closed nor compared
-    /// with text by any condition (its values need no lookup).
-    let tables: [IDTable?]
-    /// Per context key, the numbers of its declared values (a closed key's; empty for an open key).
-    let declared: [Range<Int32>]
-    /// Per context key, whether it is closed: a value outside `declared` then gets a warning. A
-    /// flag, so that resolving a request need not read the key's hints (a structure of arrays).
-    let closed: [Bool]
+    /// What resolving a request reads of one context key, together: three arrays (one per field)
+    /// cost three bounds checks and three loads of array buffers for each value of a request.
+    struct Key: Sendable {
+        /// The numbers of its values; nil for a key that is neither closed nor compared with text
+        /// by any condition (its values need no lookup).
+        let table: IDTable?
+        /// The numbers of its declared values (a closed key's; empty for an open key).
+        let declared: Range<Int32>
+        /// Whether it is closed: a value outside `declared` then gets a warning. A flag, so that
+        /// resolving a request need not read the key's hints.
+        let closed: Bool
+    }
+
+    /// Per context key, by its index.
+    let keys: [Key]
 
     /// A request value that is text no condition compares with (nor a declared value).
     static let unknownText: Int32 = -1
@@ -62,14 +69,14 @@ struct ValueNumbers: Sendable {
         definition.rules.withUnsafeBufferPointer { rules in
             for position in rules.indices { numberTexts(of: rules[position].when) }
         }
-        self.tables = byKey.map { $0.isEmpty ? nil : IDTable($0) }
-        self.declared = declared
-        self.closed = closed
+        self.keys = byKey.indices.map { key in
+            Key(table: byKey[key].isEmpty ? nil : IDTable(byKey[key]), declared: declared[key], closed: closed[key])
+        }
     }
 
     /// The number of text `text` of context key `key`, if it has one.
     func number(of text: String, key: Int) -> Int32? {
-        tables[key]?[text].map(Int32.init)
+        keys[key].table?[text].map(Int32.init)
     }
 
     /// The number of `element` of a context key whose table is `table`: ``notText`` for a number
