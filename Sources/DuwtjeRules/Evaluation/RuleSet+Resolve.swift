@@ -160,10 +160,11 @@ extension RuleSet {
     }
 
     /// A warning for an id the rule set does not know, at `site` (under `name`, the context key or
-    /// the journey's id, for the sites that have one): the one written last time the request path
-    /// met the same bytes (``WarningMemo``), else written by ``unknown(_:_:in:of:)``.
-    func unknown(_ site: WarningMemo.Site, _ id: String, in known: Suggestions.Vocabulary, name: String = "") -> String {
-        warningMemo.text(site, id, name: name) { unknown(site.kind, id, in: known, of: site.words.map { ($0, name) }) }
+    /// the journey's id, for the sites that have one), written afresh for each request: evaluation
+    /// keeps nothing between requests, not even a cache (docs/architecture.md; why a remembered
+    /// warning was not kept: Benchmarks/README.md, "req11").
+    func unknown(_ site: UnknownIDSite, _ id: String, in known: Suggestions.Vocabulary, name: String = "") -> String {
+        unknown(site.kind, id, in: known, of: site.words.map { ($0, name) })
     }
 
     /// A warning for an id the rule set does not know. The "did you mean" hint is computed only

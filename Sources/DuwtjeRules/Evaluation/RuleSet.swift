@@ -32,8 +32,6 @@ public final class RuleSet: Sendable {
     let languageKey: Int?
     /// Each nudge's dismissal window in seconds (``NudgeDefinition/dismissWindow``), by nudge id.
     let dismissWindows: [String: Int64]
-    /// The warnings last written for unknown ids (the request path's "did you mean" hints).
-    let warningMemo = WarningMemo()
 
     /// How long a dismissal of nudge `id` holds, in seconds; nil for an unknown nudge.
     public func dismissWindow(of id: String) -> Int64? { dismissWindows[id] }
