@@ -385,6 +385,11 @@ struct MatchTable: Sendable {
         /// it) was about half of `holds`, where a rule set tests pages by prefix. A text whose bytes
         /// leave the answer open (see ``startsWith(_:_:)``) and a list value are left to ``holds(_:key:_:)``
         /// (reading a list's elements here as well cost more than it saved: +63 an evaluation).
+        ///
+        /// Out of line, as ``inRange(_:key:_:)``: the optimizer inlines a function marked
+        /// `@inline(__always)` (``check(record:_:time:)``) into a large caller such as the walk only while
+        /// it has at most 64 blocks, and with these two inlined the check had more (and was called).
+        @inline(never)
         private func hasPrefix(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
             switch facts.entries[entry].value {
@@ -403,6 +408,7 @@ struct MatchTable: Sendable {
         /// The ``TestKind/range`` test whose words start at `payload`, on the request's value of
         /// `key`: as ``holds(_:key:_:)`` decides it, reading a number in place. A list value is left
         /// to ``holds(_:key:_:)``.
+        @inline(never)
         private func inRange(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
             switch facts.entries[entry].value {

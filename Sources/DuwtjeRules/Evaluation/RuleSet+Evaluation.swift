@@ -599,11 +599,19 @@ struct Runs: BitwiseCopyable {
         if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
         if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
         if count > 2, third.head < third.end { best = min(best, filed[third.head]) }
-        if count > Self.inlineCount {
-            for index in 0..<more.count {
-                let run = more[index]
-                if run.head < run.end { best = min(best, filed[run.head]) }
-            }
+        if count > Self.inlineCount { best = lowestMore(in: filed, below: best) }
+        return best
+    }
+
+    /// ``lowest(in:below:)`` over the runs past the first three. Out of line, as ``advanceMore(past:in:)``:
+    /// the optimizer inlines a function marked `@inline(__always)` into a large caller only while it
+    /// has at most 64 blocks, and the loops over the spilled runs took `Candidates.next()` past that.
+    @inline(never)
+    private func lowestMore(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
+        var best = bound
+        for index in 0..<more.count {
+            let run = more[index]
+            if run.head < run.end { best = min(best, filed[run.head]) }
         }
         return best
     }
@@ -618,6 +626,7 @@ struct Runs: BitwiseCopyable {
         if count > Self.inlineCount { advanceMore(past: position, in: filed) }
     }
 
+    @inline(never)
     private mutating func advanceMore(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
         for index in 0..<more.count where more[index].head < more[index].end && filed[more[index].head] == position {
             more[index].head &+= 1
