@@ -63,7 +63,7 @@ struct SpillBufferTests {
     @Test("the runs' merge hands over each position once, in order, with many runs")
     func runsMergeAsSortedUnion() {
         var generator = SeededGenerator.forTest("SpillBufferTests.runsMergeAsSortedUnion")
-        for round in 0..<500 {
+        for round in 0..<200 {
             var words: [Int32] = []
             var lists: [Range<Int>] = []
             for _ in 0...generator.below(12) {

@@ -545,7 +545,9 @@ struct Candidates: BitwiseCopyable {
         runs.free()
     }
 
-    @inline(__always)
+    /// `@_transparent`, as ``MatchTable/View/check(record:_:time:)``: marked `@inline(__always)`, it
+    /// was called once per rule handed over.
+    @_transparent
     mutating func next() -> Int? {
         if runs.count == 0 {
             guard generalHead < generalEnd else { return nil }
