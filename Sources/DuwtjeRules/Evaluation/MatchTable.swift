@@ -307,8 +307,9 @@ struct MatchTable: Sendable {
         /// element, about half of matching a rule.
         ///
         /// Inlined into the walk: a consulted rule checks two conditions or so, and the call (its
-        /// frame, the arguments kept across it) was about a third of them.
-        @inline(__always)
+        /// frame, the arguments kept across it) was about a third of them. `@_transparent` (see
+        /// ``check(record:_:time:)``): marked `@inline(__always)`, it was called from the indexed walk.
+        @_transparent
         private func failedCondition(at offset: inout Int, count: Int, _ facts: Facts) -> Int? {
             var index = 0
             while index < count {
@@ -390,9 +391,10 @@ struct MatchTable: Sendable {
         /// leave the answer open (see ``startsWith(_:_:)``) and a list value are left to ``holds(_:key:_:)``
         /// (reading a list's elements here as well cost more than it saved: +63 an evaluation).
         ///
-        /// Out of line, as ``inRange(_:key:_:)``: the optimizer inlines a function marked
-        /// `@inline(__always)` (``check(record:_:time:)``) into a large caller such as the walk only while
-        /// it has at most 64 blocks, and with these two inlined the check had more (and was called).
+        /// Out of line, as ``inRange(_:key:_:)``: the check (``check(record:_:time:)``) is inlined into
+        /// the walk, and these rarer tests need not be (0.4 prefix tests an evaluation in the benchmark's
+        /// mix). Put out of line while the check was still a call because of its size; not measured
+        /// apart since.
         @inline(never)
         private func hasPrefix(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
