@@ -35,7 +35,7 @@ extension Answer {
     /// An answer's picks in place: the first ``inlineCount`` (the default limit is 3), and how many
     /// there are in all (any more are in ``Extras``). In plain fields, as ``Runs`` keeps its runs:
     /// an `InlineArray` is copied whole on every access.
-    struct Picks: Sendable {
+    struct Picks: Sendable, BitwiseCopyable {
         static let inlineCount = 3
         private var first = Pick(content: 0, rule: 0, variant: 0)
         private var second = Pick(content: 0, rule: 0, variant: 0)
@@ -67,10 +67,12 @@ extension Answer {
         }
     }
 
-    /// The picks while the walk makes them: those in place, and any more.
-    struct PickList {
+    /// The picks while the walk makes them: those in place, and any more (in a ``SpillBuffer``,
+    /// so that the list is plain data: its array was released after every walk); the walk calls
+    /// ``free()`` once the answer has what it keeps.
+    struct PickList: BitwiseCopyable {
         private(set) var inline = Picks()
-        private(set) var more: ContiguousArray<Pick> = []
+        private(set) var more = SpillBuffer<Pick>()
 
         var count: Int { inline.count }
 
@@ -86,6 +88,11 @@ extension Answer {
             if count > 1, inline[1].content == content { return true }
             if count > 2, inline[2].content == content { return true }
             return count > Picks.inlineCount && more.contains { $0.content == content }
+        }
+
+        /// Gives back the storage of the picks past those in place.
+        mutating func free() {
+            more.free()
         }
     }
 
@@ -113,7 +120,7 @@ extension Answer {
     /// walk collects each matching nudge rule: with two in place, 18 % of the benchmark's answers
     /// had more and made ``Extras`` (an object and an array, allocated and freed: ~190 instructions
     /// an evaluation on average).
-    struct CandidatePicks: Sendable {
+    struct CandidatePicks: Sendable, BitwiseCopyable {
         static let inlineCount = 4
         private var first = CandidatePick(rule: 0, variant: 0, capped: false)
         private var second = CandidatePick(rule: 0, variant: 0, capped: false)
@@ -147,14 +154,19 @@ extension Answer {
         }
     }
 
-    /// The candidates while the walk finds them: those in place, and any more.
-    struct CandidateList {
+    /// The candidates while the walk finds them: those in place, and any more (as ``PickList``).
+    struct CandidateList: BitwiseCopyable {
         private(set) var inline = CandidatePicks()
-        private(set) var more: ContiguousArray<CandidatePick> = []
+        private(set) var more = SpillBuffer<CandidatePick>()
 
         mutating func append(_ pick: CandidatePick) {
             if inline.count >= CandidatePicks.inlineCount { more.append(pick) }
             inline.append(pick)
+        }
+
+        /// Gives back the storage of the candidates past those in place.
+        mutating func free() {
+            more.free()
         }
     }
 
@@ -164,6 +176,7 @@ extension Answer {
         struct Values: Sendable {
             /// The request's stage when the journey does not have it.
             var unknownStage: String?
+            var warnings: [String] = []
             var morePicks: ContiguousArray<Pick> = []
             var moreCandidates: ContiguousArray<CandidatePick> = []
             var explanation: [ExplanationEntry]?

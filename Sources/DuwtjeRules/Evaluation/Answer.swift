@@ -8,8 +8,8 @@
 /// retained when the answer was built and copied and released when it was dropped: ~2,000
 /// instructions a request, a fifth of evaluating it.
 ///
-/// What most answers do not have (an unknown stage, more picks or candidates than fit in place,
-/// an explanation, fields set since evaluation) is in ``Extras``, nil for most: each reference it
+/// What most answers do not have (an unknown stage, warnings, more picks or candidates than fit
+/// in place, an explanation, fields set since evaluation) is in ``Extras``, nil for most: each reference it
 /// holds costs a retain when it is built and a release after. Keep it under 128 bytes: a
 /// larger answer was moved with a `memcpy` call at each of its ~8 moves on the way out.
 ///
@@ -36,7 +36,6 @@ public struct Answer: Sendable, Encodable {
     var candidates: CandidatePicks
     /// Which candidate is the nudge, or -1 for none.
     var served: Int32
-    public var warnings: [String]
     var extras: Extras?
 
     // No initializer in this body: the evaluation builds the answer with the memberwise one, which
@@ -46,12 +45,24 @@ public struct Answer: Sendable, Encodable {
     // instructions an evaluation); the optimizer did not turn that copy into a move, inlined or not.
     // Declaring one here would also take the memberwise initializer away.
 
-    /// What an answer with these lists keeps beside its fields (see ``Extras``): nil for most.
-    static func extras(stage: Int?, unknownStage: String?, picks: borrowing PickList, candidates: borrowing CandidateList,
-                       explanation: [ExplanationEntry]?) -> Extras? {
-        if stage != nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil { return nil }
-        return Extras(Extras.Values(unknownStage: unknownStage, morePicks: picks.more,
-                                    moreCandidates: candidates.more, explanation: explanation))
+    /// What an answer with these lists and warnings (`warnings`, then `added` when there is one)
+    /// keeps beside its fields (see ``Extras``): nil for most.
+    static func extras(stage: Int?, unknownStage: String?, warnings: [String], adding added: String?, picks: borrowing PickList,
+                       candidates: borrowing CandidateList, explanation: [ExplanationEntry]?) -> Extras? {
+        if stage != nil, warnings.isEmpty, added == nil, picks.more.isEmpty, candidates.more.isEmpty, explanation == nil { return nil }
+        var all = warnings
+        if let added { all.append(added) }
+        return Extras(Extras.Values(unknownStage: unknownStage, warnings: all, morePicks: picks.more.array,
+                                    moreCandidates: candidates.more.array, explanation: explanation))
+    }
+
+    /// What the engine noticed about the request (ids the rule set lacks, the language fallback).
+    /// Kept in ``Extras``, nil for most answers: as a field of its own, the array (empty for ~92 %
+    /// of the benchmark's requests) was retained when the answer was built and released when it
+    /// was dropped.
+    public var warnings: [String] {
+        get { extras?.values.warnings ?? [] }
+        set { change { $0.warnings = newValue } }
     }
 
     public var ruleset: String {

@@ -274,7 +274,11 @@ struct MatchTable: Sendable {
         /// Why the rule whose record starts at `record` does not match `facts` at `time` (seconds
         /// since the reference date), or nil; and, when it matches, where its effects start. A
         /// failed condition is named by its index among the rule's own conditions.
-        @inline(__always)
+        ///
+        /// `@_transparent`, not `@inline(__always)`: the optimizer inlines the latter into a caller of
+        /// more than 64 blocks only when the callee has at most 64, and the indexed walk called it
+        /// (~25 instructions a consulted rule).
+        @_transparent
         func check(record: Int, _ facts: Facts, time: Double) -> (failure: Failure?, effects: Int) {
             let header = Int(program[record &+ 1])
             var offset = record &+ 2
@@ -303,8 +307,9 @@ struct MatchTable: Sendable {
         /// element, about half of matching a rule.
         ///
         /// Inlined into the walk: a consulted rule checks two conditions or so, and the call (its
-        /// frame, the arguments kept across it) was about a third of them.
-        @inline(__always)
+        /// frame, the arguments kept across it) was about a third of them. `@_transparent` (see
+        /// ``check(record:_:time:)``): marked `@inline(__always)`, it was called from the indexed walk.
+        @_transparent
         private func failedCondition(at offset: inout Int, count: Int, _ facts: Facts) -> Int? {
             var index = 0
             while index < count {
@@ -385,6 +390,12 @@ struct MatchTable: Sendable {
         /// it) was about half of `holds`, where a rule set tests pages by prefix. A text whose bytes
         /// leave the answer open (see ``startsWith(_:_:)``) and a list value are left to ``holds(_:key:_:)``
         /// (reading a list's elements here as well cost more than it saved: +63 an evaluation).
+        ///
+        /// Out of line, as ``inRange(_:key:_:)``: the check (``check(record:_:time:)``) is inlined into
+        /// the walk, and these rarer tests need not be (0.4 prefix tests an evaluation in the benchmark's
+        /// mix). Put out of line while the check was still a call because of its size; not measured
+        /// apart since.
+        @inline(never)
         private func hasPrefix(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
             switch facts.entries[entry].value {
@@ -403,6 +414,7 @@ struct MatchTable: Sendable {
         /// The ``TestKind/range`` test whose words start at `payload`, on the request's value of
         /// `key`: as ``holds(_:key:_:)`` decides it, reading a number in place. A list value is left
         /// to ``holds(_:key:_:)``.
+        @inline(never)
         private func inRange(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
             switch facts.entries[entry].value {

@@ -97,152 +97,32 @@ extension RuleSet {
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk, journey: CompiledJourney,
                           match: MatchTable.View, filters: UnsafeBufferPointer<CompiledContent.Filter>) -> Answer {
-        let limit = max(0, request.limit)
+        let picker = AnswerPicker(limit: max(0, request.limit), time: request.now.timeIntervalSinceReferenceDate, facts: facts,
+                                  filters: filters, program: match.program)
         // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
         var picks = Answer.PickList()
         var candidates = Answer.CandidateList()
-        /// A candidate that no cap can refuse was found: no later rule can change the nudge.
-        var nudgeServed = false  // cheaper to test than the candidates
-        var explanation: [ExplanationEntry]? = walk == .indexed ? nil : []
-        var rank = 0
-        var cutBy: String?
-        let time = request.now.timeIntervalSinceReferenceDate
-        let program = match.program
-
-        /// Adds the content item at `index`, unless the list is full, it is there already, it is not
-        /// active or not in the request's language. The item itself is read only for its language,
-        /// and its filter only when `checked` (a list's word says so: ``MatchTable/checkedItem``).
-        func add(_ index: Int, checked: Bool = true, pick: @autoclosure () -> Answer.Pick, anyLanguage: Bool = false) {
-            guard picks.count < limit, !picks.contains(content: Int32(truncatingIfNeeded: index)) else { return }
-            if checked {
-                let filter = filters[index]
-                guard filter.isActive(at: time) else { return }
-                if !anyLanguage, filter.hasLanguage, let language = self.content[index].language, !facts.accepts(language) { return }
-            }
-            picks.append(pick())
-        }
-
-        /// A list's word for a content item: its index, and whether it must be checked.
-        @inline(__always)
-        func item(_ word: Int32) -> (index: Int, checked: Bool) {
-            (Int(word & ~MatchTable.checkedItem), word & MatchTable.checkedItem != 0)
-        }
-
-        /// Adds the items of the recommend list at `list` in ``MatchTable/program`` (see
-        /// `MatchTable+Effects.swift`) for the rule at `position` and its variant.
-        func addItems(at list: Int, position: Int, variant: Int) {
-            var offset = list &+ 1
-            let end = offset &+ Int(program[list])
-            while offset < end, picks.count < limit {
-                let word = program[offset]
-                offset &+= 1
-                if word >= 0 {
-                    let (index, checked) = item(word)
-                    add(index, checked: checked, pick: Answer.Pick(content: index, rule: position, variant: variant))
-                    continue
-                }
-                // A query: its limit, then where its items are (they may follow here).
-                let itemLimit = Int(-1 &- word)
-                let items = Int(program[offset])
-                offset &+= 1
-                let count = Int(program[items])
-                if items == offset { offset &+= 1 &+ count }
-                var added = 0
-                var index = items &+ 1
-                let itemsEnd = index &+ count
-                while index < itemsEnd, added < itemLimit {
-                    let before = picks.count
-                    let (content, checked) = item(program[index])
-                    add(content, checked: checked, pick: Answer.Pick(content: content, rule: position, variant: variant))
-                    if picks.count > before { added &+= 1 }
-                    index &+= 1
-                }
-            }
-        }
-
-        // The index hands over only rules whose stage and persona conditions hold for this request;
-        // the full walk must check them.
-        let indexed = walk != .everyRule
-
-        /// Reads the rule whose record starts at `record` from the match table only (its conditions,
-        /// then its effects): its ``CompiledRule`` is read for an explanation and for the id of an
-        /// exclusive rule.
-        func consider(record: Int) -> Bool {
-            let position = match.position(ofRecord: record)
-            let (failure, effects) = self.failure(record: record, of: journey, match, facts, time: time,
-                                                  checkingStageAndPersona: !indexed)
-            // A rule that fails and is not explained is passed by.
-            if explanation == nil, cutBy == nil, failure != nil { return true }
-            if let cut = cutBy {
-                explanation?.append(ExplanationEntry(rule: journey.rules[position].id, matched: failure == nil,
-                                                     failed: failure?.name(in: journey.match), cutBy: cut))
-                return true
-            }
-            guard failure == nil else {
-                explanation?.append(ExplanationEntry(rule: journey.rules[position].id, matched: false,
-                                                     failed: failure?.name(in: journey.match)))
-                return true
-            }
-            rank += 1
-            let flags = match.flags(at: effects)
-            var hasNudge = flags & MatchTable.Flags.nudge != 0
-            var nudgeCapped = flags & MatchTable.Flags.capped != 0
-            // The visitor's variant, by index (-1: none), and the recommend list it serves.
-            var variant = -1
-            var list = effects &+ 1
-            if flags & MatchTable.Flags.variants != 0, let visitor = request.visitor {
-                let chosen = match.variant(at: effects, visitor: visitor)
-                variant = chosen.index
-                list = chosen.recommend
-                switch chosen.nudge {
-                case .inherit: break
-                case .removed: hasNudge = false
-                case .own: (hasNudge, nudgeCapped) = (true, false)
-                case .ownCapped: (hasNudge, nudgeCapped) = (true, true)
-                }
-            }
-            if picks.count < limit { addItems(at: list, position: position, variant: variant) }
-            if !nudgeServed, hasNudge {
-                let capped = nudgeCapped && request.visitor != nil
-                candidates.append(Answer.CandidatePick(rule: position, variant: variant, capped: capped))
-                if !capped { nudgeServed = true }
-            }
-            explanation?.append(ExplanationEntry(rule: journey.rules[position].id, matched: true, rank: rank,
-                                                 variant: variant < 0 ? nil : journey.rules[position].variants[variant].id))
-            if flags & MatchTable.Flags.exclusive != 0 {
-                cutBy = journey.rules[position].id
-                return explanation != nil
-            }
-            if explanation == nil, picks.count >= limit, nudgeServed || flags & MatchTable.Flags.nudgeAfter == 0 {
-                return false
-            }
-            return true
-        }
-
-        if walk == .everyRule {
-            for position in journey.rules.indices where !consider(record: Int(match.rules[position].record)) { break }
+        var explanation: [ExplanationEntry]?
+        if walk == .indexed {
+            indexedWalk(request, facts, match: match, journey: journey, picker: picker, picks: &picks, candidates: &candidates)
         } else {
-            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: program,
-                                       numbers: facts.numbers, filedKeys: journey.filedKeys)
-            // Once the list is full (from the start with a limit of 0), a rule that can neither
-            // nudge nor cut the walk changes nothing, unless it is explained: the walk need not be
-            // handed it at all.
-            if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: -1) }
-            while let record = positions.next(), consider(record: record) {
-                if explanation == nil, picks.count >= limit { positions.keepOnlyEffects(after: record) }
-            }
+            explanation = explainedWalk(request, facts, walk: walk, journey: journey, match: match, picker: picker, picks: &picks,
+                                        candidates: &candidates)
         }
         func fillFromFallbacks(anyLanguage: Bool) {
-            guard picks.count < limit else { return }
+            guard picks.count < picker.limit else { return }
             if let stage = facts.stage {
                 for item in journey.stageFallbacks[stage] {
-                    add(item, pick: Answer.Pick(content: item, fallback: .stage), anyLanguage: anyLanguage)
+                    picker.add(item, pick: Answer.Pick(content: item, fallback: .stage), anyLanguage: anyLanguage, to: &picks, in: self)
                 }
             }
-            for item in journey.fallback { add(item, pick: Answer.Pick(content: item, fallback: .journey), anyLanguage: anyLanguage) }
+            for item in journey.fallback {
+                picker.add(item, pick: Answer.Pick(content: item, fallback: .journey), anyLanguage: anyLanguage, to: &picks, in: self)
+            }
         }
         fillFromFallbacks(anyLanguage: false)
-        var warnings = warnings
+        // The request's warnings are copied only into an answer that has ``Answer/Extras`` anyway.
+        var fallbackWarning: String?
         if picks.count == 0, facts.languageEntry >= 0 {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
@@ -250,16 +130,67 @@ extension RuleSet {
             if picks.count > 0 {
                 var languages: [String] = []
                 facts.entries[facts.languageEntry].value.forEach { if case .string(let text) = $0 { languages.append(text) } }
-                warnings.append("no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
-                    + "the fallback is served in its own language")
+                fallbackWarning = "no content in language \(languages.map { "'\($0)'" }.joined(separator: " or ")); "
+                    + "the fallback is served in its own language"
             }
         }
-        let extras = Answer.extras(stage: facts.stage, unknownStage: facts.stageUnknown ? request.stage : nil, picks: picks, candidates: candidates,
-                                   explanation: explanation)
+        let extras = Answer.extras(stage: facts.stage, unknownStage: facts.stageUnknown ? request.stage : nil, warnings: warnings,
+                                   adding: fallbackWarning, picks: picks, candidates: candidates, explanation: explanation)
+        picks.free()
+        candidates.free()
         return Answer(set: self, journeyPosition: Int32(truncatingIfNeeded: facts.journey),
                       stagePosition: facts.stage.map { Int32(truncatingIfNeeded: $0) } ?? -1, stageSource: facts.stageSource,
                       picks: picks.inline, candidates: candidates.inline, served: candidates.inline.count > 0 ? 0 : -1,
-                      warnings: warnings, extras: extras)
+                      extras: extras)
+    }
+
+    /// The walk of a request that asks for an explanation (``Walk/everyRule``, ``Walk/candidates``):
+    /// as ``indexedWalk(_:_:match:journey:picker:picks:candidates:)``, each rule explained, and on
+    /// past a full answer and an exclusive rule (the rules after it explained as cut by it).
+    private func explainedWalk(_ request: EvaluationRequest, _ facts: Facts, walk: Walk, journey: CompiledJourney,
+                               match: MatchTable.View, picker: AnswerPicker, picks: inout Answer.PickList,
+                               candidates: inout Answer.CandidateList) -> [ExplanationEntry] {
+        var explanation: [ExplanationEntry] = []
+        var nudgeServed = false
+        var rank = 0
+        var cutBy: String?
+        // The index hands over only rules whose stage and persona conditions hold for this request;
+        // the full walk must check them.
+        let indexed = walk != .everyRule
+
+        /// Reads the rule whose record starts at `record` from the match table only (its conditions,
+        /// then its effects): its ``CompiledRule`` is read for the explanation.
+        func consider(record: Int) {
+            let position = match.position(ofRecord: record)
+            let (failure, effects) = self.failure(record: record, of: journey, match, facts, time: picker.time,
+                                                  checkingStageAndPersona: !indexed)
+            if let cut = cutBy {
+                explanation.append(ExplanationEntry(rule: journey.rules[position].id, matched: failure == nil,
+                                                    failed: failure?.name(in: journey.match), cutBy: cut))
+                return
+            }
+            guard failure == nil else {
+                explanation.append(ExplanationEntry(rule: journey.rules[position].id, matched: false,
+                                                    failed: failure?.name(in: journey.match)))
+                return
+            }
+            rank += 1
+            let (flags, variant) = picker.take(effects: effects, position: position, request, match, picks: &picks,
+                                               candidates: &candidates, nudgeServed: &nudgeServed, in: self)
+            explanation.append(ExplanationEntry(rule: journey.rules[position].id, matched: true, rank: rank,
+                                                variant: variant < 0 ? nil : journey.rules[position].variants[variant].id))
+            if flags & MatchTable.Flags.exclusive != 0 { cutBy = journey.rules[position].id }
+        }
+
+        if walk == .everyRule {
+            for position in journey.rules.indices { consider(record: Int(match.rules[position].record)) }
+        } else {
+            var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: match.program,
+                                       numbers: facts.numbers, filedKeys: journey.filedKeys)
+            while let record = positions.next() { consider(record: record) }
+            positions.free()
+        }
+        return explanation
     }
 
     /// Every nudge that fits a request, for campaign tools: ranking and each variant's declared
@@ -352,8 +283,10 @@ public struct NudgeAnswer: Sendable, Encodable {
 /// request carries.
 ///
 /// Most requests meet one or two lists; nothing is allocated for up to ``Runs/inlineCount`` runs
-/// of filed rules.
-struct Candidates {
+/// of filed rules. Bitwise-copyable, built in place in the walk (``init(_:in:numbers:filedKeys:)``
+/// is inlined: out of line, its 145 bytes were written and then copied with `memcpy`); the walk
+/// calls ``free()`` when it is done.
+struct Candidates: BitwiseCopyable {
     /// The journey's program, which the bucket's words and every list below are in (read through
     /// the match table's view: the bucket and its array were two references to retain and release).
     let words: UnsafeBufferPointer<Int32>
@@ -370,6 +303,7 @@ struct Candidates {
 
     /// The rules of `bucket`, whose words are in `words`, for a request whose values are `numbers`
     /// (only the keys at `filedKeys` of `words` are looked at).
+    @inline(__always)
     init(_ bucket: Bucket, in words: UnsafeBufferPointer<Int32>, numbers: RequestValueNumbers, filedKeys: Range<Int>) {
         self.words = words
         effects = bucket.effects
@@ -414,6 +348,14 @@ struct Candidates {
         return low
     }
 
+    /// Gives back what the runs hold (see ``SpillBuffer``); call once, when the walk is done.
+    mutating func free() {
+        runs.free()
+    }
+
+    /// `@_transparent`, as ``MatchTable/View/check(record:_:time:)``: marked `@inline(__always)`, it
+    /// was called once per rule handed over.
+    @_transparent
     mutating func next() -> Int? {
         if runs.count == 0 {
             guard generalHead < generalEnd else { return nil }
@@ -430,50 +372,74 @@ struct Candidates {
 
 /// A run of a bucket's ``Bucket/words``: the rules filed under one value (at `slot` of the filed
 /// numbers), with its read position.
-struct Run {
+struct Run: BitwiseCopyable {
     var slot: Int
     var head: Int
     var end: Int
 }
 
 /// The runs of ``Candidates``: the first three in place (plain fields: an `InlineArray` was copied
-/// whole on every access), the rest in an array.
-struct Runs {
+/// whole on every access), the rest in a ``SpillBuffer`` (an array made `Candidates` a value to
+/// destroy, and copy, after every walk), which ``free()`` gives back.
+struct Runs: BitwiseCopyable {
     static let inlineCount = 3
     private var first = Run(slot: 0, head: 0, end: 0)
     private var second = Run(slot: 0, head: 0, end: 0)
     private var third = Run(slot: 0, head: 0, end: 0)
-    private var more: [Run] = []
+    private var more = SpillBuffer<Run>()
     private(set) var count = 0
 
+    @inline(__always)
     mutating func append(_ run: Run) {
-        count += 1
-        self[count - 1] = run
+        switch count {
+        case 0: first = run
+        case 1: second = run
+        case 2: third = run
+        default: more.append(run)
+        }
+        count &+= 1
     }
 
     /// The lowest position at the head of a run in `filed`, or `bound` when that is lower. Reads the
     /// fields themselves: through the subscript, each run cost a switch on its index and each
     /// advance a get and a set, about half of the walk's merging.
+    @inline(__always)
     func lowest(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
         var best = bound
         if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
         if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
         if count > 2, third.head < third.end { best = min(best, filed[third.head]) }
-        if count > Self.inlineCount {
-            for run in more where run.head < run.end { best = min(best, filed[run.head]) }
+        if count > Self.inlineCount { best = lowestMore(in: filed, below: best) }
+        return best
+    }
+
+    /// ``lowest(in:below:)`` over the runs past the first three. Out of line, as ``advanceMore(past:in:)``:
+    /// the optimizer inlines a function marked `@inline(__always)` into a large caller only while it
+    /// has at most 64 blocks, and the loops over the spilled runs took `Candidates.next()` past that.
+    @inline(never)
+    private func lowestMore(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
+        var best = bound
+        for index in 0..<more.count {
+            let run = more[index]
+            if run.head < run.end { best = min(best, filed[run.head]) }
         }
         return best
     }
 
-    /// Moves every run whose head is `position` past it.
+    /// Moves every run whose head is `position` past it. Inlined into the walk: called for every
+    /// rule handed over, the call cost about as much as the work.
+    @inline(__always)
     mutating func advance(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
-        if count > 0, first.head < first.end, filed[first.head] == position { first.head += 1 }
-        if count > 1, second.head < second.end, filed[second.head] == position { second.head += 1 }
-        if count > 2, third.head < third.end, filed[third.head] == position { third.head += 1 }
-        if count > Self.inlineCount {
-            for index in more.indices where more[index].head < more[index].end && filed[more[index].head] == position {
-                more[index].head += 1
-            }
+        if count > 0, first.head < first.end, filed[first.head] == position { first.head &+= 1 }
+        if count > 1, second.head < second.end, filed[second.head] == position { second.head &+= 1 }
+        if count > 2, third.head < third.end, filed[third.head] == position { third.head &+= 1 }
+        if count > Self.inlineCount { advanceMore(past: position, in: filed) }
+    }
+
+    @inline(never)
+    private mutating func advanceMore(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
+        for index in 0..<more.count where more[index].head < more[index].end && filed[more[index].head] == position {
+            more[index].head &+= 1
         }
     }
 
@@ -491,9 +457,13 @@ struct Runs {
             case 0: first = newValue
             case 1: second = newValue
             case 2: third = newValue
-            default:
-                if index - Self.inlineCount == more.count { more.append(newValue) } else { more[index - Self.inlineCount] = newValue }
+            default: more[index - Self.inlineCount] = newValue
             }
         }
+    }
+
+    /// Gives back the storage of the runs past the first three (see ``SpillBuffer``).
+    mutating func free() {
+        more.free()
     }
 }
