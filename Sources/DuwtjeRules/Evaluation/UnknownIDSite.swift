@@ -1,6 +1,6 @@
 /// What an id the rule set lacks was looked for as, in a request: each site has its own words in
 /// the warning and its own vocabulary for the "did you mean" hint (``RuleSet/unknown(_:_:in:name:)``).
-enum UnknownIDSite: UInt8, Sendable, CaseIterable {
+enum UnknownIDSite: Sendable {
     /// A persona (`unknown persona 'x'`).
     case persona
     /// A context key (`unknown context key 'x'`).
