@@ -127,6 +127,11 @@ enum Suggestions {
         /// Each ASCII id's place among the ids sorted as `String`s: the ids offered are sorted by it
         /// (integers), not by comparing their texts.
         private let ranks: [UInt16]
+        /// Each ASCII id's letters as a set (``letters(of:)``): the letters one text has and the
+        /// other lacks each take an edit, so their count bounds the distance from below, and an id
+        /// whose bound is past the name's bound (or past the nearest found) is not compared. Of an
+        /// unknown persona's three ids within its length window, one was left to compare.
+        private let letterSets: [UInt64]
 
         init(_ known: some Collection<String>) {
             let entries = known.count <= Suggestions.requestPathLimit
@@ -143,6 +148,7 @@ enum Suggestions {
             var byFirstByte: [UInt16] = []
             var firstByteStarts: [Int32] = []
             var ranks: [UInt16] = []
+            var letterSets: [UInt64] = []
             if let entries, entries.allSatisfy({ $0.asciiBytes != nil }) {
                 for entry in entries {
                     bytes.append(contentsOf: entry.asciiBytes ?? [])
@@ -159,6 +165,7 @@ enum Suggestions {
                 ranks = [UInt16](repeating: 0, count: entries.count)
                 let sorted = entries.indices.sorted { (entries[$0].text, $0) < (entries[$1].text, $1) }
                 for (rank, index) in sorted.enumerated() { ranks[index] = UInt16(rank) }
+                letterSets = entries.map { entry in (entry.asciiBytes ?? []).withUnsafeBufferPointer(Self.letters) }
             }
             self.bytes = bytes
             self.ends = ends
@@ -168,6 +175,16 @@ enum Suggestions {
             self.byFirstByte = byFirstByte
             self.firstByteStarts = firstByteStarts
             self.ranks = ranks
+            self.letterSets = letterSets
+        }
+
+        /// The set of `text`'s bytes, folded to 64 bits (bit `byte % 64`). Folding merges letters,
+        /// which only lowers the bound (``letterSets``): two folded sets differ in at most as many
+        /// bits as the texts have letters the other lacks.
+        static func letters(_ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var set: UInt64 = 0
+            for byte in text { set |= 1 &<< UInt64(byte & 63) }
+            return set
         }
 
         /// Where each bucket starts in the ids ordered by bucket (`keys[i]` is id i's), with the end
@@ -262,6 +279,7 @@ enum Suggestions {
                 }
                 var best = Int.max
                 var foundCount = 0
+                let nameLetters = Self.letters(name)
                 // The name's positions of each byte, for ``Suggestions/bitParallelDistance(_:length:_:)``.
                 withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { positions in
                     let fits = (1...64).contains(name.count)
@@ -275,9 +293,13 @@ enum Suggestions {
                                 let index = candidates[place]
                                 let start = index == 0 ? 0 : Int(ends[index &- 1])
                                 let candidate = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[index])])
+                                // Letters one has and the other lacks: at least that many edits.
+                                let letters = letterSets[index]
+                                let lowerBound = Swift.max((letters & ~nameLetters).nonzeroBitCount, (nameLetters & ~letters).nonzeroBitCount)
                                 guard let distance = Self.distance(of: candidate, at: index, to: name, characters: nameCharacters,
-                                                                   positions: fits ? positions : nil,
-                                                                   threshold: threshold, characterCounts: characterCounts),
+                                                                   positions: fits ? positions : nil, threshold: threshold,
+                                                                   skipping: Swift.min(threshold, best) < lowerBound,
+                                                                   characterCounts: characterCounts),
                                       distance <= best else { continue }
                                 if distance < best {
                                     best = distance
@@ -296,10 +318,11 @@ enum Suggestions {
         /// The distance ``Suggestions/nearest(to:among:limit:)`` gives the ASCII id `candidate` (at
         /// `index`) from the ASCII `name`, or nil when it is not offered (the same text, or too far).
         /// `characters`: the name's `Character` count; `positions`: the name's positions of each byte,
-        /// when it has at most 64 (else the rows).
+        /// when it has at most 64 (else the rows); `skipping`: whether an id that is not a prefix is
+        /// known to be too far (its letters' bound), so that its distance need not be computed.
         private static func distance(of candidate: UnsafeBufferPointer<UInt8>, at index: Int, to name: UnsafeBufferPointer<UInt8>,
                                      characters nameCharacters: Int, positions: UnsafeMutableBufferPointer<UInt64>?, threshold: Int,
-                                     characterCounts: [Int32]) -> Int? {
+                                     skipping: Bool, characterCounts: [Int32]) -> Int? {
             if candidate.count == name.count, candidate.elementsEqual(name) { return nil }
             let isPrefix = String.asciiPrefix(UnsafeRawBufferPointer(candidate), UnsafeRawBufferPointer(name)) == true
                 || String.asciiPrefix(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(candidate)) == true
@@ -307,7 +330,7 @@ enum Suggestions {
             if isPrefix {
                 distance = min(threshold, abs(Int(characterCounts[index]) - nameCharacters))
             } else {
-                guard abs(candidate.count - name.count) <= threshold else { return nil }
+                guard !skipping, abs(candidate.count - name.count) <= threshold else { return nil }
                 distance = if let positions {
                     Suggestions.bitParallelDistance(UnsafeBufferPointer(positions), length: name.count, candidate)
                 } else {
