@@ -95,7 +95,10 @@ enum Suggestions {
     /// A vocabulary prepared for request-path hints when the rule set is built: each id's scalars and
     /// lengths, which were otherwise counted and copied again for every unknown id of every request.
     /// Holds nothing for a vocabulary over ``requestPathLimit`` ids (no hint on the request path).
-    struct Vocabulary: Sendable {
+    ///
+    /// A class: a warning's code copied the vocabulary (a stage's out of its journey, a closed key's
+    /// out of an optional), a retain and a release of each of its eleven arrays.
+    final class Vocabulary: Sendable {
         struct Entry: HintCandidate, Sendable {
             let text: String
             let scalars: [Unicode.Scalar]
