@@ -95,6 +95,62 @@ struct SuggestionsTests {
         #expect(Suggestions.Vocabulary(["café", "thee"]).hint(for: "cafe") == Suggestions.hint(Suggestions.nearest(to: "cafe", in: ["café", "thee"])))
     }
 
+    @Test("the search by length and first byte offers what comparing every id offers, in the same order")
+    func bucketedSearchAgreesWithThePlainSearch() {
+        var random = SeededGenerator.forTest("SuggestionsTests.bucketedSearchAgreesWithThePlainSearch")
+        let seed = SeededGenerator.hex(random.seed)
+        // Few first letters and lengths from empty to past the bit-parallel word (64), so that ids
+        // outside a name's length window are often its prefixes (or it theirs); CR LF is one `Character`.
+        let alphabet: [Character] = ["a", "a", "a", "b", "c", "-", "\r", "\n"]
+        func word(_ longest: Int) -> String { String((0..<random.below(longest + 1)).map { _ in alphabet[random.below(alphabet.count)] }) }
+        var offered = 0
+        var outsideTheWindow = 0
+        for round in 0..<500 {
+            let longest = round % 25 == 0 ? 80 : 16
+            var known = (0..<(1 + random.below(60))).map { _ in word(longest) }
+            if random.below(5) == 0 { known.append("") }
+            let vocabulary = Suggestions.Vocabulary(known)
+            for _ in 0..<10 {
+                let name: String
+                switch random.below(4) {
+                case 0: name = known[random.below(known.count)] + word(longest)  // an id is its prefix
+                case 1: name = String(known[random.below(known.count)].prefix(random.below(4)))  // it is an id's prefix
+                default: name = word(longest)
+                }
+                let limit = 1 + random.below(4)
+                let expected = Suggestions.nearest(to: name, in: known, limit: limit)
+                #expect(vocabulary.nearestASCII(to: name, limit: limit) == expected,
+                        "seed \(seed) round \(round): \(name.debugDescription) among \(known), limit \(limit)")
+                if !expected.isEmpty { offered += 1 }
+                let threshold = max(2, name.utf8.count / 3)
+                if expected.contains(where: { abs($0.utf8.count - name.utf8.count) > threshold }) { outsideTheWindow += 1 }
+            }
+        }
+        #expect(offered > 2_000, "seed \(seed): only \(offered) of 5000 names were offered a hint")
+        #expect(outsideTheWindow > 200, "seed \(seed): only \(outsideTheWindow) hints offered a prefix outside the length window")
+    }
+
+    @Test("a warning's hint is written as the hint's own text: one, two or three ids, or none")
+    func warningHintText() throws {
+        let rules = try compile(["a.yaml": """
+            journeys:
+              j: { stages: [ { id: s } ], fallback: [ c ] }
+            content_types:
+              pagina: { label: Pagina }
+            content:
+              - { id: c, type: pagina, title: C, url: /c }
+            """])
+        let known = ["web", "wet", "weg", "app", "apps", "applicatie", "mobiel"]
+        let vocabulary = Suggestions.Vocabulary(known)
+        for id in ["wex", "we", "ap", "appl", "mobile", "zzzzzz", "", "w\r\n", "wéb"] {
+            let hint = Suggestions.hint(for: id, in: known)
+            #expect(rules.unknown("persona", id, in: vocabulary) == "unknown persona '\(id)'" + (hint.map { " (\($0))" } ?? ""))
+            #expect(rules.unknown("value", id, in: vocabulary, of: (" for context key '", "channel"))
+                == "unknown value '\(id)' for context key 'channel'" + (hint.map { " (\($0))" } ?? ""))
+        }
+        #expect(rules.unknown("persona", "wex", in: vocabulary) == "unknown persona 'wex' (did you mean 'web' or 'weg' or 'wet'?)")
+    }
+
     @Test("a typo is offered the id it was meant to be")
     func hintForATypo() {
         #expect(Suggestions.hint(for: "paspoort-aanvrgen", in: ["paspoort-aanvragen", "rijbewijs-verlengen"])

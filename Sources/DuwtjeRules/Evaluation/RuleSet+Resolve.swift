@@ -46,18 +46,7 @@ extension RuleSet {
         // The optional ids are looked up borrowed where the request holds them (`if let` copied each).
         let persona = personaIndex[request.persona]
         if persona == nil, let id = request.persona { warnings.append(unknown(.persona, id, in: personaHints)) }
-        // A dictionary's order follows the process's hash seed: context warnings are put in the
-        // order of their keys, so that every process answers the same bytes (api.md, Warnings).
-        var contextWarnings: [(key: String, text: String)] = []
-        if numberValues(entries, into: &numbers, warnings: &contextWarnings) {
-            renumber(entries: entries, numbers: &numbers, warnings: &contextWarnings)
-        }
-        if contextWarnings.count > 1 {
-            // Stable for one key's list values, which keep the order they were sent in.
-            contextWarnings = contextWarnings.enumerated()
-                .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
-        }
-        if !contextWarnings.isEmpty { warnings.append(contentsOf: contextWarnings.lazy.map(\.text)) }
+        if numberValues(entries, into: &numbers) { renumber(entries: entries, numbers: &numbers, warnings: &warnings) }
         var stage = journey.stagePosition(of: request.stage)
         var stageUnknown = false
         let source: Answer.StageSource
@@ -81,8 +70,8 @@ extension RuleSet {
                      entries: entries, numbers: numbers, languageEntry: languageEntry)
     }
 
-    /// Numbers each context value of `entries` into `numbers`, with a warning for each key the set
-    /// lacks; true when some value is left for ``renumber(entries:numbers:warnings:)``.
+    /// Numbers each context value of `entries` into `numbers`; true when some value, or a key the
+    /// set lacks, is left for ``renumber(entries:numbers:warnings:)``, which writes the warnings.
     ///
     /// Keys and values are read where the request holds them: bound to variables, each was copied
     /// (a retain and a release) for the length of the loop.
@@ -96,16 +85,16 @@ extension RuleSet {
     ///
     /// A function of its own, not inlined into `resolve`: in one function with the rest of
     /// `resolve` the optimiser did not inline the persona's `IDTable` lookup (a call with its frame,
-    /// ~75 instructions a request). ``IDTable/plainIndex(of:)`` is called either way (~87
-    /// instructions of straight-line code; its frame is a tenth of it).
+    /// ~75 instructions a request). No warning is written here (a key the set lacks is left to
+    /// `renumber`, as ~2 % of the benchmark's requests have one): with the warning's code inlined
+    /// (the hint's search, the text) the function was too large for the optimiser to inline
+    /// ``IDTable/plainIndex(of:)`` (a call for each text, with its frame and spills).
     @inline(never)
-    private func numberValues(_ entries: UnsafeBufferPointer<RequestContext.Entry>, into numbers: inout RequestValueNumbers,
-                              warnings contextWarnings: inout [(key: String, text: String)]) -> Bool {
+    private func numberValues(_ entries: UnsafeBufferPointer<RequestContext.Entry>, into numbers: inout RequestValueNumbers) -> Bool {
         var pending = false
         for position in entries.indices {
             guard let index = contextKeyIndex[entries[position].key] else {
-                let key = entries[position].key
-                contextWarnings.append((key, unknown(.contextKey, key, in: contextKeyHints)))
+                pending = true
                 continue
             }
             // Each text is looked up once: its number serves the closed key's check, the index and the walk.
@@ -130,15 +119,24 @@ extension RuleSet {
         return pending
     }
 
-    /// The full way for the values ``resolve(_:journey:entries:numbers:)`` left pending: each text
-    /// looked up through ``IDTable/subscript(_:)`` (the dictionary for what is not ASCII) in place of
-    /// an undecided number, and a warning for each value of a closed key outside its declared ones,
-    /// in the order of the entries and their elements.
+    /// The full way for what ``numberValues(_:into:)`` left pending: each text looked up through
+    /// ``IDTable/subscript(_:)`` (the dictionary for what is not ASCII) in place of an undecided
+    /// number, a warning for each value of a closed key outside its declared ones and for each key
+    /// the set lacks, in the order of their keys (then of the entries and their elements), appended
+    /// to `warnings`.
+    ///
+    /// The context's warnings are gathered here only: an empty array of them in `resolve`, for
+    /// every request, cost its checks and a release (~40 instructions an evaluation).
     @inline(never)
     private func renumber(entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: inout RequestValueNumbers,
-                          warnings contextWarnings: inout [(key: String, text: String)]) {
+                          warnings: inout [String]) {
+        var contextWarnings: [(key: String, text: String)] = []
         for position in entries.indices {
-            guard let index = contextKeyIndex[entries[position].key] else { continue }
+            guard let index = contextKeyIndex[entries[position].key] else {
+                let key = entries[position].key
+                contextWarnings.append((key, unknown(.contextKey, key, in: contextKeyHints)))
+                continue
+            }
             let table = valueNumbers.keys[index].table
             var element = 0
             entries[position].value.forEach { scalar in
@@ -157,6 +155,16 @@ extension RuleSet {
                 }
             }
         }
+        // A dictionary's order follows the process's hash seed: context warnings are put in the
+        // order of their keys, so that every process answers the same bytes (api.md, Warnings).
+        if contextWarnings.count > 1 {
+            // Stable for one key's list values, which keep the order they were sent in.
+            contextWarnings = contextWarnings.enumerated()
+                .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
+        }
+        // One at a time: `append(contentsOf:)` of the texts' lazy map went through the generic
+        // sequence path (~880 instructions for a warning or two).
+        for index in contextWarnings.indices { warnings.append(contextWarnings[index].text) }
     }
 
     /// A warning for an id the rule set does not know, at `site` (under `name`, the context key or
@@ -175,11 +183,21 @@ extension RuleSet {
     ///
     /// Written into the string's own storage at its final length, each piece copied whole: an array
     /// of bytes appended to piece by piece (the UTF-8 view appended a byte at a time) and then made a
-    /// `String` cost ~2,500 instructions a warning; appending to a `String` cost more.
+    /// `String` cost ~2,500 instructions a warning; appending to a `String` cost more. The hint is
+    /// written here from the ids it offers, as ``Suggestions/hint(_:)`` writes it (`did you mean 'a'
+    /// or 'b'?`): its own text, made first and copied in, cost an allocation and its appends.
+    ///
+    /// Not inlined: in `resolve` (persona, stage) its code made the function larger for the ~6 % of
+    /// requests that need it.
+    @inline(never)
     func unknown(_ kind: String, _ id: String, in known: Suggestions.Vocabulary, of context: (String, String)? = nil) -> String {
-        let hint = known.hint(for: id)
-        let count = 12 + kind.utf8.count + id.utf8.count + (context.map { $0.0.utf8.count + $0.1.utf8.count + 1 } ?? 0)
-            + (hint.map { $0.utf8.count + 3 } ?? 0)
+        let near = known.nearest(to: id) ?? []
+        var count = 12 + kind.utf8.count + id.utf8.count + (context.map { $0.0.utf8.count + $0.1.utf8.count + 1 } ?? 0)
+        if !near.isEmpty {
+            // " (did you mean " and "?)", each id quoted, " or " between them.
+            count += 17 + near.count * 2 + (near.count - 1) * 4
+            for candidate in near { count += candidate.utf8.count }
+        }
         return String(unsafeUninitializedCapacity: count) { text in
             var written = 0
             Self.put("unknown ", into: text, at: &written)
@@ -192,10 +210,14 @@ extension RuleSet {
                 Self.put(name, into: text, at: &written)
                 Self.put("'", into: text, at: &written)
             }
-            if let hint {
-                Self.put(" (", into: text, at: &written)
-                Self.put(hint, into: text, at: &written)
-                Self.put(")", into: text, at: &written)
+            if !near.isEmpty {
+                Self.put(" (did you mean ", into: text, at: &written)
+                for index in near.indices {
+                    Self.put(index == 0 ? "'" : " or '", into: text, at: &written)
+                    Self.put(near[index], into: text, at: &written)
+                    Self.put("'", into: text, at: &written)
+                }
+                Self.put("?)", into: text, at: &written)
             }
             return written
         }

@@ -95,7 +95,10 @@ enum Suggestions {
     /// A vocabulary prepared for request-path hints when the rule set is built: each id's scalars and
     /// lengths, which were otherwise counted and copied again for every unknown id of every request.
     /// Holds nothing for a vocabulary over ``requestPathLimit`` ids (no hint on the request path).
-    struct Vocabulary: Sendable {
+    ///
+    /// A class: a warning's code copied the vocabulary (a stage's out of its journey, a closed key's
+    /// out of an optional), a retain and a release of each of its eleven arrays.
+    final class Vocabulary: Sendable {
         struct Entry: HintCandidate, Sendable {
             let text: String
             let scalars: [Unicode.Scalar]
@@ -112,6 +115,26 @@ enum Suggestions {
         private let bytes: [UInt8]
         private let ends: [Int32]
         private let characterCounts: [Int32]
+        /// The ASCII ids' positions ordered by their length in bytes, and where each length starts in
+        /// that order (`lengthStarts[l]..<lengthStarts[l + 1]`, for every length up to the longest):
+        /// only ids whose lengths are within a name's edit bound of its own can be within it by
+        /// distance, so only those are compared (``nearestASCII(to:limit:)``).
+        private let byLength: [UInt16]
+        private let lengthStarts: [Int32]
+        /// The ASCII ids' positions ordered by their first byte (bucket 128: the empty id), and where
+        /// each bucket starts (`firstByteStarts[b]..<firstByteStarts[b + 1]`): an id of any length
+        /// is offered when it is a prefix of the name or the name of it, and then (both not empty)
+        /// it starts with the name's first byte.
+        private let byFirstByte: [UInt16]
+        private let firstByteStarts: [Int32]
+        /// Each ASCII id's place among the ids sorted as `String`s: the ids offered are sorted by it
+        /// (integers), not by comparing their texts.
+        private let ranks: [UInt16]
+        /// Each ASCII id's letters as a set (``letters(of:)``): the letters one text has and the
+        /// other lacks each take an edit, so their count bounds the distance from below, and an id
+        /// whose bound is past the name's bound (or past the nearest found) is not compared. Of an
+        /// unknown persona's three ids within its length window, one was left to compare.
+        private let letterSets: [UInt64]
 
         init(_ known: some Collection<String>) {
             let entries = known.count <= Suggestions.requestPathLimit
@@ -123,38 +146,143 @@ enum Suggestions {
             var bytes: [UInt8] = []
             var ends: [Int32] = []
             var characterCounts: [Int32] = []
+            var byLength: [UInt16] = []
+            var lengthStarts: [Int32] = []
+            var byFirstByte: [UInt16] = []
+            var firstByteStarts: [Int32] = []
+            var ranks: [UInt16] = []
+            var letterSets: [UInt64] = []
             if let entries, entries.allSatisfy({ $0.asciiBytes != nil }) {
                 for entry in entries {
                     bytes.append(contentsOf: entry.asciiBytes ?? [])
                     ends.append(Int32(bytes.count))
                     characterCounts.append(Int32(entry.characterCount))
                 }
+                let lengths = entries.map { $0.asciiBytes?.count ?? 0 }
+                let firstBytes = entries.map { Int($0.asciiBytes?.first ?? 128) }
+                // Stable sorts (by position within a length or a byte), so that the order is the vocabulary's.
+                byLength = entries.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }.map { UInt16($0) }
+                byFirstByte = entries.indices.sorted { (firstBytes[$0], $0) < (firstBytes[$1], $1) }.map { UInt16($0) }
+                lengthStarts = Self.starts(of: lengths, buckets: (lengths.max() ?? 0) + 1)
+                firstByteStarts = Self.starts(of: firstBytes, buckets: 129)
+                ranks = [UInt16](repeating: 0, count: entries.count)
+                let sorted = entries.indices.sorted { (entries[$0].text, $0) < (entries[$1].text, $1) }
+                for (rank, index) in sorted.enumerated() { ranks[index] = UInt16(rank) }
+                letterSets = entries.map { entry in (entry.asciiBytes ?? []).withUnsafeBufferPointer(Self.letters) }
             }
             self.bytes = bytes
             self.ends = ends
             self.characterCounts = characterCounts
+            self.byLength = byLength
+            self.lengthStarts = lengthStarts
+            self.byFirstByte = byFirstByte
+            self.firstByteStarts = firstByteStarts
+            self.ranks = ranks
+            self.letterSets = letterSets
+        }
+
+        /// The set of `text`'s bytes, folded to 64 bits (bit `byte % 64`). Folding merges letters,
+        /// which only lowers the bound (``letterSets``): two folded sets differ in at most as many
+        /// bits as the texts have letters the other lacks.
+        static func letters(_ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var set: UInt64 = 0
+            for byte in text { set |= 1 &<< UInt64(byte & 63) }
+            return set
+        }
+
+        /// Where each bucket starts in the ids ordered by bucket (`keys[i]` is id i's), with the end
+        /// last: `buckets + 1` values.
+        private static func starts(of keys: [Int], buckets: Int) -> [Int32] {
+            var starts = [Int32](repeating: 0, count: buckets + 1)
+            for key in keys { starts[key + 1] += 1 }
+            for bucket in 0..<buckets { starts[bucket + 1] += starts[bucket] }
+            return starts
         }
 
         /// `did you mean …?` for `name`, or nil.
         func hint(for name: String) -> String? {
+            nearest(to: name).flatMap(Suggestions.hint)
+        }
+
+        /// The ids a hint for `name` offers (``Suggestions/nearest(to:among:limit:)``), nil for a
+        /// vocabulary too large for the request path. The warning writes the hint's text from them
+        /// itself (`RuleSet.unknown`), without the text ``hint(for:)`` would make first.
+        func nearest(to name: String) -> [String]? {
             guard let entries else { return nil }
-            if let near = nearestASCII(to: name) { return Suggestions.hint(near) }
-            return Suggestions.hint(Suggestions.nearest(to: name, among: entries))
+            return nearestASCII(to: name) ?? Suggestions.nearest(to: name, among: entries)
         }
 
         /// ``Suggestions/nearest(to:among:limit:)`` for an ASCII `name` among ASCII ids, read in
         /// place; nil when either is not ASCII (or the vocabulary is empty), for the general path.
         /// The same choice: for ASCII texts scalars are bytes, and prefixes are decided by
         /// ``Swift/String/asciiPrefix(_:_:)`` on both paths.
+        ///
+        /// Only the ids that can be offered are compared: those whose lengths are within the bound
+        /// of the name's (``byLength``), and those outside it that could be prefixes (the same first
+        /// byte, or empty; ``byFirstByte``). Comparing every id cost ~1,850 instructions for an
+        /// unknown persona among 12 (of which 3 are within its bound), ~150 an evaluation.
         func nearestASCII(to name: String, limit: Int = 3) -> [String]? {
             guard let entries, !ends.isEmpty else { return nil }
-            let nearest = name.utf8.withContiguousStorageIfAvailable { name -> [Int]? in
+            let nearest = name.utf8.withContiguousStorageIfAvailable { name -> [String]? in
                 var seen: UInt8 = 0
                 for byte in name { seen |= byte }
                 guard seen < 0x80 else { return nil }
-                let threshold = max(2, name.count / 3)
+                return withUnsafeTemporaryAllocation(of: Int.self, capacity: ends.count) { found in
+                    let count = search(name, into: found)
+                    // The `limit` first by rank, chosen one at a time (a handful of ids at most, nearly always).
+                    let chosen = Swift.min(Swift.max(0, limit), count)
+                    var texts: [String] = []
+                    texts.reserveCapacity(chosen)
+                    for place in 0..<chosen {
+                        var first = place
+                        for other in (place &+ 1)..<count where ranks[found[other]] < ranks[found[first]] { first = other }
+                        found.swapAt(place, first)
+                        texts.append(entries[found[place]].text)
+                    }
+                    return texts
+                }
+            }
+            return nearest ?? nil
+        }
+
+        /// The positions of the ids nearest to the ASCII `name` (in no particular order), written to
+        /// `found`; how many there are.
+        private func search(_ name: UnsafeBufferPointer<UInt8>, into found: UnsafeMutableBufferPointer<Int>) -> Int {
+            let threshold = Swift.max(2, name.count / 3)
+            // The name's `Character` count: for ASCII its bytes, less one for each CR LF.
+            var nameCharacters = name.count
+            for index in name.indices.dropFirst() where name[index] == 0x0A && name[index &- 1] == 0x0D { nameCharacters &-= 1 }
+            return withUnsafeTemporaryAllocation(of: Int.self, capacity: ends.count) { candidates in
+                // The ids to compare: every one for an empty name (each is its prefix); else those of
+                // lengths within the bound, then those outside it that could be prefixes.
+                var candidateCount = 0
+                if name.isEmpty {
+                    for index in 0..<ends.count { candidates[index] = index }
+                    candidateCount = ends.count
+                } else {
+                    let shortest = Swift.max(0, name.count &- threshold)
+                    let longest = Swift.min(lengthStarts.count &- 2, name.count &+ threshold)
+                    if shortest <= longest {
+                        for place in Int(lengthStarts[shortest])..<Int(lengthStarts[longest &+ 1]) {
+                            candidates[candidateCount] = Int(byLength[place])
+                            candidateCount &+= 1
+                        }
+                    }
+                    // The name's first byte's bucket, then the empty id's.
+                    for round in 0..<2 {
+                        let bucket = round == 0 ? Int(name[0]) : 128
+                        for place in Int(firstByteStarts[bucket])..<Int(firstByteStarts[bucket &+ 1]) {
+                            let index = Int(byFirstByte[place])
+                            let length = Int(ends[index]) &- (index == 0 ? 0 : Int(ends[index &- 1]))
+                            guard length < shortest || length > longest else { continue }
+                            candidates[candidateCount] = index
+                            candidateCount &+= 1
+                        }
+                    }
+                }
                 var best = Int.max
-                var found: [Int] = []
+                var foundCount = 0
+                let nameLetters = Self.letters(name)
                 // The name's positions of each byte, for ``Suggestions/bitParallelDistance(_:length:_:)``.
                 withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { positions in
                     let fits = (1...64).contains(name.count)
@@ -164,43 +292,48 @@ enum Suggestions {
                     }
                     bytes.withUnsafeBufferPointer { bytes in
                         ends.withUnsafeBufferPointer { ends in
-                            var start = 0
-                            for index in 0..<ends.count {
-                                let end = Int(ends[index])
-                                let candidate = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                                start = end
-                                guard let distance = Self.distance(of: candidate, at: index, to: name, positions: fits ? positions : nil,
-                                                                   threshold: threshold, characterCounts: characterCounts),
+                            for place in 0..<candidateCount {
+                                let index = candidates[place]
+                                let start = index == 0 ? 0 : Int(ends[index &- 1])
+                                let candidate = UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[index])])
+                                // Letters one has and the other lacks: at least that many edits.
+                                let letters = letterSets[index]
+                                let lowerBound = Swift.max((letters & ~nameLetters).nonzeroBitCount, (nameLetters & ~letters).nonzeroBitCount)
+                                guard let distance = Self.distance(of: candidate, at: index, to: name, characters: nameCharacters,
+                                                                   positions: fits ? positions : nil, threshold: threshold,
+                                                                   skipping: Swift.min(threshold, best) < lowerBound,
+                                                                   characterCounts: characterCounts),
                                       distance <= best else { continue }
                                 if distance < best {
                                     best = distance
-                                    found.removeAll(keepingCapacity: true)
+                                    foundCount = 0
                                 }
-                                found.append(index)
+                                found[foundCount] = index
+                                foundCount &+= 1
                             }
                         }
                     }
                 }
-                return found
+                return foundCount
             }
-            guard let nearest = nearest ?? nil else { return nil }
-            return nearest.map { entries[$0].text }.sorted().prefix(limit).map { $0 }
         }
 
         /// The distance ``Suggestions/nearest(to:among:limit:)`` gives the ASCII id `candidate` (at
         /// `index`) from the ASCII `name`, or nil when it is not offered (the same text, or too far).
-        /// `positions`: the name's positions of each byte, when it has at most 64 (else the rows).
+        /// `characters`: the name's `Character` count; `positions`: the name's positions of each byte,
+        /// when it has at most 64 (else the rows); `skipping`: whether an id that is not a prefix is
+        /// known to be too far (its letters' bound), so that its distance need not be computed.
         private static func distance(of candidate: UnsafeBufferPointer<UInt8>, at index: Int, to name: UnsafeBufferPointer<UInt8>,
-                                     positions: UnsafeMutableBufferPointer<UInt64>?, threshold: Int, characterCounts: [Int32]) -> Int? {
+                                     characters nameCharacters: Int, positions: UnsafeMutableBufferPointer<UInt64>?, threshold: Int,
+                                     skipping: Bool, characterCounts: [Int32]) -> Int? {
             if candidate.count == name.count, candidate.elementsEqual(name) { return nil }
             let isPrefix = String.asciiPrefix(UnsafeRawBufferPointer(candidate), UnsafeRawBufferPointer(name)) == true
                 || String.asciiPrefix(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(candidate)) == true
             let distance: Int
             if isPrefix {
-                let nameCharacters = String(decoding: name, as: UTF8.self).count
                 distance = min(threshold, abs(Int(characterCounts[index]) - nameCharacters))
             } else {
-                guard abs(candidate.count - name.count) <= threshold else { return nil }
+                guard !skipping, abs(candidate.count - name.count) <= threshold else { return nil }
                 distance = if let positions {
                     Suggestions.bitParallelDistance(UnsafeBufferPointer(positions), length: name.count, candidate)
                 } else {
