@@ -385,28 +385,35 @@ struct MatchTable: Sendable {
         }
 
         /// The `prefix` test whose words start at `payload` (``TestKind/prefix``), on the request's
-        /// value of `key`: as ``holds(_:key:_:)`` decides it, comparing a text value's UTF-8 with the
-        /// prefix's bytes in place. `String.hasPrefix` (and copying the test and the value to call
-        /// it) was about half of `holds`, where a rule set tests pages by prefix. A text whose bytes
-        /// leave the answer open (see ``startsWith(_:_:)``) and a list value are left to ``holds(_:key:_:)``
-        /// (reading a list's elements here as well cost more than it saved: +63 an evaluation).
+        /// value of `key`: as ``holds(_:key:_:)`` decides it, comparing a text's UTF-8 (a scalar's or
+        /// each of a list's) with the prefix's bytes in place. `String.hasPrefix` (and copying the test
+        /// and the value to call it) was about half of `holds`, where a rule set tests pages by prefix.
+        /// Only a text whose bytes leave the answer open (see ``String/asciiPrefix(_:_:)``) goes to
+        /// ``holds(_:key:_:)``: a list went there whole, ~580 instructions a call (0.12 calls an
+        /// evaluation in the benchmark's mix, 70 instructions of it, where 10 % of the requests send
+        /// pages as a list).
         ///
         /// Out of line, as ``inRange(_:key:_:)``: the check (``check(record:_:time:)``) is inlined into
-        /// the walk, and these rarer tests need not be (0.4 prefix tests an evaluation in the benchmark's
-        /// mix). Put out of line while the check was still a call because of its size; not measured
-        /// apart since.
+        /// the walk, and these rarer tests need not be (2.1 prefix tests an evaluation, 1.3 of them
+        /// the stage signals'). One call: the text's bytes are compared here, where a call to
+        /// `startsWith` and its tail call to `String.asciiPrefix` were ~20 instructions a test.
         @inline(never)
         private func hasPrefix(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
             switch facts.entries[entry].value {
             case .scalar(.string(let text)):
-                if let read = text.utf8.withContiguousStorageIfAvailable({ startsWith($0, payload) }), let decided = read {
-                    return decided
-                }
+                if let decided = startsWith(text, payload) { return decided }
             case .scalar:
                 return false
-            case .list:
-                break
+            case .list(let elements):
+                // Any text element with the prefix; one that the bytes leave open, and those after
+                // it, are left to `holds`.
+                for element in elements {
+                    guard case .string(let text) = element else { continue }
+                    guard let decided = startsWith(text, payload) else { return holds(Int(program[payload]), key: key, facts) }
+                    if decided { return true }
+                }
+                return false
             }
             return holds(Int(program[payload]), key: key, facts)
         }
@@ -438,15 +445,18 @@ struct MatchTable: Sendable {
             return true
         }
 
-        /// Whether `bytes` (a text's UTF-8) start with the ASCII prefix at `payload`, as
-        /// `String.hasPrefix` says; nil when a non-ASCII byte decides it (``String/asciiPrefix(_:_:)``,
-        /// reading the prefix's bytes in the program's words, where they lie in order).
-        private func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ payload: Int) -> Bool? {
+        /// Whether `text` starts with the ASCII prefix at `payload`, as `String.hasPrefix` says; nil
+        /// when a non-ASCII byte decides it (``String/asciiPrefix(_:_:)``, reading the prefix's bytes
+        /// in the program's words, where they lie in order).
+        @inline(__always)
+        private func startsWith(_ text: String, _ payload: Int) -> Bool? {
             let length = Int(program[payload &+ 1])
             let start = (payload &+ 2) &* MemoryLayout<Int32>.stride
             let prefix = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(program)[start ..< start &+ length])
-            return String.asciiPrefix(UnsafeRawBufferPointer(bytes), prefix)
+            return text.utf8.withContiguousStorageIfAvailable { String.asciiPrefix(UnsafeRawBufferPointer($0), prefix) } ?? nil
         }
+
+
 
         /// Whether `program[start ..< start + count]` holds `number`.
         @inline(__always)
