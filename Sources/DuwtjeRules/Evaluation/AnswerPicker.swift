@@ -38,10 +38,9 @@ struct AnswerPicker {
     /// Adds the items of the recommend list at `list` in the program (see `MatchTable+Effects.swift`)
     /// for the rule at `position` and its variant.
     ///
-    /// `@_transparent` (see ``MatchTable/View/check(record:_:time:)``): inlined into the walks through
-    /// ``take(effects:position:_:_:picks:candidates:nudgeServed:in:)``. Out of line it was called for
-    /// 1.9 matched rules an evaluation, ~35 of its ~130 instructions a call the frame and arguments.
-    @_transparent
+    /// A call (1.9 an evaluation): `@_transparent`, it took ``take(effects:position:_:_:picks:candidates:nudgeServed:in:)``
+    /// past the 64 blocks under which an `@inline(__always)` function is inlined into a large caller,
+    /// and `take` became the call instead (+85 instructions an evaluation).
     func addItems(at list: Int, position: Int, variant: Int, to picks: inout Answer.PickList, in set: RuleSet) {
         var offset = list &+ 1
         let end = offset &+ Int(program[list])
