@@ -89,6 +89,54 @@ struct EngineTests {
             == ["anyof", "not", "absent"])
     }
 
+    /// The match table compares an ASCII prefix with a text's bytes in place, a list's texts one by
+    /// one, and leaves what the bytes do not decide to `hasPrefix` (``MatchTable``'s `hasPrefix`):
+    /// every rule's verdict must be `String.hasPrefix`'s on any element.
+    @Test("prefix tests agree with String.hasPrefix on random texts, scalar and list, ASCII or not")
+    func prefixesAgreeWithHasPrefix() throws {
+        var generator = SeededGenerator.forTest("EngineTests.prefixesAgreeWithHasPrefix")
+        // Short and long (eight bytes and more: compared a word at a time), one ending in a carriage
+        // return, one that is not ASCII (checked as written).
+        let prefixes = ["/", "/pas", "/paspoort/", "/paspoort/aanvragen", "/zorg/wmo-aanvraag-lang", "K", "caf", "a\r", "caf\u{E9}",
+                        "/paspoort/a\r", "/paspoort/\u{E9}"]
+        var rules = "rules:\n"
+        for (index, prefix) in prefixes.enumerated() {
+            // YAML's double-quoted escape for the carriage return; the é as it is.
+            let quoted = prefix.replacingOccurrences(of: "\r", with: "\\r")
+            rules += "  - { id: r\(index), when: { context: { page: { prefix: \"\(quoted)\" } } }, recommend: [ { content: c1 } ], why: w }\n"
+        }
+        let ruleSet = try ruleSet(rules)
+        let texts = StringPrefixTests.texts + [
+            "/", "/pas", "/paspoort", "/paspoort/", "/paspoort/aanvragen", "/paspoort/aanvragen/spoed", "/paspoort/aanvragen\u{301}",
+            "/paspoort\u{301}/", "/zorg/wmo-aanvraag-lang", "/zorg/wmo-aanvraag-lan", "/zorg/wmo-aanvraag-lang/x", "/zorg/wmo-aanvraag-lanG",
+            "/nieuws/12", "\u{212A}/x", "caf\u{E9}", "cafe\u{301}s", "a\r\n", "a\rb", "/paspoort/a\r", "/paspoort/a\r\n", "/paspoort/a\rb",
+            "/paspoort/a\r\u{301}", "/paspoort/\u{E9}", "/paspoort/e\u{301}", "/paspoort/\u{E9}x", "/\u{212A}aspoort/", "/paspoort/aanvragen/x",
+            "/paspoort/aanvragenx", "/paspoort/aanvrage\u{E9}", "/paspoorT/aanvragen/x", "/paspoort/aanvragen\r\n",
+        ]
+        for step in 0..<1_500 {
+            var context = RequestContext()
+            var elements: [ContextScalar] = []
+            switch generator.below(6) {
+            case 0: break
+            case 1: context["page"] = .scalar(.number(1))
+            case 2, 3:
+                elements = [.string(texts[generator.below(texts.count)])]
+                context["page"] = .scalar(elements[0])
+            default:
+                elements = (0..<(1 + generator.below(3))).map { _ in
+                    generator.chance(0.2) ? .bool(true) : .string(texts[generator.below(texts.count)])
+                }
+                context["page"] = .list(elements)
+            }
+            let answer = try ruleSet.evaluate(EvaluationRequest(journey: "bz", stage: "actie", context: context, now: now, explain: true))
+            let matched = try #require(answer.explanation).filter(\.matched).map(\.rule)
+            let expected = prefixes.indices.filter { index in
+                elements.contains { if case .string(let text) = $0 { text.hasPrefix(prefixes[index]) } else { false } }
+            }.map { "r\($0)" }
+            #expect(matched.sorted() == expected.sorted(), "step \(step): \(context)")
+        }
+    }
+
     @Test("ranges and exists, kept in the match table's words, agree with the bounds as written on random values, scalar and list")
     func rangesAgreeWithBounds() throws {
         var generator = SeededGenerator.forTest("EngineTests.rangesAgreeWithBounds")

@@ -77,18 +77,20 @@ struct SpillBufferTests {
             var handed: [Int32] = []
             words.withUnsafeBufferPointer { words in
                 var runs = Runs()
-                for (slot, list) in filed.enumerated() { runs.append(Run(slot: slot, head: list.lowerBound, end: list.upperBound)) }
+                for (slot, list) in filed.enumerated() {
+                    runs.append(Run(slot: slot, head: list.lowerBound, end: list.upperBound, in: words))
+                }
                 #expect(runs.count == filed.count)
                 var head = general.lowerBound
                 while true {
-                    let best = runs.lowest(in: words, below: head < general.upperBound ? words[head] : .max)
+                    let generalHead = head < general.upperBound ? words[head] : .max
+                    let best = runs.next(below: generalHead, in: words)
                     guard best != .max else { break }
-                    if head < general.upperBound, words[head] == best { head += 1 }
-                    runs.advance(past: best, in: words)
+                    if best == generalHead { head += 1 }
                     handed.append(best)
                 }
                 // The subscript reads what the merge moved: every run is at its end.
-                for index in 0..<runs.count { #expect(runs[index].head == runs[index].end, "round \(round)") }
+                for index in 0..<runs.count { #expect(runs[index].head == runs[index].end && runs[index].value == .max, "round \(round)") }
                 runs.free()
             }
             #expect(handed == expected, "round \(round)")

@@ -385,28 +385,35 @@ struct MatchTable: Sendable {
         }
 
         /// The `prefix` test whose words start at `payload` (``TestKind/prefix``), on the request's
-        /// value of `key`: as ``holds(_:key:_:)`` decides it, comparing a text value's UTF-8 with the
-        /// prefix's bytes in place. `String.hasPrefix` (and copying the test and the value to call
-        /// it) was about half of `holds`, where a rule set tests pages by prefix. A text whose bytes
-        /// leave the answer open (see ``startsWith(_:_:)``) and a list value are left to ``holds(_:key:_:)``
-        /// (reading a list's elements here as well cost more than it saved: +63 an evaluation).
+        /// value of `key`: as ``holds(_:key:_:)`` decides it, comparing a text's UTF-8 (a scalar's or
+        /// each of a list's) with the prefix's bytes in place. `String.hasPrefix` (and copying the test
+        /// and the value to call it) was about half of `holds`, where a rule set tests pages by prefix.
+        /// Only a text whose bytes leave the answer open (see ``String/asciiPrefix(_:_:)``) goes to
+        /// ``holds(_:key:_:)``: a list went there whole, ~580 instructions a call (0.12 calls an
+        /// evaluation in the benchmark's mix, 70 instructions of it, where 10 % of the requests send
+        /// pages as a list).
         ///
         /// Out of line, as ``inRange(_:key:_:)``: the check (``check(record:_:time:)``) is inlined into
-        /// the walk, and these rarer tests need not be (0.4 prefix tests an evaluation in the benchmark's
-        /// mix). Put out of line while the check was still a call because of its size; not measured
-        /// apart since.
+        /// the walk, and these rarer tests need not be (2.1 prefix tests an evaluation, 1.3 of them
+        /// the stage signals'). One call: the text's bytes are compared here, where a call to
+        /// `startsWith` and its tail call to `String.asciiPrefix` were ~20 instructions a test.
         @inline(never)
         private func hasPrefix(_ payload: Int, key: Int, _ facts: Facts) -> Bool {
             guard let entry = facts.numbers.entry(of: key) else { return false }
             switch facts.entries[entry].value {
             case .scalar(.string(let text)):
-                if let read = text.utf8.withContiguousStorageIfAvailable({ startsWith($0, payload) }), let decided = read {
-                    return decided
-                }
+                if let decided = startsWith(text, payload) { return decided }
             case .scalar:
                 return false
-            case .list:
-                break
+            case .list(let elements):
+                // Any text element with the prefix; one that the bytes leave open, and those after
+                // it, are left to `holds`.
+                for element in elements {
+                    guard case .string(let text) = element else { continue }
+                    guard let decided = startsWith(text, payload) else { return holds(Int(program[payload]), key: key, facts) }
+                    if decided { return true }
+                }
+                return false
             }
             return holds(Int(program[payload]), key: key, facts)
         }
@@ -438,14 +445,47 @@ struct MatchTable: Sendable {
             return true
         }
 
-        /// Whether `bytes` (a text's UTF-8) start with the ASCII prefix at `payload`, as
-        /// `String.hasPrefix` says; nil when a non-ASCII byte decides it (``String/asciiPrefix(_:_:)``,
-        /// reading the prefix's bytes in the program's words, where they lie in order).
+        /// Whether `text` starts with the ASCII prefix at `payload`, as `String.hasPrefix` says; nil
+        /// when a non-ASCII byte decides it (``String/asciiPrefix(_:_:)``, reading the prefix's bytes
+        /// in the program's words, where they lie in order).
+        @inline(__always)
+        private func startsWith(_ text: String, _ payload: Int) -> Bool? {
+            text.utf8.withContiguousStorageIfAvailable { startsWith($0, payload) } ?? nil
+        }
+
+        /// ``startsWith(_:_:)`` on a text's UTF-8 `bytes`. A prefix of eight bytes or more on a longer
+        /// text (pages under a journey's path: nearly every prefix test) is compared here, eight
+        /// bytes at a time, the last word overlapping the one before: the compiler keeps only ASCII
+        /// prefixes in the program (``TestKind/prefix``), so no word of it needs the test for bytes past
+        /// ASCII that `String.asciiPrefix` makes, and the call to it (~65 instructions a test, 1.4
+        /// tests an evaluation) is left to the rest. As there, where the bytes differ an ASCII byte of
+        /// the text decides (false) and a byte past ASCII does not (nil); after the prefix, the next
+        /// byte must start a new `Character`: an ASCII byte does, but a line feed after a carriage return.
+        @inline(__always)
         private func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ payload: Int) -> Bool? {
             let length = Int(program[payload &+ 1])
-            let start = (payload &+ 2) &* MemoryLayout<Int32>.stride
-            let prefix = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(program)[start ..< start &+ length])
-            return String.asciiPrefix(UnsafeRawBufferPointer(bytes), prefix)
+            let prefix = UnsafeRawPointer(program.baseAddress.unsafelyUnwrapped + (payload &+ 2))
+            guard length >= 8, bytes.count > length, let start = bytes.baseAddress else {
+                return String.asciiPrefix(UnsafeRawBufferPointer(bytes), UnsafeRawBufferPointer(start: prefix, count: length))
+            }
+            let text = UnsafeRawPointer(start)
+            let last = length &- 8
+            var offset = 0
+            while true {
+                let at = Swift.min(offset, last)
+                let expected = UInt64(littleEndian: prefix.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+                let word = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+                if word != expected {
+                    // The first byte that differs (the bytes before it are the prefix's, ASCII).
+                    let byte = UInt8(truncatingIfNeeded: word &>> UInt64((word ^ expected).trailingZeroBitCount & ~7))
+                    return byte >= 0x80 ? nil : false
+                }
+                if at == last { break }
+                offset &+= 8
+            }
+            let next = start[length]
+            if next >= 0x80 { return nil }
+            return !(next == 0x0A && prefix.load(fromByteOffset: length &- 1, as: UInt8.self) == 0x0D)
         }
 
         /// Whether `program[start ..< start + count]` holds `number`.

@@ -88,10 +88,14 @@ extension RuleSet {
         return withFacts(of: request, journey: journey) { request, facts, warnings in evaluate(request, facts, warnings, walk: walk) }
     }
 
+    /// The journey is borrowed where ``journeys`` holds it, without a retain: `self` (which this call
+    /// keeps) holds the array and never changes it. As a local copy it was retained before the walk
+    /// and released after it (~40 instructions an evaluation).
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk) -> Answer {
-        let journey = journeys[facts.journey]
-        return contentFilters.withUnsafeBufferPointer { filters in
-            journey.withMatch { match in evaluate(request, facts, warnings, walk: walk, journey: journey, match: match, filters: filters) }
+        Unmanaged.passUnretained(journeys[facts.journey])._withUnsafeGuaranteedRef { journey in
+            contentFilters.withUnsafeBufferPointer { filters in
+                journey.withMatch { match in evaluate(request, facts, warnings, walk: walk, journey: journey, match: match, filters: filters) }
+            }
         }
     }
 
@@ -316,7 +320,7 @@ struct Candidates: BitwiseCopyable {
             for number in numbers[Int(words[keyIndex])] where number >= 0 {
                 guard let slot = bucket.slot(filedUnder: number, in: words) else { continue }
                 let run = lists.filed(at: slot, in: words)
-                runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound))
+                runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound, in: words))
             }
         }
     }
@@ -331,9 +335,9 @@ struct Candidates: BitwiseCopyable {
         generalEnd = Int(lists.generalEnd)
         for index in 0..<runs.count {
             let run = runs[index]
-            let range = lists.filed(at: run.slot, in: words)
+            let range = lists.filed(at: Int(run.slot), in: words)
             let head = Self.firstIndex(in: words, from: range.lowerBound, to: range.upperBound, after: position)
-            runs[index] = Run(slot: run.slot, head: head, end: range.upperBound)
+            runs[index] = Run(slot: Int(run.slot), head: head, end: range.upperBound, in: words)
         }
     }
 
@@ -362,30 +366,59 @@ struct Candidates: BitwiseCopyable {
             defer { generalHead &+= 1 }
             return Int(words[generalHead])
         }
-        let best = runs.lowest(in: words, below: generalHead < generalEnd ? words[generalHead] : .max)
+        let general = generalHead < generalEnd ? words[generalHead] : .max
+        let best = runs.next(below: general, in: words)
         guard best != .max else { return nil }
-        if generalHead < generalEnd, words[generalHead] == best { generalHead &+= 1 }
-        runs.advance(past: best, in: words)
+        if best == general { generalHead &+= 1 }
         return Int(best)
     }
 }
 
 /// A run of a bucket's ``Bucket/words``: the rules filed under one value (at `slot` of the filed
-/// numbers), with its read position.
+/// numbers), with its read position and the record there.
+///
+/// The record at the head is kept beside it (`value`, `Int32.max` once the run is read to its end,
+/// as in the places ``Runs`` does not use): the merge finds the lowest head with three `min`s and no
+/// test of the run's count or end, where reading each head through its position tested both first
+/// (``Candidates/next()`` was ~70 instructions a rule handed over, ~350 an evaluation). `Int32`s:
+/// the program is indexed by `Int32` everywhere, and four of them are one 16-byte store.
 struct Run: BitwiseCopyable {
-    var slot: Int
-    var head: Int
-    var end: Int
+    private(set) var slot: Int32
+    private(set) var head: Int32
+    private(set) var end: Int32
+    /// The record at `head`, or `Int32.max` (past every record) when `head` is at `end`.
+    private(set) var value: Int32
+
+    /// No run: past every record, so that the merge need not test how many runs there are.
+    init() {
+        (slot, head, end, value) = (0, 0, 0, .max)
+    }
+
+    /// The run at `slot` from `head` to `end` of `words`.
+    @inline(__always)
+    init(slot: Int, head: Int, end: Int, in words: UnsafeBufferPointer<Int32>) {
+        self.slot = Int32(truncatingIfNeeded: slot)
+        self.head = Int32(truncatingIfNeeded: head)
+        self.end = Int32(truncatingIfNeeded: end)
+        value = head < end ? words[head] : .max
+    }
+
+    /// Moves past the record at the head.
+    @inline(__always)
+    mutating func advance(in words: UnsafeBufferPointer<Int32>) {
+        head &+= 1
+        value = head < end ? words[Int(head)] : .max
+    }
 }
 
 /// The runs of ``Candidates``: the first three in place (plain fields: an `InlineArray` was copied
-/// whole on every access), the rest in a ``SpillBuffer`` (an array made `Candidates` a value to
-/// destroy, and copy, after every walk), which ``free()`` gives back.
+/// whole on every access; those not used hold ``Run/init()``, no run), the rest in a ``SpillBuffer`` (an
+/// array made `Candidates` a value to destroy, and copy, after every walk), which ``free()`` gives back.
 struct Runs: BitwiseCopyable {
     static let inlineCount = 3
-    private var first = Run(slot: 0, head: 0, end: 0)
-    private var second = Run(slot: 0, head: 0, end: 0)
-    private var third = Run(slot: 0, head: 0, end: 0)
+    private var first = Run()
+    private var second = Run()
+    private var third = Run()
     private var more = SpillBuffer<Run>()
     private(set) var count = 0
 
@@ -400,46 +433,39 @@ struct Runs: BitwiseCopyable {
         count &+= 1
     }
 
-    /// The lowest position at the head of a run in `filed`, or `bound` when that is lower. Reads the
-    /// fields themselves: through the subscript, each run cost a switch on its index and each
-    /// advance a get and a set, about half of the walk's merging.
+    /// The lowest record at the head of a run, or `bound` when that is lower (or the same); the runs
+    /// whose head it is move past it. `Int32.max` when every run is at its end and `bound` is too.
+    ///
+    /// Mutating, and one function: with a non-mutating `lowest` and an `advance`, the walk copied the
+    /// 104-byte `Runs` to the stack for every rule handed over (the walk keeps its `Candidates` in
+    /// memory: ``Candidates/keepOnlyEffects(after:)`` takes it `inout`).
     @inline(__always)
-    func lowest(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
-        var best = bound
-        if count > 0, first.head < first.end { best = min(best, filed[first.head]) }
-        if count > 1, second.head < second.end { best = min(best, filed[second.head]) }
-        if count > 2, third.head < third.end { best = min(best, filed[third.head]) }
-        if count > Self.inlineCount { best = lowestMore(in: filed, below: best) }
+    mutating func next(below bound: Int32, in filed: UnsafeBufferPointer<Int32>) -> Int32 {
+        var best = Swift.min(bound, Swift.min(first.value, Swift.min(second.value, third.value)))
+        if count > Self.inlineCount { best = lowestMore(below: best) }
+        guard best != .max else { return best }
+        if first.value == best { first.advance(in: filed) }
+        if second.value == best { second.advance(in: filed) }
+        if third.value == best { third.advance(in: filed) }
+        if count > Self.inlineCount { advanceMore(past: best, in: filed) }
         return best
     }
 
-    /// ``lowest(in:below:)`` over the runs past the first three. Out of line, as ``advanceMore(past:in:)``:
-    /// the optimizer inlines a function marked `@inline(__always)` into a large caller only while it
-    /// has at most 64 blocks, and the loops over the spilled runs took `Candidates.next()` past that.
+    /// The lowest head among the runs past the first three, or `bound` when that is lower. Out of
+    /// line, as ``advanceMore(past:in:)``: the optimizer inlines a function marked `@inline(__always)`
+    /// into a large caller only while it has at most 64 blocks, and the loops over the spilled runs
+    /// took `Candidates.next()` past that.
     @inline(never)
-    private func lowestMore(in filed: UnsafeBufferPointer<Int32>, below bound: Int32) -> Int32 {
+    private func lowestMore(below bound: Int32) -> Int32 {
         var best = bound
-        for index in 0..<more.count {
-            let run = more[index]
-            if run.head < run.end { best = min(best, filed[run.head]) }
-        }
+        for index in 0..<more.count { best = Swift.min(best, more[index].value) }
         return best
-    }
-
-    /// Moves every run whose head is `position` past it. Inlined into the walk: called for every
-    /// rule handed over, the call cost about as much as the work.
-    @inline(__always)
-    mutating func advance(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
-        if count > 0, first.head < first.end, filed[first.head] == position { first.head &+= 1 }
-        if count > 1, second.head < second.end, filed[second.head] == position { second.head &+= 1 }
-        if count > 2, third.head < third.end, filed[third.head] == position { third.head &+= 1 }
-        if count > Self.inlineCount { advanceMore(past: position, in: filed) }
     }
 
     @inline(never)
     private mutating func advanceMore(past position: Int32, in filed: UnsafeBufferPointer<Int32>) {
-        for index in 0..<more.count where more[index].head < more[index].end && filed[more[index].head] == position {
-            more[index].head &+= 1
+        for index in 0..<more.count where more[index].value == position {
+            more[index].advance(in: filed)
         }
     }
 
