@@ -51,9 +51,9 @@ extension MatchTable {
 
     /// What the compiler keeps while it writes a journey's records: where each query's items are in
     /// ``program``, by the items (what lets rules share them), and what of the current record
-    /// ``endRecord(notes:aligning:)`` moves along with it: the words that hold a position in the
-    /// record itself (where a query's items written with it start, where a variant's own list
-    /// starts) and the queries whose items it holds. Kept by the compiler, not in the table, which
+    /// ``endRecord(notes:aligning:)`` moves along with it: the words that hold a position perhaps in
+    /// the record itself (where a query's items are, where a variant's own list starts) and the
+    /// queries whose items it holds. Kept by the compiler, not in the table, which
     /// every journey keeps.
     struct RecordNotes {
         var queries: [[Int]: Int32] = [:]
@@ -112,6 +112,8 @@ extension MatchTable {
                 // A negative limit adds nothing, as a limit of 0 does.
                 program.append(-1 - Int32(clamping: min(max(limit, 0), Int(Int32.max) - 1)))
                 if let at = notes.queries[indices] {
+                    // Perhaps in this record (a second query with the same items).
+                    notes.positionWords.append(program.count)
                     program.append(at)
                 } else {
                     // The items follow here: where they are is the next word.

@@ -144,7 +144,8 @@ struct MatchTable: Sendable {
         for index in Int(rule.conditionStart)..<conditions.count {
             conditions[index] = Condition(programStart: conditions[index].programStart + by)
         }
-        for word in notes.positionWords { program[word + shift] += by }
+        // Only positions in the record itself move (a query's items may be in an earlier record).
+        for word in notes.positionWords where program[word + shift] >= rule.record { program[word + shift] += by }
         for key in notes.recordQueries {
             if let at = notes.queries[key] { notes.queries[key] = at + by }
         }

@@ -614,6 +614,8 @@ struct Compiler {
         }
         let filedKeysStart = match.program.count
         for key in filedKeys.sorted() { match.program.append(Int32(key)) }
+        // Before the trim, which may put padding in front of word 0 (``MatchTable/trim()``).
+        let filedKeysEnd = match.program.count
         match.trim()
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
@@ -622,7 +624,7 @@ struct Compiler {
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
             rules: ranked, match: match, buckets: compiled,
             personaSlots: personaSlots,
-            filedKeys: filedKeysStart..<match.program.count)
+            filedKeys: filedKeysStart..<filedKeysEnd)
     }
 
     /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
