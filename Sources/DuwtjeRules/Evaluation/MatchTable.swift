@@ -72,7 +72,7 @@ struct MatchTable: Sendable {
     /// its words here were two cache lines, the second found only once the first had arrived.
     /// A record that would straddle two cache lines and fits in one starts at the next line instead,
     /// after padding words that nothing reads (``endRecord(notes:aligning:)``; word 0 starts a line,
-    /// ``trim()``). After the rules come the journey's ``Bucket``s' words and its filed keys
+    /// ``trim(aligning:)``). After the rules come the journey's ``Bucket``s' words and its filed keys
     /// (``CompiledJourney/filedKeys``), which the compiler appends.
     var program: ContiguousArray<Int32> = []
 
@@ -84,13 +84,14 @@ struct MatchTable: Sendable {
     static let lineWords = 16
 
     /// How many words of ``program`` come before its word 0 as the view reads it (``withView(_:)``):
-    /// the padding ``trim()`` puts in front so that word 0 starts a cache line, as the layout of the
+    /// the padding ``trim(aligning:)`` puts in front so that word 0 starts a cache line, as the layout of the
     /// records (``endRecord(notes:aligning:)``) assumes.
     private(set) var lead = 0
 
     /// Drops the room the arrays grew by (appending doubles an array's capacity: up to half of a
-    /// journey's program was spare), once the journey is compiled.
-    mutating func trim() {
+    /// journey's program was spare), once the journey is compiled; `aligning`: with the padding in
+    /// front of the program that lets word 0 start a cache line (``lead``).
+    mutating func trim(aligning: Bool) {
         func exact<Element>(_ array: ContiguousArray<Element>) -> ContiguousArray<Element> {
             guard array.capacity > array.count else { return array }
             return ContiguousArray(unsafeUninitializedCapacity: array.count) { buffer, count in
@@ -98,7 +99,7 @@ struct MatchTable: Sendable {
                 count = array.count
             }
         }
-        program = Self.lineAligned(program, lead: &lead)
+        program = aligning ? Self.lineAligned(program, lead: &lead) : exact(program)
         rules = exact(rules)
         conditions = exact(conditions)
     }

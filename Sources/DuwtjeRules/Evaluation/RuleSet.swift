@@ -440,7 +440,7 @@ struct BucketBuilder {
             counts[Int(number)] = 0
         }
         // No `reserveCapacity` here: reserving exactly for each bucket copied the whole program for
-        // every bucket; the journey trims the program once at the end (``MatchTable/trim()``).
+        // every bucket; the journey trims the program once at the end (``MatchTable/trim(aligning:)``).
         let filedStart = Int32(words.count)
         words.append(contentsOf: numbers)
         // The starts of each value's two lists, then where the last one ends (see ``Bucket/Lists``).
@@ -614,9 +614,9 @@ struct Compiler {
         }
         let filedKeysStart = match.program.count
         for key in filedKeys.sorted() { match.program.append(Int32(key)) }
-        // Before the trim, which may put padding in front of word 0 (``MatchTable/trim()``).
+        // Before the trim, which may put padding in front of word 0 (``MatchTable/trim(aligning:)``).
         let filedKeysEnd = match.program.count
-        match.trim()
+        match.trim(aligning: alignsRecords)
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
             stageWhens: stageWhens,
