@@ -1,6 +1,6 @@
 /// What the walk reads to put a matched rule's effects into the answer: the request's limit, time
 /// and facts (its language), the content items' windows, and the journey's program (the recommend
-/// lists, ``MatchTable/addEffects(exclusive:nudge:recommend:variants:seed:queries:checked:)``).
+/// lists, ``MatchTable/addEffects(exclusive:nudge:recommend:variants:seed:notes:checked:)``).
 ///
 /// Both walks use it (``RuleSet/indexedWalk(_:_:match:journey:picker:picks:candidates:)`` and the
 /// explained one in `RuleSet+Evaluation.swift`), and the fallbacks. These were functions nested in

@@ -49,20 +49,29 @@ extension MatchTable {
         let recommend: [CompiledItem]?
     }
 
-    /// Where each query's items are in ``program``, by the items: what lets rules share them.
-    typealias QueryLists = [[Int]: Int32]
+    /// What the compiler keeps while it writes a journey's records: where each query's items are in
+    /// ``program``, by the items (what lets rules share them), and what of the current record
+    /// ``endRecord(notes:aligning:)`` moves along with it: the words that hold a position perhaps in
+    /// the record itself (where a query's items are, where a variant's own list starts) and the
+    /// queries whose items it holds. Kept by the compiler, not in the table, which
+    /// every journey keeps.
+    struct RecordNotes {
+        var queries: [[Int]: Int32] = [:]
+        var positionWords: [Int] = []
+        var recordQueries: [[Int]] = []
+    }
 
     /// Writes the effects of the rule added last (``addRule(record:conditions:from:until:)``). `nudge`: the
-    /// rule's nudge, whether it has a cap; `seed`: ``VariantAssignment/seed(rule:)`` of its id;
+    /// rule's nudge, whether it has a cap; `seed`: ``VariantAssignment/seed(rule:)`` of its id; `notes`: the compiler's (``RecordNotes``);
     /// `checked`: by content index, whether an item has an active window or a language.
     mutating func addEffects(exclusive: Bool, nudge: Bool?, recommend: [CompiledItem], variants: [VariantEffects],
-                             seed: UInt64, queries: inout QueryLists, checked: [Bool]) {
+                             seed: UInt64, notes: inout RecordNotes, checked: [Bool]) {
         var flags: Int32 = 0
         if exclusive { flags |= Flags.exclusive }
         if let capped = nudge { flags |= capped ? Flags.nudge | Flags.capped : Flags.nudge }
         if !variants.isEmpty { flags |= Flags.variants }
         program.append(flags)
-        appendList(recommend, queries: &queries, checked: checked)
+        appendList(recommend, notes: &notes, checked: checked)
         guard !variants.isEmpty else { return }
         program.append(Int32(variants.count))
         appendWide(seed)
@@ -76,7 +85,8 @@ extension MatchTable {
         for (index, variant) in variants.enumerated() {
             guard let recommend = variant.recommend else { continue }
             program[headers + index * 4 + 3] = Int32(program.count)
-            appendList(recommend, queries: &queries, checked: checked)
+            notes.positionWords.append(headers + index * 4 + 3)
+            appendList(recommend, notes: &notes, checked: checked)
         }
     }
 
@@ -90,7 +100,7 @@ extension MatchTable {
         program.append(Int32(truncatingIfNeeded: value >> 32))
     }
 
-    private mutating func appendList(_ items: [CompiledItem], queries: inout QueryLists, checked: [Bool]) {
+    private mutating func appendList(_ items: [CompiledItem], notes: inout RecordNotes, checked: [Bool]) {
         func word(_ index: Int) -> Int32 { Int32(index) | (checked[index] ? Self.checkedItem : 0) }
         let countAt = program.count
         program.append(0)
@@ -101,13 +111,17 @@ extension MatchTable {
             case .query(let indices, let limit):
                 // A negative limit adds nothing, as a limit of 0 does.
                 program.append(-1 - Int32(clamping: min(max(limit, 0), Int(Int32.max) - 1)))
-                if let at = queries[indices] {
+                if let at = notes.queries[indices] {
+                    // Perhaps in this record (a second query with the same items).
+                    notes.positionWords.append(program.count)
                     program.append(at)
                 } else {
                     // The items follow here: where they are is the next word.
                     let at = Int32(program.count + 1)
+                    notes.positionWords.append(program.count)
                     program.append(at)
-                    queries[indices] = at
+                    notes.queries[indices] = at
+                    notes.recordQueries.append(indices)
                     program.append(Int32(indices.count))
                     for index in indices { program.append(word(index)) }
                 }

@@ -67,19 +67,31 @@ struct MatchTable: Sendable {
     /// position, a header (its condition count times two, plus one when it has an active window),
     /// its conditions, its window when it has one (``windowWords``: from and until as the bit
     /// patterns of two `Double`s, NaN for no bound), then its effects
-    /// (``addEffects(exclusive:nudge:recommend:variants:seed:queries:checked:)``). The buckets' lists
+    /// (``addEffects(exclusive:nudge:recommend:variants:seed:notes:checked:)``). The buckets' lists
     /// hold record offsets: a consulted rule is one run of words, where its entry in ``rules`` and
     /// its words here were two cache lines, the second found only once the first had arrived.
-    /// After the rules come the journey's ``Bucket``s' words and its filed keys
+    /// A record that would straddle two cache lines and fits in one starts at the next line instead,
+    /// after padding words that nothing reads (``endRecord(notes:aligning:)``; word 0 starts a line,
+    /// ``trim(aligning:)``). After the rules come the journey's ``Bucket``s' words and its filed keys
     /// (``CompiledJourney/filedKeys``), which the compiler appends.
     var program: ContiguousArray<Int32> = []
 
     /// The words of an active window in a record: from and until, two words each.
     static let windowWords = 4
 
+    /// The words of a cache line (64 bytes on the machines measured), which records are laid out
+    /// by (``endRecord(notes:aligning:)``).
+    static let lineWords = 16
+
+    /// How many words of ``program`` come before its word 0 as the view reads it (``withView(_:)``):
+    /// the padding ``trim(aligning:)`` puts in front so that word 0 starts a cache line, as the layout of the
+    /// records (``endRecord(notes:aligning:)``) assumes.
+    private(set) var lead = 0
+
     /// Drops the room the arrays grew by (appending doubles an array's capacity: up to half of a
-    /// journey's program was spare), once the journey is compiled.
-    mutating func trim() {
+    /// journey's program was spare), once the journey is compiled; `aligning`: with the padding in
+    /// front of the program that lets word 0 start a cache line (``lead``).
+    mutating func trim(aligning: Bool) {
         func exact<Element>(_ array: ContiguousArray<Element>) -> ContiguousArray<Element> {
             guard array.capacity > array.count else { return array }
             return ContiguousArray(unsafeUninitializedCapacity: array.count) { buffer, count in
@@ -87,9 +99,57 @@ struct MatchTable: Sendable {
                 count = array.count
             }
         }
-        program = exact(program)
+        program = aligning ? Self.lineAligned(program, lead: &lead) : exact(program)
         rules = exact(rules)
         conditions = exact(conditions)
+    }
+
+    /// `words` in storage of their own, exactly sized but for up to a line's worth of leading
+    /// zeros: `lead` of them, so that word 0 as the view reads it starts a cache line (the storage
+    /// of an array is 16-byte aligned only: its elements start 32 bytes into a heap object).
+    private static func lineAligned(_ words: ContiguousArray<Int32>, lead: inout Int) -> ContiguousArray<Int32> {
+        var padding = 0
+        let aligned = ContiguousArray<Int32>(unsafeUninitializedCapacity: words.count + lineWords - 1) { buffer, count in
+            let address = Int(bitPattern: buffer.baseAddress)
+            let lineBytes = lineWords * MemoryLayout<Int32>.stride
+            padding = (lineBytes - address % lineBytes) % lineBytes / MemoryLayout<Int32>.stride
+            _ = buffer[..<padding].initialize(from: repeatElement(0, count: padding))
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[padding...]).initialize(fromContentsOf: words)
+            count = padding + words.count
+        }
+        lead = padding
+        return aligned
+    }
+
+    /// Ends the record of the rule added last (``startRecord()`` to its effects' end), which
+    /// ``addEffects(exclusive:nudge:recommend:variants:seed:notes:checked:)`` wrote with `notes`.
+    /// With `aligning`, moves it to the next cache line when the part a rule that fails reads (up to
+    /// its effects' first item; the whole record when that fits in a line) would straddle two lines
+    /// and fits in one: a consulted rule is then one line where it was two about half of the time
+    /// (a record is ~14 words of the 16 a line holds).
+    mutating func endRecord(notes: inout RecordNotes, aligning: Bool) {
+        defer {
+            notes.positionWords.removeAll(keepingCapacity: true)
+            notes.recordQueries.removeAll(keepingCapacity: true)
+        }
+        guard aligning, let rule = rules.last else { return }
+        let start = Int(rule.record)
+        let length = program.count - start
+        let read = length <= Self.lineWords ? length : min(length, Int(rule.effectsStart) + 3 - start)
+        let column = start % Self.lineWords
+        guard column + read > Self.lineWords, read <= Self.lineWords else { return }
+        let shift = Self.lineWords - column
+        program.insert(contentsOf: repeatElement(0, count: shift), at: start)
+        let by = Int32(shift)
+        rules[rules.count - 1] = Rule(conditionStart: rule.conditionStart, record: rule.record + by, effectsStart: rule.effectsStart + by)
+        for index in Int(rule.conditionStart)..<conditions.count {
+            conditions[index] = Condition(programStart: conditions[index].programStart + by)
+        }
+        // Only positions in the record itself move (a query's items may be in an earlier record).
+        for word in notes.positionWords where program[word + shift] >= rule.record { program[word + shift] += by }
+        for key in notes.recordQueries {
+            if let at = notes.queries[key] { notes.queries[key] = at + by }
+        }
     }
 
     /// Starts the record of the next rule (the one ``addRule(conditions:from:until:)`` adds): its
@@ -103,7 +163,7 @@ struct MatchTable: Sendable {
 
     /// Adds the rule whose record starts at `record` (``startRecord()``), with the conditions in
     /// `range`, added since, and its active window. Its effects
-    /// (``addEffects(exclusive:nudge:recommend:variants:seed:queries:checked:)``) must follow at once.
+    /// (``addEffects(exclusive:nudge:recommend:variants:seed:notes:checked:)``) must follow at once.
     mutating func addRule(record: Int32, conditions range: Range<Int32>, from: Date?, until: Date?) {
         let hasWindow = from != nil || until != nil
         program[Int(record) + 1] = Int32(range.count) << 1 | (hasWindow ? 1 : 0)
@@ -245,7 +305,8 @@ struct MatchTable: Sendable {
             conditions.withUnsafeBufferPointer { conditions in
                 program.withUnsafeBufferPointer { program in
                     others.withUnsafeBufferPointer { others in
-                        body(View(rules: rules, conditions: conditions, program: program, others: others))
+                        body(View(rules: rules, conditions: conditions, program: UnsafeBufferPointer(rebasing: program[lead...]),
+                              others: others))
                     }
                 }
             }

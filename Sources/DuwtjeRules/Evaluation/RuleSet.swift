@@ -347,7 +347,14 @@ struct Bucket: Sendable, BitwiseCopyable {
     /// Rules as their records' offsets in the program (``MatchTable/program``: records are in rank
     /// order, so these ascend as the rules' positions do), in the program: rules that do not require a particular value
     /// (`program[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
-    /// filed numbers, `program[program[filedStarts + i] ..< program[filedStarts + i + 1]]`.
+    /// filed numbers, `program[program[filedStarts + 2 i] ..< program[filedStarts + 2 i + 1]]`.
+    ///
+    /// The two sets of lists lie side by side (``BucketBuilder/bucket(effect:records:counts:into:)``):
+    /// the starts of a value's two lists are a pair of words, and each of its lists of every rule is
+    /// followed by its list of rules with an effect once full, as the general lists are. A request
+    /// that fills its answer and goes on in ``effects`` then mostly reads lines it has read already:
+    /// one after the other, the two sets were three more lines (its starts, its general list and its
+    /// run) a request at 100,000 rules, where a bucket's words are not in the caches.
     struct Lists: Sendable, BitwiseCopyable {
         let generalStart: Int32
         let generalEnd: Int32
@@ -356,7 +363,8 @@ struct Bucket: Sendable, BitwiseCopyable {
         /// Where the rules filed under the value at `slot` are in `words` (the program).
         @inline(__always)
         func filed(at slot: Int, in words: UnsafeBufferPointer<Int32>) -> Range<Int> {
-            Int(words[Int(filedStarts) &+ slot])..<Int(words[Int(filedStarts) &+ slot &+ 1])
+            let start = Int(filedStarts) &+ slot &* 2
+            return Int(words[start])..<Int(words[start &+ 1])
         }
     }
 
@@ -431,31 +439,29 @@ struct BucketBuilder {
             ends.append(counts[Int(number)])
             counts[Int(number)] = 0
         }
-        let listWords = numbers.isEmpty ? 0 : numbers.count + 1
         // No `reserveCapacity` here: reserving exactly for each bucket copied the whole program for
-        // every bucket; the journey trims the program once at the end (``MatchTable/trim()``).
+        // every bucket; the journey trims the program once at the end (``MatchTable/trim(aligning:)``).
         let filedStart = Int32(words.count)
         words.append(contentsOf: numbers)
-        func lists(_ keep: (Int32) -> Bool) -> Bucket.Lists {
-            let generalStart = Int32(words.count)
-            for position in general where keep(position) { words.append(records[Int(position)]) }
-            let generalEnd = Int32(words.count)
-            let filedStarts = words.count
-            guard !numbers.isEmpty else {
-                return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: Int32(filedStarts))
-            }
-            words.append(contentsOf: repeatElement(0, count: listWords))
-            var start = 0
-            for (slot, end) in ends.enumerated() {
-                words[filedStarts + slot] = Int32(words.count)
-                for position in grouped[start..<Int(end)] where keep(position) { words.append(records[Int(position)]) }
-                start = Int(end)
-            }
-            words[filedStarts + numbers.count] = Int32(words.count)
-            return Bucket.Lists(generalStart: generalStart, generalEnd: generalEnd, filedStarts: Int32(filedStarts))
+        // The starts of each value's two lists, then where the last one ends (see ``Bucket/Lists``).
+        let starts = words.count
+        if !numbers.isEmpty { words.append(contentsOf: repeatElement(0, count: 2 * numbers.count + 1)) }
+        let generalStart = Int32(words.count)
+        for position in general { words.append(records[Int(position)]) }
+        let effectsGeneralStart = Int32(words.count)
+        for position in general where effect[Int(position)] { words.append(records[Int(position)]) }
+        let effectsGeneralEnd = Int32(words.count)
+        var start = 0
+        for (slot, end) in ends.enumerated() {
+            words[starts + 2 * slot] = Int32(words.count)
+            for position in grouped[start..<Int(end)] { words.append(records[Int(position)]) }
+            words[starts + 2 * slot + 1] = Int32(words.count)
+            for position in grouped[start..<Int(end)] where effect[Int(position)] { words.append(records[Int(position)]) }
+            start = Int(end)
         }
-        let all = lists { _ in true }
-        let effects = lists { effect[Int($0)] }
+        if !numbers.isEmpty { words[starts + 2 * numbers.count] = Int32(words.count) }
+        let all = Bucket.Lists(generalStart: generalStart, generalEnd: effectsGeneralStart, filedStarts: Int32(starts))
+        let effects = Bucket.Lists(generalStart: effectsGeneralStart, generalEnd: effectsGeneralEnd, filedStarts: Int32(starts + 1))
         return Bucket(all: all, effects: effects, filedStart: filedStart, filedCount: Int32(numbers.count))
     }
 }
@@ -545,6 +551,9 @@ struct Compiler {
     /// By content index: whether the item has an active window or a language, which the walk
     /// checks (``MatchTable/checkedItem``).
     let checkedContent: [Bool]
+    /// Whether records are laid out by cache lines (``MatchTable/endRecord(notes:aligning:)``); off only for
+    /// the tests' reference.
+    var alignsRecords = true
 
     /// The journey with the rules at `positions` of `rules`, ranked.
     func journey(_ journey: JourneyDefinition, rules: [RuleDefinition], positions: [Int], personaCount: Int) -> CompiledJourney {
@@ -558,9 +567,9 @@ struct Compiler {
         }
         // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
         // each one (and retained its fields), and every comparison counted specificities again.
-        var queries = MatchTable.QueryLists()
+        var notes = MatchTable.RecordNotes()
         let ranked = RuleRank.ranked(positions, of: rules).map {
-            self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount, match: &match, queries: &queries)
+            self.rule(at: $0, of: rules, stageIndex: stageIndex, stageCount: stageCount, match: &match, notes: &notes)
         }
         var nudgeAfter = false
         for index in stride(from: ranked.count - 1, through: 0, by: -1) {
@@ -605,7 +614,9 @@ struct Compiler {
         }
         let filedKeysStart = match.program.count
         for key in filedKeys.sorted() { match.program.append(Int32(key)) }
-        match.trim()
+        // Before the trim, which may put padding in front of word 0 (``MatchTable/trim(aligning:)``).
+        let filedKeysEnd = match.program.count
+        match.trim(aligning: alignsRecords)
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
             stageWhens: stageWhens,
@@ -613,7 +624,7 @@ struct Compiler {
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
             rules: ranked, match: match, buckets: compiled,
             personaSlots: personaSlots,
-            filedKeys: filedKeysStart..<match.program.count)
+            filedKeys: filedKeysStart..<filedKeysEnd)
     }
 
     /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
@@ -661,7 +672,7 @@ struct Compiler {
     /// The rule at `position` of `rules`, whose fields are read where it stands: a rule handed over
     /// as a value was copied (a retain and a release of each of its fields).
     func rule(at position: Int, of rules: [RuleDefinition], stageIndex: IDTable, stageCount: Int,
-              match: inout MatchTable, queries: inout MatchTable.QueryLists) -> CompiledRule {
+              match: inout MatchTable, notes: inout MatchTable.RecordNotes) -> CompiledRule {
         var effects: [MatchTable.VariantEffects] = []
         effects.reserveCapacity(rules[position].variants.count)
         let variants = rules[position].variants.map { variant -> CompiledVariant in
@@ -691,8 +702,9 @@ struct Compiler {
         match.addRule(record: record, conditions: when.conditions, from: from, until: until)
         match.addEffects(exclusive: rules[position].exclusive, nudge: compiledNudge.map { $0.cap != nil },
                          recommend: items(rules[position].recommend), variants: effects,
-                         seed: effects.isEmpty ? 0 : VariantAssignment.seed(rule: rules[position].id), queries: &queries,
+                         seed: effects.isEmpty ? 0 : VariantAssignment.seed(rule: rules[position].id), notes: &notes,
                          checked: checkedContent)
+        match.endRecord(notes: &notes, aligning: alignsRecords)
         return CompiledRule(
             id: rules[position].id, when: when, from: from, until: until,
             why: rules[position].why ?? rules[position].description,
