@@ -32,13 +32,18 @@ struct AdmitFirstTests {
         }
     }
 
-    /// An answer's candidates as admission offers them: nil for a candidate without a nudge.
+    /// An answer's candidates as admission offers them: nil for a candidate without a nudge. Each id
+    /// has its serial (as a compiled rule set's nudges do), from `serials` on (a reload: new ones).
     struct Candidates {
         var ids: [String?]
         var caps: [Cap?]
+        var serials: UInt64 = 0
 
         func offer(_ rank: Int) -> NudgeOffer? {
-            ids[rank].map { NudgeOffer(idHash: NudgeOffer.idHash(of: $0), cap: caps[rank]) }
+            ids[rank].map { id in
+                let serial = serials + UInt64(AdmitFirstTests.nudges.firstIndex(of: id) ?? 0) + 1
+                return NudgeOffer(idHash: NudgeOffer.idHash(of: id), serial: serial, cap: caps[rank])
+            }
         }
 
         func id(_ rank: Int) -> String {
@@ -47,9 +52,9 @@ struct AdmitFirstTests {
     }
 
     /// Up to five candidates from `nudges`, some uncapped, some without a nudge, with small caps.
-    static func candidates(_ nudges: [String], _ generator: inout SeededGenerator) -> Candidates {
+    static func candidates(_ nudges: [String], serials: UInt64 = 0, _ generator: inout SeededGenerator) -> Candidates {
         let count = 1 + generator.below(5)
-        var result = Candidates(ids: [], caps: [])
+        var result = Candidates(ids: [], caps: [], serials: serials)
         for _ in 0..<count {
             result.ids.append(generator.chance(0.05) ? nil : nudges[generator.below(nudges.count)])
             result.caps.append(generator.chance(0.2) ? nil : Cap(max: 1 + generator.below(3), per: Int64(60 * (1 + generator.below(30)))))
@@ -81,7 +86,8 @@ struct AdmitFirstTests {
                 oneCall.pruneDismissals(now: now)
                 reference.pruneDismissals(now: now)
             }
-            let candidates = Self.candidates(Self.nudges, &generator)
+            // A reload every 1,000 steps: the same ids, compiled with new serials.
+            let candidates = Self.candidates(Self.nudges, serials: UInt64(step / 1_000) * 100, &generator)
             let count = candidates.ids.count
             let got = oneCall.admitFirstWithoutWaiting(visitor: visitor, now: now, count: count, offer: candidates.offer, id: candidates.id)
             let expected = perCandidate.admitFirstWithoutWaiting(visitor: visitor, now: now, count: count, offer: candidates.offer,
@@ -160,17 +166,30 @@ struct AdmitFirstTests {
                                       now: start.addingTimeInterval(1_500)))
     }
 
-    @Test("a visitor's showings tell nudges apart by id when their hashes collide, and past the list's limit")
+    @Test("a visitor's showings tell nudges apart by id when their hashes collide, past the list's limit, and across serials")
     func showingsWithCollidingHashes() {
         var generator = SeededGenerator.forTest("AdmitFirstTests.showingsWithCollidingHashes")
         for colliding in [false, true] {
             var showings = NudgeShowings([:])
             var reference: [String: Int] = [:]
             let nudges = (0..<20).map { "nudge-\($0)" }
-            for _ in 0..<2_000 {
+            // Serials as compiled nudges get them: two rules may have a nudge of the same id (two
+            // serials), a reload gives every nudge new ones, and the store's string API has none (0).
+            var next: UInt64 = 0
+            func fresh() -> [String: (UInt64, UInt64)] {
+                Dictionary(uniqueKeysWithValues: nudges.map { nudge in
+                    next += 2
+                    return (nudge, (next - 1, next))
+                })
+            }
+            var serials = fresh()
+            for _ in 0..<3_000 {
+                if generator.chance(0.005) { serials = fresh() }
                 let nudge = nudges[generator.below(generator.chance(0.5) ? 6 : nudges.count)]
                 let hash = colliding ? 42 : NudgeOffer.idHash(of: nudge)
-                let count = showings.withTimes(of: hash, id: { nudge }) { times -> Int in
+                let pair = serials[nudge] ?? (0, 0)
+                let serial = generator.chance(0.1) ? 0 : generator.chance(0.2) ? pair.1 : pair.0
+                let count = showings.withTimes(of: hash, serial: serial, id: { nudge }) { times -> Int in
                     times.append(0)
                     return times.count
                 }

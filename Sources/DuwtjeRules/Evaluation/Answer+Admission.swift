@@ -40,7 +40,7 @@ extension Answer {
     private func firstAdmitted(visitor: String, now: Date, caps: some CapStore) -> Int? {
         caps.admitFirstWithoutWaiting(visitor: visitor, now: now, count: candidates.count,
                                       offer: { rank in
-                                          admissionNudge(at: rank) { NudgeOffer(idHash: $0.idHash, cap: $1 ? $0.cap : nil) }
+                                          admissionNudge(at: rank) { NudgeOffer(idHash: $0.idHash, serial: $0.serial, cap: $1 ? $0.cap : nil) }
                                       },
                                       id: { rank in admissionNudge(at: rank) { nudge, _ in nudge.id } ?? "" })
     }

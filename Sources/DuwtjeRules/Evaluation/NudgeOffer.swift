@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A nudge candidate as admission offers it to the caps in one call
 /// (``CapStore/admitFirstWithoutWaiting(visitor:now:count:offer:id:)``): only what a store compares
 /// and counts by, all of it trivially copyable. The id itself is asked for separately, only where a
@@ -9,13 +11,27 @@
 public struct NudgeOffer: Sendable {
     /// ``idHash(of:)`` of the nudge's id, made once when the rule set compiles.
     public var idHash: UInt64
+    /// A number no other compiled nudge of this process has, never reused (0: none): equal serials are
+    /// the same nudge, so a store that keeps the serial it last saw beside an id finds the nudge
+    /// again without asking for its id. A reload compiles nudges with new serials; their ids are then
+    /// compared once (the hashes match) and the new serial kept.
+    public var serial: UInt64
     /// The cap to admit the nudge under; nil when no cap counts (the nudge is served unless the
     /// visitor dismissed it).
     public var cap: Cap?
 
-    public init(idHash: UInt64, cap: Cap?) {
+    public init(idHash: UInt64, serial: UInt64 = 0, cap: Cap?) {
         self.idHash = idHash
+        self.serial = serial
         self.cap = cap
+    }
+
+    /// The serials handed out (see ``serial``).
+    private static let serials = Atomic<UInt64>(0)
+
+    /// A new ``serial``, for a nudge being compiled.
+    static func nextSerial() -> UInt64 {
+        serials.add(1, ordering: .relaxed).newValue
     }
 
     /// The hash of a nudge id's UTF-8 bytes: the same in every process and rule set (no seed), so that

@@ -91,7 +91,7 @@ public final class MemoryCapStore: CapStore {
                     node = found
                 }
                 let admitted = state.withShowings(at: node) { showings in
-                    showings.withTimes(of: offer.idHash, id: { id(rank) }) { Self.admit(&$0, cap: cap, now: now) }
+                    showings.withTimes(of: offer.idHash, serial: offer.serial, id: { id(rank) }) { Self.admit(&$0, cap: cap, now: now) }
                 }
                 if admitted { return rank }
             }
