@@ -14,7 +14,7 @@ struct ProfileRun {
         let set = try GeneratedRuleSet(ruleCount: ruleCount)
         defer { set.remove() }
         let (ruleSet, _) = try set.load()
-        let requests = RequestMix.make(set.shape)
+        let requests = RequestMix.make(set.shape).map(HeldRequest.init)
         let caps = MemoryCapStore(maxVisitors: 100_000)
         print("profile: \(set.description); evaluating \(passes) × \(requests.count) requests")
         let start = ContinuousClock.now
@@ -25,16 +25,17 @@ struct ProfileRun {
 
     /// Not inlined, so profilers can find (and callgrind can toggle collection on) exactly this loop.
     ///
-    /// Each request is read where the array holds it and its answer is not returned, as in the daemon,
-    /// which evaluates the request it decoded and writes the answer where it evaluated it: `for request
-    /// in requests` copied each request (its strings and context retained, then released) and the
+    /// Each request is lent where it is held (``HeldRequest``) and its answer is not returned, as in
+    /// the daemon, which evaluates the request it decoded and writes the answer where it evaluated it:
+    /// `for request in requests` copied each request (its strings and context retained, then
+    /// released), so did `requests[index]` of an array of requests (~280 instructions), and the
     /// returned answer was copied and destroyed once more, ~400 instructions of the per-evaluation
     /// figure (`Benchmarks/Scripts/instructions.sh`) that were the harness's own.
     @inline(never)
-    static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [EvaluationRequest], _ caps: MemoryCapStore, _ passes: Int) async throws -> Int {
+    static func evaluatePasses(_ ruleSet: RuleSet, _ requests: [HeldRequest], _ caps: MemoryCapStore, _ passes: Int) async throws -> Int {
         var sink = 0
         for _ in 0..<passes {
-            for index in requests.indices { sink &+= try await ruleSet.recommendationCount(for: requests[index], caps: caps) }
+            for held in requests { sink &+= try await ruleSet.recommendationCount(for: held.request, caps: caps) }
         }
         return sink
     }

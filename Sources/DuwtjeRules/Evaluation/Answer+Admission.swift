@@ -1,3 +1,5 @@
+import Foundation
+
 extension Answer {
     /// Applies dismissals and nudge caps to an evaluated answer: the one place where a showing is
     /// checked and counted. A nudge the visitor dismissed is passed over like a capped one.
@@ -19,28 +21,45 @@ extension Answer {
     }
 
     /// ``admitNudge(for:caps:)`` for as long as every answer of the caps comes without waiting (see
-    /// ``CapStore/admitWithoutWaiting(visitor:nudge:cap:now:)``): true when done. False when one would
-    /// have to wait; then nothing was counted and the answer is unchanged, and the caller runs
+    /// ``CapStore/admitFirstWithoutWaiting(visitor:now:count:offer:id:)``): true when done. False when
+    /// one would have to wait; then nothing was counted and the answer is unchanged, and the caller runs
     /// ``admitNudge(for:caps:)`` (which asks again from the first candidate).
+    ///
+    /// One call of the caps for all candidates (one a candidate, with its dismissal check, before:
+    /// each found the visitor again), handing over only trivially copyable ``NudgeOffer``s.
     public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore) -> Bool {
         guard let visitor = request.visitor else { return true }
-        for rank in 0..<candidates.count {
-            guard let nudge = candidateNudge(at: rank) else { continue }
-            guard let dismissed = caps.isDismissedWithoutWaiting(visitor: visitor, nudge: nudge.id, now: request.now) else {
-                return false
-            }
-            if dismissed { continue }
-            if candidate(at: rank).capped, let cap = nudge.cap {
-                guard let admitted = caps.admitWithoutWaiting(visitor: visitor, nudge: nudge.id, cap: cap, now: request.now) else {
-                    return false
-                }
-                if !admitted { continue }
-            }
-            serve(rank)
-            return true
-        }
-        serve(-1)
+        guard let rank = firstAdmitted(visitor: visitor, now: request.now, caps: caps) else { return false }
+        serve(rank)
         return true
+    }
+
+    /// The caps' answer for all candidates. Not `mutating`, nor inside a `mutating` method: there the
+    /// closures captured the answer `inout`, and it was copied twice a candidate (~410 instructions an
+    /// evaluation, branch admit11).
+    private func firstAdmitted(visitor: String, now: Date, caps: some CapStore) -> Int? {
+        caps.admitFirstWithoutWaiting(visitor: visitor, now: now, count: candidates.count,
+                                      offer: { rank in
+                                          admissionNudge(at: rank) { NudgeOffer(idHash: $0.idHash, serial: $0.serial, cap: $1 ? $0.cap : nil) }
+                                      },
+                                      id: { rank in admissionNudge(at: rank) { nudge, _ in nudge.id } ?? "" })
+    }
+
+    /// `body` on the nudge of the candidate at `rank` (nil: none, which the walk never records) and
+    /// whether its cap applies, read where the rule set holds it. ``found(_:)`` returns the rule and
+    /// the nudge retained, released again after: with ``candidate(at:)`` not inlined, ~190
+    /// instructions each time the caps asked for a candidate (twice a candidate they count).
+    @inline(__always)
+    private func admissionNudge<R>(at rank: Int, _ body: (CompiledNudge, _ capped: Bool) -> R) -> R? {
+        let pick = rank < CandidatePicks.inlineCount ? candidates[rank] : candidate(at: rank)
+        let rule = set.journeys[Int(journeyPosition)].rules[Int(pick.rule)]
+        let variant = pick.variant
+        if variant >= 0, let replaced = rule.variants[Int(variant)].nudge {
+            guard let replaced else { return nil }
+            return body(replaced, pick.capped)
+        }
+        guard let nudge = rule.nudge else { return nil }
+        return body(nudge, pick.capped)
     }
 
     /// The compiled nudge of the candidate at `rank`: its id is what caps and dismissals count by.

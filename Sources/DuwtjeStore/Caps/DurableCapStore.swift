@@ -128,6 +128,26 @@ public final class DurableCapStore: CapStore {
         return admitted
     }
 
+    /// All candidates at once: no HMAC when the first candidate is uncapped and nothing is dismissed
+    /// (as candidate by candidate), else one HMAC of the visitor for all of them (one a capped
+    /// candidate before); nil when a capped candidate is reached for a visitor memory does not hold.
+    public func admitFirstWithoutWaiting(visitor: String, now: Date, count: Int, offer: (Int) -> NudgeOffer?,
+                                         id: (Int) -> String) -> Int? {
+        if !memory.holdsDismissals {
+            for rank in 0..<count {
+                guard let candidate = offer(rank) else { continue }
+                if candidate.cap == nil { return rank }
+                break
+            }
+        }
+        let hash = hasher.hash(visitor)
+        guard let rank = memory.admitFirst(visitor: Self.key(hash), now: now, count: count, offer: offer, id: id, absent: .skip) else {
+            return nil
+        }
+        if rank >= 0, offer(rank)?.cap != nil { store.recordShowing(visitor: hash, nudge: id(rank), at: now.timeIntervalSince1970) }
+        return rank
+    }
+
     /// The batch's dismissals as the store keeps them (see ``VisitorHasher/dismissals(_:in:)``).
     public func dismissals(_ batch: [EventBatch.Dismissal], in ruleSet: RuleSet) -> [EventStore.Dismissal] {
         hasher.dismissals(batch, in: ruleSet)

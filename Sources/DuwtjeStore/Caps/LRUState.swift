@@ -87,6 +87,20 @@ struct LRUState: Sendable {
     /// Runs `body` on the showings of `visitor`, made most recently used. A visitor not remembered is
     /// added (the least recently used is forgotten when full) or left out, as `absent` says.
     mutating func withShowings<R>(of visitor: String, absent: Absent, _ body: (inout NudgeShowings) -> R) -> R? {
+        guard let node = node(of: visitor, absent: absent) else { return nil }
+        return body(&nodes[node].showings)
+    }
+
+    /// Runs `body` on the showings of the node at `node` (from ``node(of:absent:)``, with nothing
+    /// added or forgotten since).
+    @inline(__always)
+    mutating func withShowings<R>(at node: Int, _ body: (inout NudgeShowings) -> R) -> R {
+        body(&nodes[node].showings)
+    }
+
+    /// The node of `visitor`, made most recently used: found, or added (the least recently used is
+    /// forgotten when full) or left out (nil), as `absent` says. Valid until the next visitor is added.
+    mutating func node(of visitor: String, absent: Absent) -> Int? {
         var hash = hash(of: visitor)
         var found = find(visitor, hash: hash)
         if found.probes > Self.longestProbe, !hashing.isSip {
@@ -94,38 +108,37 @@ struct LRUState: Sendable {
             hash = self.hash(of: visitor)
             found = find(visitor, hash: hash)
         }
-        let node: Int
         if let existing = found.node {
             moveToFront(existing)
-            return body(&nodes[existing].showings)
-        } else {
-            let restoring: [String: [Double]]
-            switch absent {
-            case .skip: return nil
-            case .add: restoring = [:]
-            case .restore(let showings): restoring = showings
-            }
-            if nodes.count < capacity {
-                node = nodes.count
-                nodes.append(Node(visitor: visitor, hash: hash, showings: NudgeShowings(restoring), previous: -1, next: -1))
-                if nodes.count * 2 > slots.count {
-                    grow()
-                } else {
-                    slots[found.slot] = Int32(truncatingIfNeeded: node)
-                }
+            return existing
+        }
+        let restoring: [String: [Double]]
+        switch absent {
+        case .skip: return nil
+        case .add: restoring = [:]
+        case .restore(let showings): restoring = showings
+        }
+        let node: Int
+        if nodes.count < capacity {
+            node = nodes.count
+            nodes.append(Node(visitor: visitor, hash: hash, showings: NudgeShowings(restoring), previous: -1, next: -1))
+            if nodes.count * 2 > slots.count {
+                grow()
             } else {
-                node = tail
-                unlink(node)
-                remove(node)
-                nodes[node].visitor = visitor
-                nodes[node].hash = hash
-                nodes[node].showings = NudgeShowings(restoring)
-                insert(node)
-                evictions += 1
+                slots[found.slot] = Int32(truncatingIfNeeded: node)
             }
+        } else {
+            node = tail
+            unlink(node)
+            remove(node)
+            nodes[node].visitor = visitor
+            nodes[node].hash = hash
+            nodes[node].showings = NudgeShowings(restoring)
+            insert(node)
+            evictions += 1
         }
         pushFront(node)
-        return body(&nodes[node].showings)
+        return node
     }
 
     // MARK: - The table

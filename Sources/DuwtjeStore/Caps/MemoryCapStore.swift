@@ -65,6 +65,40 @@ public final class MemoryCapStore: CapStore {
         isDismissed(visitor: visitor, nudge: nudge, now: now)
     }
 
+    /// Memory never waits: all candidates under one lock, the visitor found (or added) once, at the
+    /// first capped candidate not dismissed.
+    public func admitFirstWithoutWaiting(visitor: String, now: Date, count: Int, offer: (Int) -> NudgeOffer?,
+                                         id: (Int) -> String) -> Int? {
+        admitFirst(visitor: visitor, now: now, count: count, offer: offer, id: id, absent: .add)
+    }
+
+    /// ``admitFirstWithoutWaiting(visitor:now:count:offer:id:)`` for a visitor kept as `visitor`,
+    /// with one not remembered added or left out (nil, nothing counted) as `absent` says: what
+    /// ``DurableCapStore`` answers without waiting.
+    func admitFirst(visitor: String, now: Date, count: Int, offer: (Int) -> NudgeOffer?, id: (Int) -> String,
+                    absent: LRUState.Absent) -> Int? {
+        let time = now.timeIntervalSince1970
+        // The visitor's dismissals, read once (most stores hold none: no lock, no look-up).
+        let dismissals = anyDismissed.load(ordering: .acquiring) ? dismissed.withLock { $0[visitor] } : nil
+        return state.withLock { state -> Int? in
+            var node = -1
+            for rank in 0..<count {
+                guard let offer = offer(rank) else { continue }
+                if let dismissals, (dismissals[id(rank)] ?? -.infinity) > time { continue }
+                guard let cap = offer.cap else { return rank }
+                if node < 0 {
+                    guard let found = state.node(of: visitor, absent: absent) else { return nil }
+                    node = found
+                }
+                let admitted = state.withShowings(at: node) { showings in
+                    showings.withTimes(of: offer.idHash, serial: offer.serial, id: { id(rank) }) { Self.admit(&$0, cap: cap, now: now) }
+                }
+                if admitted { return rank }
+            }
+            return -1
+        }
+    }
+
     /// Like ``admit(visitor:nudge:cap:now:)``, but only for a visitor remembered now: nil (and nothing
     /// changed) when the visitor is not in memory, so the caller can read their showings elsewhere first.
     public func admitIfRemembered(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? {
