@@ -525,7 +525,9 @@ struct MatchTable: Sendable {
         @inline(__always)
         private func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ payload: Int) -> Bool? {
             let length = Int(program[payload &+ 1])
-            let prefix = UnsafeRawPointer(program.baseAddress.unsafelyUnwrapped + (payload &+ 2))
+            // Never nil here: the program holds this test's words (`program[payload + 1]` was read).
+            guard let base = program.baseAddress else { return nil }
+            let prefix = UnsafeRawPointer(base + (payload &+ 2))
             guard length >= 8, bytes.count > length, let start = bytes.baseAddress else {
                 return String.asciiPrefix(UnsafeRawBufferPointer(bytes), UnsafeRawBufferPointer(start: prefix, count: length))
             }
