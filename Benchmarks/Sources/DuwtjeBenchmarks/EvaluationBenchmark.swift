@@ -10,11 +10,20 @@ import Foundation
 /// - batch: 100 evaluations per clock pair, divided by 100 — no clock overhead, but tails averaged away.
 /// Caps live in one `MemoryCapStore` per size for the whole run, so after the warm-up many nudges are
 /// capped and the walk goes on looking for one: the steady state of a busy site, not the first visit.
+///
+/// The sizes are timed interleaved, not one after the other: every set is loaded first, then each
+/// round times one pass of every size, in an order that rotates from round to round. Timed one after
+/// the other, each size had its own ~0.1 s window, and on this shared host a neighbour's burst in one
+/// window moved the 100,000 ÷ 100 ratio between 1.3 and 3.9 from run to run; interleaved, every size
+/// meets the same host. Each pass starts after a short untimed warm-up of its own set, so that the
+/// set timed before it (whose lines the caches still hold) does not count against it.
 struct EvaluationBenchmark {
     var sizes = [100, 1_000, 10_000, 100_000]
     var requestCount = 1_000
     var warmUpPasses = 3
-    var timedPasses = 20
+    var timedPasses = 40
+    /// Untimed evaluations of a set before each of its timed passes (see the type's comment).
+    var switchWarmUp = 200
     let batchSize = 100
 
     struct Row {
@@ -24,62 +33,100 @@ struct EvaluationBenchmark {
         let single: Percentiles
         let batch: Percentiles
         let clockOverhead: Double
+        /// Each round's single-evaluation median, in round order: the ratios are taken round by round.
+        let roundMedians: [Double]
+    }
+
+    /// One size, loaded and warmed up, with what its timed passes collect.
+    final class Subject {
+        let size: Int
+        let set: GeneratedRuleSet
+        let ruleSet: RuleSet
+        let requests: [EvaluationRequest]
+        let caps = MemoryCapStore(maxVisitors: 100_000)
+        var counts = CandidateCounter.Counts()
+        var single: [Double] = []
+        var batch: [Double] = []
+        var roundMedians: [Double] = []
+
+        init(size: Int, requestCount: Int) throws {
+            self.size = size
+            set = try GeneratedRuleSet(ruleCount: size)
+            let (ruleSet, output) = try set.load()
+            self.ruleSet = ruleSet
+            print("Evaluation benchmark: \(set.description); "
+                + "\(output.diagnostics.errors.count) errors, \(output.diagnostics.warnings.count) warnings")
+            requests = RequestMix.make(set.shape, count: requestCount)
+        }
     }
 
     func run() async throws {
-        var rows: [Row] = []
         var sink = 0
+        var subjects: [Subject] = []
+        defer { for subject in subjects { subject.set.remove() } }
         for size in sizes {
-            let set = try GeneratedRuleSet(ruleCount: size)
-            defer { set.remove() }
-            let (ruleSet, output) = try set.load()
-            print("Evaluation benchmark: \(set.description); "
-                + "\(output.diagnostics.errors.count) errors, \(output.diagnostics.warnings.count) warnings")
-            let requests = RequestMix.make(set.shape, count: requestCount)
-            let caps = MemoryCapStore(maxVisitors: 100_000)
-            let clock = ContinuousClock()
-
+            let subject = try Subject(size: size, requestCount: requestCount)
+            subjects.append(subject)
             for _ in 0..<warmUpPasses {
-                for request in requests { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendationCount }
+                for request in subject.requests {
+                    sink &+= try await subject.ruleSet.evaluate(request, caps: subject.caps).recommendationCount
+                }
             }
-
             // How many rules the walk looks at (see CandidateCounter), from one explained pass.
-            let counter = CandidateCounter(ruleSet.definition)
-            var total = CandidateCounter.Counts()
-            for var request in requests {
+            let counter = CandidateCounter(subject.ruleSet.definition)
+            for var request in subject.requests {
                 request.explain = true
-                let counts = counter.counts(request, explained: try await ruleSet.evaluate(request, caps: caps))
-                total.journey += counts.journey
-                total.pool += counts.pool
-                total.consulted += counts.consulted
-                total.matched += counts.matched
+                let counts = counter.counts(request, explained: try await subject.ruleSet.evaluate(request, caps: subject.caps))
+                subject.counts.journey += counts.journey
+                subject.counts.pool += counts.pool
+                subject.counts.consulted += counts.consulted
+                subject.counts.matched += counts.matched
             }
+        }
 
-            var single: [Double] = []
-            single.reserveCapacity(timedPasses * requests.count)
-            var batch: [Double] = []
-            for _ in 0..<timedPasses {
+        let clock = ContinuousClock()
+        for subject in subjects {
+            subject.single.reserveCapacity(timedPasses * subject.requests.count)
+            subject.batch.reserveCapacity(timedPasses * subject.requests.count / batchSize + 1)
+        }
+        for round in 0..<timedPasses {
+            for offset in subjects.indices {
+                let subject = subjects[(round + offset) % subjects.count]
+                let ruleSet = subject.ruleSet
+                let caps = subject.caps
+                let requests = subject.requests
+                for index in 0..<switchWarmUp {
+                    sink &+= try await ruleSet.evaluate(requests[index % requests.count], caps: caps).recommendationCount
+                }
+                var pass: [Double] = []
+                pass.reserveCapacity(requests.count)
                 for request in requests {
                     let start = clock.now
                     let answer = try await ruleSet.evaluate(request, caps: caps)
                     let end = clock.now
-                    single.append((end - start).seconds * 1e6)
+                    pass.append((end - start).seconds * 1e6)
                     sink &+= answer.recommendationCount
                 }
                 for first in stride(from: 0, to: requests.count, by: batchSize) {
                     let slice = requests[first..<min(requests.count, first + batchSize)]
                     let start = clock.now
                     for request in slice { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendationCount }
-                    batch.append((clock.now - start).seconds * 1e6 / Double(slice.count))
+                    subject.batch.append((clock.now - start).seconds * 1e6 / Double(slice.count))
                 }
+                subject.single.append(contentsOf: pass)
+                subject.roundMedians.append(Percentiles(pass).median)
             }
-            var overhead: [Double] = []
-            for _ in 0..<10_000 {
-                let start = clock.now
-                overhead.append((clock.now - start).seconds * 1e6)
-            }
-            rows.append(Row(ruleCount: size, journeys: set.shape.journeys.count, counts: total, single: Percentiles(single),
-                            batch: Percentiles(batch), clockOverhead: Percentiles(overhead).median))
+        }
+        var overhead: [Double] = []
+        for _ in 0..<10_000 {
+            let start = clock.now
+            overhead.append((clock.now - start).seconds * 1e6)
+        }
+        let clockOverhead = Percentiles(overhead).median
+        let rows = subjects.map { subject in
+            Row(ruleCount: subject.size, journeys: subject.set.shape.journeys.count, counts: subject.counts,
+                single: Percentiles(subject.single), batch: Percentiles(subject.batch), clockOverhead: clockOverhead,
+                roundMedians: subject.roundMedians)
         }
         report(rows)
         print("(checksum \(sink))")
@@ -90,7 +137,8 @@ struct EvaluationBenchmark {
         print("""
 
         Per evaluation, µs — single: each evaluate timed alone (\(timedPasses * requestCount) samples); \
-        batch: mean of \(batchSize) (\(timedPasses * requestCount / batchSize) batches).
+        batch: mean of \(batchSize) (\(timedPasses * requestCount / batchSize) batches); the sizes timed \
+        interleaved, \(timedPasses) rounds of one pass each.
         Rules consulted: averages per request over the \(requestCount)-request mix (journey = rules in the \
         request's journey, pool = handed over by the index, consulted = looked at before the walk stopped, matched = \
         rules of the journey whose when + active hold).
@@ -117,6 +165,11 @@ struct EvaluationBenchmark {
             let batchRatio = large.batch.median / small.batch.median
             print("\nratio 100,000-rule median / 100-rule median: single \(format(singleRatio, 2))×, batch \(format(batchRatio, 2))× "
                 + "(goal ≤ 1.5×: \(max(singleRatio, batchRatio) <= 1.5 ? "met" : "MISSED"))")
+            // The same ratio round by round (each round's two passes a few ms apart): its spread says how
+            // much the host moved during the run.
+            let rounds = Percentiles(zip(large.roundMedians, small.roundMedians).map { $0 / $1 })
+            print("  round by round (\(rounds.count) rounds, single medians): median \(format(rounds.median, 2))×, "
+                + "p10 \(format(rounds[0.1], 2))×, p90 \(format(rounds[0.9], 2))×")
         }
         if let mid = rows.first(where: { $0.ruleCount == 10_000 }) {
             let median = max(mid.single.median, mid.batch.median)

@@ -18,7 +18,9 @@ import Foundation
 /// they move less, and they tell a gain from the second core apart from a gain in work.
 struct LoadBenchmark {
     var ruleCount = 10_000
-    var runs = 7
+    /// 21 rounds (~8 s): with 7, a run's median still moved with one busy second of the host's
+    /// neighbours (the floor's own median 105–200 ms from run to run on 2026-12-01).
+    var runs = 21
 
     func run() throws {
         let set = try GeneratedRuleSet(ruleCount: ruleCount)
