@@ -72,8 +72,9 @@ struct MatchTable: Sendable {
     /// its words here were two cache lines, the second found only once the first had arrived.
     /// A record that would straddle two cache lines and fits in one starts at the next line instead,
     /// after padding words that nothing reads (``endRecord(notes:aligning:)``; word 0 starts a line,
-    /// ``trim(aligning:)``). After the rules come the journey's ``Bucket``s' words and its filed keys
-    /// (``CompiledJourney/filedKeys``), which the compiler appends.
+    /// ``trim(aligning:)``). After the rules come the journey's ``Bucket``s' lists, their blocks (from a
+    /// line's start, ``CompiledJourney/bucketBlocks``), its filed keys and its filed values
+    /// (``CompiledJourney/filedKeys``, ``CompiledJourney/filedValues``), which the compiler appends.
     var program: ContiguousArray<Int32> = []
 
     /// The words of an active window in a record: from and until, two words each.
