@@ -10,24 +10,28 @@ extension CompiledJourney {
     /// still be canonically equal to an id). Why (issue 15, branch walk15): at 100,000 rules the id
     /// table's object, its slots and its entry were ~1.3 L2 misses an evaluation, lines of their own.
     ///
-    /// Not inlined: in the journey's own method its program and id table are read where they stand.
+    /// Not inlined: in the journey's own method its program and id table are read where they stand
+    /// (the program directly, past ``MatchTable/lead``: through ``MatchTable/withView(_:)`` and
+    /// `String.withUTF8`, ~15 instructions more of retains and releases).
     @inline(never)
     func stagePosition(of id: String?) -> Int? {
-        guard var id else { return nil }
-        let found: Int? = id.withUTF8 { bytes in
-            match.withView { view in
-                var offset = stageIDWords.lowerBound
+        guard let id else { return nil }
+        let found: Int?? = id.utf8.withContiguousStorageIfAvailable { bytes in
+            match.program.withUnsafeBufferPointer { words in
+                var offset = match.lead &+ stageIDWords.lowerBound
+                let end = match.lead &+ stageIDWords.upperBound
                 var position = 0
-                while offset < stageIDWords.upperBound {
-                    let count = Int(view.program[offset])
-                    if count == bytes.count, Self.equal(bytes, view.program, at: offset &+ 1) { return position }
+                while offset < end {
+                    let count = Int(words[offset])
+                    if count == bytes.count, Self.equal(bytes, words, at: offset &+ 1) { return position }
                     offset &+= 1 &+ (count &+ 3) &>> 2
                     position &+= 1
                 }
                 return nil
             }
         }
-        return found ?? stageIndex[id]
+        if let found = found ?? nil { return found }
+        return stageIndex[id]
     }
 
     /// Appends `id` to `program` as ``stagePosition(of:)`` reads it: its UTF-8 count, then its bytes,
