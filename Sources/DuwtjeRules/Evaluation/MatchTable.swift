@@ -510,7 +510,11 @@ struct MatchTable: Sendable {
         /// Whether `text` starts with the ASCII prefix at `payload`, as `String.hasPrefix` says; nil
         /// when a non-ASCII byte decides it (``String/asciiPrefix(_:_:)``, reading the prefix's bytes
         /// in the program's words, where they lie in order).
-        @inline(__always)
+        ///
+        /// `@_transparent`: marked `@inline(__always)` it became a call from ``hasPrefix(_:key:_:)`` once
+        /// the buckets' blocks were added to the module (branch walk15: +12 instructions an evaluation,
+        /// and `String.asciiPrefix` +7).
+        @_transparent
         private func startsWith(_ text: String, _ payload: Int) -> Bool? {
             text.utf8.withContiguousStorageIfAvailable { startsWith($0, payload) } ?? nil
         }
