@@ -84,6 +84,9 @@ struct RecordLayoutTests {
             for (journey, unaligned) in zip(aligned.journeys, reference.journeys) {
                 journey.withMatch { match in
                     #expect(Int(bitPattern: match.program.baseAddress) % 64 == 0, "round \(round)")
+                    // The buckets' blocks start lines, one after the other.
+                    #expect(journey.bucketBlocks % MatchTable.lineWords == 0 && journey.bucketStride % MatchTable.lineWords == 0,
+                            "round \(round)")
                     let lengths = unaligned.match.rules.indices.dropLast().map {
                         Int(unaligned.match.rules[$0 + 1].record - unaligned.match.rules[$0].record)
                     }

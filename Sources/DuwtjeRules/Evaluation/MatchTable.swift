@@ -72,8 +72,9 @@ struct MatchTable: Sendable {
     /// its words here were two cache lines, the second found only once the first had arrived.
     /// A record that would straddle two cache lines and fits in one starts at the next line instead,
     /// after padding words that nothing reads (``endRecord(notes:aligning:)``; word 0 starts a line,
-    /// ``trim(aligning:)``). After the rules come the journey's ``Bucket``s' words and its filed keys
-    /// (``CompiledJourney/filedKeys``), which the compiler appends.
+    /// ``trim(aligning:)``). After the rules come the journey's ``Bucket``s' lists, their blocks (from a
+    /// line's start, ``CompiledJourney/bucketBlocks``), its filed keys and its filed values
+    /// (``CompiledJourney/filedKeys``, ``CompiledJourney/filedValues``), which the compiler appends.
     var program: ContiguousArray<Int32> = []
 
     /// The words of an active window in a record: from and until, two words each.
@@ -509,7 +510,11 @@ struct MatchTable: Sendable {
         /// Whether `text` starts with the ASCII prefix at `payload`, as `String.hasPrefix` says; nil
         /// when a non-ASCII byte decides it (``String/asciiPrefix(_:_:)``, reading the prefix's bytes
         /// in the program's words, where they lie in order).
-        @inline(__always)
+        ///
+        /// `@_transparent`: marked `@inline(__always)` it became a call from ``hasPrefix(_:key:_:)`` once
+        /// the buckets' blocks were added to the module (branch walk15: +12 instructions an evaluation,
+        /// and `String.asciiPrefix` +7).
+        @_transparent
         private func startsWith(_ text: String, _ payload: Int) -> Bool? {
             text.utf8.withContiguousStorageIfAvailable { startsWith($0, payload) } ?? nil
         }

@@ -10,8 +10,8 @@ extension RuleSet {
                      picker: AnswerPicker, picks: inout Answer.PickList, candidates: inout Answer.CandidateList) {
         // A candidate that no cap can refuse was found: no later rule can change the nudge.
         var nudgeServed = false  // cheaper to test than the candidates
-        var positions = Candidates(journey.bucket(stage: facts.stage, persona: facts.persona), in: match.program,
-                                   numbers: facts.numbers, filedKeys: journey.filedKeys)
+        var positions = Candidates(bucket: journey.bucketBlock(stage: facts.stage, persona: facts.persona), in: match.program,
+                                   numbers: facts.numbers, filedKeys: journey.filedKeys, filedValues: journey.filedValues)
         defer { positions.free() }
         // Once the list is full (from the start with a limit of 0), a rule that can neither nudge nor
         // cut the walk changes nothing: the walk need not be handed it at all.

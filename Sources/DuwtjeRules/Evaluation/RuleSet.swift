@@ -335,26 +335,89 @@ final class CompiledRule: Sendable {
 /// context key they require.
 ///
 /// Flat and exactly sized (built by ``BucketBuilder``): a list per filed value was one allocation
-/// each, 59,000 of them and 2.4 MB at 10,000 rules. A bucket's words (its filed numbers and both
-/// sets of lists) are in the journey's ``MatchTable/program``, after the rules; the bucket itself
-/// is where they are. A class with its own array was two heap objects a request touched, retained
-/// and released, and a cache line or two more at 100,000 rules.
+/// each, 59,000 of them and 2.4 MB at 10,000 rules. A bucket's lists are in the journey's
+/// ``MatchTable/program``, after the rules, and so is the bucket itself: a block of
+/// ``CompiledJourney/bucketStride`` words (a cache line for a journey filing rules under at most
+/// 128 values), its header (``headerWords``) and which of the journey's filed values
+/// (``CompiledJourney/filedValues``) rules are filed under here, as a bitmap with counts
+/// (``slot(ofValue:block:in:)``). The blocks lie at a fixed stride, so a request finds its bucket
+/// by arithmetic on the journey's fields.
+///
+/// Why (issue 15, branch walk15): at 100,000 rules, where the 13,000 buckets of 200 journeys do not
+/// stay in the caches, finding a request's runs cost ~4.3 L2 misses an evaluation besides the lists
+/// themselves: the bucket in an array of its own (1.2), the halving search over the bucket's own
+/// sorted filed numbers (1.8, two or three lines of them) and the starts of each run (1.3). The
+/// search is now over the journey's filed values, which every request of the journey reads (they
+/// stay in the caches between its requests), and the bucket's own part is its one block.
 struct Bucket: Sendable, BitwiseCopyable {
     /// Every rule of the bucket, and (``effects``) only those that can still change an answer whose
     /// list is full (``CompiledRule/hasEffectOnceFull``): once the list is full the walk goes on in
     /// those, instead of handing over and passing by each rule that can do nothing any more.
     let all: Lists
     let effects: Lists
-    /// Where the numbers (``ValueNumbers``) of the values rules are filed under here start in the
-    /// program, and how many there are: `program[filedStart ..< filedStart + filedCount]`, ascending.
-    /// Sorted and searched by halving: a bucket holds a few values, and hashing even an integer cost more.
-    let filedStart: Int32
+    /// How many values rules are filed under here (the set bits of the block's bitmap).
     let filedCount: Int32
+
+    /// The words of a block before its bitmap: the two ``Lists`` (three words each), ``filedCount``
+    /// and one unused word.
+    static let headerWords = 8
+
+    init(all: Lists, effects: Lists, filedCount: Int32) {
+        self.all = all
+        self.effects = effects
+        self.filedCount = filedCount
+    }
+
+    /// The bucket whose block starts at `block` of `words` (the program).
+    @inline(__always)
+    init(block: Int, in words: UnsafeBufferPointer<Int32>) {
+        all = Lists(generalStart: words[block], generalEnd: words[block &+ 1], filedStarts: words[block &+ 2])
+        effects = Lists(generalStart: words[block &+ 3], generalEnd: words[block &+ 4], filedStarts: words[block &+ 5])
+        filedCount = words[block &+ 6]
+    }
+
+    /// The words of a block, ``CompiledJourney/bucketStride`` of them: the header, then per 32 of the
+    /// journey's filed values (by their index among them) a word of bits, one per value filed under
+    /// here, and how many values are filed here before those 32.
+    func block(filed values: [Int], valueCount: Int, stride: Int) -> [Int32] {
+        var words = [all.generalStart, all.generalEnd, all.filedStarts, effects.generalStart, effects.generalEnd,
+                     effects.filedStarts, filedCount, 0]
+        let chunks = (valueCount + 31) / 32
+        var bits = [UInt32](repeating: 0, count: chunks)
+        for value in values { bits[value / 32] |= 1 << UInt32(value % 32) }
+        var before: Int32 = 0
+        for chunk in bits {
+            words.append(Int32(bitPattern: chunk))
+            words.append(before)
+            before += Int32(chunk.nonzeroBitCount)
+        }
+        words.append(contentsOf: repeatElement(0, count: stride - words.count))
+        return words
+    }
+
+    /// The words a block takes for a journey that files rules under `valueCount` values: its header
+    /// and bitmap, rounded up to whole cache lines (one line up to 128 values).
+    static func stride(valueCount: Int) -> Int {
+        let words = headerWords + 2 * ((valueCount + 31) / 32)
+        return (words + MatchTable.lineWords - 1) / MatchTable.lineWords * MatchTable.lineWords
+    }
+
+    /// The slot among this bucket's filed values (ascending, as the journey's are) of the journey's
+    /// filed value at index `value`, if rules are filed under it here: its bit, and the bits set
+    /// before it counted. `block` is where the bucket's block starts in `words` (the program).
+    @inline(__always)
+    static func slot(ofValue value: Int, block: Int, in words: UnsafeBufferPointer<Int32>) -> Int? {
+        let chunk = block &+ headerWords &+ (value &>> 5) &* 2
+        let bits = UInt32(bitPattern: words[chunk])
+        let bit = UInt32(1) &<< UInt32(truncatingIfNeeded: value & 31)
+        guard bits & bit != 0 else { return nil }
+        return Int(words[chunk &+ 1]) &+ (bits & (bit &- 1)).nonzeroBitCount
+    }
 
     /// Rules as their records' offsets in the program (``MatchTable/program``: records are in rank
     /// order, so these ascend as the rules' positions do), in the program: rules that do not require a particular value
     /// (`program[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
-    /// filed numbers, `program[program[filedStarts + 2 i] ..< program[filedStarts + 2 i + 1]]`.
+    /// filed values, `program[program[filedStarts + 2 i] ..< program[filedStarts + 2 i + 1]]`.
     ///
     /// The two sets of lists lie side by side (``BucketBuilder/bucket(effect:records:counts:into:)``):
     /// the starts of a value's two lists are a pair of words, and each of its lists of every rule is
@@ -373,24 +436,6 @@ struct Bucket: Sendable, BitwiseCopyable {
             let start = Int(filedStarts) &+ slot &* 2
             return Int(words[start])..<Int(words[start &+ 1])
         }
-    }
-
-    /// The slot of value `number` among the filed numbers in `words` (the program), if rules are
-    /// filed under it here. The middle is found by an unchecked sum and shift (both bounds are
-    /// counts of an array): the checked sum and signed halving were a third of each step, and a
-    /// request takes ~13 steps.
-    @inline(__always)
-    func slot(filedUnder number: Int32, in words: UnsafeBufferPointer<Int32>) -> Int? {
-        let start = Int(filedStart)
-        var low = start
-        var high = start &+ Int(filedCount)
-        let end = high
-        while low < high {
-            let middle = (low &+ high) &>> 1
-            if words[middle] < number { low = middle &+ 1 } else { high = middle }
-        }
-        guard low < end, words[low] == number else { return nil }
-        return low &- start
     }
 }
 
@@ -412,15 +457,18 @@ struct BucketBuilder {
         filed.append(Filing(number: number, position: Int32(position)))
     }
 
-    /// The bucket, its words appended to `words` (the journey's program); `effect[position]` tells
-    /// which rules go in its ``Bucket/effects`` as well, and `records[position]` where each rule's
-    /// record is (what the lists hold).
+    /// The bucket, its lists appended to `words` (the journey's program), and the numbers of the
+    /// values rules are filed under in it, ascending (its block, ``Bucket/block(filed:valueCount:stride:)``,
+    /// is written once every bucket's values are known); `effect[position]` tells which rules go
+    /// in its ``Bucket/effects`` as well, and `records[position]` where each rule's record is (what
+    /// the lists hold).
     ///
     /// The filings are grouped by value with a counting sort (`counts`: zeros, one per value number
     /// filed in the journey, and zeros again on return). Filings come in rank order, so each value's
     /// positions stay in rank order: the order a sort by (value, position) gave, which took a
     /// closure call per comparison and was an eighth of the compile.
-    func bucket(effect: [Bool], records: [Int32], counts: inout [Int32], into words: inout ContiguousArray<Int32>) -> Bucket {
+    func bucket(effect: [Bool], records: [Int32], counts: inout [Int32],
+                into words: inout ContiguousArray<Int32>) -> (bucket: Bucket, numbers: [Int32]) {
         var numbers: [Int32] = []
         for filing in filed {
             if counts[Int(filing.number)] == 0 { numbers.append(filing.number) }
@@ -448,8 +496,6 @@ struct BucketBuilder {
         }
         // No `reserveCapacity` here: reserving exactly for each bucket copied the whole program for
         // every bucket; the journey trims the program once at the end (``MatchTable/trim(aligning:)``).
-        let filedStart = Int32(words.count)
-        words.append(contentsOf: numbers)
         // The starts of each value's two lists, then where the last one ends (see ``Bucket/Lists``).
         let starts = words.count
         if !numbers.isEmpty { words.append(contentsOf: repeatElement(0, count: 2 * numbers.count + 1)) }
@@ -469,7 +515,7 @@ struct BucketBuilder {
         if !numbers.isEmpty { words[starts + 2 * numbers.count] = Int32(words.count) }
         let all = Bucket.Lists(generalStart: generalStart, generalEnd: effectsGeneralStart, filedStarts: Int32(starts))
         let effects = Bucket.Lists(generalStart: effectsGeneralStart, generalEnd: effectsGeneralEnd, filedStarts: Int32(starts + 1))
-        return Bucket(all: all, effects: effects, filedStart: filedStart, filedCount: Int32(numbers.count))
+        return (Bucket(all: all, effects: effects, filedCount: Int32(numbers.count)), numbers)
     }
 }
 
@@ -489,29 +535,45 @@ final class CompiledJourney: Sendable {
     /// Their context conditions, active windows and effects (and the stage signals' conditions), as
     /// the walk reads them.
     let match: MatchTable
-    /// Buckets by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of persona and the last
-    /// stage slot stand for "none or unknown".
-    let buckets: ContiguousArray<Bucket>
+    /// Where the blocks of the journey's ``Bucket``s start in the program (``MatchTable/program``), one
+    /// every ``bucketStride`` words, by `(stage slot) * (personas + 1) + (persona slot)`; slot 0 of
+    /// persona and the last stage slot stand for "none or unknown". A multiple of a cache line's words.
+    let bucketBlocks: Int
+    let bucketStride: Int
     let personaSlots: Int
-    /// The context keys rules of this journey are filed under in ``buckets`` (by the numbers of their
+    /// How many stages the journey has (``bucketBlock(stage:persona:)`` read it as `stageIDs.count`,
+    /// from the array's own storage: a cache line more a request at 100,000 rules).
+    let stageCount: Int
+    /// The context keys rules of this journey are filed under in its buckets (by the numbers of their
     /// values, ``ValueNumbers``), ascending: the keys whose request values the index looks at. In the
     /// program at `filedKeys` (an array of them was retained and released every request).
     let filedKeys: Range<Int>
+    /// The numbers of every value rules of this journey are filed under, ascending, in the program at
+    /// `filedValues`, right after the filed keys: a request's value is searched here, once, and its
+    /// index among them is looked up in the bucket's bitmap (``Bucket/slot(ofValue:block:in:)``).
+    let filedValues: Range<Int>
+    /// The stages' ids as bytes in the program, in stage order, right before ``filedKeys``
+    /// (``stagePosition(of:)``, ``appendID(_:to:)``).
+    let stageIDWords: Range<Int>
 
     init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], match: MatchTable, buckets: ContiguousArray<Bucket>, personaSlots: Int,
-         filedKeys: Range<Int>) {
+         fallback: [Int], rules: [CompiledRule], match: MatchTable, bucketBlocks: Int, bucketStride: Int, personaSlots: Int,
+         filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>) {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = stageIndex
         self.stageHints = Suggestions.Vocabulary(stageIDs)
         self.filedKeys = filedKeys
+        self.filedValues = filedValues
+        self.stageIDWords = stageIDWords
+        self.stageCount = stageIDs.count
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
         self.fallback = fallback
         self.rules = rules
         self.match = match
-        self.buckets = buckets
+        self.bucketBlocks = bucketBlocks
+        self.bucketStride = bucketStride
         self.personaSlots = personaSlots
     }
 
@@ -538,10 +600,12 @@ final class CompiledJourney: Sendable {
         }
     }
 
-    func bucket(stage: Int?, persona: Int?) -> Bucket {
-        let stageSlot = stage ?? stageIDs.count
-        let personaSlot = persona.map { $0 + 1 } ?? 0
-        return buckets[stageSlot * personaSlots + personaSlot]
+    /// Where the block of the bucket of `stage` and `persona` starts in the program (``Bucket``).
+    @inline(__always)
+    func bucketBlock(stage: Int?, persona: Int?) -> Int {
+        let stageSlot = stage ?? stageCount
+        let personaSlot = persona.map { $0 &+ 1 } ?? 0
+        return bucketBlocks &+ (stageSlot &* personaSlots &+ personaSlot) &* bucketStride
     }
 }
 
@@ -612,26 +676,48 @@ struct Compiler {
             }
         }
         var counts = [Int32](repeating: 0, count: Int(highestNumber) + 1)
-        // The buckets' words and the filed keys follow the rules in the program.
-        var compiled = ContiguousArray<Bucket>()
+        // The buckets' lists, their blocks, the filed keys and values follow the rules in the program.
+        var compiled: [(bucket: Bucket, numbers: [Int32])] = []
         compiled.reserveCapacity(buckets.count)
         let records = match.rules.map(\.record)
+        var filedNumbers = Set<Int32>()
         for builder in buckets {
             compiled.append(builder.bucket(effect: effect, records: records, counts: &counts, into: &match.program))
+            filedNumbers.formUnion(compiled[compiled.count - 1].numbers)
         }
+        let values = filedNumbers.sorted()
+        var valueIndex: [Int32: Int] = [:]
+        for (index, number) in values.enumerated() { valueIndex[number] = index }
+        // Each block starts a cache line (word 0 of the program does, ``MatchTable/trim(aligning:)``).
+        let lineWords = MatchTable.lineWords
+        match.program.append(contentsOf: repeatElement(0, count: (lineWords - match.program.count % lineWords) % lineWords))
+        let bucketBlocks = match.program.count
+        let bucketStride = Bucket.stride(valueCount: values.count)
+        for (bucket, numbers) in compiled {
+            let filed = numbers.map { valueIndex[$0] ?? 0 }
+            match.program.append(contentsOf: bucket.block(filed: filed, valueCount: values.count, stride: bucketStride))
+        }
+        // The stage ids, then the filed keys and values: what every request of the journey reads, from a line's start.
+        match.program.append(contentsOf: repeatElement(0, count: (lineWords - match.program.count % lineWords) % lineWords))
+        let stageIDsStart = match.program.count
+        for stage in journey.stages { CompiledJourney.appendID(stage.id, to: &match.program) }
+        let stageIDsEnd = match.program.count
         let filedKeysStart = match.program.count
         for key in filedKeys.sorted() { match.program.append(Int32(key)) }
         // Before the trim, which may put padding in front of word 0 (``MatchTable/trim(aligning:)``).
         let filedKeysEnd = match.program.count
+        match.program.append(contentsOf: values)
+        let filedValuesEnd = match.program.count
         match.trim(aligning: alignsRecords)
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
             stageWhens: stageWhens,
             stageFallbacks: journey.stages.map { $0.fallback.compactMap { contentIndex[$0.value] } },
             fallback: journey.fallback.compactMap { contentIndex[$0.value] },
-            rules: ranked, match: match, buckets: compiled,
+            rules: ranked, match: match, bucketBlocks: bucketBlocks, bucketStride: bucketStride,
             personaSlots: personaSlots,
-            filedKeys: filedKeysStart..<filedKeysEnd)
+            filedKeys: filedKeysStart..<filedKeysEnd, filedValues: filedKeysEnd..<filedValuesEnd,
+            stageIDWords: stageIDsStart..<stageIDsEnd)
     }
 
     /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
