@@ -13,17 +13,26 @@
 final class IDTable: Sendable {
     /// Every key and its index: the fallback, and what callers enumerate (for "did you mean").
     let dictionary: [String: Int]
-    /// The ASCII keys, at the positions their records name: the subscript compares a request's
-    /// string with the key its hash found.
-    private let asciiKeys: ContiguousArray<String>
-    /// Open addressing with linear probing, one record of ``recordWords`` words (a cache line) a
-    /// slot, the first at word ``lead``, which starts a line (``Record``). A slot holds its key's
-    /// hash, count, words and index together, so that a probe reads one line.
+    /// The ASCII keys with their hashes and indices, in the order they were added: what the
+    /// subscript compares a request's string with (``Entry``).
+    private let entries: ContiguousArray<Entry>
+    /// The subscript's open addressing with linear probing: an index into `entries`, or -1 for an
+    /// empty slot.
+    private let slots: ContiguousArray<Int32>
+    private let mask: Int
+    /// ``plainIndex(of:)``'s open addressing with linear probing, the same slots: one record of
+    /// ``recordWords`` words (a cache line) a slot, the first at word ``lead``, which starts a
+    /// line (``Record``). A record holds its key's hash, count, words and index together, so that
+    /// a probe reads one line.
     ///
-    /// Why (issue 15, branch miss15-req): a slot was an index into an array of 80-byte entries,
-    /// so a lookup in a table that is not in the caches read the slot's line and two lines of the
-    /// entry. At 100,000 rules the process values' table (5,000 keys, 400 KB of entries) is not:
-    /// ~2.1 of an evaluation's ~29 L2 misses (cachegrind) were its lookups.
+    /// Why (issue 15, branch miss15-req): `plainIndex` read a slot and then an 80-byte entry (its
+    /// digest, key and index), so a lookup in a table that is not in the caches read the slot's
+    /// line and two lines of the entry. At 100,000 rules the process values' table (5,000 keys,
+    /// 400 KB of entries) is not: ~2.1 of an evaluation's ~29 L2 misses (cachegrind) were its
+    /// lookups; with records, ~0.9. The subscript keeps its slots and (now 32-byte) entries: on
+    /// the records it cost ~5 instructions a lookup more (the records' `lead`, the key's
+    /// position), ~40 an evaluation, for tables (journeys, personas, context keys) that are in
+    /// the caches anyway.
     private let records: ContiguousArray<UInt64>
     /// How many words of ``records`` come before slot 0's record (an array's elements start 32
     /// bytes into its heap object, which is 16-byte aligned only).
@@ -42,8 +51,7 @@ final class IDTable: Sendable {
     /// Where each field is in a slot's record.
     ///
     /// - ``hash``: the key's hash (``Digest/hash``);
-    /// - ``tag``: the key's UTF-8 count plus one in the low 32 bits (0: an empty slot), its position
-    ///   in ``asciiKeys`` in the high 32;
+    /// - ``tag``: the key's UTF-8 count plus one (0: an empty slot);
     /// - ``words``...+3: ``Digest/words`` (zeros for a key longer than ``Digest/wordLimit``, which
     ///   ``plainIndex(of:)`` never matches: its count differs from any it compares);
     /// - ``index``: the key's index (its `Int`'s bits); the last word is unused.
@@ -54,11 +62,12 @@ final class IDTable: Sendable {
         static let index = 6
     }
 
-    /// An ASCII key while the table is built: its hash, and its bytes as the hash read them
-    /// (``Digest``), which its record keeps so that ``plainIndex(of:)`` compares words instead of
-    /// strings (the subscript compares the hash, then the strings).
-    private struct Entry {
-        let digest: Digest
+    /// An ASCII key as the subscript reads it: its hash and index (32 bytes; with the digest, read
+    /// by ``plainIndex(of:)`` from ``records`` now, an entry was 80). Its bytes as the hash read
+    /// them (``Digest/words``) are in its record, so that ``plainIndex(of:)`` compares words
+    /// instead of strings (the subscript compares the hash, then the strings).
+    private struct Entry: Sendable {
+        let hash: UInt64
         let key: String
         let index: Int
     }
@@ -146,7 +155,7 @@ final class IDTable: Sendable {
 
     init(_ dictionary: [String: Int]) {
         self.dictionary = dictionary
-        var entries: [Entry] = []
+        var keys: [(digest: Digest, key: String, index: Int)] = []
         var hasNonASCIIKey = false
         // Sorted by index, so that the table's layout does not follow the dictionary's per-process order.
         for (key, index) in dictionary.sorted(by: { $0.value < $1.value }) {
@@ -154,15 +163,21 @@ final class IDTable: Sendable {
                 hasNonASCIIKey = true
                 continue
             }
-            entries.append(Entry(digest: digest, key: key, index: index))
+            keys.append((digest, key, index))
         }
         var capacity = 4
         var bits = 2
-        while capacity < entries.count * 2 {
+        while capacity < keys.count * 2 {
             capacity *= 2
             bits += 1
         }
         let shift = 64 - bits
+        var slots = ContiguousArray<Int32>(repeating: -1, count: capacity)
+        for (position, key) in keys.enumerated() {
+            var slot = Self.firstSlot(key.digest.hash, shift: shift)
+            while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
+            slots[slot] = Int32(position)
+        }
         var lead = 0
         let lineWords = Self.recordWords
         let records = ContiguousArray<UInt64>(unsafeUninitializedCapacity: capacity * lineWords + lineWords - 1) { buffer, count in
@@ -170,21 +185,22 @@ final class IDTable: Sendable {
             lead = (lineBytes - Int(bitPattern: buffer.baseAddress) % lineBytes) % lineBytes / MemoryLayout<UInt64>.stride
             count = lead + capacity * lineWords
             buffer[..<count].initialize(repeating: 0)
-            for (position, entry) in entries.enumerated() {
-                var slot = Self.firstSlot(entry.digest.hash, shift: shift)
-                while buffer[lead + slot * lineWords + Record.tag] != 0 { slot = (slot + 1) & (capacity - 1) }
+            // The same slots as the subscript's: each key's record where its position is.
+            for slot in 0..<capacity where slots[slot] >= 0 {
+                let key = keys[Int(slots[slot])]
                 let record = lead + slot * lineWords
-                buffer[record + Record.hash] = entry.digest.hash
-                // Counts and positions are far below 2^32 (a key is a rule set's id, a position one of its keys).
-                buffer[record + Record.tag] = UInt64(entry.digest.count + 1) | UInt64(position) << 32
-                buffer[record + Record.words] = entry.digest.words.0
-                buffer[record + Record.words + 1] = entry.digest.words.1
-                buffer[record + Record.words + 2] = entry.digest.words.2
-                buffer[record + Record.words + 3] = entry.digest.words.3
-                buffer[record + Record.index] = UInt64(bitPattern: Int64(entry.index))
+                buffer[record + Record.hash] = key.digest.hash
+                buffer[record + Record.tag] = UInt64(key.digest.count + 1)
+                buffer[record + Record.words] = key.digest.words.0
+                buffer[record + Record.words + 1] = key.digest.words.1
+                buffer[record + Record.words + 2] = key.digest.words.2
+                buffer[record + Record.words + 3] = key.digest.words.3
+                buffer[record + Record.index] = UInt64(bitPattern: Int64(key.index))
             }
         }
-        self.asciiKeys = ContiguousArray(entries.map(\.key))
+        self.entries = ContiguousArray(keys.map { Entry(hash: $0.digest.hash, key: $0.key, index: $0.index) })
+        self.slots = slots
+        self.mask = capacity - 1
         self.records = records
         self.lead = lead
         self.wordMask = (capacity - 1) * lineWords
@@ -202,19 +218,14 @@ final class IDTable: Sendable {
     @inline(__always)
     subscript(key: String) -> Int? {
         guard let (hash, ascii) = Self.hash(key), ascii else { return slowIndex(of: key) }
-        let found = records.withUnsafeBufferPointer { records in
-            asciiKeys.withUnsafeBufferPointer { keys -> Int? in
-                guard let start = records.baseAddress else { return nil }
-                let base = start + lead
-                var offset = Self.firstSlot(hash, shift: shift) &* Self.recordWords
+        let found = slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeBufferPointer { entries -> Int? in
+                var slot = Self.firstSlot(hash, shift: shift)
                 while true {
-                    let record = base + offset
-                    let tag = record[Record.tag]
-                    if tag == 0 { return nil }
-                    if record[Record.hash] == hash, keys[Int(truncatingIfNeeded: tag &>> 32)] == key {
-                        return Int(truncatingIfNeeded: record[Record.index])
-                    }
-                    offset = (offset &+ Self.recordWords) & wordMask
+                    let position = Int(slots[slot])
+                    if position < 0 { return nil }
+                    if entries[position].hash == hash, entries[position].key == key { return entries[position].index }
+                    slot = (slot &+ 1) & mask
                 }
             }
         }
@@ -242,7 +253,7 @@ final class IDTable: Sendable {
                 let record = base + offset
                 let tag = record[Record.tag]
                 if tag == 0 { return -1 }
-                if record[Record.hash] == digest.hash, tag & 0xFFFF_FFFF == count, record[Record.words] == digest.words.0,
+                if record[Record.hash] == digest.hash, tag == count, record[Record.words] == digest.words.0,
                    record[Record.words &+ 1] == digest.words.1, record[Record.words &+ 2] == digest.words.2,
                    record[Record.words &+ 3] == digest.words.3 {
                     return Int(truncatingIfNeeded: record[Record.index])
