@@ -103,4 +103,29 @@ struct IDTableTests {
             #expect(table[key + "x"] == first[key + "x"] && table[String(key.dropLast())] == first[String(key.dropLast())])
         }
     }
+
+    @Test("records: each slot's record is one cache line; sparse and large indices (as value numbers are) come back exactly")
+    func recordsByLine() {
+        var generator = SeededGenerator.forTest("IDTableTests.recordsByLine")
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789-_")
+        func word() -> String { String((0..<(1 + generator.below(36))).map { _ in alphabet[generator.below(alphabet.count)] }) }
+        for round in 0..<40 {
+            // Indices as `ValueNumbers` hands them to a key's table: numbered across keys, so sparse.
+            var dictionary: [String: Int] = [:]
+            for _ in 0..<generator.below(600) { dictionary[word()] = generator.below(1 << 40) }
+            let table = IDTable(dictionary)
+            #expect(table.recordOffsetInLine == 0, "round \(round): slot 0 starts a line")
+            for (key, index) in dictionary {
+                #expect(table[key] == index, "round \(round): \(key)")
+                #expect(table.plainIndex(of: key) == (key.utf8.count > IDTable.Digest.wordLimit ? IDTable.undecided : index),
+                        "round \(round): plainIndex(of: \(key))")
+            }
+            for _ in 0..<100 {
+                let probe = word()
+                #expect(table[probe] == dictionary[probe], "round \(round): \(probe)")
+                let plain = probe.utf8.count > IDTable.Digest.wordLimit ? IDTable.undecided : dictionary[probe] ?? -1
+                #expect(table.plainIndex(of: probe) == plain, "round \(round): plainIndex(of: \(probe))")
+            }
+        }
+    }
 }
