@@ -44,10 +44,10 @@ struct ProfileRun {
     }
 
     /// ``evaluatePasses(_:_:_:_:)`` with every byte of each request read first
-    /// (``touch(_:)``), for cache measurements only (`DUWTJE_PROFILE_TOUCH=1`): the mix's 1,000
+    /// (``EvaluationRequest/touchEveryByte()``), for cache measurements only (`DUWTJE_PROFILE_TOUCH=1`): the mix's 1,000
     /// requests are not in the caches when a large rule set has been walked since their last turn,
     /// while the daemon evaluates a request its decoder has just written. Read here first, the
-    /// request's cache misses are counted in ``touch(_:)`` instead of in the engine's functions,
+    /// request's cache misses are counted in ``EvaluationRequest/touchEveryByte()`` instead of in the engine's functions,
     /// which then keep the misses the daemon would also have (issue 15, branch miss15-req).
     @inline(never)
     static func evaluatePassesTouching(_ ruleSet: RuleSet, _ requests: [HeldRequest], _ caps: MemoryCapStore,
@@ -55,36 +55,10 @@ struct ProfileRun {
         var sink = 0
         for _ in 0..<passes {
             for held in requests {
-                sink &+= touch(held.request)
+                sink &+= held.request.touchEveryByte()
                 sink &+= try await ruleSet.recommendationCount(for: held.request, caps: caps)
             }
         }
         return sink
-    }
-
-    /// Reads every byte of the request's texts and lists (and so their headers): a sum, so that the
-    /// reads are kept.
-    @inline(never)
-    static func touch(_ request: EvaluationRequest) -> Int {
-        var sum = request.limit
-        func add(_ text: String?) {
-            guard var text else { return }
-            text.withUTF8 { bytes in for byte in bytes { sum &+= Int(byte) } }
-        }
-        func add(_ scalar: ContextScalar) {
-            if case .string(let text) = scalar { add(text) }
-        }
-        add(request.journey)
-        add(request.stage)
-        add(request.persona)
-        add(request.visitor)
-        for (key, value) in request.context {
-            add(key)
-            switch value {
-            case .scalar(let scalar): add(scalar)
-            case .list(let scalars): for scalar in scalars { add(scalar) }
-            }
-        }
-        return sum
     }
 }
