@@ -44,12 +44,15 @@ let package = Package(
         ),
         /// glibc's allocator controls, for the daemon's memory (`MallocTuning`).
         .systemLibrary(name: "CMalloc"),
+        /// The compiler's prefetch hint (`__builtin_prefetch`), header only: Swift has no spelling for it.
+        .systemLibrary(name: "CPrefetch"),
         /// The version and commit scripts/build-deb.sh links in (weak symbols; "dev" without it).
         .target(name: "CBuildInfo"),
         .target(
             name: "DuwtjeRules",
             dependencies: [
                 "CLibYAML",
+                "CPrefetch",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -78,6 +81,7 @@ let package = Package(
                 "DuwtjeReport",
                 "DuwtjeWire",
                 "CSQLite",
+                "CPrefetch",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
