@@ -93,7 +93,8 @@ extension RuleSet {
     /// and released after it (~40 instructions an evaluation).
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk) -> Answer {
         Unmanaged.passUnretained(journeys[facts.journey])._withUnsafeGuaranteedRef { journey in
-            contentFilters.withUnsafeBufferPointer { filters in
+            if walk == .indexed { journey.prefetchBucketBlock(stage: facts.stage, persona: facts.persona) }
+            return contentFilters.withUnsafeBufferPointer { filters in
                 journey.withMatch { match in evaluate(request, facts, warnings, walk: walk, journey: journey, match: match, filters: filters) }
             }
         }
@@ -317,16 +318,32 @@ struct Candidates: BitwiseCopyable {
         lists = bucket.all
         generalHead = Int(lists.generalStart)
         generalEnd = Int(lists.generalEnd)
-        guard bucket.filedCount > 0 else { return }
-        for keyIndex in filedKeys {
-            // Unknown text and other types have negative numbers, under which nothing is filed.
-            for number in numbers[Int(words[keyIndex])] where number >= 0 {
-                guard let value = Self.index(of: number, in: words, filedValues),
-                      let slot = Bucket.slot(ofValue: value, block: block, in: words) else { continue }
-                let run = lists.filed(at: slot, in: words)
-                runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound, in: words))
+        // The general list's first record (kept in the block) and its line, while the runs' starts are
+        // found and read; its second record once the runs are made (``prefetchSecondGeneral()``).
+        if generalHead < generalEnd { words.prefetch(Int(bucket.firstGeneral)) }
+        words.prefetch(generalHead)
+        if bucket.filedCount > 0 {
+            for keyIndex in filedKeys {
+                // Unknown text and other types have negative numbers, under which nothing is filed.
+                for number in numbers[Int(words[keyIndex])] where number >= 0 {
+                    guard let value = Self.index(of: number, in: words, filedValues),
+                          let slot = Bucket.slot(ofValue: value, block: block, in: words) else { continue }
+                    let (run, first) = lists.firstFiled(at: slot, in: words)
+                    runs.append(Run(slot: slot, head: run.lowerBound, end: run.upperBound, first: first, in: words))
+                }
             }
         }
+        prefetchSecondGeneral()
+    }
+
+    /// Asks for the record of the general list's second rule, which the walk will likely consult:
+    /// with the first (asked for from the block) and each run's first two
+    /// (``Run/init(slot:head:end:first:in:)``) they arrive together, where the walk waited for each
+    /// list's line and each record in turn, once the one before was checked.
+    @inline(__always)
+    private func prefetchSecondGeneral() {
+        guard generalHead &+ 1 < generalEnd else { return }
+        words.prefetch(Int(words[generalHead &+ 1]))
     }
 
     /// The index of `number` among the journey's filed values at `values` of `words` (ascending), if
@@ -414,13 +431,34 @@ struct Run: BitwiseCopyable {
         (slot, head, end, value) = (0, 0, 0, .max)
     }
 
-    /// The run at `slot` from `head` to `end` of `words`.
+    /// The run at `slot` from `head` to `end` of `words`, whose first record (`words[head]`) is
+    /// `first`: asks for it, then for the second record (see
+    /// ``Candidates``' `prefetchSecondGeneral()`).
+    @inline(__always)
+    init(slot: Int, head: Int, end: Int, first: Int32, in words: UnsafeBufferPointer<Int32>) {
+        self.slot = Int32(truncatingIfNeeded: slot)
+        self.head = Int32(truncatingIfNeeded: head)
+        self.end = Int32(truncatingIfNeeded: end)
+        value = first
+        words.prefetch(Int(first))
+        // A run of one rule never reads its list.
+        if head &+ 1 < end { words.prefetch(Int(words[head &+ 1])) }
+    }
+
+    /// The run at `slot` from `head` to `end` of `words`. Asks for the records of its first two
+    /// rules.
     @inline(__always)
     init(slot: Int, head: Int, end: Int, in words: UnsafeBufferPointer<Int32>) {
         self.slot = Int32(truncatingIfNeeded: slot)
         self.head = Int32(truncatingIfNeeded: head)
         self.end = Int32(truncatingIfNeeded: end)
-        value = head < end ? words[head] : .max
+        guard head < end else {
+            value = .max
+            return
+        }
+        value = words[head]
+        words.prefetch(Int(value))
+        if head &+ 1 < end { words.prefetch(Int(words[head &+ 1])) }
     }
 
     /// Moves past the record at the head.
