@@ -354,6 +354,15 @@ struct MatchTable: Sendable {
             return failedCondition(at: &offset, count: Int(end &- start), facts).map { Int(start) &+ $0 }
         }
 
+        /// The index among the `count` conditions whose code starts at `offset` of ``program`` of the
+        /// first that does not hold for `facts`, or nil: ``failedCondition(_:_:_:)`` without reading
+        /// the first condition's start in ``conditions`` (for the stage signals, whose starts the
+        /// journey keeps beside their counts, ``CompiledJourney/signalWords``).
+        func failedCondition(atProgram offset: Int, count: Int, _ facts: Facts) -> Int? {
+            var offset = offset
+            return failedCondition(at: &offset, count: count, facts)
+        }
+
         /// The rank position of the rule whose record starts at `record`.
         @inline(__always)
         func position(ofRecord record: Int) -> Int { Int(program[record]) }

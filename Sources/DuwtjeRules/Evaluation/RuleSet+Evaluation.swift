@@ -368,6 +368,10 @@ struct Candidates: BitwiseCopyable {
         guard !onlyEffects else { return }
         onlyEffects = true
         lists = effects
+        // Each effects list's line first (a run's starts where its list of every rule ends), then the
+        // searches: the lines come in together, where each search waited for its own.
+        words.prefetch(Int(lists.generalStart))
+        for index in 0..<runs.count { words.prefetch(Int(runs[index].end)) }
         generalHead = Self.firstIndex(in: words, from: Int(lists.generalStart), to: Int(lists.generalEnd), after: position)
         generalEnd = Int(lists.generalEnd)
         for index in 0..<runs.count {

@@ -583,10 +583,22 @@ final class CompiledJourney: Sendable {
     /// The stages' ids as bytes in the program, in stage order, right before ``filedKeys``
     /// (``stagePosition(of:)``, ``appendID(_:to:)``).
     let stageIDWords: Range<Int>
+    /// Each stage's signals as ``signalledStage(_:_:)`` reads them, in the program right after the
+    /// signals' conditions (the program's first words), ``signalWordsPerStage`` words a stage in
+    /// stage order: how many conditions (-1: no signals, or signals that never hold), where their
+    /// code starts in the program, and whether they name personas (1: ask ``stageWhens``).
+    ///
+    /// Why (issue 15, branch walk16): for a request without a stage, reading ``stageWhens`` (the
+    /// array's header and its elements) and the first condition's start in the match table's
+    /// ``MatchTable/conditions`` were ~0.5 L2 misses an evaluation at 100,000 rules, lines of their
+    /// own besides the conditions' code, which these words now share a line with.
+    let signalWords: Range<Int>
+
+    static let signalWordsPerStage = 3
 
     init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
          fallback: [Int], rules: [CompiledRule], match: MatchTable, bucketBlocks: Int, bucketStride: Int, personaSlots: Int,
-         filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>) {
+         filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>, signalWords: Range<Int>) {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = stageIndex
@@ -594,6 +606,7 @@ final class CompiledJourney: Sendable {
         self.filedKeys = filedKeys
         self.filedValues = filedValues
         self.stageIDWords = stageIDWords
+        self.signalWords = signalWords
         self.stageCount = stageIDs.count
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
@@ -612,19 +625,35 @@ final class CompiledJourney: Sendable {
         match.withView(body)
     }
 
-    /// The last stage whose signals hold for `facts` (which have no stage yet), or nil. Each signal is
-    /// read in place: copying a ``CompiledWhen`` out retained and released its arrays.
+    /// The last stage whose signals hold for `facts` (which have no stage yet), or nil, read from
+    /// ``signalWords``; ``stageWhens`` only for signals that name personas.
     func signalledStage(_ match: MatchTable.View, _ facts: Facts) -> Int? {
-        stageWhens.withUnsafeBufferPointer { whens in
-            var index = whens.count
-            while index > 0 {
-                index -= 1
-                // A stage's signals name no stage (the loader allows only persona and context).
-                guard let conditions = whens[index]?.conditions, whens[index]?.stages == nil,
-                      whens[index]?.allows(persona: facts.persona) == true else { continue }
-                if match.failedCondition(conditions.lowerBound, conditions.upperBound, facts) == nil { return index }
+        var index = stageCount
+        var word = signalWords.lowerBound &+ stageCount &* Self.signalWordsPerStage
+        while index > 0 {
+            index &-= 1
+            word &-= Self.signalWordsPerStage
+            let count = Int(match.program[word])
+            guard count >= 0 else { continue }
+            if match.program[word &+ 2] != 0, stageWhens[index]?.allows(persona: facts.persona) != true { continue }
+            if match.failedCondition(atProgram: Int(match.program[word &+ 1]), count: count, facts) == nil { return index }
+        }
+        return nil
+    }
+
+    /// The words of the stages' signals in ``signalWords``, appended to `program` (the match table's,
+    /// whose conditions the signals' ranges are in), in stage order.
+    static func appendSignals(_ whens: [CompiledWhen?], conditions: ContiguousArray<MatchTable.Condition>,
+                              to program: inout ContiguousArray<Int32>) {
+        for when in whens {
+            // A stage's signals name no stage (the loader allows only persona and context): any that
+            // did would never hold, as before.
+            guard let when, when.stages == nil else {
+                program.append(contentsOf: [-1, 0, 0])
+                continue
             }
-            return nil
+            let start = when.conditions.isEmpty ? 0 : conditions[Int(when.conditions.lowerBound)].programStart
+            program.append(contentsOf: [Int32(when.conditions.count), start, when.personas == nil ? 0 : 1])
         }
     }
 
@@ -672,6 +701,10 @@ struct Compiler {
         let stageWhens = journey.stages.map { stage in
             stage.when.map { when(for: $0, stageIndex: stageIndex, stageCount: stageCount, match: &match) }
         }
+        // Before any record: nothing moves them (``MatchTable/endRecord(notes:aligning:)`` moves a record's own words).
+        let signalsStart = match.program.count
+        CompiledJourney.appendSignals(stageWhens, conditions: match.conditions, to: &match.program)
+        let signalsEnd = match.program.count
         // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
         // each one (and retained its fields), and every comparison counted specificities again.
         var notes = MatchTable.RecordNotes()
@@ -753,7 +786,7 @@ struct Compiler {
             rules: ranked, match: match, bucketBlocks: bucketBlocks, bucketStride: bucketStride,
             personaSlots: personaSlots,
             filedKeys: filedKeysStart..<filedKeysEnd, filedValues: filedKeysEnd..<filedValuesEnd,
-            stageIDWords: stageIDsStart..<stageIDsEnd)
+            stageIDWords: stageIDsStart..<stageIDsEnd, signalWords: signalsStart..<signalsEnd)
     }
 
     /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
