@@ -664,14 +664,6 @@ final class CompiledJourney: Sendable {
         let personaSlot = persona.map { $0 &+ 1 } ?? 0
         return bucketBlocks &+ (stageSlot &* personaSlots &+ personaSlot) &* bucketStride
     }
-
-    /// Asks for the line of the block of the bucket of `stage` and `persona` without waiting for it,
-    /// as soon as the journey's fields are read: it comes in while the answer's parts are set up,
-    /// where the walk waited for it first thing (0.9 L2 misses an evaluation at 100,000 rules).
-    @inline(__always)
-    func prefetchBucketBlock(stage: Int?, persona: Int?) {
-        match.program.withUnsafeBufferPointer { $0.prefetch(match.lead &+ bucketBlock(stage: stage, persona: persona)) }
-    }
 }
 
 /// Turns checked definitions into the compiled form.
