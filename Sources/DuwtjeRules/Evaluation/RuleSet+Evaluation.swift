@@ -349,8 +349,9 @@ struct Candidates: BitwiseCopyable {
     /// with the first (asked for from the block) and each run's first two
     /// (``Run/init(slot:head:end:first:in:)``) they arrive together, where the walk waited for each
     /// list's line and each record in turn, once the one before was checked.
-    /// A list of one rule asks for its first again (an empty one for the record at the word before
-    /// it, inside the program: lists follow the records).
+    /// A list of one rule asks for its first again, an empty one for the record at the word before
+    /// it: inside the program, as lists follow the stage signals' words (a journey has at least one
+    /// stage, the loader's rule) and the records.
     @inline(__always)
     private func prefetchSecondGeneral() {
         words.prefetch(Int(words[Swift.min(generalHead &+ 1, generalEnd &- 1)]))
