@@ -89,6 +89,22 @@ struct MatchTable: Sendable {
     /// records (``endRecord(notes:aligning:)``) assumes.
     private(set) var lead = 0
 
+    /// How many elements ``rules``, ``conditions``, ``program`` (past ``lead``) and ``others`` hold, as
+    /// ``withView(_:)`` hands them over: kept here, beside the arrays' references, by
+    /// ``trim(aligning:)``, which ends the table's writing. Read from each array's own header, they
+    /// were four cache lines a request besides the journey's (issue 15, branch walk16: at 100,000
+    /// rules, where the headers of 200 journeys' arrays do not stay in the caches, ~0.7 L2 misses an
+    /// evaluation), for counts the walk never reads (it reads within its records and lists).
+    private(set) var counts = Counts()
+
+    /// See ``counts``.
+    struct Counts: Sendable, BitwiseCopyable, Equatable {
+        var rules: Int32 = 0
+        var conditions: Int32 = 0
+        var program: Int32 = 0
+        var others: Int32 = 0
+    }
+
     /// Drops the room the arrays grew by (appending doubles an array's capacity: up to half of a
     /// journey's program was spare), once the journey is compiled; `aligning`: with the padding in
     /// front of the program that lets word 0 start a cache line (``lead``).
@@ -103,6 +119,8 @@ struct MatchTable: Sendable {
         program = aligning ? Self.lineAligned(program, lead: &lead) : exact(program)
         rules = exact(rules)
         conditions = exact(conditions)
+        counts = Counts(rules: Int32(rules.count), conditions: Int32(conditions.count), program: Int32(program.count - lead),
+                        others: Int32(others.count))
     }
 
     /// `words` in storage of their own, exactly sized but for up to a line's worth of leading
@@ -300,14 +318,21 @@ struct MatchTable: Sendable {
         return best
     }
 
-    /// Runs `body` with pointers into the table, valid while it runs.
+    /// Runs `body` with pointers into the table, valid while it runs; the table must be trimmed
+    /// (``trim(aligning:)``, as every compiled journey's is). The buffers' counts are ``counts``: only
+    /// their base addresses come from the arrays, which the optimizer computes from the references
+    /// without reading the arrays' headers.
     func withView<Result>(_ body: (View) -> Result) -> Result {
-        rules.withUnsafeBufferPointer { rules in
+        assert(counts == Counts(rules: Int32(rules.count), conditions: Int32(conditions.count), program: Int32(program.count - lead),
+                                others: Int32(others.count)), "a view of a table that was not trimmed")
+        return rules.withUnsafeBufferPointer { rules in
             conditions.withUnsafeBufferPointer { conditions in
                 program.withUnsafeBufferPointer { program in
                     others.withUnsafeBufferPointer { others in
-                        body(View(rules: rules, conditions: conditions, program: UnsafeBufferPointer(rebasing: program[lead...]),
-                              others: others))
+                        body(View(rules: UnsafeBufferPointer(start: rules.baseAddress, count: Int(counts.rules)),
+                                  conditions: UnsafeBufferPointer(start: conditions.baseAddress, count: Int(counts.conditions)),
+                                  program: UnsafeBufferPointer(start: program.baseAddress?.advanced(by: lead), count: Int(counts.program)),
+                                  others: UnsafeBufferPointer(start: others.baseAddress, count: Int(counts.others))))
                     }
                 }
             }
@@ -327,6 +352,15 @@ struct MatchTable: Sendable {
             guard start < end else { return nil }
             var offset = Int(conditions[Int(start)].programStart)
             return failedCondition(at: &offset, count: Int(end &- start), facts).map { Int(start) &+ $0 }
+        }
+
+        /// The index among the `count` conditions whose code starts at `offset` of ``program`` of the
+        /// first that does not hold for `facts`, or nil: ``failedCondition(_:_:_:)`` without reading
+        /// the first condition's start in ``conditions`` (for the stage signals, whose starts the
+        /// journey keeps beside their counts, ``CompiledJourney/signalWords``).
+        func failedCondition(atProgram offset: Int, count: Int, _ facts: Facts) -> Int? {
+            var offset = offset
+            return failedCondition(at: &offset, count: count, facts)
         }
 
         /// The rank position of the rule whose record starts at `record`.

@@ -357,23 +357,29 @@ struct Bucket: Sendable, BitwiseCopyable {
     let effects: Lists
     /// How many values rules are filed under here (the set bits of the block's bitmap).
     let filedCount: Int32
+    /// The record of the first rule of the general list of every rule (``all``), 0 when it is empty:
+    /// in the block, so that the walk can ask for it as soon as the block is read, without waiting
+    /// for the list's line first.
+    let firstGeneral: Int32
 
     /// The words of a block before its bitmap: the two ``Lists`` (three words each), ``filedCount``
-    /// and one unused word.
+    /// and ``firstGeneral``.
     static let headerWords = 8
 
-    init(all: Lists, effects: Lists, filedCount: Int32) {
+    init(all: Lists, effects: Lists, filedCount: Int32, firstGeneral: Int32) {
         self.all = all
         self.effects = effects
         self.filedCount = filedCount
+        self.firstGeneral = firstGeneral
     }
 
     /// The bucket whose block starts at `block` of `words` (the program).
     @inline(__always)
     init(block: Int, in words: UnsafeBufferPointer<Int32>) {
-        all = Lists(generalStart: words[block], generalEnd: words[block &+ 1], filedStarts: words[block &+ 2])
-        effects = Lists(generalStart: words[block &+ 3], generalEnd: words[block &+ 4], filedStarts: words[block &+ 5])
+        all = Lists(generalStart: words[block], generalEnd: words[block &+ 1], filedStarts: words[block &+ 2], endOffset: 1)
+        effects = Lists(generalStart: words[block &+ 3], generalEnd: words[block &+ 4], filedStarts: words[block &+ 5], endOffset: 2)
         filedCount = words[block &+ 6]
+        firstGeneral = words[block &+ 7]
     }
 
     /// The words of a block, ``CompiledJourney/bucketStride`` of them: the header, then per 32 of the
@@ -381,7 +387,7 @@ struct Bucket: Sendable, BitwiseCopyable {
     /// here, and how many values are filed here before those 32.
     func block(filed values: [Int], valueCount: Int, stride: Int) -> [Int32] {
         var words = [all.generalStart, all.generalEnd, all.filedStarts, effects.generalStart, effects.generalEnd,
-                     effects.filedStarts, filedCount, 0]
+                     effects.filedStarts, filedCount, firstGeneral]
         let chunks = (valueCount + 31) / 32
         var bits = [UInt32](repeating: 0, count: chunks)
         for value in values { bits[value / 32] |= 1 << UInt32(value % 32) }
@@ -417,24 +423,42 @@ struct Bucket: Sendable, BitwiseCopyable {
     /// Rules as their records' offsets in the program (``MatchTable/program``: records are in rank
     /// order, so these ascend as the rules' positions do), in the program: rules that do not require a particular value
     /// (`program[generalStart ..< generalEnd]`), and those filed under the value at slot `i` of the
-    /// filed values, `program[program[filedStarts + 2 i] ..< program[filedStarts + 2 i + 1]]`.
+    /// filed values, `program[program[filedStarts + 3 i] ..< program[filedStarts + 3 i + endOffset]]`.
     ///
     /// The two sets of lists lie side by side (``BucketBuilder/bucket(effect:records:counts:into:)``):
-    /// the starts of a value's two lists are a pair of words, and each of its lists of every rule is
+    /// the starts of a value's two lists are two words of three, and each of its lists of every rule is
     /// followed by its list of rules with an effect once full, as the general lists are. A request
     /// that fills its answer and goes on in ``effects`` then mostly reads lines it has read already:
     /// one after the other, the two sets were three more lines (its starts, its general list and its
-    /// run) a request at 100,000 rules, where a bucket's words are not in the caches.
+    /// run) a request at 100,000 rules, where a bucket's words are not in the caches. The third word
+    /// is the record of the first rule of the value's list of every rule (``firstFiled(at:in:)``).
     struct Lists: Sendable, BitwiseCopyable {
         let generalStart: Int32
         let generalEnd: Int32
         let filedStarts: Int32
+        /// Where a value's list ends, counted from the word of its start: 1 in ``Bucket/all`` (it ends
+        /// where the value's effects list starts), 2 in ``Bucket/effects`` (it ends where the next
+        /// value's list of every rule starts, past the first record's word).
+        let endOffset: Int32
+
+        /// The words a filed value's starts take: its two lists' starts and its first record.
+        static let startWords = 3
 
         /// Where the rules filed under the value at `slot` are in `words` (the program).
         @inline(__always)
         func filed(at slot: Int, in words: UnsafeBufferPointer<Int32>) -> Range<Int> {
-            let start = Int(filedStarts) &+ slot &* 2
-            return Int(words[start])..<Int(words[start &+ 1])
+            let start = Int(filedStarts) &+ slot &* Self.startWords
+            return Int(words[start])..<Int(words[start &+ Int(endOffset)])
+        }
+
+        /// ``filed(at:in:)`` of ``Bucket/all``, and the record of the first rule there (never empty:
+        /// a value has a slot only when a rule is filed under it). Beside the starts, the first record
+        /// can be asked for once they are read, without waiting for the list's line first (issue 15,
+        /// branch walk16).
+        @inline(__always)
+        func firstFiled(at slot: Int, in words: UnsafeBufferPointer<Int32>) -> (range: Range<Int>, first: Int32) {
+            let start = Int(filedStarts) &+ slot &* Self.startWords
+            return (Int(words[start])..<Int(words[start &+ 1]), words[start &+ 2])
         }
     }
 }
@@ -496,9 +520,10 @@ struct BucketBuilder {
         }
         // No `reserveCapacity` here: reserving exactly for each bucket copied the whole program for
         // every bucket; the journey trims the program once at the end (``MatchTable/trim(aligning:)``).
-        // The starts of each value's two lists, then where the last one ends (see ``Bucket/Lists``).
+        // The starts of each value's two lists and its first record, then where the last list ends (see ``Bucket/Lists``).
         let starts = words.count
-        if !numbers.isEmpty { words.append(contentsOf: repeatElement(0, count: 2 * numbers.count + 1)) }
+        let startWords = Bucket.Lists.startWords
+        if !numbers.isEmpty { words.append(contentsOf: repeatElement(0, count: startWords * numbers.count + 1)) }
         let generalStart = Int32(words.count)
         for position in general { words.append(records[Int(position)]) }
         let effectsGeneralStart = Int32(words.count)
@@ -506,16 +531,19 @@ struct BucketBuilder {
         let effectsGeneralEnd = Int32(words.count)
         var start = 0
         for (slot, end) in ends.enumerated() {
-            words[starts + 2 * slot] = Int32(words.count)
+            words[starts + startWords * slot] = Int32(words.count)
+            words[starts + startWords * slot + 2] = records[Int(grouped[start])]
             for position in grouped[start..<Int(end)] { words.append(records[Int(position)]) }
-            words[starts + 2 * slot + 1] = Int32(words.count)
+            words[starts + startWords * slot + 1] = Int32(words.count)
             for position in grouped[start..<Int(end)] where effect[Int(position)] { words.append(records[Int(position)]) }
             start = Int(end)
         }
-        if !numbers.isEmpty { words[starts + 2 * numbers.count] = Int32(words.count) }
-        let all = Bucket.Lists(generalStart: generalStart, generalEnd: effectsGeneralStart, filedStarts: Int32(starts))
-        let effects = Bucket.Lists(generalStart: effectsGeneralStart, generalEnd: effectsGeneralEnd, filedStarts: Int32(starts + 1))
-        return (Bucket(all: all, effects: effects, filedCount: Int32(numbers.count)), numbers)
+        if !numbers.isEmpty { words[starts + startWords * numbers.count] = Int32(words.count) }
+        let all = Bucket.Lists(generalStart: generalStart, generalEnd: effectsGeneralStart, filedStarts: Int32(starts), endOffset: 1)
+        let effects = Bucket.Lists(generalStart: effectsGeneralStart, generalEnd: effectsGeneralEnd, filedStarts: Int32(starts + 1),
+                                   endOffset: 2)
+        let firstGeneral = general.first.map { records[Int($0)] } ?? 0
+        return (Bucket(all: all, effects: effects, filedCount: Int32(numbers.count), firstGeneral: firstGeneral), numbers)
     }
 }
 
@@ -555,10 +583,22 @@ final class CompiledJourney: Sendable {
     /// The stages' ids as bytes in the program, in stage order, right before ``filedKeys``
     /// (``stagePosition(of:)``, ``appendID(_:to:)``).
     let stageIDWords: Range<Int>
+    /// Each stage's signals as ``signalledStage(_:_:)`` reads them, in the program right after the
+    /// signals' conditions (the program's first words), ``signalWordsPerStage`` words a stage in
+    /// stage order: how many conditions (-1: no signals, or signals that never hold), where their
+    /// code starts in the program, and whether they name personas (1: ask ``stageWhens``).
+    ///
+    /// Why (issue 15, branch walk16): for a request without a stage, reading ``stageWhens`` (the
+    /// array's header and its elements) and the first condition's start in the match table's
+    /// ``MatchTable/conditions`` were ~0.5 L2 misses an evaluation at 100,000 rules, lines of their
+    /// own besides the conditions' code, which these words now share a line with.
+    let signalWords: Range<Int>
+
+    static let signalWordsPerStage = 3
 
     init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
          fallback: [Int], rules: [CompiledRule], match: MatchTable, bucketBlocks: Int, bucketStride: Int, personaSlots: Int,
-         filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>) {
+         filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>, signalWords: Range<Int>) {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = stageIndex
@@ -566,6 +606,7 @@ final class CompiledJourney: Sendable {
         self.filedKeys = filedKeys
         self.filedValues = filedValues
         self.stageIDWords = stageIDWords
+        self.signalWords = signalWords
         self.stageCount = stageIDs.count
         self.stageWhens = stageWhens
         self.stageFallbacks = stageFallbacks
@@ -584,19 +625,35 @@ final class CompiledJourney: Sendable {
         match.withView(body)
     }
 
-    /// The last stage whose signals hold for `facts` (which have no stage yet), or nil. Each signal is
-    /// read in place: copying a ``CompiledWhen`` out retained and released its arrays.
+    /// The last stage whose signals hold for `facts` (which have no stage yet), or nil, read from
+    /// ``signalWords``; ``stageWhens`` only for signals that name personas.
     func signalledStage(_ match: MatchTable.View, _ facts: Facts) -> Int? {
-        stageWhens.withUnsafeBufferPointer { whens in
-            var index = whens.count
-            while index > 0 {
-                index -= 1
-                // A stage's signals name no stage (the loader allows only persona and context).
-                guard let conditions = whens[index]?.conditions, whens[index]?.stages == nil,
-                      whens[index]?.allows(persona: facts.persona) == true else { continue }
-                if match.failedCondition(conditions.lowerBound, conditions.upperBound, facts) == nil { return index }
+        var index = stageCount
+        var word = signalWords.lowerBound &+ stageCount &* Self.signalWordsPerStage
+        while index > 0 {
+            index &-= 1
+            word &-= Self.signalWordsPerStage
+            let count = Int(match.program[word])
+            guard count >= 0 else { continue }
+            if match.program[word &+ 2] != 0, stageWhens[index]?.allows(persona: facts.persona) != true { continue }
+            if match.failedCondition(atProgram: Int(match.program[word &+ 1]), count: count, facts) == nil { return index }
+        }
+        return nil
+    }
+
+    /// The words of the stages' signals in ``signalWords``, appended to `program` (the match table's,
+    /// whose conditions the signals' ranges are in), in stage order.
+    static func appendSignals(_ whens: [CompiledWhen?], conditions: ContiguousArray<MatchTable.Condition>,
+                              to program: inout ContiguousArray<Int32>) {
+        for when in whens {
+            // A stage's signals name no stage (the loader allows only persona and context): any that
+            // did would never hold, as before.
+            guard let when, when.stages == nil else {
+                program.append(contentsOf: [-1, 0, 0])
+                continue
             }
-            return nil
+            let start = when.conditions.isEmpty ? 0 : conditions[Int(when.conditions.lowerBound)].programStart
+            program.append(contentsOf: [Int32(when.conditions.count), start, when.personas == nil ? 0 : 1])
         }
     }
 
@@ -636,6 +693,10 @@ struct Compiler {
         let stageWhens = journey.stages.map { stage in
             stage.when.map { when(for: $0, stageIndex: stageIndex, stageCount: stageCount, match: &match) }
         }
+        // Before any record: nothing moves them (``MatchTable/endRecord(notes:aligning:)`` moves a record's own words).
+        let signalsStart = match.program.count
+        CompiledJourney.appendSignals(stageWhens, conditions: match.conditions, to: &match.program)
+        let signalsEnd = match.program.count
         // Positions are ranked by keys read once, not the rules: sorting copies of the rules moved
         // each one (and retained its fields), and every comparison counted specificities again.
         var notes = MatchTable.RecordNotes()
@@ -717,7 +778,7 @@ struct Compiler {
             rules: ranked, match: match, bucketBlocks: bucketBlocks, bucketStride: bucketStride,
             personaSlots: personaSlots,
             filedKeys: filedKeysStart..<filedKeysEnd, filedValues: filedKeysEnd..<filedValuesEnd,
-            stageIDWords: stageIDsStart..<stageIDsEnd)
+            stageIDWords: stageIDsStart..<stageIDsEnd, signalWords: signalsStart..<signalsEnd)
     }
 
     /// Ids are looked up in ``IDTable``s (a cheap hash of their bytes): `Dictionary`'s SipHash of
