@@ -23,12 +23,17 @@ struct CapIndexTests {
         // Every visitor has the same hash: each lookup compares them all.
         var state = LRUState(capacity: 40, hashing: .constant)
         let visitors = (0..<40).map { "visitor-\($0)" }
+        // A prefetch on the empty table, and before each admission below, changes nothing.
+        state.prefetch("visitor-0")
         for visitor in visitors { #expect(admit(&state, visitor), "\(visitor) is new") }
         for visitor in visitors { #expect(!admit(&state, visitor), "\(visitor) was shown once already") }
         #expect(state.count == 40)
         // Full: each new visitor forgets the least recently seen (the first of the list, in order),
         // which leaves the table with a hole in the middle of the colliding run.
-        for index in 0..<10 { #expect(admit(&state, "new-\(index)")) }
+        for index in 0..<10 {
+            state.prefetch("new-\(index)")
+            #expect(admit(&state, "new-\(index)"))
+        }
         #expect(state.evictions == 10)
         for visitor in visitors[10...] { #expect(!admit(&state, visitor), "\(visitor) is still remembered") }
         for index in 0..<10 { #expect(!admit(&state, "new-\(index)"), "new-\(index) is still remembered") }
@@ -38,14 +43,21 @@ struct CapIndexTests {
 
     @Test("visitors are told apart by their bytes: ids that differ only in their Unicode form are two visitors")
     func bytesNotCanonicalEquivalence() {
-        var state = LRUState(capacity: 10, hashing: .constant)
-        let composed = "caf\u{E9}"
-        let decomposed = "cafe\u{301}"
-        #expect(composed == decomposed, "Swift compares them as equal")
-        #expect(admit(&state, composed))
-        #expect(admit(&state, decomposed))
-        #expect(!admit(&state, composed))
-        #expect(state.count == 2)
+        // With one hash for all (the bytes tell them apart) and with the store's own hashing (the
+        // hash a prefetch keeps must be of the same bytes).
+        for hashing in [LRUState.Hashing.constant, nil] {
+            var state = LRUState(capacity: 10, hashing: hashing)
+            let composed = "caf\u{E9}"
+            let decomposed = "cafe\u{301}"
+            #expect(composed == decomposed, "Swift compares them as equal")
+            #expect(admit(&state, composed))
+            state.prefetch(composed)
+            #expect(admit(&state, decomposed))
+            state.prefetch(decomposed)
+            #expect(!admit(&state, composed))
+            #expect(!admit(&state, decomposed))
+            #expect(state.count == 2)
+        }
     }
 
     @Test("the table grows and keeps every visitor, with the store's own hashing")
@@ -53,7 +65,10 @@ struct CapIndexTests {
         var state = LRUState(capacity: 5_000)
         for index in 0..<5_000 { #expect(admit(&state, "bezoeker-\(index)")) }
         var refused = 0
-        for index in 0..<5_000 where !admit(&state, "bezoeker-\(index)") { refused += 1 }
+        for index in 0..<5_000 {
+            state.prefetch("bezoeker-\((index * 7) % 6_000)")
+            if !admit(&state, "bezoeker-\(index)") { refused += 1 }
+        }
         #expect(refused == 5_000)
         #expect(state.count == 5_000 && state.evictions == 0)
     }

@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 extension Answer {
@@ -29,6 +30,7 @@ extension Answer {
     /// each found the visitor again), handing over only trivially copyable ``NudgeOffer``s.
     public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore) -> Bool {
         guard let visitor = request.visitor else { return true }
+        prefetchOffers()
         guard let rank = firstAdmitted(visitor: visitor, now: request.now, caps: caps) else { return false }
         serve(rank)
         return true
@@ -60,6 +62,24 @@ extension Answer {
         }
         guard let nudge = rule.nudge else { return nil }
         return body(nudge, pick.capped)
+    }
+
+    /// Starts loading the rules and then the nudges of the candidates after the first (of those in
+    /// place), so that their lines come in together with the first one's and the visitor's instead
+    /// of one after the other as the caps ask (half the admissions pass over a capped candidate).
+    /// Two rounds: a rule's line must be in before its nudge's address is known.
+    @inline(__always)
+    private func prefetchOffers() {
+        let count = min(candidates.count, CandidatePicks.inlineCount)
+        guard count > 1 else { return }
+        set.journeys[Int(journeyPosition)].rules.withUnsafeBufferPointer { rules in
+            for rank in 0..<count {
+                duwtje_prefetch(Unmanaged.passUnretained(rules[Int(candidates[rank].rule)]).toOpaque())
+            }
+            for rank in 1..<count where candidates[rank].variant < 0 {
+                if let nudge = rules[Int(candidates[rank].rule)].nudge { duwtje_prefetch(Unmanaged.passUnretained(nudge).toOpaque()) }
+            }
+        }
     }
 
     /// The compiled nudge of the candidate at `rank`: its id is what caps and dismissals count by.

@@ -37,9 +37,17 @@ public protocol CapStore: Sendable {
     /// half the admissions pass over a capped candidate, and each call hashed and looked up the
     /// visitor again (~700 instructions a call, issue 15).
     func admitFirstWithoutWaiting(visitor: String, now: Date, count: Int, offer: (Int) -> NudgeOffer?, id: (Int) -> String) -> Int?
+
+    /// A hint, before a request is evaluated, that admission will soon ask about `visitor`: a store
+    /// in memory can start loading the visitor's lines then, so that they come in during the
+    /// evaluation. Changes nothing and answers nothing; the default does nothing.
+    func prefetch(visitor: String)
 }
 
 extension CapStore {
+    /// Nothing to start loading (a store that asks elsewhere, or one hashing the visitor first).
+    public func prefetch(visitor: String) {}
+
     /// A store that always waits (a shared one over the network) answers nothing at once.
     public func admitWithoutWaiting(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? { nil }
     public func isDismissedWithoutWaiting(visitor: String, nudge: String, now: Date) -> Bool? { nil }

@@ -146,6 +146,8 @@ public struct DaemonResponder: HTTPResponder {
         do throws(EvaluationError) {
             switch endpoint {
             case .recommendations:
+                // The caps may start loading the visitor's lines now, to have them by admission.
+                if let visitor = question.visitor { caps.prefetch(visitor: visitor) }
                 var answer = try snapshot.ruleSet.evaluate(question)
                 // Most admissions are answered from memory, here; only one that must wait for a
                 // store (a visitor memory does not hold, a shared store) goes to a task.
