@@ -7,9 +7,9 @@ extension RuleSet {
     /// answers over the network; memory never waits). As the daemon, tells the caps the visitor
     /// first (``CapStore/prefetch(visitor:)``), so that its lines come in during the evaluation.
     func evaluate(_ request: EvaluationRequest, caps: MemoryCapStore) async throws -> Answer {
-        if let visitor = request.visitor { caps.prefetch(visitor: visitor) }
+        let hint = request.visitor.map { caps.prefetch(visitor: $0) } ?? .none
         var answer = try evaluate(request)
-        if answer.needsAdmission(for: request), !answer.admitNudgeWithoutWaiting(for: request, caps: caps) {
+        if answer.needsAdmission(for: request), !answer.admitNudgeWithoutWaiting(for: request, caps: caps, hint: hint) {
             await answer.admitNudge(for: request, caps: caps)
         }
         return answer
@@ -20,9 +20,9 @@ extension RuleSet {
     /// way out nor destroyed twice (with ``evaluate(_:caps:)`` that was ~270 instructions of the
     /// per-evaluation figure, none of it the daemon's).
     func recommendationCount(for request: EvaluationRequest, caps: MemoryCapStore) async throws -> Int {
-        if let visitor = request.visitor { caps.prefetch(visitor: visitor) }
+        let hint = request.visitor.map { caps.prefetch(visitor: $0) } ?? .none
         var answer = try evaluate(request)
-        if answer.needsAdmission(for: request), !answer.admitNudgeWithoutWaiting(for: request, caps: caps) {
+        if answer.needsAdmission(for: request), !answer.admitNudgeWithoutWaiting(for: request, caps: caps, hint: hint) {
             await answer.admitNudge(for: request, caps: caps)
         }
         return answer.recommendationCount

@@ -1,4 +1,3 @@
-import CPrefetch
 import Foundation
 
 extension Answer {
@@ -28,10 +27,12 @@ extension Answer {
     ///
     /// One call of the caps for all candidates (one a candidate, with its dismissal check, before:
     /// each found the visitor again), handing over only trivially copyable ``NudgeOffer``s.
-    public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore) -> Bool {
+    ///
+    /// `hint`: what ``CapStore/prefetch(visitor:)`` of `caps` returned for the request's visitor.
+    public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore,
+                                                  hint: VisitorHint = .none) -> Bool {
         guard let visitor = request.visitor else { return true }
-        prefetchOffers()
-        guard let rank = firstAdmitted(visitor: visitor, now: request.now, caps: caps) else { return false }
+        guard let rank = firstAdmitted(visitor: visitor, hint: hint, now: request.now, caps: caps) else { return false }
         serve(rank)
         return true
     }
@@ -39,8 +40,8 @@ extension Answer {
     /// The caps' answer for all candidates. Not `mutating`, nor inside a `mutating` method: there the
     /// closures captured the answer `inout`, and it was copied twice a candidate (~410 instructions an
     /// evaluation, branch admit11).
-    private func firstAdmitted(visitor: String, now: Date, caps: some CapStore) -> Int? {
-        caps.admitFirstWithoutWaiting(visitor: visitor, now: now, count: candidates.count,
+    private func firstAdmitted(visitor: String, hint: VisitorHint, now: Date, caps: some CapStore) -> Int? {
+        caps.admitFirstWithoutWaiting(visitor: visitor, hint: hint, now: now, count: candidates.count,
                                       offer: { rank in
                                           admissionNudge(at: rank) { NudgeOffer(idHash: $0.idHash, serial: $0.serial, cap: $1 ? $0.cap : nil) }
                                       },
@@ -62,24 +63,6 @@ extension Answer {
         }
         guard let nudge = rule.nudge else { return nil }
         return body(nudge, pick.capped)
-    }
-
-    /// Starts loading the rules and then the nudges of the candidates after the first (of those in
-    /// place), so that their lines come in together with the first one's and the visitor's instead
-    /// of one after the other as the caps ask (half the admissions pass over a capped candidate).
-    /// Two rounds: a rule's line must be in before its nudge's address is known.
-    @inline(__always)
-    private func prefetchOffers() {
-        let count = min(candidates.count, CandidatePicks.inlineCount)
-        guard count > 1 else { return }
-        set.journeys[Int(journeyPosition)].rules.withUnsafeBufferPointer { rules in
-            for rank in 0..<count {
-                duwtje_prefetch(Unmanaged.passUnretained(rules[Int(candidates[rank].rule)]).toOpaque())
-            }
-            for rank in 1..<count where candidates[rank].variant < 0 {
-                if let nudge = rules[Int(candidates[rank].rule)].nudge { duwtje_prefetch(Unmanaged.passUnretained(nudge).toOpaque()) }
-            }
-        }
     }
 
     /// The compiled nudge of the candidate at `rank`: its id is what caps and dismissals count by.

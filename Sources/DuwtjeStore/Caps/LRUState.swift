@@ -63,10 +63,6 @@ struct LRUState: Sendable {
     var tail = -1
     /// Visitors forgotten to make room.
     var evictions = 0
-    /// The visitor last told to ``prefetch(_:)`` and their hash under ``hashing``: the admission
-    /// that follows takes the hash from here instead of hashing the visitor a second time (~70
-    /// instructions). Another visitor (a request in between, on another thread) is hashed anew.
-    private var prefetched: (visitor: String, hash: UInt64)?
 
     init(capacity: Int, hashing: Hashing? = nil) {
         self.capacity = capacity
@@ -105,14 +101,9 @@ struct LRUState: Sendable {
 
     /// The node of `visitor`, made most recently used: found, or added (the least recently used is
     /// forgotten when full) or left out (nil), as `absent` says. Valid until the next visitor is added.
-    mutating func node(of visitor: String, absent: Absent) -> Int? {
-        var hash: UInt64
-        // Compared by bytes, as visitors are (`==` would take a canonically equivalent id for this one).
-        if let prefetched, Self.sameBytes(prefetched.visitor, visitor) {
-            hash = prefetched.hash
-        } else {
-            hash = self.hash(of: visitor)
-        }
+    mutating func node(of visitor: String, hint: VisitorHint = .none, absent: Absent) -> Int? {
+        // The hash ``prefetch(_:)`` made, when made under the present hashing.
+        var hash = hint.isSet && hint.key == hintKey ? hint.hash : self.hash(of: visitor)
         var found = find(visitor, hash: hash)
         if found.probes > Self.longestProbe, !hashing.isSip {
             switchToSipHash()
@@ -156,12 +147,21 @@ struct LRUState: Sendable {
     /// ``MemoryCapStore/prefetch(visitor:)``): the slot its hash is looked for first and the
     /// node it names, or nothing when the slot is empty. The slot is read (a demand load), the
     /// node only prefetched; a visitor further along its probe sequence, or one not remembered,
-    /// gets the wrong node's lines, which costs nothing but the bandwidth. Keeps the hash for the
-    /// admission that follows (``prefetched``); changes nothing else.
-    mutating func prefetch(_ visitor: String) {
+    /// gets the wrong node's lines, which costs nothing but the bandwidth. Changes nothing; returns
+    /// the hash for the admission that follows (``node(of:hint:absent:)``).
+    func prefetch(_ visitor: String) -> VisitorHint {
         let hash = hash(of: visitor)
-        prefetched = (visitor, hash)
-        let slot = firstSlot(hash)
+        prefetchLines(firstSlot(hash))
+        return hintKey == 0 ? .none : VisitorHint(hash: hash, key: hintKey)
+    }
+
+    /// The mark of a ``VisitorHint`` made under the present hashing: the multiplicative hash's seed
+    /// (random per store), 0 (no hint) under another hashing.
+    private var hintKey: UInt64 {
+        if case .multiplicative(let seed) = hashing { seed } else { 0 }
+    }
+
+    private func prefetchLines(_ slot: Int) {
         slots.withUnsafeBufferPointer { slots in
             guard slot < slots.count else { return }
             let node = Int(slots[slot])
@@ -299,7 +299,6 @@ struct LRUState: Sendable {
     /// Hashes every visitor again with SipHash and rebuilds the table.
     mutating func switchToSipHash() {
         hashing = .sip
-        prefetched = nil
         for node in nodes.indices { nodes[node].hash = hash(of: nodes[node].visitor) }
         slots = [Int32](repeating: -1, count: slots.count)
         for node in nodes.indices { insert(node) }
