@@ -89,7 +89,12 @@ struct AdmitFirstTests {
             // A reload every 1,000 steps: the same ids, compiled with new serials.
             let candidates = Self.candidates(Self.nudges, serials: UInt64(step / 1_000) * 100, &generator)
             let count = candidates.ids.count
-            let got = oneCall.admitFirstWithoutWaiting(visitor: visitor, now: now, count: count, offer: candidates.offer, id: candidates.id)
+            // The one-call store is told the visitor first, as the daemon does, and admits with the
+            // hint it returned (sometimes after another visitor's prefetch, or none): the same answers.
+            let hint = oneCall.prefetch(visitor: visitor)
+            if generator.chance(0.2) { _ = oneCall.prefetch(visitor: visitors[generator.below(visitors.count)]) }
+            let got = oneCall.admitFirstWithoutWaiting(visitor: visitor, hint: generator.chance(0.8) ? hint : .none, now: now,
+                                                       count: count, offer: candidates.offer, id: candidates.id)
             let expected = perCandidate.admitFirstWithoutWaiting(visitor: visitor, now: now, count: count, offer: candidates.offer,
                                                                  id: candidates.id)
             #expect(got == expected, "step \(step)")

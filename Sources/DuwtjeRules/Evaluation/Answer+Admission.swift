@@ -27,9 +27,12 @@ extension Answer {
     ///
     /// One call of the caps for all candidates (one a candidate, with its dismissal check, before:
     /// each found the visitor again), handing over only trivially copyable ``NudgeOffer``s.
-    public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore) -> Bool {
+    ///
+    /// `hint`: what ``CapStore/prefetch(visitor:)`` of `caps` returned for the request's visitor.
+    public mutating func admitNudgeWithoutWaiting(for request: EvaluationRequest, caps: some CapStore,
+                                                  hint: VisitorHint = .none) -> Bool {
         guard let visitor = request.visitor else { return true }
-        guard let rank = firstAdmitted(visitor: visitor, now: request.now, caps: caps) else { return false }
+        guard let rank = firstAdmitted(visitor: visitor, hint: hint, now: request.now, caps: caps) else { return false }
         serve(rank)
         return true
     }
@@ -37,8 +40,8 @@ extension Answer {
     /// The caps' answer for all candidates. Not `mutating`, nor inside a `mutating` method: there the
     /// closures captured the answer `inout`, and it was copied twice a candidate (~410 instructions an
     /// evaluation, branch admit11).
-    private func firstAdmitted(visitor: String, now: Date, caps: some CapStore) -> Int? {
-        caps.admitFirstWithoutWaiting(visitor: visitor, now: now, count: candidates.count,
+    private func firstAdmitted(visitor: String, hint: VisitorHint, now: Date, caps: some CapStore) -> Int? {
+        caps.admitFirstWithoutWaiting(visitor: visitor, hint: hint, now: now, count: candidates.count,
                                       offer: { rank in
                                           admissionNudge(at: rank) { NudgeOffer(idHash: $0.idHash, serial: $0.serial, cap: $1 ? $0.cap : nil) }
                                       },

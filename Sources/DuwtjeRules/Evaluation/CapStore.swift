@@ -37,9 +37,29 @@ public protocol CapStore: Sendable {
     /// half the admissions pass over a capped candidate, and each call hashed and looked up the
     /// visitor again (~700 instructions a call, issue 15).
     func admitFirstWithoutWaiting(visitor: String, now: Date, count: Int, offer: (Int) -> NudgeOffer?, id: (Int) -> String) -> Int?
+
+    /// A hint, before a request is evaluated, that admission will soon ask about `visitor`: a store
+    /// in memory can start loading the visitor's lines then, so that they come in during the
+    /// evaluation. Changes nothing; what it returns is handed back to
+    /// ``admitFirstWithoutWaiting(visitor:hint:now:count:offer:id:)`` for the same visitor. The
+    /// default does nothing and returns ``VisitorHint/none``.
+    func prefetch(visitor: String) -> VisitorHint
+
+    /// ``admitFirstWithoutWaiting(visitor:now:count:offer:id:)`` with what
+    /// ``prefetch(visitor:)`` returned for this visitor. The default ignores the hint.
+    func admitFirstWithoutWaiting(visitor: String, hint: VisitorHint, now: Date, count: Int, offer: (Int) -> NudgeOffer?,
+                                  id: (Int) -> String) -> Int?
 }
 
 extension CapStore {
+    /// Nothing to start loading (a store that asks elsewhere, or one hashing the visitor first).
+    public func prefetch(visitor: String) -> VisitorHint { .none }
+
+    public func admitFirstWithoutWaiting(visitor: String, hint: VisitorHint, now: Date, count: Int, offer: (Int) -> NudgeOffer?,
+                                         id: (Int) -> String) -> Int? {
+        admitFirstWithoutWaiting(visitor: visitor, now: now, count: count, offer: offer, id: id)
+    }
+
     /// A store that always waits (a shared one over the network) answers nothing at once.
     public func admitWithoutWaiting(visitor: String, nudge: String, cap: Cap, now: Date) -> Bool? { nil }
     public func isDismissedWithoutWaiting(visitor: String, nudge: String, now: Date) -> Bool? { nil }

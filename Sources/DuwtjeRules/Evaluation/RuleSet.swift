@@ -260,17 +260,21 @@ enum CompiledItem: Sendable {
 
 /// A class: the walk looks at a rule's nudge for every matching rule until one is served, and a
 /// struct of five fields would be copied (and its strings retained) each time.
+///
+/// What admission reads of every candidate (``cap``, ``idHash``, ``serial``) comes first, next to
+/// the object's header: a class keeps its fields in declaration order, and declared last (at bytes
+/// 96–136) they were a line or two of their own beside the header's, cold at 100,000 rules (issue 15).
 final class CompiledNudge: Sendable {
-    let id: String
-    let message: String
-    let cta: CallToAction?
-    let alternative: String?
     let cap: Cap?
     /// ``NudgeOffer/idHash(of:)`` of `id`, made here once: admission hands it to the caps for every
     /// candidate, and hashing the id there each time cost ~40 instructions a candidate.
     let idHash: UInt64
     /// ``NudgeOffer/serial``: the caps find this nudge among a visitor's by it, without its id.
     let serial: UInt64
+    let id: String
+    let message: String
+    let cta: CallToAction?
+    let alternative: String?
 
     init(id: String, message: String, cta: CallToAction?, alternative: String?, cap: Cap?) {
         self.id = id
@@ -303,15 +307,19 @@ struct CompiledVariant: Sendable {
 /// a struct of this size would retain and release each of its fields. It holds no copy of its
 /// ``RuleDefinition`` (``RuleSet/definition`` has them): an inline copy was 470 bytes a rule,
 /// 47 MB at 100,000 rules that nothing read.
+///
+/// ``nudge`` and ``variants``, which admission reads of every candidate, come first, next to the
+/// object's header (declared after `when`, `from`, `until` and `why` they were at bytes 104–128,
+/// often a line of their own; issue 15).
 final class CompiledRule: Sendable {
+    let nudge: CompiledNudge?
+    let variants: [CompiledVariant]
     let id: String
     let when: CompiledWhen
     let from: Date?
     let until: Date?
     let why: String?
-    let nudge: CompiledNudge?
     let exclusive: Bool
-    let variants: [CompiledVariant]
     /// Whether this rule or any of its variants can serve a nudge.
     let mayNudge: Bool
     /// Whether the rule may still change an answer whose list is full: it may nudge, or cut the walk.

@@ -146,10 +146,12 @@ public struct DaemonResponder: HTTPResponder {
         do throws(EvaluationError) {
             switch endpoint {
             case .recommendations:
+                // The caps may start loading the visitor's lines now, to have them by admission.
+                let hint = question.visitor.map { caps.prefetch(visitor: $0) } ?? .none
                 var answer = try snapshot.ruleSet.evaluate(question)
                 // Most admissions are answered from memory, here; only one that must wait for a
                 // store (a visitor memory does not hold, a shared store) goes to a task.
-                if answer.needsAdmission(for: question), !answer.admitNudgeWithoutWaiting(for: question, caps: caps) {
+                if answer.needsAdmission(for: question), !answer.admitNudgeWithoutWaiting(for: question, caps: caps, hint: hint) {
                     return .admitting(answer, question)
                 }
                 if let id = answer.nudgeID { metrics.nudgeServed(id) }

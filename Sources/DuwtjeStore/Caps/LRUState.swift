@@ -1,3 +1,4 @@
+import CPrefetch
 import DuwtjeRules
 
 /// A least-recently-used map from visitor to their showings, for ``MemoryCapStore``: the nodes are a
@@ -100,8 +101,9 @@ struct LRUState: Sendable {
 
     /// The node of `visitor`, made most recently used: found, or added (the least recently used is
     /// forgotten when full) or left out (nil), as `absent` says. Valid until the next visitor is added.
-    mutating func node(of visitor: String, absent: Absent) -> Int? {
-        var hash = hash(of: visitor)
+    mutating func node(of visitor: String, hint: VisitorHint = .none, absent: Absent) -> Int? {
+        // The hash ``prefetch(_:)`` made, when made under the present hashing.
+        var hash = hint.isSet && hint.key == hintKey ? hint.hash : self.hash(of: visitor)
         var found = find(visitor, hash: hash)
         if found.probes > Self.longestProbe, !hashing.isSip {
             switchToSipHash()
@@ -139,6 +141,40 @@ struct LRUState: Sendable {
         }
         pushFront(node)
         return node
+    }
+
+    /// Starts the loads of `visitor`'s lines without waiting for them (see
+    /// ``MemoryCapStore/prefetch(visitor:)``): the slot its hash is looked for first and the
+    /// node it names, or nothing when the slot is empty. The slot is read (a demand load), the
+    /// node only prefetched; a visitor further along its probe sequence, or one not remembered,
+    /// gets the wrong node's lines, which costs nothing but the bandwidth. Changes nothing; returns
+    /// the hash for the admission that follows (``node(of:hint:absent:)``).
+    func prefetch(_ visitor: String) -> VisitorHint {
+        let hash = hash(of: visitor)
+        prefetchLines(firstSlot(hash))
+        return hintKey == 0 ? .none : VisitorHint(hash: hash, key: hintKey)
+    }
+
+    /// The mark of a ``VisitorHint`` made under the present hashing: the multiplicative hash's seed
+    /// (random per store), 0 (no hint) under another hashing.
+    private var hintKey: UInt64 {
+        if case .multiplicative(let seed) = hashing { seed } else { 0 }
+    }
+
+    private func prefetchLines(_ slot: Int) {
+        slots.withUnsafeBufferPointer { slots in
+            guard slot < slots.count else { return }
+            let node = Int(slots[slot])
+            guard node >= 0 else { return }
+            nodes.withUnsafeBufferPointer { nodes in
+                guard node < nodes.count, let base = nodes.baseAddress else { return }
+                let start = UnsafeRawPointer(base + node)
+                duwtje_prefetch(start)
+                // A node is ~128 bytes (its first nudge's showings in place): up to three lines.
+                duwtje_prefetch(start + 64)
+                duwtje_prefetch(start + (MemoryLayout<Node>.size - 1))
+            }
+        }
     }
 
     // MARK: - The table

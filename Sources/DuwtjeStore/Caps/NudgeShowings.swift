@@ -15,30 +15,51 @@ import DuwtjeRules
 ///
 /// A struct of plain fields changed in place through the node's `inout` path: an enum of a list and
 /// a dictionary had to be taken out of its case and put back on every admission.
+///
+/// The first nudge's entry is kept in place (in the visitor's node), with its times in place too
+/// (``ShowingTimes``); the others are in an array. Most visitors meet a nudge or two, and the
+/// array's buffer and the times' buffer were two lines more after the node that an admission waited
+/// for one after the other, cold at 100,000 rules (issue 15); in place they come with the node,
+/// whose lines ``MemoryCapStore/prefetch(visitor:)`` starts loading before the evaluation.
 struct NudgeShowings: Sendable {
     static let listLimit = 8
 
     struct Entry: Sendable {
-        let nudge: String
+        var nudge: String
         /// ``NudgeOffer/idHash(of:)`` of `nudge`.
-        let hash: UInt64
+        var hash: UInt64
         /// The ``NudgeOffer/serial`` of the compiled nudge last found here (0: none yet).
         var serial: UInt64
-        var times: [Double]
+        var times: ShowingTimes
     }
 
-    private var entries: [Entry]
-    /// Nudge → position in `entries`, once there are more than ``listLimit``.
+    /// The entry at position 0, when ``hasFirst``.
+    private var first = Entry(nudge: "", hash: 0, serial: 0, times: ShowingTimes())
+    /// The entries at positions 1...
+    private var rest: [Entry] = []
+    /// Nudge → position, once there are more than ``listLimit`` entries.
     private var positions: [String: Int]?
+    private var hasFirst = false
 
     init(_ restored: [String: [Double]]) {
-        entries = restored.map { Entry(nudge: $0.key, hash: NudgeOffer.idHash(of: $0.key), serial: 0, times: $0.value) }
-        positions = nil
-        if entries.count > Self.listLimit { indexEntries() }
+        for (nudge, times) in restored {
+            append(Entry(nudge: nudge, hash: NudgeOffer.idHash(of: nudge), serial: 0, times: ShowingTimes(times)))
+        }
+        if count > Self.listLimit { indexEntries() }
+    }
+
+    /// How many nudges the visitor has met.
+    var count: Int { hasFirst ? 1 &+ rest.count : 0 }
+
+    /// The times by nudge (for tests: what a plain dictionary holds).
+    var times: [String: [Double]] {
+        var times: [String: [Double]] = [:]
+        for index in 0..<count { times[entry(at: index).nudge] = entry(at: index).times.array }
+        return times
     }
 
     /// Runs `body` on the times of `nudge` (empty, and kept, when the visitor has none yet), in place.
-    mutating func withTimes<Result>(of nudge: String, _ body: (inout [Double]) -> Result) -> Result {
+    mutating func withTimes<Result>(of nudge: String, _ body: (inout ShowingTimes) -> Result) -> Result {
         withTimes(of: NudgeOffer.idHash(of: nudge), serial: 0, id: { nudge }, body)
     }
 
@@ -46,32 +67,53 @@ struct NudgeShowings: Sendable {
     /// `id` gives the id, asked for only when the serial is not on the list and an entry's hash
     /// matches, or the nudge is new to the visitor.
     @inline(__always)
-    mutating func withTimes<Result>(of hash: UInt64, serial: UInt64, id: () -> String, _ body: (inout [Double]) -> Result) -> Result {
+    mutating func withTimes<Result>(of hash: UInt64, serial: UInt64, id: () -> String, _ body: (inout ShowingTimes) -> Result) -> Result {
         let index = position(of: hash, serial: serial, id: id) ?? add(id(), hash: hash, serial: serial)
-        return body(&entries[index].times)
+        if index == 0 { return body(&first.times) }
+        return body(&rest[index &- 1].times)
+    }
+
+    @inline(__always)
+    private func entry(at index: Int) -> Entry {
+        index == 0 ? first : rest[index &- 1]
     }
 
     @inline(__always)
     private mutating func position(of hash: UInt64, serial: UInt64, id: () -> String) -> Int? {
+        guard hasFirst else { return nil }
         if serial != 0 {
-            for index in entries.indices where entries[index].serial == serial { return index }
+            if first.serial == serial { return 0 }
+            for index in rest.indices where rest[index].serial == serial { return index &+ 1 }
         }
         let found: Int?
         if let positions {
             found = positions[id()]
+        } else if first.hash == hash, first.nudge == id() {
+            found = 0
         } else {
-            found = entries.indices.first { entries[$0].hash == hash && entries[$0].nudge == id() }
+            found = rest.indices.first { rest[$0].hash == hash && rest[$0].nudge == id() }.map { $0 &+ 1 }
         }
-        if let found, serial != 0 { entries[found].serial = serial }
+        if let found, serial != 0 {
+            if found == 0 { first.serial = serial } else { rest[found &- 1].serial = serial }
+        }
         return found
     }
 
+    private mutating func append(_ entry: Entry) {
+        if hasFirst {
+            rest.append(entry)
+        } else {
+            first = entry
+            hasFirst = true
+        }
+    }
+
     private mutating func add(_ nudge: String, hash: UInt64, serial: UInt64) -> Int {
-        let index = entries.count
-        entries.append(Entry(nudge: nudge, hash: hash, serial: serial, times: []))
+        let index = count
+        append(Entry(nudge: nudge, hash: hash, serial: serial, times: ShowingTimes()))
         if positions != nil {
             positions?[nudge] = index
-        } else if entries.count > Self.listLimit {
+        } else if count > Self.listLimit {
             indexEntries()
         }
         return index
@@ -79,8 +121,8 @@ struct NudgeShowings: Sendable {
 
     private mutating func indexEntries() {
         var positions: [String: Int] = [:]
-        positions.reserveCapacity(entries.count)
-        for index in entries.indices { positions[entries[index].nudge] = index }
+        positions.reserveCapacity(count)
+        for index in 0..<count { positions[entry(at: index).nudge] = index }
         self.positions = positions
     }
 }

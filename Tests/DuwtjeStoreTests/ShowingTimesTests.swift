@@ -1,0 +1,60 @@
+import DuwtjeRules
+@testable import DuwtjeStore
+import DuwtjeTestSupport
+import Foundation
+import Testing
+
+/// A visitor's showings kept in place (``NudgeShowings`` with its first entry and ``ShowingTimes``
+/// in place, issue 15) against a plain reference: a dictionary of nudge → `[Double]`, admitted by
+/// the array version of ``MemoryCapStore/admit(_:cap:now:)``.
+@Suite("Showings in place")
+struct ShowingTimesTests {
+    @Test("the times in place admit as the plain array does, with windows, clock jumps back and caps past two")
+    func timesAgreeWithArray() {
+        var generator = SeededGenerator.forTest("ShowingTimesTests.timesAgreeWithArray")
+        for _ in 0..<200 {
+            var inPlace = ShowingTimes()
+            var plain: [Double] = []
+            var now = 1_800_000_000.0
+            for step in 0..<200 {
+                // Mostly forward, sometimes back (a clock jump, a request with an earlier `now`).
+                now += generator.chance(0.1) ? -Double(generator.below(500)) : Double(generator.below(300))
+                let cap = Cap(max: 1 + generator.below(5), per: Int64(1 + generator.below(1_000)))
+                let date = Date(timeIntervalSince1970: now)
+                let got = MemoryCapStore.admit(&inPlace, cap: cap, now: date)
+                let expected = MemoryCapStore.admit(&plain, cap: cap, now: date)
+                #expect(got == expected, "step \(step)")
+                #expect(inPlace.array == plain, "step \(step)")
+                #expect(inPlace.count == plain.count)
+            }
+        }
+    }
+
+    @Test("a visitor's showings admit as a dictionary of arrays does, past the list's limit and restored")
+    func showingsAgreeWithDictionary() {
+        var generator = SeededGenerator.forTest("ShowingTimesTests.showingsAgreeWithDictionary")
+        let nudges = (0..<14).map { "nudge-\($0)" }
+        for round in 0..<50 {
+            // Restored from a store (as DurableCapStore does) or new.
+            var reference: [String: [Double]] = [:]
+            if generator.chance(0.5) {
+                for nudge in nudges where generator.chance(0.3) { reference[nudge] = [1_800_000_000 - Double(generator.below(100))] }
+            }
+            var showings = NudgeShowings(reference)
+            #expect(showings.times == reference)
+            var now = 1_800_000_000.0
+            let spread = 1 + generator.below(nudges.count)
+            for step in 0..<300 {
+                now += Double(generator.below(200))
+                let nudge = nudges[generator.below(spread)]
+                let cap = Cap(max: 1 + generator.below(4), per: Int64(1 + generator.below(2_000)))
+                let date = Date(timeIntervalSince1970: now)
+                let got = showings.withTimes(of: nudge) { MemoryCapStore.admit(&$0, cap: cap, now: date) }
+                let expected = MemoryCapStore.admit(&reference[nudge, default: []], cap: cap, now: date)
+                #expect(got == expected, "round \(round), step \(step)")
+            }
+            #expect(showings.times == reference, "round \(round)")
+            #expect(showings.count == reference.count)
+        }
+    }
+}
