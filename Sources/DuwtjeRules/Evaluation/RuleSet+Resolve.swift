@@ -49,10 +49,7 @@ extension RuleSet {
         // The stage first (it reads no context value; its warning is still written after the context's),
         // so that the lines the walk and the signals read next are asked for before the value lookups
         // wait for theirs (``CompiledJourney/prefetchWalkStart(stage:named:persona:)``).
-        var stage = journey.stagePosition(of: request.stage)
-        let named = request.stage != nil
-        journey.prefetchWalkStart(stage: stage, named: named, persona: persona)
-        if !named { journey.prefetchSignals() }
+        var stage = journey.stagePosition(of: request.stage, prefetchingFor: persona)
         if numberValues(entries, into: &numbers) { renumber(entries: entries, numbers: &numbers, warnings: &warnings) }
         var stageUnknown = false
         let source: Answer.StageSource
