@@ -22,21 +22,31 @@ extension CompiledJourney {
                 duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ bucketBlock(stage: stage, persona: persona) &<< 2))
                 return
             }
-            for candidate in 0..<Swift.min(stageCount, Self.prefetchedStages) {
-                duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ bucketBlock(stage: candidate, persona: persona) &<< 2))
+            // The blocks of stages 0, 1, …, one stride of stages apart.
+            let first = bucketBlock(stage: 0, persona: persona)
+            let step = (bucketBlock(stage: 1, persona: persona) &- first) &<< 2
+            var address = base &+ first &<< 2
+            for _ in 0..<Swift.min(stageCount, Self.prefetchedStages) {
+                duwtje_prefetch(UnsafeRawPointer(bitPattern: address))
+                address &+= step
             }
+            // The signals' conditions, in the program's first lines (compiled before the rules).
+            duwtje_prefetch(UnsafeRawPointer(bitPattern: base))
+            duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 64))
+            duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 128))
+            prefetchSignals()
         }
     }
 
-    /// Starts the loads of what the stage signals read (``signalledStage(_:_:)``), for a request that
-    /// names no stage, before its context values are looked up: the signals' ``stageWhens``, the
-    /// conditions' starts (``MatchTable/conditions``) and the program's first three lines, where the
-    /// signals' conditions are (they are compiled before the rules). Why (issue 15, branch req16):
-    /// at 100,000 rules they were ~0.75 L2 misses an evaluation (cachegrind), read one after the
-    /// other after the process value's record; interleaved A/B rounds of the eval benchmark at
-    /// 100,000 rules (README, req16) gave ~1 % more of the time without them.
+    /// Starts the loads of the rest of what the stage signals read (``signalledStage(_:_:)``), for a
+    /// request that names no stage, before its context values are looked up: the signals'
+    /// ``stageWhens`` and the conditions' starts (``MatchTable/conditions``); the program's first
+    /// three lines, where the signals' conditions are, are asked for by
+    /// ``prefetchWalkStart(stage:named:persona:)``. Why (issue 15, branch req16): at 100,000 rules
+    /// these lines were ~0.75 L2 misses an evaluation (cachegrind), read one after the other after
+    /// the process value's record (README, req16: ~1 % of the 100,000-rule time in A/B rounds).
     @inline(__always)
-    func prefetchSignals() {
+    private func prefetchSignals() {
         stageWhens.withUnsafeBufferPointer { whens in
             let address = Int(bitPattern: whens.baseAddress)
             duwtje_prefetch(UnsafeRawPointer(bitPattern: address))
@@ -44,12 +54,6 @@ extension CompiledJourney {
         }
         match.conditions.withUnsafeBufferPointer { conditions in
             duwtje_prefetch(UnsafeRawPointer(bitPattern: Int(bitPattern: conditions.baseAddress)))
-        }
-        match.program.withUnsafeBufferPointer { words in
-            let base = Int(bitPattern: words.baseAddress) &+ match.lead &<< 2
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: base))
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 64))
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 128))
         }
     }
 

@@ -25,7 +25,7 @@ extension CompiledJourney {
     }
 
     /// ``stagePosition(of:)``, and then the loads of what the request reads next started
-    /// (``prefetchWalkStart(stage:named:persona:)``, and ``prefetchSignals()`` when `id` is nil), for
+    /// (``prefetchWalkStart(stage:named:persona:)``), for
     /// a request whose persona is at `persona`: the request path's call. One call out of line for
     /// both: with the prefetches inlined into `RuleSet.resolve`, the optimiser no longer inlined
     /// `resolve` into `evaluate(_:walk:)` nor the persona's ``IDTable`` lookup into `resolve`
@@ -34,7 +34,6 @@ extension CompiledJourney {
     func stagePosition(of id: String?, prefetchingFor persona: Int?) -> Int? {
         let stage = position(of: id)
         prefetchWalkStart(stage: stage, named: id != nil, persona: persona)
-        if id == nil { prefetchSignals() }
         return stage
     }
 
