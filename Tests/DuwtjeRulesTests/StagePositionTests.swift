@@ -34,4 +34,25 @@ struct StagePositionTests {
             for (position, id) in journey.stageIDs.enumerated() { #expect(journey.stagePosition(of: id) == position, "\(id)") }
         }
     }
+
+    @Test("a stage id that is not ASCII (not the schema's, but compiled as given) is still found by canonical equality")
+    func idNotASCII() throws {
+        let loaded = try compile("""
+        journeys: { j: { stages: [ { id: a }, { id: k }, { id: cafe } ] } }
+        content_types: { info: {} }
+        content:
+          - { id: c, type: info, title: C, url: /c }
+        """)
+        var definition = loaded.definition
+        // The Kelvin sign is canonically equal to the ASCII "K", and "é" as one scalar to "e" and U+0301.
+        definition.journeys[0].stages[1].id = "\u{212A}"
+        definition.journeys[0].stages[2].id = "caf\u{E9}"
+        let rules = RuleSet(definition, timeZone: loaded.timeZone)
+        let journey = try #require(rules.journeys.first)
+        for text in ["a", "K", "k", "\u{212A}", "caf\u{E9}", "cafe\u{301}", "cafe", "b", ""] {
+            #expect(journey.stagePosition(of: text) == journey.stageIndex[text], "'\(text)'")
+        }
+        #expect(journey.stagePosition(of: "K") == 1)
+        #expect(journey.stagePosition(of: "cafe\u{301}") == 2)
+    }
 }

@@ -46,8 +46,11 @@ extension RuleSet {
         // The optional ids are looked up borrowed where the request holds them (`if let` copied each).
         let persona = personaIndex[request.persona]
         if persona == nil, let id = request.persona { warnings.append(unknown(.persona, id, in: personaHints)) }
+        // The stage first (it reads no context value; its warning is still written after the context's),
+        // so that the lines the walk and the signals read next are asked for before the value lookups
+        // wait for theirs (``CompiledJourney/prefetchWalkStart(stage:named:persona:)``).
+        var stage = journey.stagePosition(of: request.stage, prefetchingFor: persona)
         if numberValues(entries, into: &numbers) { renumber(entries: entries, numbers: &numbers, warnings: &warnings) }
-        var stage = journey.stagePosition(of: request.stage)
         var stageUnknown = false
         let source: Answer.StageSource
         if stage != nil {
