@@ -6,8 +6,8 @@ extension CompiledJourney {
     /// the request named one) and before its context values are looked up: the block of the bucket
     /// the walk reads first (``bucketBlock(stage:persona:)``), or, for a request that leaves its stage
     /// to the signals, the blocks of each stage the signals may choose (at most ``prefetchedStages``)
-    /// and the signals' own lines (their ``stageWhens``, the conditions' starts and the program's
-    /// first lines, where their conditions are).
+    /// and the signals' own lines (their ``signalWords`` and the program's first lines, where their
+    /// conditions are).
     ///
     /// A hint only (``duwtje_prefetch``): it never faults and changes no value. Why (issue 15, branch
     /// req16): at 100,000 rules the block is an L2 miss in most requests (~0.9 an evaluation), and so
@@ -34,27 +34,23 @@ extension CompiledJourney {
             duwtje_prefetch(UnsafeRawPointer(bitPattern: base))
             duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 64))
             duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 128))
-            prefetchSignals()
+            prefetchSignals(base: base)
         }
     }
 
     /// Starts the loads of the rest of what the stage signals read (``signalledStage(_:_:)``), for a
-    /// request that names no stage, before its context values are looked up: the signals'
-    /// ``stageWhens`` and the conditions' starts (``MatchTable/conditions``); the program's first
-    /// three lines, where the signals' conditions are, are asked for by
-    /// ``prefetchWalkStart(stage:named:persona:)``. Why (issue 15, branch req16): at 100,000 rules
-    /// these lines were ~0.75 L2 misses an evaluation (cachegrind), read one after the other after
-    /// the process value's record (README, req16: ~1 % of the 100,000-rule time in A/B rounds).
+    /// request that names no stage, before its context values are looked up: the lines of the
+    /// journey's ``signalWords`` (each stage's count of conditions and their start); the program's
+    /// first three lines, where the signals' conditions are, are asked for by
+    /// ``prefetchWalkStart(stage:named:persona:)``. Why (issue 15, branches req16 and walk16): at
+    /// 100,000 rules what the signals read were ~0.75 L2 misses an evaluation (cachegrind), read one
+    /// after the other after the process value's record (README, req16: ~1 % of the 100,000-rule
+    /// time in A/B rounds, then for ``stageWhens`` and the conditions' starts, which walk16's signal
+    /// words replaced).
     @inline(__always)
-    private func prefetchSignals() {
-        stageWhens.withUnsafeBufferPointer { whens in
-            let address = Int(bitPattern: whens.baseAddress)
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: address))
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: address &+ 64))
-        }
-        match.conditions.withUnsafeBufferPointer { conditions in
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: Int(bitPattern: conditions.baseAddress)))
-        }
+    private func prefetchSignals(base: Int) {
+        duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ signalWords.lowerBound &<< 2))
+        duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ (signalWords.upperBound &- 1) &<< 2))
     }
 
     /// How many stages' blocks ``prefetchWalkStart(stage:named:persona:)`` asks for when the signals

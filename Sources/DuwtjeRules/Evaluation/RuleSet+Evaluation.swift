@@ -101,10 +101,6 @@ extension RuleSet {
 
     private func evaluate(_ request: EvaluationRequest, _ facts: Facts, _ warnings: [String], walk: Walk, journey: CompiledJourney,
                           match: MatchTable.View, filters: UnsafeBufferPointer<CompiledContent.Filter>) -> Answer {
-        // The bucket's block, asked for as soon as the journey is read: it comes in while the answer's
-        // parts are set up, where the walk waited for it first thing (0.9 L2 misses an evaluation at
-        // 100,000 rules).
-        if walk == .indexed { match.program.prefetch(journey.bucketBlock(stage: facts.stage, persona: facts.persona)) }
         let picker = AnswerPicker(limit: max(0, request.limit), time: request.now.timeIntervalSinceReferenceDate, facts: facts,
                                   filters: filters, program: match.program)
         // The answer by position (``Answer/Picks``): nothing is allocated or retained for it.
