@@ -1,5 +1,3 @@
-import CPrefetch
-
 extension CompiledJourney {
     /// Starts the loads of the lines a request of this journey reads next, once its stage is known
     /// (`stage`, nil for a stage the request did not name or that the journey lacks; `named`: whether
@@ -16,41 +14,32 @@ extension CompiledJourney {
     /// after the other. Started here, they overlap.
     @inline(__always)
     func prefetchWalkStart(stage: Int?, named: Bool, persona: Int?) {
-        match.program.withUnsafeBufferPointer { words in
-            let base = Int(bitPattern: words.baseAddress) &+ match.lead &<< 2
+        match.program.withUnsafeBufferPointer { all in
+            // The program past its lead, as the match table's view hands it to the walk (only the
+            // base matters: ``UnsafeBufferPointer/prefetch(_:)`` reads nothing).
+            let words = UnsafeBufferPointer(start: all.baseAddress.map { $0 + match.lead }, count: 0)
             if stage != nil || named {
-                duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ bucketBlock(stage: stage, persona: persona) &<< 2))
+                words.prefetch(bucketBlock(stage: stage, persona: persona))
                 return
             }
             // The blocks of stages 0, 1, …, one stride of stages apart.
             let first = bucketBlock(stage: 0, persona: persona)
-            let step = (bucketBlock(stage: 1, persona: persona) &- first) &<< 2
-            var address = base &+ first &<< 2
+            let step = bucketBlock(stage: 1, persona: persona) &- first
+            var block = first
             for _ in 0..<Swift.min(stageCount, Self.prefetchedStages) {
-                duwtje_prefetch(UnsafeRawPointer(bitPattern: address))
-                address &+= step
+                words.prefetch(block)
+                block &+= step
             }
-            // The signals' conditions, in the program's first lines (compiled before the rules).
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: base))
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 64))
-            duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ 128))
-            prefetchSignals(base: base)
+            // The signals' conditions, in the program's first three lines (compiled before the
+            // rules), and the signals' words (each stage's count of conditions and their start):
+            // ~0.75 L2 misses an evaluation at 100,000 rules, read one after the other after the
+            // process value's record (README, req16 and merge16).
+            words.prefetch(0)
+            words.prefetch(16)
+            words.prefetch(32)
+            words.prefetch(signalWords.lowerBound)
+            words.prefetch(signalWords.upperBound &- 1)
         }
-    }
-
-    /// Starts the loads of the rest of what the stage signals read (``signalledStage(_:_:)``), for a
-    /// request that names no stage, before its context values are looked up: the lines of the
-    /// journey's ``signalWords`` (each stage's count of conditions and their start); the program's
-    /// first three lines, where the signals' conditions are, are asked for by
-    /// ``prefetchWalkStart(stage:named:persona:)``. Why (issue 15, branches req16 and walk16): at
-    /// 100,000 rules what the signals read were ~0.75 L2 misses an evaluation (cachegrind), read one
-    /// after the other after the process value's record (README, req16: ~1 % of the 100,000-rule
-    /// time in A/B rounds, then for ``stageWhens`` and the conditions' starts, which walk16's signal
-    /// words replaced).
-    @inline(__always)
-    private func prefetchSignals(base: Int) {
-        duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ signalWords.lowerBound &<< 2))
-        duwtje_prefetch(UnsafeRawPointer(bitPattern: base &+ (signalWords.upperBound &- 1) &<< 2))
     }
 
     /// How many stages' blocks ``prefetchWalkStart(stage:named:persona:)`` asks for when the signals
