@@ -30,6 +30,28 @@ struct ShowingTimesTests {
         }
     }
 
+    @Test("further times leave the window as in the array, also those earlier than the first two (a clock jump back)")
+    func furtherTimesLeave() {
+        var times = ShowingTimes([100, 200, 50, 300])
+        times.removeAll(atOrBefore: 40)
+        #expect(times.array == [100, 200, 50, 300])
+        times.removeAll(atOrBefore: 60)
+        #expect(times.array == [100, 200, 300] && times.count == 3)
+        times.removeAll(atOrBefore: 250)
+        #expect(times.array == [300] && times.count == 1)
+        times.append(10)
+        times.append(20)
+        times.removeAll(atOrBefore: 15)
+        #expect(times.array == [300, 20])
+        #expect(times == ShowingTimes([300, 20]))
+    }
+
+    @Test("a visitor's node stays 128 bytes: two lines, the bound's memory per visitor unchanged")
+    func nodeSize() {
+        #expect(MemoryLayout<ShowingTimes>.size == 36)
+        #expect(MemoryLayout<LRUState.Node>.stride == 128)
+    }
+
     @Test("a visitor's showings admit as a dictionary of arrays does, past the list's limit and restored")
     func showingsAgreeWithDictionary() {
         var generator = SeededGenerator.forTest("ShowingTimesTests.showingsAgreeWithDictionary")

@@ -61,6 +61,8 @@ public final class MemoryCapStore: CapStore {
     /// rule set evaluates the request instead of one after the other once admission asks. At
     /// 100,000 rules the walk has evicted them by then (~1 L2 miss an evaluation each; issue 15).
     /// Returns the visitor's hash, for the admission (hashing the visitor twice cost ~70 instructions).
+    /// Also starts loading the two nodes whose links the admission rewrites when it makes the move to
+    /// the front owed by the admission before (``LRUState``'s `owed`).
     public func prefetch(visitor: String) -> VisitorHint {
         state.withLock { $0.prefetch(visitor) }
     }
@@ -164,4 +166,7 @@ public final class MemoryCapStore: CapStore {
 
     /// How many visitors are remembered now.
     public var count: Int { state.withLock { $0.count } }
+
+    /// The visitors remembered, from the most recently seen to the one forgotten next (for tests).
+    var visitorsByRecency: [String] { state.withLock { $0.visitorsByRecency } }
 }
