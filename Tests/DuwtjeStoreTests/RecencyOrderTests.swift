@@ -4,9 +4,10 @@ import DuwtjeTestSupport
 import Foundation
 import Testing
 
-/// The order in which the caps in memory forget visitors (``LRUState``), with the move of the last
-/// visitor found owed until the next admission (issue 15), against a plain reference: an array of
-/// visitors from the most recently seen to the least, the last dropped when a new one does not fit.
+/// The order in which the caps in memory forget visitors (``LRUState``: a list linked through its
+/// nodes, the links `Int32`s since issue 15), against a plain reference: an array of visitors from the
+/// most recently seen to the least, the last dropped when a new one does not fit (docs/api.md,
+/// `caps.max_visitors`: "the one seen least recently is forgotten").
 @Suite("The caps' order of forgetting")
 struct RecencyOrderTests {
     let one = Cap(max: 1, per: 86_400)
@@ -65,12 +66,12 @@ struct RecencyOrderTests {
     func seenAgainAtTheBound() {
         var state = LRUState(capacity: 3)
         for visitor in ["a", "b", "c"] { #expect(state.node(of: visitor, absent: .add) != nil) }
-        // a is the least recently seen until found again: its move is owed, and made before b goes.
+        // a is the least recently seen until found again: then b goes.
         #expect(state.node(of: "a", absent: .skip) != nil)
         _ = state.prefetch("d")
         #expect(state.node(of: "d", absent: .add) != nil)
         #expect(state.visitorsByRecency == ["d", "a", "c"])
-        // The same visitor twice in a row: one move, still first.
+        // The same visitor twice in a row: still first.
         #expect(state.node(of: "c", absent: .skip) != nil)
         #expect(state.node(of: "c", absent: .skip) != nil)
         #expect(state.node(of: "e", absent: .add) != nil)

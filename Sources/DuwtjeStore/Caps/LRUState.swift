@@ -25,9 +25,8 @@ struct LRUState: Sendable {
         /// removal and growth.
         var hash: UInt64
         var showings: NudgeShowings
-        /// The links, as `Int32`s (a store holds at most 2^30 visitors): with the showings' count in
-        /// place (``ShowingTimes``) a node stays 128 bytes. Declared last: ``prefetchOwedMove()``
-        /// asks for the line of a node's last byte.
+        /// The links, as `Int32`s (a store holds at most 2^30 visitors): with the times' count and
+        /// earliest further time in place (``ShowingTimes``) a node stays 128 bytes.
         private var previousLink: Int32
         private var nextLink: Int32
 
@@ -78,21 +77,10 @@ struct LRUState: Sendable {
     /// 64 minus the number of bits of a slot index (a hash's slot is its top bits).
     private var shift: Int
     private(set) var hashing: Hashing
-    /// Most recently used, but for ``owed``.
+    /// Most recently used.
     var head = -1
-    /// Least recently used (once ``owed`` is settled).
+    /// Least recently used.
     var tail = -1
-    /// The node whose move to the front of the list is owed (-1: none): the visitor found by the
-    /// last admission. The order is the list's with this node moved to the front; the move is made
-    /// by the next admission (``settle()``), before anything that reads the order (adding a visitor,
-    /// forgetting the least recently used), so the order of forgetting is exactly the list's.
-    ///
-    /// Why: moving a node to the front writes its two neighbours' links, two random nodes that at
-    /// 100,000 rules the walk has evicted (~0.5 L2 misses an evaluation, issue 15), and the lock's
-    /// release waits for those writes. Owed until the next admission, the neighbours are known when
-    /// the next request's ``prefetch(_:)`` runs, which starts loading their lines during that
-    /// request's evaluation.
-    private var owed = -1
     /// Visitors forgotten to make room.
     var evictions = 0
 
@@ -143,10 +131,7 @@ struct LRUState: Sendable {
             found = find(visitor, hash: hash)
         }
         if let existing = found.node {
-            if existing != owed {
-                settle()
-                owed = existing
-            }
+            moveToFront(existing)
             return existing
         }
         let restoring: [String: [Double]]
@@ -155,8 +140,6 @@ struct LRUState: Sendable {
         case .add: restoring = [:]
         case .restore(let showings): restoring = showings
         }
-        // The order is read below (the least recently used is forgotten, the new node pushed in front).
-        settle()
         let node: Int
         if nodes.count < capacity {
             node = nodes.count
@@ -189,7 +172,6 @@ struct LRUState: Sendable {
     func prefetch(_ visitor: String) -> VisitorHint {
         let hash = hash(of: visitor)
         prefetchLines(firstSlot(hash))
-        prefetchOwedMove()
         return hintKey == 0 ? .none : VisitorHint(hash: hash, key: hintKey)
     }
 
@@ -212,22 +194,6 @@ struct LRUState: Sendable {
                 duwtje_prefetch(start + 64)
                 duwtje_prefetch(start + (MemoryLayout<Node>.size - 1))
             }
-        }
-    }
-
-    /// Starts loading the lines that settling ``owed`` writes: the links of its two neighbours (the
-    /// owed node itself was read by the admission that left it owed, and the head by the one before).
-    private func prefetchOwedMove() {
-        let owed = self.owed
-        guard owed >= 0 else { return }
-        nodes.withUnsafeBufferPointer { nodes in
-            guard owed < nodes.count, let base = nodes.baseAddress else { return }
-            let previous = nodes[owed].previous
-            let next = nodes[owed].next
-            // The links are the node's last fields (see ``Node``): the line of its last byte.
-            let links = MemoryLayout<Node>.size &- 1
-            if previous >= 0, previous < nodes.count { duwtje_prefetch(UnsafeRawPointer(base + previous) + links) }
-            if next >= 0, next < nodes.count { duwtje_prefetch(UnsafeRawPointer(base + next) + links) }
         }
     }
 
@@ -360,22 +326,13 @@ struct LRUState: Sendable {
 
     // MARK: - The list
 
-    /// Makes the move ``owed`` the list's own.
-    @inline(__always)
-    mutating func settle() {
-        guard owed >= 0 else { return }
-        moveToFront(owed)
-        owed = -1
-    }
-
-    /// The visitors from the most recently used to the least, ``owed`` taken into account (for tests:
-    /// the order the store forgets them in, from the back).
+    /// The visitors from the most recently used to the least (for tests: the order the store
+    /// forgets them in, from the back).
     var visitorsByRecency: [String] {
         var order: [String] = []
-        if owed >= 0 { order.append(nodes[owed].visitor) }
         var node = head
         while node >= 0 {
-            if node != owed { order.append(nodes[node].visitor) }
+            order.append(nodes[node].visitor)
             node = nodes[node].next
         }
         return order

@@ -61,8 +61,6 @@ public final class MemoryCapStore: CapStore {
     /// rule set evaluates the request instead of one after the other once admission asks. At
     /// 100,000 rules the walk has evicted them by then (~1 L2 miss an evaluation each; issue 15).
     /// Returns the visitor's hash, for the admission (hashing the visitor twice cost ~70 instructions).
-    /// Also starts loading the two nodes whose links the admission rewrites when it makes the move to
-    /// the front owed by the admission before (``LRUState``'s `owed`).
     public func prefetch(visitor: String) -> VisitorHint {
         state.withLock { $0.prefetch(visitor) }
     }
