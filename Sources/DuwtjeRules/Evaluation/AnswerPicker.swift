@@ -15,8 +15,9 @@ struct AnswerPicker {
     let program: UnsafeBufferPointer<Int32>
 
     /// Adds the content item at `index` of `set` to `picks`, unless the list is full, it is there
-    /// already, it is not active or not in the request's language. The item itself is read only for
-    /// its language, and its filter only when `checked` (a list's word says so: ``MatchTable/checkedItem``).
+    /// already, it is not active or not in the request's language. Its filter is read only when
+    /// `checked` (a list's word says so: ``MatchTable/checkedItem``); the item itself never (its
+    /// language is a number in the filter: ``CompiledContent/Filter``).
     @inline(__always)
     func add(_ index: Int, checked: Bool = true, pick: Answer.Pick, anyLanguage: Bool = false, to picks: inout Answer.PickList,
              in set: RuleSet) {
@@ -24,7 +25,7 @@ struct AnswerPicker {
         if checked {
             let filter = filters[index]
             guard filter.isActive(at: time) else { return }
-            if !anyLanguage, filter.hasLanguage, let language = set.content[index].language, !facts.accepts(language) { return }
+            if !anyLanguage, filter.language >= 0, !facts.accepts(language: filter.language) { return }
         }
         picks.append(pick)
     }

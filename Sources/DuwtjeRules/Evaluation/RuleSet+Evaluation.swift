@@ -21,21 +21,29 @@ struct Facts {
     /// The numbers (``ValueNumbers``) of each context key's value and where it stands in `entries`,
     /// by context key index.
     let numbers: RequestValueNumbers
-    /// Where the request's `language` value is in `entries`, when the rule set has that key and the
-    /// request a value for it; else -1. A position, read in place: a copy of the value was retained
-    /// when the facts were made and released when they were dropped.
-    let languageEntry: Int
+    /// The `language` context key's index, when the rule set has that key and the request a value
+    /// for it; else -1. An index, its value read in place: a copy of the value was retained when the
+    /// facts were made and released when they were dropped.
+    let languageKey: Int
 
     /// The request's value of the context key at `key`, or nil.
     func value(of key: Int) -> ContextValue? {
         numbers.entry(of: key).map { entries[$0].value }
     }
 
-    /// Whether content in `language` may be served: any, without a language in the request; else
-    /// one of the request's language strings.
-    func accepts(_ language: String) -> Bool {
-        guard languageEntry >= 0 else { return true }
-        return entries[languageEntry].value.contains { if case .string(let text) = $0 { text == language } else { false } }
+    /// Where the request's `language` value is in `entries`, or -1 (``languageKey``).
+    var languageEntry: Int {
+        languageKey < 0 ? -1 : numbers.entry(of: languageKey) ?? -1
+    }
+
+    /// Whether content in the language numbered `language` (``CompiledContent/Filter/language``)
+    /// may be served: any, without a language in the request; else one of the request's language
+    /// strings is that language (its number is: ``ValueNumbers``, the strings equal as `String`s).
+    @inline(__always)
+    func accepts(language: Int32) -> Bool {
+        guard languageKey >= 0 else { return true }
+        for number in numbers[languageKey] where number == language { return true }
+        return false
     }
 }
 
@@ -127,7 +135,7 @@ extension RuleSet {
         fillFromFallbacks(anyLanguage: false)
         // The request's warnings are copied only into an answer that has ``Answer/Extras`` anyway.
         var fallbackWarning: String?
-        if picks.count == 0, facts.languageEntry >= 0 {
+        if picks.count == 0, facts.languageKey >= 0 {
             // Last resort (rules.md 6.6, a journey with fallbacks never answers an empty list): when
             // the language filter left nothing, the fallbacks are walked again in any language.
             fillFromFallbacks(anyLanguage: true)

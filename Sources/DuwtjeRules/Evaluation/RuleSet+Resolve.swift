@@ -63,14 +63,14 @@ extension RuleSet {
             // Signals match context conditions only: the language is not needed (a copy of it was
             // retained and released).
             let partial = Facts(journey: journeyPosition, stage: nil, stageUnknown: false, stageSource: .default, persona: persona,
-                                entries: entries, numbers: numbers, languageEntry: -1)
+                                entries: entries, numbers: numbers, languageKey: -1)
             let signalled = journey.withMatch { match in journey.signalledStage(match, partial) }
             stage = signalled ?? 0
             source = signalled == nil ? .default : .signals
         }
-        let languageEntry = languageKey.flatMap { numbers.entry(of: $0) } ?? -1
+        let language = languageKey.flatMap { numbers.entry(of: $0) != nil ? $0 : nil } ?? -1
         return Facts(journey: journeyPosition, stage: stage, stageUnknown: stageUnknown, stageSource: source, persona: persona,
-                     entries: entries, numbers: numbers, languageEntry: languageEntry)
+                     entries: entries, numbers: numbers, languageKey: language)
     }
 
     /// Numbers each context value of `entries` into `numbers`; true when some value, or a key the

@@ -1,5 +1,6 @@
-/// Every text value a condition of the rule set compares with, and every declared value of a closed
-/// context key, numbered once per load: across keys, so that one number names a key and a value.
+/// Every text value a condition of the rule set compares with, every declared value of a closed
+/// context key and every content language (under the `language` key), numbered once per load:
+/// across keys, so that one number names a key and a value.
 ///
 /// A request's text values are looked up here once, while the request is resolved
 /// (``RequestValueNumbers``); the walk then compares numbers where it compared strings, and the
@@ -68,6 +69,15 @@ struct ValueNumbers: Sendable {
         // retain and a release of each of its fields), a quarter of numbering the values.
         definition.rules.withUnsafeBufferPointer { rules in
             for position in rules.indices { numberTexts(of: rules[position].when) }
+        }
+        // Every content language under the `language` key, last (the numbers before are as they were):
+        // the walk compares an item's language with the request's by number
+        // (``CompiledContent/Filter/language``). A number no condition has matches no test, as text
+        // no condition compares with (``unknownText``) matched none.
+        if let languageKey = contextKeyIndex["language"] {
+            for index in definition.content.indices {
+                if let language = definition.content[index].language { number(language, key: languageKey) }
+            }
         }
         self.keys = byKey.indices.map { key in
             Key(table: byKey[key].isEmpty ? nil : IDTable(byKey[key]), declared: declared[key], closed: closed[key])
