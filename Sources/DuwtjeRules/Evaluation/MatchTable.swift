@@ -97,6 +97,10 @@ struct MatchTable: Sendable {
     /// evaluation), for counts the walk never reads (it reads within its records and lists).
     private(set) var counts = Counts()
 
+    /// Where the nudges' offers start in ``program`` (a line's start), set by ``addOffers(_:)``, which
+    /// the compiler calls once a journey's rules are compiled; -1 before (`MatchTable+Offers.swift`).
+    var offerStart: Int32 = -1
+
     /// See ``counts``.
     struct Counts: Sendable, BitwiseCopyable, Equatable {
         var rules: Int32 = 0
@@ -332,7 +336,8 @@ struct MatchTable: Sendable {
                         body(View(rules: UnsafeBufferPointer(start: rules.baseAddress, count: Int(counts.rules)),
                                   conditions: UnsafeBufferPointer(start: conditions.baseAddress, count: Int(counts.conditions)),
                                   program: UnsafeBufferPointer(start: program.baseAddress?.advanced(by: lead), count: Int(counts.program)),
-                                  others: UnsafeBufferPointer(start: others.baseAddress, count: Int(counts.others))))
+                                  others: UnsafeBufferPointer(start: others.baseAddress, count: Int(counts.others)),
+                                  offers: Int(offerStart)))
                     }
                 }
             }
@@ -345,6 +350,8 @@ struct MatchTable: Sendable {
         let conditions: UnsafeBufferPointer<Condition>
         let program: UnsafeBufferPointer<Int32>
         let others: UnsafeBufferPointer<ValueTest>
+        /// ``MatchTable/offerStart``.
+        let offers: Int
 
         /// The index of the first condition in `start ..< end` (added together) that does not hold
         /// for `facts`, or nil.
