@@ -46,9 +46,8 @@ extension Answer {
                                       id: { rank in admissionNudge(at: rank) { nudge, _ in nudge.id } ?? "" })
     }
 
-    /// The offer of the candidate at `rank`, read from the journey's offers (one line, which the walk
-    /// asked for when it recorded the candidate: `MatchTable+Offers.swift`), or from the rule and
-    /// nudge objects where those cannot say.
+    /// The offer of the candidate at `rank`, read from the journey's offers (one line:
+    /// `MatchTable+Offers.swift`), or from the rule and nudge objects where those cannot say.
     @inline(__always)
     func offer(at rank: Int) -> NudgeOffer? {
         let pick = rank < CandidatePicks.inlineCount ? candidates[rank] : candidate(at: rank)

@@ -100,7 +100,6 @@ struct AnswerPicker {
         if !nudgeServed, hasNudge {
             let capped = nudgeCapped && request.visitor != nil
             candidates.append(Answer.CandidatePick(rule: position, variant: variant, capped: capped))
-            match.prefetchOffer(rule: position)
             if !capped { nudgeServed = true }
         }
         return (flags, variant)

@@ -1,7 +1,8 @@
 /// What admission offers the caps for a nudge candidate (``NudgeOffer``: the nudge's id hash, serial
 /// and cap), in the journey's ``MatchTable/program`` by rule position, so that admission reads one
-/// line a candidate, whose address is known from the rule's position alone (and which the walk asks
-/// for when it records the candidate, ``View/prefetchOffer(rule:)``).
+/// line a candidate, whose address is known from the rule's position alone. (Asking for that line
+/// when the walk records the candidate did not separate from not asking, by the wall clock: branch
+/// offer17's README section.)
 ///
 /// Why (issue 15, branch offer17): read from the objects, each candidate was `journey.rules[rule]`
 /// (the array's line) → the ``CompiledRule`` → its ``CompiledNudge`` (or a variant's: the variants'
@@ -93,15 +94,5 @@ extension MatchTable {
             }
             return NudgeOffer(idHash: wide(entry), serial: wide(entry &+ 2), cap: cap)
         }
-    }
-}
-
-extension MatchTable.View {
-    /// Asks for the line of the offer of the rule at `rule` (rank position), when the walk records
-    /// its nudge as a candidate: admission reads it after the walk, the fallbacks and the answer's
-    /// making, by which time it has come in.
-    @inline(__always)
-    func prefetchOffer(rule: Int) {
-        program.prefetch(offers &+ rule &* MatchTable.offerWords)
     }
 }

@@ -336,8 +336,7 @@ struct MatchTable: Sendable {
                         body(View(rules: UnsafeBufferPointer(start: rules.baseAddress, count: Int(counts.rules)),
                                   conditions: UnsafeBufferPointer(start: conditions.baseAddress, count: Int(counts.conditions)),
                                   program: UnsafeBufferPointer(start: program.baseAddress?.advanced(by: lead), count: Int(counts.program)),
-                                  others: UnsafeBufferPointer(start: others.baseAddress, count: Int(counts.others)),
-                                  offers: Int(offerStart)))
+                                  others: UnsafeBufferPointer(start: others.baseAddress, count: Int(counts.others))))
                     }
                 }
             }
@@ -350,8 +349,6 @@ struct MatchTable: Sendable {
         let conditions: UnsafeBufferPointer<Condition>
         let program: UnsafeBufferPointer<Int32>
         let others: UnsafeBufferPointer<ValueTest>
-        /// ``MatchTable/offerStart``.
-        let offers: Int
 
         /// The index of the first condition in `start ..< end` (added together) that does not hold
         /// for `facts`, or nil.
