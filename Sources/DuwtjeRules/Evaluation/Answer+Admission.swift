@@ -42,10 +42,27 @@ extension Answer {
     /// evaluation, branch admit11).
     private func firstAdmitted(visitor: String, hint: VisitorHint, now: Date, caps: some CapStore) -> Int? {
         caps.admitFirstWithoutWaiting(visitor: visitor, hint: hint, now: now, count: candidates.count,
-                                      offer: { rank in
-                                          admissionNudge(at: rank) { NudgeOffer(idHash: $0.idHash, serial: $0.serial, cap: $1 ? $0.cap : nil) }
-                                      },
+                                      offer: { rank in offer(at: rank) },
                                       id: { rank in admissionNudge(at: rank) { nudge, _ in nudge.id } ?? "" })
+    }
+
+    /// The offer of the candidate at `rank`, read from the journey's offers (one line:
+    /// `MatchTable+Offers.swift`), or from the rule and nudge objects where those cannot say.
+    @inline(__always)
+    func offer(at rank: Int) -> NudgeOffer? {
+        let pick = rank < CandidatePicks.inlineCount ? candidates[rank] : candidate(at: rank)
+        if let offer = set.journeys[Int(journeyPosition)].offer(rule: Int(pick.rule), variant: Int(pick.variant), capped: pick.capped) {
+            return offer
+        }
+        return objectOffer(at: rank)
+    }
+
+    /// The offer of the candidate at `rank` as the rule and nudge objects give it: what
+    /// ``offer(at:)`` reads when the journey's offers cannot say, and the tests' reference. Out of
+    /// line: the walk never records a candidate the offers cannot say.
+    @inline(never)
+    func objectOffer(at rank: Int) -> NudgeOffer? {
+        admissionNudge(at: rank) { NudgeOffer(idHash: $0.idHash, serial: $0.serial, cap: $1 ? $0.cap : nil) }
     }
 
     /// `body` on the nudge of the candidate at `rank` (nil: none, which the walk never records) and

@@ -97,6 +97,10 @@ struct MatchTable: Sendable {
     /// evaluation), for counts the walk never reads (it reads within its records and lists).
     private(set) var counts = Counts()
 
+    /// Where the nudges' offers start in ``program`` (a line's start), set by ``addOffers(_:)``, which
+    /// the compiler calls once a journey's rules are compiled; -1 before (`MatchTable+Offers.swift`).
+    var offerStart: Int32 = -1
+
     /// See ``counts``.
     struct Counts: Sendable, BitwiseCopyable, Equatable {
         var rules: Int32 = 0

@@ -645,6 +645,14 @@ final class CompiledJourney: Sendable {
         self.personaSlots = personaSlots
     }
 
+    /// The offer of the candidate of the rule at `rule` (rank position) and its variant at `variant`
+    /// (-1: none), as ``MatchTable/offer(rule:variant:capped:)`` reads it from ``match``, borrowed here
+    /// in the journey's own method (see ``withMatch(_:)``); nil: read the objects.
+    @inline(__always)
+    func offer(rule: Int, variant: Int, capped: Bool) -> NudgeOffer? {
+        match.offer(rule: rule, variant: variant, capped: capped)
+    }
+
     /// Runs `body` with the view of ``match``. Read here, in the journey's own method, the table's
     /// arrays are borrowed where they stand: read from outside, `journey.match` was copied first
     /// (a retain and a release of each of its arrays, every request).
@@ -796,6 +804,7 @@ struct Compiler {
         let filedKeysEnd = match.program.count
         match.program.append(contentsOf: values)
         let filedValuesEnd = match.program.count
+        match.addOffers(ranked)
         match.trim(aligning: alignsRecords)
         return CompiledJourney(
             id: journey.id, stageIDs: journey.stages.map(\.id), stageIndex: stageIndex,
