@@ -131,6 +131,15 @@ extension MatchTable {
     }
 }
 
+extension MatchTable {
+    /// The two-word value at `offset` of `words` (low word first), as the compiler writes wide values
+    /// (a variant's seed and weights, an offer's id hash, serial and cap period).
+    @inline(__always)
+    static func wide(in words: UnsafeBufferPointer<Int32>, at offset: Int) -> UInt64 {
+        UInt64(UInt32(bitPattern: words[offset])) | UInt64(UInt32(bitPattern: words[offset &+ 1])) << 32
+    }
+}
+
 extension MatchTable.View {
     /// The flags of the rule whose effects start at `effects`.
     @inline(__always)
@@ -139,7 +148,7 @@ extension MatchTable.View {
     /// A two-word value at `offset`.
     @inline(__always)
     func wide(at offset: Int) -> UInt64 {
-        UInt64(UInt32(bitPattern: program[offset])) | UInt64(UInt32(bitPattern: program[offset &+ 1])) << 32
+        MatchTable.wide(in: program, at: offset)
     }
 
     /// The visitor's variant of the rule whose effects start at `effects` (which has variants): its

@@ -16,7 +16,7 @@
 /// after the other, in rank order). An entry:
 ///
 /// - words 0–1: the nudge's ``CompiledNudge/idHash``; 2–3: its ``CompiledNudge/serial``; 4–5: its
-///   cap's `per` (all as ``MatchTable/View/wide(at:)`` reads them);
+///   cap's `per` (all as ``MatchTable/wide(in:at:)`` reads them);
 /// - word 6: its cap's `max`, or ``offerWithoutCap`` (a nudge without a cap), or ``offerUnknown``
 ///   (no nudge, or a `max` that does not fit in a word: admission reads the objects then);
 /// - word 7: for a rule with variants, the index of its first variant's entry; -1 otherwise.
@@ -35,7 +35,7 @@ extension MatchTable {
     /// notes where they start (``offerStart``). Call once, after everything else the program holds
     /// and before ``trim(aligning:)``.
     mutating func addOffers(_ rules: [CompiledRule]) {
-        program.append(contentsOf: repeatElement(0, count: (Self.lineWords - program.count % Self.lineWords) % Self.lineWords))
+        padToLine()
         offerStart = Int32(program.count)
         var nextVariant = rules.count
         for rule in rules {
@@ -80,19 +80,16 @@ extension MatchTable {
                 guard first >= 0 else { return nil }
                 entry = start &+ (first &+ variant) &* Self.offerWords
             }
-            func wide(_ offset: Int) -> UInt64 {
-                UInt64(UInt32(bitPattern: words[offset])) | UInt64(UInt32(bitPattern: words[offset &+ 1])) << 32
-            }
             let max = words[entry &+ 6]
             let cap: Cap?
             if max >= 0 {
-                cap = capped ? Cap(max: Int(max), per: Int64(bitPattern: wide(entry &+ 4))) : nil
+                cap = capped ? Cap(max: Int(max), per: Int64(bitPattern: Self.wide(in: words, at: entry &+ 4))) : nil
             } else if max == Self.offerWithoutCap, !capped {
                 cap = nil
             } else {
                 return nil
             }
-            return NudgeOffer(idHash: wide(entry), serial: wide(entry &+ 2), cap: cap)
+            return NudgeOffer(idHash: Self.wide(in: words, at: entry), serial: Self.wide(in: words, at: entry &+ 2), cap: cap)
         }
     }
 }

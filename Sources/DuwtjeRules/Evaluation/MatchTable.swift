@@ -101,6 +101,12 @@ struct MatchTable: Sendable {
     /// the compiler calls once a journey's rules are compiled; -1 before (`MatchTable+Offers.swift`).
     var offerStart: Int32 = -1
 
+    /// Appends zero words up to the next line's start of ``program`` (word 0 starts a line once
+    /// ``trim(aligning:)`` has run), so that what is appended next starts a cache line.
+    mutating func padToLine() {
+        program.append(contentsOf: repeatElement(0, count: (Self.lineWords - program.count % Self.lineWords) % Self.lineWords))
+    }
+
     /// See ``counts``.
     struct Counts: Sendable, BitwiseCopyable, Equatable {
         var rules: Int32 = 0

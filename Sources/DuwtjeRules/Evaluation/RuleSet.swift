@@ -785,8 +785,7 @@ struct Compiler {
         var valueIndex: [Int32: Int] = [:]
         for (index, number) in values.enumerated() { valueIndex[number] = index }
         // Each block starts a cache line (word 0 of the program does, ``MatchTable/trim(aligning:)``).
-        let lineWords = MatchTable.lineWords
-        match.program.append(contentsOf: repeatElement(0, count: (lineWords - match.program.count % lineWords) % lineWords))
+        match.padToLine()
         let bucketBlocks = match.program.count
         let bucketStride = Bucket.stride(valueCount: values.count)
         for (bucket, numbers) in compiled {
@@ -794,7 +793,7 @@ struct Compiler {
             match.program.append(contentsOf: bucket.block(filed: filed, valueCount: values.count, stride: bucketStride))
         }
         // The stage ids, then the filed keys and values: what every request of the journey reads, from a line's start.
-        match.program.append(contentsOf: repeatElement(0, count: (lineWords - match.program.count % lineWords) % lineWords))
+        match.padToLine()
         let stageIDsStart = match.program.count
         for stage in journey.stages { CompiledJourney.appendID(stage.id, to: &match.program) }
         let stageIDsEnd = match.program.count
