@@ -119,6 +119,12 @@ struct LRUState: Sendable {
         body(&nodes[node].showings)
     }
 
+    /// ``NudgeShowings/refuses(serial:max:windowStart:)`` of the node at `node`, read only.
+    @inline(__always)
+    func refuses(at node: Int, serial: UInt64, max: Int, windowStart: Double) -> Bool {
+        nodes.withUnsafeBufferPointer { $0[node].showings.refuses(serial: serial, max: max, windowStart: windowStart) }
+    }
+
     /// The node of `visitor`, made most recently used: found, or added (the least recently used is
     /// forgotten when full) or left out (nil), as `absent` says. Valid until the next visitor is added.
     mutating func node(of visitor: String, hint: VisitorHint = .none, absent: Absent) -> Int? {

@@ -24,13 +24,24 @@ import DuwtjeRules
 struct NudgeShowings: Sendable {
     static let listLimit = 8
 
+    /// The fields in the order a refused admission reads them: the serial, then the times' count
+    /// and earliest time (``ShowingTimes``), 24 bytes at the entry's start, so that in the `rest`
+    /// array's buffer they share a line with its count more often (with the id and its hash first,
+    /// a further entry's serial and its times' count were on two lines; issue 15, branch admit18).
     struct Entry: Sendable {
-        var nudge: String
-        /// ``NudgeOffer/idHash(of:)`` of `nudge`.
-        var hash: UInt64
         /// The ``NudgeOffer/serial`` of the compiled nudge last found here (0: none yet).
         var serial: UInt64
         var times: ShowingTimes
+        /// ``NudgeOffer/idHash(of:)`` of `nudge`.
+        var hash: UInt64
+        var nudge: String
+
+        init(nudge: String, hash: UInt64, serial: UInt64, times: ShowingTimes) {
+            self.serial = serial
+            self.times = times
+            self.hash = hash
+            self.nudge = nudge
+        }
     }
 
     /// The entry at position 0, when ``hasFirst``.
@@ -71,6 +82,24 @@ struct NudgeShowings: Sendable {
         let index = position(of: hash, serial: serial, id: id) ?? add(id(), hash: hash, serial: serial)
         if index == 0 { return body(&first.times) }
         return body(&rest[index &- 1].times)
+    }
+
+    /// Whether admitting the nudge compiled with `serial` under a cap of `max` showings in a window
+    /// starting after `start` would refuse, as the showings stand (``ShowingTimes/refuses(max:windowStart:)``):
+    /// read only, so that a refused candidate (every candidate of the benchmark's steady state) takes
+    /// neither the node nor the `rest` array for changing (each checked that its buffer is not
+    /// shared). False when the serial is not on the list or a time would leave the window: then
+    /// ``withTimes(of:serial:id:_:)`` decides (and, when it refuses, changes nothing either).
+    @inline(__always)
+    func refuses(serial: UInt64, max: Int, windowStart start: Double) -> Bool {
+        guard hasFirst, serial != 0 else { return false }
+        if first.serial == serial { return first.times.refuses(max: max, windowStart: start) }
+        return rest.withUnsafeBufferPointer { rest in
+            for index in rest.indices where rest[index].serial == serial {
+                return rest[index].times.refuses(max: max, windowStart: start)
+            }
+            return false
+        }
     }
 
     @inline(__always)
