@@ -42,7 +42,7 @@ struct JourneyStart: Sendable, BitwiseCopyable {
 
     /// Starts the loads of the blocks of the journey's first stages (at most
     /// ``CompiledJourney/prefetchedStages``) for a request whose persona is at `persona`, and of the
-    /// stage ids' first two lines, which ``CompiledJourney/stagePosition(of:prefetchingFor:)`` reads
+    /// stage ids' first two lines, which ``CompiledJourney/stagePosition(of:prefetchingFor:start:)`` reads
     /// next. A hint only (``duwtje_prefetch``): it changes no value.
     @inline(__always)
     func prefetch(persona: Int?) {
