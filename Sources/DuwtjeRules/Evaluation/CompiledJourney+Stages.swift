@@ -29,13 +29,9 @@ extension CompiledJourney {
     /// a request whose persona is at `persona`: the request path's call. One call out of line for
     /// both: with the prefetches inlined into `RuleSet.resolve`, the optimiser no longer inlined
     /// `resolve` into `evaluate(_:walk:)` nor the persona's ``IDTable`` lookup into `resolve`
-    /// (+136 instructions an evaluation, callgrind; head18's ``JourneyStart`` prefetch there did
-    /// the same). Before the stage is looked for, the lines of the first stages' blocks and of the
-    /// stage ids are asked for from `start`, this journey's ``JourneyStart``, which the caller read
-    /// by the journey's position: they do not wait for this object's fields.
+    /// (+136 instructions an evaluation, callgrind).
     @inline(never)
-    func stagePosition(of id: String?, prefetchingFor persona: Int?, start: JourneyStart) -> Int? {
-        start.prefetch(persona: persona)
+    func stagePosition(of id: String?, prefetchingFor persona: Int?) -> Int? {
         let stage = position(of: id)
         prefetchWalkStart(stage: stage, named: id != nil, persona: persona)
         return stage

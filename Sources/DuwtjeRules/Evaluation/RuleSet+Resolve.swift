@@ -42,17 +42,14 @@ extension RuleSet {
                  entries: UnsafeBufferPointer<RequestContext.Entry>, numbers: RequestValueNumbers,
                  warnings: inout [String]) -> Facts {
         var numbers = numbers
+        let journey = journeys[journeyPosition]
         // The optional ids are looked up borrowed where the request holds them (`if let` copied each).
         let persona = personaIndex[request.persona]
-        let journey = journeys[journeyPosition]
         if persona == nil, let id = request.persona { warnings.append(unknown(.persona, id, in: personaHints)) }
         // The stage first (it reads no context value; its warning is still written after the context's),
         // so that the lines the walk and the signals read next are asked for before the value lookups
         // wait for theirs (``CompiledJourney/prefetchWalkStart(stage:named:persona:)``).
-        // Its first lines asked for from the journey's position, before the journey's object is read
-        // (``JourneyStart``), in that call.
-        var stage = journey.stagePosition(of: request.stage, prefetchingFor: persona,
-                                          start: journeyStarts.withUnsafeBufferPointer { $0[journeyPosition] })
+        var stage = journey.stagePosition(of: request.stage, prefetchingFor: persona)
         if numberValues(entries, into: &numbers) { renumber(entries: entries, numbers: &numbers, warnings: &warnings) }
         var stageUnknown = false
         let source: Answer.StageSource

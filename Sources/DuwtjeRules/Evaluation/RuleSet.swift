@@ -13,8 +13,6 @@ public final class RuleSet: Sendable {
     public let definition: RuleSetDefinition
     public let timeZone: TimeZone
     let journeys: [CompiledJourney]
-    /// By journey position, what a request's first prefetch needs of its journey (``JourneyStart``).
-    let journeyStarts: ContiguousArray<JourneyStart>
     let journeyIndex: IDTable
     let personaIndex: IDTable
     let contextKeyIndex: IDTable
@@ -70,7 +68,6 @@ public final class RuleSet: Sendable {
         var journeyIndex: [String: Int] = [:]
         for (index, journey) in definition.journeys.enumerated() { journeyIndex[journey.id] = index }
         self.journeys = journeys
-        self.journeyStarts = ContiguousArray(journeys.map(JourneyStart.init))
         self.journeyIndex = IDTable(journeyIndex)
     }
 }
