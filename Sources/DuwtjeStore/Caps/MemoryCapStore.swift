@@ -110,7 +110,7 @@ public final class MemoryCapStore: CapStore {
                 // The benchmark's steady state refuses every candidate (~2 an admission at 10,000
                 // rules): ~1.5–2 % of the 100,000-rule time, in process (0.981 single, 0.985 batch;
                 // branch admit18).
-                if state.refuses(at: node, serial: offer.serial, max: cap.max, windowStart: time - Double(cap.per)) { continue }
+                if state.refuses(at: node, serial: offer.serial, max: cap.max, windowStart: Self.windowStart(of: cap, at: time)) { continue }
                 let admitted = state.withShowings(at: node) { showings in
                     showings.withTimes(of: offer.idHash, serial: offer.serial, id: { id(rank) }) { Self.admit(&$0, cap: cap, now: now) }
                 }
@@ -143,17 +143,25 @@ public final class MemoryCapStore: CapStore {
     /// of it. Mutated in place (an inout subscript), so the times are never copied.
     static func admit(_ times: inout ShowingTimes, cap: Cap, now: Date) -> Bool {
         let time = now.timeIntervalSince1970
-        times.removeAll(atOrBefore: time - Double(cap.per))
+        times.removeAll(atOrBefore: Self.windowStart(of: cap, at: time))
         guard times.count < cap.max else { return false }
         times.append(time)
         return true
+    }
+
+    /// Where the window of `cap` starts at `time` (Unix seconds): a showing at or before it no longer
+    /// counts. One place for the admissions and the read-only refusal in ``admitFirst(visitor:hint:now:count:offer:id:absent:)``,
+    /// which must agree on it.
+    @inline(__always)
+    static func windowStart(of cap: Cap, at time: Double) -> Double {
+        time - Double(cap.per)
     }
 
     /// ``admit(_:cap:now:)`` on a plain array: the reference the tests hold the times in place to
     /// (and how the times were kept until issue 15).
     static func admit(_ times: inout [Double], cap: Cap, now: Date) -> Bool {
         let time = now.timeIntervalSince1970
-        let windowStart = time - Double(cap.per)
+        let windowStart = Self.windowStart(of: cap, at: time)
         // Most admissions find nothing that has left the window: a plain scan first, since
         // `removeAll(where:)` made the array unique and ran its closure on every element each time.
         if times.contains(where: { $0 <= windowStart }) { times.removeAll { $0 <= windowStart } }

@@ -92,13 +92,19 @@ struct NudgeShowings: Sendable {
     /// ``withTimes(of:serial:id:_:)`` decides (and, when it refuses, changes nothing either).
     @inline(__always)
     func refuses(serial: UInt64, max: Int, windowStart start: Double) -> Bool {
-        guard hasFirst, serial != 0 else { return false }
-        if first.serial == serial { return first.times.refuses(max: max, windowStart: start) }
+        guard hasFirst, serial != 0, let index = position(ofSerial: serial) else { return false }
+        if index == 0 { return first.times.refuses(max: max, windowStart: start) }
+        return rest.withUnsafeBufferPointer { $0[index &- 1].times.refuses(max: max, windowStart: start) }
+    }
+
+    /// The position of the entry last found with `serial` (not 0), if any: what
+    /// ``refuses(serial:max:windowStart:)`` and ``withTimes(of:serial:id:_:)`` both look for first.
+    @inline(__always)
+    private func position(ofSerial serial: UInt64) -> Int? {
+        if first.serial == serial { return 0 }
         return rest.withUnsafeBufferPointer { rest in
-            for index in rest.indices where rest[index].serial == serial {
-                return rest[index].times.refuses(max: max, windowStart: start)
-            }
-            return false
+            for index in rest.indices where rest[index].serial == serial { return index &+ 1 }
+            return nil
         }
     }
 
@@ -110,10 +116,7 @@ struct NudgeShowings: Sendable {
     @inline(__always)
     private mutating func position(of hash: UInt64, serial: UInt64, id: () -> String) -> Int? {
         guard hasFirst else { return nil }
-        if serial != 0 {
-            if first.serial == serial { return 0 }
-            for index in rest.indices where rest[index].serial == serial { return index &+ 1 }
-        }
+        if serial != 0, let found = position(ofSerial: serial) { return found }
         let found: Int?
         if let positions {
             found = positions[id()]
