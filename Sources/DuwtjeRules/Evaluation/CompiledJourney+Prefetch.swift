@@ -14,10 +14,9 @@ extension CompiledJourney {
     /// after the other. Started here, they overlap.
     @inline(__always)
     func prefetchWalkStart(stage: Int?, named: Bool, persona: Int?) {
-        match.program.withUnsafeBufferPointer { all in
-            // The program past its lead, as the match table's view hands it to the walk (only the
-            // base matters: ``UnsafeBufferPointer/prefetch(_:)`` reads nothing).
-            let words = UnsafeBufferPointer(start: all.baseAddress.map { $0 + match.lead }, count: 0)
+        match.withProgram { words in
+            // As the match table's view hands it to the walk (``UnsafeBufferPointer/prefetch(_:)``
+            // reads nothing).
             if stage != nil || named {
                 words.prefetch(bucketBlock(stage: stage, persona: persona))
                 return

@@ -42,9 +42,9 @@ extension CompiledJourney {
         guard let id else { return nil }
         // A position; -1: no stage; -2: the id table decides.
         let found = id.utf8.withContiguousStorageIfAvailable { bytes -> Int in
-            match.program.withUnsafeBufferPointer { words in
-                var offset = match.lead &+ stageIDWords.lowerBound
-                let end = match.lead &+ stageIDWords.upperBound
+            match.withProgram { words in
+                var offset = stageIDWords.lowerBound
+                let end = stageIDWords.upperBound
                 var position = 0
                 var allASCII = true
                 while offset < end {

@@ -72,8 +72,8 @@ extension MatchTable {
     @inline(__always)
     func offer(rule: Int, variant: Int, capped: Bool) -> NudgeOffer? {
         guard offerStart >= 0 else { return nil }
-        return program.withUnsafeBufferPointer { words -> NudgeOffer? in
-            let start = lead &+ Int(offerStart)
+        return withProgram { words -> NudgeOffer? in
+            let start = Int(offerStart)
             var entry = start &+ rule &* Self.offerWords
             if variant >= 0 {
                 let first = Int(words[entry &+ 7])

@@ -97,9 +97,42 @@ struct MatchTable: Sendable {
     /// evaluation), for counts the walk never reads (it reads within its records and lists).
     private(set) var counts = Counts()
 
+    /// The region that holds the program's words once ``placed(in:at:)`` moved them there (then
+    /// ``program`` is empty), and the address of word 0 in it; nil and 0 before.
+    private(set) var region: WordRegion?
+    private(set) var programAddress = 0
+
     /// Where the nudges' offers start in ``program`` (a line's start), set by ``addOffers(_:)``, which
     /// the compiler calls once a journey's rules are compiled; -1 before (`MatchTable+Offers.swift`).
     var offerStart: Int32 = -1
+
+    /// Runs `body` with the program's words past the ``lead`` (``Counts/program`` of them), where
+    /// they are: in the ``region`` once placed, else in ``program``.
+    @inline(__always)
+    func withProgram<Result>(_ body: (UnsafeBufferPointer<Int32>) -> Result) -> Result {
+        if programAddress != 0 {
+            return body(UnsafeBufferPointer(start: UnsafePointer(bitPattern: programAddress), count: Int(counts.program)))
+        }
+        return program.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(start: all.baseAddress?.advanced(by: lead), count: Int(counts.program)))
+        }
+    }
+
+    /// The words ``withProgram(_:)`` hands over, written to `words` (as many), for a region.
+    func copyProgram(to words: UnsafeMutableBufferPointer<Int32>) {
+        withProgram { program in _ = words.initialize(fromContentsOf: program) }
+    }
+
+    /// The table with its program read from `region` at word `offset` (where ``copyProgram(to:)``
+    /// wrote it, from a line's start), and its ``program`` array let go. Trimmed tables only.
+    func placed(in region: WordRegion, at offset: Int) -> MatchTable {
+        var table = self
+        table.program = []
+        table.lead = 0
+        table.region = region
+        table.programAddress = region.address(ofWord: offset)
+        return table
+    }
 
     /// Appends zero words up to the next line's start of ``program`` (word 0 starts a line once
     /// ``trim(aligning:)`` has run), so that what is appended next starts a cache line.
@@ -333,15 +366,16 @@ struct MatchTable: Sendable {
     /// their base addresses come from the arrays, which the optimizer computes from the references
     /// without reading the arrays' headers.
     func withView<Result>(_ body: (View) -> Result) -> Result {
-        assert(counts == Counts(rules: Int32(rules.count), conditions: Int32(conditions.count), program: Int32(program.count - lead),
+        assert(counts == Counts(rules: Int32(rules.count), conditions: Int32(conditions.count),
+                                program: programAddress != 0 ? counts.program : Int32(program.count - lead),
                                 others: Int32(others.count)), "a view of a table that was not trimmed")
         return rules.withUnsafeBufferPointer { rules in
             conditions.withUnsafeBufferPointer { conditions in
-                program.withUnsafeBufferPointer { program in
+                withProgram { program in
                     others.withUnsafeBufferPointer { others in
                         body(View(rules: UnsafeBufferPointer(start: rules.baseAddress, count: Int(counts.rules)),
                                   conditions: UnsafeBufferPointer(start: conditions.baseAddress, count: Int(counts.conditions)),
-                                  program: UnsafeBufferPointer(start: program.baseAddress?.advanced(by: lead), count: Int(counts.program)),
+                                  program: program,
                                   others: UnsafeBufferPointer(start: others.baseAddress, count: Int(counts.others))))
                     }
                 }

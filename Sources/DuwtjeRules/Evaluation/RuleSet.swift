@@ -67,7 +67,7 @@ public final class RuleSet: Sendable {
         })
         var journeyIndex: [String: Int] = [:]
         for (index, journey) in definition.journeys.enumerated() { journeyIndex[journey.id] = index }
-        self.journeys = journeys
+        self.journeys = CompiledJourney.inOneRegion(journeys)
         self.journeyIndex = IDTable(journeyIndex)
     }
 }
@@ -623,13 +623,24 @@ final class CompiledJourney: Sendable {
 
     static let signalWordsPerStage = 3
 
-    init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
-         fallback: [Int], rules: [CompiledRule], match: MatchTable, bucketBlocks: Int, bucketStride: Int, personaSlots: Int,
-         filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>, signalWords: Range<Int>) {
+    convenience init(id: String, stageIDs: [String], stageIndex: IDTable, stageWhens: [CompiledWhen?], stageFallbacks: [[Int]],
+                     fallback: [Int], rules: [CompiledRule], match: MatchTable, bucketBlocks: Int, bucketStride: Int,
+                     personaSlots: Int, filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>,
+                     signalWords: Range<Int>) {
+        self.init(id: id, stageIDs: stageIDs, stageIndex: stageIndex, stageHints: Suggestions.Vocabulary(stageIDs),
+                  stageWhens: stageWhens, stageFallbacks: stageFallbacks, fallback: fallback, rules: rules, match: match,
+                  bucketBlocks: bucketBlocks, bucketStride: bucketStride, personaSlots: personaSlots, filedKeys: filedKeys,
+                  filedValues: filedValues, stageIDWords: stageIDWords, signalWords: signalWords)
+    }
+
+    init(id: String, stageIDs: [String], stageIndex: IDTable, stageHints: Suggestions.Vocabulary, stageWhens: [CompiledWhen?],
+         stageFallbacks: [[Int]], fallback: [Int], rules: [CompiledRule], match: MatchTable, bucketBlocks: Int,
+         bucketStride: Int, personaSlots: Int, filedKeys: Range<Int>, filedValues: Range<Int>, stageIDWords: Range<Int>,
+         signalWords: Range<Int>) {
         self.id = id
         self.stageIDs = stageIDs
         self.stageIndex = stageIndex
-        self.stageHints = Suggestions.Vocabulary(stageIDs)
+        self.stageHints = stageHints
         self.filedKeys = filedKeys
         self.filedValues = filedValues
         self.stageIDWords = stageIDWords
