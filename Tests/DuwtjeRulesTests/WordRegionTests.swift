@@ -8,9 +8,10 @@ import Testing
 /// region read only and, where the kernel has transparent huge pages, eligible for them.
 @Suite("Journey programs in one region")
 struct WordRegionTests {
-    /// The `/proc/self/smaps` block of the mapping that holds `address`, or nil (not Linux).
+    /// The `/proc/self/smaps` block of the mapping that holds `address` (its first line, then its
+    /// fields), or nil.
     static func mapping(holding address: Int) -> [String]? {
-        guard let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return nil }
+        guard let smaps = Self.contents(of: "/proc/self/smaps") else { return nil }
         var block: [String]?
         for line in smaps.split(separator: "\n").map(String.init) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -26,9 +27,17 @@ struct WordRegionTests {
         return block
     }
 
+    /// A file of the kernel's read to its end: these report a size of 0, and
+    /// `String(contentsOfFile:)` read only the first ~4 KB of `/proc/self/smaps`.
+    static func contents(of path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     /// Whether this kernel gives huge pages to memory advised so (`[always]` or `[madvise]`).
     static var transparentHugePages: Bool {
-        guard let mode = try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8) else { return false }
+        guard let mode = Self.contents(of: "/sys/kernel/mm/transparent_hugepage/enabled") else { return false }
         return mode.contains("[always]") || mode.contains("[madvise]")
     }
 
@@ -48,13 +57,15 @@ struct WordRegionTests {
             #expect(read[index] == Int32(truncatingIfNeeded: index &* 7 &+ 3), "word \(index)")
         }
         #expect(read[words - 1] == Int32(truncatingIfNeeded: (words - 1) &* 7 &+ 3))
-        guard let mapping = Self.mapping(holding: start) else { return }  // not Linux
+        #if os(Linux)
+        let mapping = try #require(Self.mapping(holding: start))
         // `r--p`: the kernel refuses writes (a stray write would stop the process, not change a rule).
         let permissions = mapping[0].split(separator: " ")[1]
         #expect(permissions == "r--p", "\(mapping[0])")
         if bytes >= WordRegion.hugePageBytes, Self.transparentHugePages {
             #expect(mapping.contains { $0.hasPrefix("THPeligible:") && $0.hasSuffix("1") }, "\(mapping.joined(separator: "\n"))")
         }
+        #endif
     }
 
     @Test("every journey's program is read from the set's region, from a line's start, word for word what the compiler wrote")

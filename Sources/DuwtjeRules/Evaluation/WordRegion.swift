@@ -10,22 +10,21 @@ import Darwin
 /// (``MatchTable/program``), one after the other, each from a cache line's start; read only once
 /// they are written.
 ///
-/// Why (issue 15, branch region19): at 100,000 rules the 200 journeys' programs are ~100 MiB in
-/// as many heap allocations, and the lines a request reads are spread over a dozen or more 4 KiB
-/// pages of its journey's program: the thousand requests of the benchmark's mix touch ~10,000
-/// pages, five times what the processor's second-level TLB holds, so most records, lists and blocks
-/// cost a page walk besides their line (invisible to callgrind, which simulates no TLB). In one
-/// mapping that starts on a 2 MiB boundary and is advised as huge pages (`MADV_HUGEPAGE`: the
-/// kernel's transparent huge pages in `madvise` mode, Debian's default), the programs are ~50
-/// pages. With the whole process in huge pages (glibc tunables, an experiment only) the 100,000 ÷
-/// 100-rule ratio was 0.92–0.93 of what it was without, in 25 alternating runs
-/// (Benchmarks/README.md, region19).
+/// Why (issue 15, branch region19): at 100,000 rules the 200 journeys' programs are ~23 MiB in
+/// 200 heap allocations, ~5,900 pages of 4 KiB, and the thousand requests of the benchmark's mix
+/// read lines on thousands of them: more than a processor's second-level TLB holds (~2,000
+/// entries), so many records, lists and blocks cost a page walk besides their line (which callgrind,
+/// simulating no TLB, does not show). In one
+/// mapping that starts on a 2 MiB boundary and is advised as huge pages (`MADV_HUGEPAGE`, which the
+/// kernel's transparent huge pages honour in their `madvise` mode, this machine's, as in `always`),
+/// the ~23 MiB of programs are a dozen pages: in process, the 100,000-rule median was 0.946 ± 0.012
+/// of what it was without, the 100-rule one unchanged (Benchmarks/README.md, region19).
 ///
 /// Where the kernel has no transparent huge pages (`never`), or gives none, the region is ordinary
 /// pages and nothing else changes. A region of less than ``hugePageBytes`` is not aligned: it could
 /// not hold a huge page.
 ///
-/// The address is kept as an integer: the region is written once, in ``init(words:)``, before it is
+/// The address is kept as an integer: the region is written once, in ``init(words:fill:)``, before it is
 /// shared, and only read afterwards (the kernel refuses writes once it is filled, `PROT_READ`).
 final class WordRegion: Sendable {
     /// The huge page size of x86-64 and of arm64 with 4 KiB pages: the alignment that lets the
