@@ -62,8 +62,9 @@ final class WordRegion: Sendable {
         }
         address = start
         byteCount = bytes
-        guard let base = UnsafeMutablePointer<Int32>(bitPattern: start) else { return nil }
-        fill(UnsafeMutableBufferPointer(start: base, count: bytes / MemoryLayout<Int32>.stride))
+        let wordCount = bytes / MemoryLayout<Int32>.stride
+        let base = (raw + (start - Int(bitPattern: raw))).bindMemory(to: Int32.self, capacity: wordCount)
+        fill(UnsafeMutableBufferPointer(start: base, count: wordCount))
         _ = mprotect(UnsafeMutableRawPointer(bitPattern: start), bytes, PROT_READ)
     }
 
