@@ -14,10 +14,9 @@ struct WordRegionTests {
         guard let smaps = Self.contents(of: "/proc/self/smaps") else { return nil }
         var block: [String]?
         for line in smaps.split(separator: "\n").map(String.init) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if let range = fields.first, range.contains("-"), fields.count >= 5,
-               let bounds = Optional(range.split(separator: "-")), bounds.count == 2,
-               let low = Int(bounds[0], radix: 16), let high = Int(bounds[1], radix: 16) {
+            let fields = line.split(separator: " ")
+            let bounds = fields.first?.split(separator: "-") ?? []
+            if fields.count >= 5, bounds.count == 2, let low = Int(bounds[0], radix: 16), let high = Int(bounds[1], radix: 16) {
                 if block != nil { return block }
                 if (low..<high).contains(address) { block = [line] }
             } else {

@@ -98,7 +98,8 @@ struct MatchTable: Sendable {
     private(set) var counts = Counts()
 
     /// The region that holds the program's words once ``placed(in:at:)`` moved them there (then
-    /// ``program`` is empty), and the address of word 0 in it; nil and 0 before.
+    /// ``program`` is empty), and the address of word 0 in it; nil and 0 before. The address is kept
+    /// beside the reference so that a request reads no line of the region's object to find its words.
     private(set) var region: WordRegion?
     private(set) var programAddress = 0
 
