@@ -246,6 +246,47 @@ struct PostgresStoreTests {
         #expect((1...3).contains(degradedLines), "\(degradedLines) 'store degraded' lines")
     }
 
+    @Test("a batch PostgreSQL refuses at COMMIT is never acknowledged, with or without an Idempotency-Key; once COMMIT succeeds again every acknowledged batch is counted once")
+    func refusedAtCommit() async throws {
+        let cluster = try await PostgresCluster()
+        let daemon = try await Self.server(cluster, secret: "s", node: "solo")
+        try await daemon.start()
+        let impressions = "SELECT coalesce(sum(count), 0) FROM duwtje_event_counts WHERE type = 'impression'"
+        // A check PostgreSQL makes only when the transaction commits (a deferred constraint trigger): the
+        // statement succeeds, its commit fails. In an implicit transaction the statement's CommandComplete
+        // comes before the commit (which Sync makes), so a batch acknowledged on the statement's completion
+        // would be answered 202 and lost; an immediate stop of PostgreSQL in that gap loses it the same way.
+        _ = try await cluster.sql("""
+            CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$;
+            CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT OR UPDATE ON duwtje_event_counts
+              DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit();
+            """)
+        let plain = await Self.http(daemon, "POST", "/v1/events", Self.twelveImpressions)
+        #expect(plain.status == 503 && plain.headers["retry-after"] != nil, "without a key: \(plain.status) \(plain.body)")
+        try await eventually("the store ok again after the failed commit", within: 20) {
+            await Self.storeStatus(daemon)["state"] as? String == "ok"
+        }
+        let keyed = await Self.http(daemon, "POST", "/v1/events", Self.twelveImpressions, headers: [("Idempotency-Key", "k-refused")])
+        #expect(keyed.status == 503 && keyed.headers["retry-after"] != nil, "with a key: \(keyed.status) \(keyed.body)")
+        #expect(try await cluster.sql(impressions) == "0")
+
+        _ = try await cluster.sql("DROP TRIGGER refuse_at_commit ON duwtje_event_counts")
+        // Retried as a client does on 503: the refused key was not kept, so its batch counts now, once.
+        var acknowledged = 0
+        for key in [nil, "k-refused", "k-refused"] {
+            let headers = key.map { [("Idempotency-Key", $0)] } ?? []
+            var reply = Reply(status: 0, headers: [:], body: "")
+            try await eventually("acknowledged once PostgreSQL commits again", within: 20) {
+                reply = await Self.http(daemon, "POST", "/v1/events", Self.twelveImpressions, headers: headers)
+                return reply.status == 202
+            }
+            if reply.headers["idempotent-replayed"] == nil { acknowledged += 12 }
+        }
+        #expect(acknowledged == 24)
+        #expect(try await cluster.sql(impressions) == "24")
+        #expect(await daemon.stop() == 0)
+    }
+
     @Test("a nudge dismissed on one server is not shown on the other (dismissals in the shared database)")
     func dismissalsShared() async throws {
         let cluster = try await PostgresCluster()
