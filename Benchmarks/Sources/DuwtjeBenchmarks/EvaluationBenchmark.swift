@@ -26,14 +26,23 @@ import Foundation
 /// just written, while the mix's requests had left the caches at 100,000 rules by their next turn,
 /// ~4 L2 misses an evaluation that the daemon does not have. `DUWTJE_EVAL_COLD_REQUESTS=1` times them
 /// unread, as until 2026-12-01.
+///
+/// `DUWTJE_EVAL_HOT=1` evaluates each timed request (for a batch, its 100 requests) once more just
+/// before the clock starts: what an evaluation costs with its lines already in the caches, the floor
+/// that no layout can go below. Between that and the default run is what the memory hierarchy adds at
+/// each size (issue 15: at 100,000 rules a pass's requests read more lines than the second-level cache holds).
 struct EvaluationBenchmark {
     var sizes = [100, 1_000, 10_000, 100_000]
-    var requestCount = 1_000
+    /// The mix's requests a size (`DUWTJE_EVAL_REQUESTS`, default 1,000): fewer, and a pass's lines at
+    /// 100,000 rules fit in the second-level cache, which shows how much of the ratio is that cache's size.
+    var requestCount = ProcessInfo.processInfo.environment["DUWTJE_EVAL_REQUESTS"].flatMap { Int($0) }.map { max(1, $0) } ?? 1_000
     var warmUpPasses = 3
     var timedPasses = 40
     let batchSize = 100
     /// Whether the timed requests are left unread (see the type's comment).
     var coldRequests = ProcessInfo.processInfo.environment["DUWTJE_EVAL_COLD_REQUESTS"] == "1"
+    /// Whether each timed request is evaluated once more just before it is timed (see the type's comment).
+    var hotRequests = ProcessInfo.processInfo.environment["DUWTJE_EVAL_HOT"] == "1"
 
     struct Row {
         let ruleCount: Int
@@ -109,6 +118,7 @@ struct EvaluationBenchmark {
                 pass.reserveCapacity(requests.count)
                 for request in requests {
                     if !coldRequests { sink &+= request.touchEveryByte() }
+                    if hotRequests { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendationCount }
                     let start = clock.now
                     let answer = try await ruleSet.evaluate(request, caps: caps)
                     let end = clock.now
@@ -118,6 +128,7 @@ struct EvaluationBenchmark {
                 for first in stride(from: 0, to: requests.count, by: batchSize) {
                     let slice = requests[first..<min(requests.count, first + batchSize)]
                     if !coldRequests { for request in slice { sink &+= request.touchEveryByte() } }
+                    if hotRequests { for request in slice { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendationCount } }
                     let start = clock.now
                     for request in slice { sink &+= try await ruleSet.evaluate(request, caps: caps).recommendationCount }
                     subject.batch.append((clock.now - start).seconds * 1e6 / Double(slice.count))
@@ -148,7 +159,8 @@ struct EvaluationBenchmark {
         Per evaluation, µs — single: each evaluate timed alone (\(timedPasses * requestCount) samples); \
         batch: mean of \(batchSize) (\(timedPasses * requestCount / batchSize) batches); the sizes timed \
         interleaved, \(timedPasses) rounds of one pass each; each request \
-        \(coldRequests ? "left unread before it is timed (DUWTJE_EVAL_COLD_REQUESTS=1)" : "read before it is timed, as a daemon's has just been decoded").
+        \(coldRequests ? "left unread before it is timed (DUWTJE_EVAL_COLD_REQUESTS=1)" : "read before it is timed, as a daemon's has just been decoded")\
+        \(hotRequests ? "; each evaluated once more just before it is timed (DUWTJE_EVAL_HOT=1: its lines in the caches)" : "").
         Rules consulted: averages per request over the \(requestCount)-request mix (journey = rules in the \
         request's journey, pool = handed over by the index, consulted = looked at before the walk stopped, matched = \
         rules of the journey whose when + active hold).
